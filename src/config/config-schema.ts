@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { limitsShape } from './limits-schema.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"';
+
+export const slugSchema = z.string().max(64).regex(NAME, NAME_RULE);
+export const workspaceNameSchema = z.string().max(128).regex(NAME, NAME_RULE);
+export const modelIdSchema = z.string().min(1, 'must not be empty').max(256);
+
+/** USD per 1M tokens. Reasoning tokens are priced as output. */
+export const priceSchema = z.strictObject({
+  input: z.number().min(0).finite(),
+  output: z.number().min(0).finite(),
+  /** Cached input read; defaults to `input` when absent. */
+  cachedInput: z.number().min(0).finite().optional(),
+  /** Prompt-cache write; defaults to `input` when absent. */
+  cacheWrite: z.number().min(0).finite().optional(),
+});
+
+export const customModelSchema = z.strictObject({
+  id: modelIdSchema,
+  name: z.string().optional(),
+  pricing: priceSchema.optional(),
+});
+
+/** The provisioning of an integration to one workspace (or `'*'`: to every workspace). */
+export const grantSchema = z.strictObject({
+  models: z.array(modelIdSchema).optional(),
+  ...limitsShape,
+});
+
+/** A grant, or `false`: explicitly not provisioned (e.g. excluded from a `'*'` grant). */
+export const grantEntrySchema = z.union([grantSchema, z.literal(false)]);
+
+/** Fields common to every integration; providers add theirs (credentials, options). */
+export const integrationBaseShape = {
+  slug: slugSchema,
+  name: z.string().optional(),
+  description: z.string().optional(),
+  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  models: z.union([z.literal('all'), z.array(modelIdSchema)]).default('all'),
+  customModels: z.array(customModelSchema).default([]),
+  pricing: z.record(modelIdSchema, priceSchema).default({}),
+  workspaces: z.union([z.literal('all'), z.record(z.string(), grantEntrySchema)], {
+    error: "must be 'all' or an object of workspace grants (use '*' for every workspace)",
+  }),
+  /** Upstream timeout of one attempt for this integration, overriding the gateway's. */
+  timeoutMs: z.number().int().positive().optional(),
+  ...limitsShape,
+};
+
+export const workspacePolicySchema = z.strictObject({ ...limitsShape });
+
+export const keySchema = z.strictObject({
+  id: z.string().min(1).max(128).regex(NAME, NAME_RULE),
+  workspace: workspaceNameSchema,
+  integration: slugSchema,
+  name: z.string().optional(),
+  models: z.array(modelIdSchema).optional(),
+  ...limitsShape,
+});
+
+export const retrySchema = z
+  .strictObject({
+    /** Retries after the first attempt. Default 2. */
+    retries: z.number().int().min(0).max(10).default(2),
+    /** First backoff delay. Default 500 ms. */
+    minDelayMs: z.number().int().min(0).default(500),
+    /** Backoff cap. Default 8,000 ms. */
+    maxDelayMs: z.number().int().min(0).default(8_000),
+    /** A provider Retry-After longer than this is not waited for: the error is returned. Default 60,000 ms. */
+    maxRetryAfterMs: z.number().int().min(0).default(60_000),
+  })
+  .default({ retries: 2, minDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 });
+
+export const eventsSchema = z
+  .strictObject({
+    /** Events a sink may have waiting; beyond it new events are dropped (and counted). Default 10,000. */
+    queueSize: z.number().int().positive().default(10_000),
+    /** Events handed to a sink's `write` at once. Default 100. */
+    batchSize: z.number().int().positive().default(100),
+    /** A `write` that takes longer is abandoned, its events counted as dropped. Default 30,000 ms. */
+    sinkTimeoutMs: z.number().int().positive().default(30_000),
+  })
+  .default({ queueSize: 10_000, batchSize: 100, sinkTimeoutMs: 30_000 });
+
+const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
+
+const sinkSchema = z.union([
+  fn('a function'),
+  z.custom<object>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as { write?: unknown }).write === 'function',
+    'must be a function or an object with a write(events) method',
+  ),
+]);
+
+/** The root object; `integrations` and `keys` are checked element by element (see parse-config). */
+export const rootSchema = z.strictObject({
+  integrations: z.array(z.unknown()).min(1, 'at least one integration is required'),
+  workspaces: z.record(z.string(), z.unknown()).default({}),
+  keys: z.array(z.unknown()).default([]),
+  sinks: z.array(sinkSchema).default([]),
+  retry: retrySchema,
+  /** Upstream timeout of one attempt. Default 600,000 ms (10 minutes, like the OpenAI SDK). */
+  timeoutMs: z.number().int().positive().default(600_000),
+  events: eventsSchema,
+  clock: fn('a function returning epoch milliseconds').optional(),
+  fetch: fn('a fetch function').optional(),
+});

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import type { ConfigIssue } from '../errors/config-error.js';
+import { providers, plannedProviders } from '../providers/registry.js';
+import {
+  integrationBaseShape,
+  keySchema,
+  rootSchema,
+  workspaceNameSchema,
+  workspacePolicySchema,
+} from './config-schema.js';
+import { formatPath, toConfigIssues } from './format-issues.js';
+import { buildIntegrationPolicy, resolveGrant, type IntegrationPolicy } from './policy.js';
+
+type Root = z.output<typeof rootSchema>;
+
+/** An integration after validation: common fields plus its provider's own (credentials, options). */
+export type ParsedIntegration = z.output<z.ZodObject<typeof integrationBaseShape>> & {
+  provider: string;
+  credentials: Record<string, unknown>;
+  [field: string]: unknown;
+};
+export type ParsedKey = z.output<typeof keySchema>;
+export type ParsedWorkspacePolicy = z.output<typeof workspacePolicySchema>;
+
+export interface ParsedConfig extends Omit<Root, 'integrations' | 'keys' | 'workspaces'> {
+  integrations: ParsedIntegration[];
+  keys: ParsedKey[];
+  workspaces: Record<string, ParsedWorkspacePolicy>;
+}
+
+export interface ParseOptions {
+  /**
+   * At startup a key bound to an integration its workspace cannot reach is a mistake in the
+   * config. After a runtime revocation it is the intent: the key is refused at request time.
+   */
+  requireKeyAccess: boolean;
+}
+
+const integrationSchemas = new Map<string, z.ZodType>();
+function integrationSchema(provider: string): z.ZodType {
+  let schema = integrationSchemas.get(provider);
+  if (!schema) {
+    const definition = providers.get(provider)!;
+    schema = z.strictObject({ ...integrationBaseShape, provider: z.literal(provider), ...definition.fields });
+    integrationSchemas.set(provider, schema);
+  }
+  return schema;
+}
+
+/**
+ * Validates a whole configuration and returns it with defaults applied, or every problem found.
+ * Integrations and keys are parsed one by one so that a mistake in one does not hide the others,
+ * then checked against each other (duplicates, grants and keys that would widen access).
+ */
+export function parseConfig(input: unknown, options: ParseOptions): { config: ParsedConfig } | { issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const root = rootSchema.safeParse(input);
+  if (!root.success) {
+    issues.push(...toConfigIssues(root.error));
+    if (typeof input !== 'object' || input === null) return { issues };
+  }
+  const raw = (input ?? {}) as Record<string, unknown>;
+
+  const integrations: ParsedIntegration[] = [];
+  const rawIntegrations = Array.isArray(raw.integrations) ? raw.integrations : [];
+  rawIntegrations.forEach((entry, i) => {
+    const at = ['integrations', i];
+    const provider = (entry as { provider?: unknown } | null)?.provider;
+    if (typeof provider !== 'string' || !providers.has(provider)) {
+      const available = [...providers.keys()].join(', ');
+      const message =
+        typeof provider !== 'string'
+          ? `provider is required (one of: ${available})`
+          : plannedProviders.has(provider)
+            ? `provider '${provider}' is not available in this version of tollgate (available: ${available})`
+            : `unknown provider '${provider}' (available: ${available})`;
+      issues.push({ path: formatPath([...at, 'provider']), message });
+      return;
+    }
+    const parsed = integrationSchema(provider).safeParse(entry);
+    if (!parsed.success) issues.push(...toConfigIssues(parsed.error, at));
+    else integrations.push(parsed.data as ParsedIntegration);
+  });
+
+  const workspaces: Record<string, ParsedWorkspacePolicy> = {};
+  const rawWorkspaces = raw.workspaces && typeof raw.workspaces === 'object' ? (raw.workspaces as Record<string, unknown>) : {};
+  for (const [name, policy] of Object.entries(rawWorkspaces)) {
+    const at = ['workspaces', name];
+    if (name !== '*' && !workspaceNameSchema.safeParse(name).success) {
+      issues.push({ path: formatPath(at), message: `'${name}' is not a valid workspace name` });
+    }
+    const parsed = workspacePolicySchema.safeParse(policy);
+    if (!parsed.success) issues.push(...toConfigIssues(parsed.error, at));
+    else workspaces[name] = parsed.data;
+  }
+
+  const keys: Array<{ index: number; key: ParsedKey }> = [];
+  const rawKeys = Array.isArray(raw.keys) ? raw.keys : [];
+  rawKeys.forEach((entry, index) => {
+    const parsed = keySchema.safeParse(entry);
+    if (!parsed.success) issues.push(...toConfigIssues(parsed.error, ['keys', index]));
+    else keys.push({ index, key: parsed.data });
+  });
+
+  issues.push(...crossCheck(integrations, rawIntegrations, keys, options));
+  if (issues.length > 0 || !root.success) return { issues };
+  return { config: { ...root.data, integrations, keys: keys.map((k) => k.key), workspaces } };
+}
+
+function crossCheck(
+  integrations: ParsedIntegration[],
+  rawIntegrations: unknown[],
+  keys: Array<{ index: number; key: ParsedKey }>,
+  options: ParseOptions,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const bySlug = new Map<string, IntegrationPolicy>();
+  const slugIndex = new Map<string, number>();
+
+  rawIntegrations.forEach((entry, i) => {
+    const slug = (entry as { slug?: unknown } | null)?.slug;
+    if (typeof slug !== 'string') return;
+    const first = slugIndex.get(slug);
+    if (first !== undefined) issues.push({ path: `integrations[${i}].slug`, message: `duplicate slug '${slug}' (also integrations[${first}])` });
+    else slugIndex.set(slug, i);
+  });
+
+  for (const integration of integrations) {
+    const i = slugIndex.get(integration.slug)!;
+    const policy = buildIntegrationPolicy(integration);
+    if (!bySlug.has(integration.slug)) bySlug.set(integration.slug, policy);
+    const at = (...path: PropertyKey[]) => formatPath(['integrations', i, ...path]);
+
+    const seen = new Set<string>();
+    integration.customModels.forEach((m, j) => {
+      if (seen.has(m.id)) issues.push({ path: at('customModels', j, 'id'), message: `duplicate custom model '${m.id}'` });
+      seen.add(m.id);
+    });
+
+    const allowed = policy.models;
+    if (integration.workspaces === 'all') continue;
+    for (const [workspace, grant] of Object.entries(integration.workspaces)) {
+      if (workspace !== '*' && !workspaceNameSchema.safeParse(workspace).success) {
+        issues.push({ path: at('workspaces', workspace), message: `'${workspace}' is not a valid workspace name (or '*' for every workspace)` });
+      }
+      if (grant === false || !grant.models) continue;
+      const star = workspace === '*' ? null : policy.everyone?.models;
+      grant.models.forEach((model, j) => {
+        if (allowed && !allowed.has(model)) {
+          issues.push({
+            path: at('workspaces', workspace, 'models', j),
+            message: `model '${model}' is not allowed by integration '${integration.slug}' (a grant can only narrow the integration's models)`,
+          });
+        } else if (star && !star.has(model)) {
+          issues.push({
+            path: at('workspaces', workspace, 'models', j),
+            message: `model '${model}' is not in the '*' grant of integration '${integration.slug}', which applies to every workspace (a named grant can only narrow it)`,
+          });
+        }
+      });
+    }
+  }
+
+  const keyIndex = new Map<string, number>();
+  for (const { index: k, key } of keys) {
+    const at = (...path: PropertyKey[]) => formatPath(['keys', k, ...path]);
+    const first = keyIndex.get(key.id);
+    if (first !== undefined) issues.push({ path: at('id'), message: `duplicate key id '${key.id}' (also keys[${first}])` });
+    else keyIndex.set(key.id, k);
+
+    const integration = bySlug.get(key.integration);
+    if (!integration) {
+      if (!slugIndex.has(key.integration)) issues.push({ path: at('integration'), message: `unknown integration '${key.integration}'` });
+      continue;
+    }
+    const grant = resolveGrant(integration, key.workspace);
+    if (grant === null) {
+      if (options.requireKeyAccess) {
+        issues.push({
+          path: at('integration'),
+          message: `integration '${key.integration}' is not provisioned to the key's workspace '${key.workspace}'`,
+        });
+      }
+      continue;
+    }
+    if (!key.models) continue;
+    const integrationAllowed = integration.models;
+    key.models.forEach((model, j) => {
+      const byIntegration = !integrationAllowed || integrationAllowed.has(model);
+      const byGrant = !grant.models || grant.models.has(model);
+      if (!byIntegration || !byGrant) {
+        issues.push({
+          path: at('models', j),
+          message: `model '${model}' is not allowed by ${byIntegration ? `the grant of '${key.integration}' to '${key.workspace}'` : `integration '${key.integration}'`} (a key can only narrow)`,
+        });
+      }
+    });
+  }
+  return issues;
+}

@@ -1,0 +1,28 @@
+import { CredentialsUnavailableError } from '../errors/runtime-errors.js';
+import { isSecret, revealSecret, SecretResolutionError } from './secret.js';
+
+export interface ResolvedCredentials {
+  /** Every credential field as a string, secrets revealed. */
+  values: Record<string, string>;
+  /** The revealed secret values, to be removed from anything the gateway outputs. */
+  secrets: string[];
+}
+
+/** Reveals an integration's credentials for one call; an unset variable names itself and the integration. */
+export async function resolveCredentials(integration: string, credentials: Record<string, unknown>): Promise<ResolvedCredentials> {
+  const values: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(credentials)) {
+    if (isSecret(value)) {
+      try {
+        const revealed = await revealSecret(value);
+        values[name] = revealed;
+        secrets.push(revealed);
+      } catch (error) {
+        const reason = error instanceof SecretResolutionError ? error.reason : 'failed to load';
+        throw new CredentialsUnavailableError(integration, `credentials.${name} (${value.description})`, reason);
+      }
+    } else if (typeof value === 'string') values[name] = value;
+  }
+  return { values, secrets };
+}

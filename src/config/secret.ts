@@ -1,0 +1,120 @@
+import { inspect } from 'node:util';
+
+const REDACTED = '[secret]';
+
+type Source =
+  | { kind: 'env'; name: string }
+  | { kind: 'value'; value: string }
+  | { kind: 'from'; load: () => string | Promise<string>; ttlMs: number };
+
+let reveal: (s: Secret) => Promise<string>;
+
+/** Why a secret could not be resolved; turned into a CredentialsUnavailableError by the caller. */
+export class SecretResolutionError extends Error {
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+  ) {
+    super(`${source} ${reason}`);
+  }
+}
+
+/**
+ * A credential held by reference. Its value is reachable only through `revealSecret` (internal),
+ * never through `toString`, `toJSON`, `util.inspect`, string concatenation or property access, so
+ * a config object can be logged or serialized without leaking a key.
+ */
+export class Secret {
+  readonly #source: Source;
+  #cached: { value: string; expiresAt: number } | undefined;
+  #pending: Promise<string> | undefined;
+
+  /** @internal use `secret.env`, `secret.value` or `secret.from` */
+  constructor(source: Source) {
+    this.#source = source;
+  }
+
+  /** Where the value comes from, safe to print: `env:NAME`, `value` or `provider`. */
+  get description(): string {
+    const s = this.#source;
+    return s.kind === 'env' ? `env:${s.name}` : s.kind === 'value' ? 'value' : 'provider';
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [Symbol.toPrimitive](): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `Secret(${this.description})`;
+  }
+
+  static {
+    // The only door to the value; kept module-private so that it is not part of any public type.
+    reveal = (s) => s.#resolve();
+  }
+
+  async #resolve(): Promise<string> {
+    const source = this.#source;
+    if (source.kind === 'value') return source.value;
+    if (source.kind === 'env') {
+      // Read on every use so that rotating the variable takes effect without a restart.
+      const v = process.env[source.name];
+      if (v === undefined || v === '') throw new SecretResolutionError(this.description, 'is not set');
+      return v;
+    }
+    const now = Date.now();
+    if (this.#cached && this.#cached.expiresAt > now) return this.#cached.value;
+    // Concurrent first requests share one call to the provider (a vault, a token endpoint).
+    this.#pending ??= (async () => {
+      try {
+        const v = await source.load();
+        if (typeof v !== 'string' || v === '') throw new SecretResolutionError(this.description, 'returned an empty value');
+        this.#cached = { value: v, expiresAt: Date.now() + source.ttlMs };
+        return v;
+      } catch (error) {
+        if (error instanceof SecretResolutionError) throw error;
+        throw new SecretResolutionError(this.description, 'failed to load');
+      } finally {
+        this.#pending = undefined;
+      }
+    })();
+    return this.#pending;
+  }
+}
+
+export function isSecret(value: unknown): value is Secret {
+  return value instanceof Secret;
+}
+
+/** Resolves a secret to its value. Internal: never exported from the package root. */
+export const revealSecret = (s: Secret): Promise<string> => reveal(s);
+
+/** Constructors of credentials held by reference. */
+export const secret = {
+  /** Read from `process.env[name]` each time it is needed; an unset variable fails that request. */
+  env(name: string): Secret {
+    if (typeof name !== 'string' || name === '') throw new TypeError('secret.env(name): name must be a non-empty string');
+    return new Secret({ kind: 'env', name });
+  },
+  /** A value known in code (e.g. read from a secrets manager at startup). */
+  value(value: string): Secret {
+    if (typeof value !== 'string' || value === '') throw new TypeError('secret.value(value): value must be a non-empty string');
+    return new Secret({ kind: 'value', value });
+  },
+  /**
+   * A value loaded on demand by `load` (a vault, a token endpoint), cached for `ttlMs`
+   * (default 5 minutes). Concurrent loads are shared; a failure is not cached.
+   */
+  from(load: () => string | Promise<string>, options: { ttlMs?: number } = {}): Secret {
+    if (typeof load !== 'function') throw new TypeError('secret.from(load): load must be a function');
+    return new Secret({ kind: 'from', load, ttlMs: options.ttlMs ?? 5 * 60_000 });
+  },
+};

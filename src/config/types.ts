@@ -1,0 +1,140 @@
+import type { Sink } from '../events/sink.js';
+import type { MockOptions } from '../providers/mock/mock-options.js';
+import type { Secret } from './secret.js';
+
+/**
+ * A budget: a cap on spend or tokens in a scope.
+ * @example { type: 'cost', limit: 100, alertThreshold: 80, reset: 'monthly' }
+ */
+export interface BudgetConfig {
+  /** `cost`: USD (at least 1). `tokens`: input + output tokens (at least 100). */
+  type: 'cost' | 'tokens';
+  limit: number;
+  /** Usage (in the budget's unit) at which one `budget.alert` event fires per period. */
+  alertThreshold?: number;
+  /** `none` (default): never resets. `weekly`: Sunday 00:00 UTC. `monthly`: the 1st, 00:00 UTC. */
+  reset?: 'none' | 'weekly' | 'monthly';
+}
+
+/**
+ * A rate limit: requests or tokens per UTC minute, hour or day. A limit of 0 disables the scope.
+ * @example { type: 'requests', limit: 1000, per: 'minute' }
+ */
+export interface RateLimitConfig {
+  type: 'requests' | 'tokens';
+  limit: number;
+  per: 'minute' | 'hour' | 'day';
+}
+
+export interface LimitsConfig {
+  budgets?: BudgetConfig[];
+  rateLimits?: RateLimitConfig[];
+}
+
+/** The provisioning of an integration to a workspace: an optional model subset and limits. */
+export interface GrantConfig extends LimitsConfig {
+  /** Narrows the integration's models for this workspace. Default: all the integration's models. */
+  models?: string[];
+}
+
+/** USD per 1M tokens. Reasoning tokens are priced as output. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  /** Cached input read. Default: `input`. */
+  cachedInput?: number;
+  /** Prompt-cache write. Default: `input`. */
+  cacheWrite?: number;
+}
+
+/** A fine-tuned, self-hosted or private model served by the integration. */
+export interface CustomModelConfig {
+  id: string;
+  name?: string;
+  pricing?: ModelPrice;
+}
+
+interface IntegrationCommon extends LimitsConfig {
+  /** Unique id used in requests: `@<slug>/<model>`. */
+  slug: string;
+  name?: string;
+  description?: string;
+  /** Private endpoint, self-hosted server or test server. Default: the provider's public URL. */
+  baseURL?: string;
+  /** Extra headers sent with every request to the provider. */
+  headers?: Record<string, string>;
+  /**
+   * `'all'` (default): any model the provider serves. A list: only those (and `customModels`).
+   * Grants and keys can narrow it, never widen it.
+   */
+  models?: 'all' | string[];
+  customModels?: CustomModelConfig[];
+  /** Price overrides by model id (negotiated rates, internal chargeback, free models at 0). */
+  pricing?: Record<string, ModelPrice>;
+  /**
+   * Which workspaces reach this integration: `'all'`, or grants by workspace name. `'*'` is the
+   * grant of every workspace; a named workspace gets `'*'` plus its own entry; `false` excludes one.
+   */
+  workspaces: 'all' | Record<string, GrantConfig | false>;
+  /** Upstream timeout of one attempt, overriding the gateway's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+export interface OpenAIIntegrationConfig extends IntegrationCommon {
+  provider: 'openai';
+  credentials: { apiKey: Secret; organization?: string; project?: string };
+}
+
+export interface MockIntegrationConfig extends IntegrationCommon {
+  provider: 'mock';
+  credentials?: { apiKey?: Secret };
+  mock?: MockOptions;
+}
+
+export type IntegrationConfig = OpenAIIntegrationConfig | MockIntegrationConfig;
+
+/** An app-facing virtual key: one workspace, one integration, optional narrower models and limits. */
+export interface KeyConfig extends LimitsConfig {
+  id: string;
+  workspace: string;
+  integration: string;
+  name?: string;
+  models?: string[];
+}
+
+export interface RetryConfig {
+  /** Retries after the first attempt, on 408/409/429/5xx and network errors. Default 2. */
+  retries?: number;
+  /** First backoff delay. Default 500 ms. */
+  minDelayMs?: number;
+  /** Backoff cap. Default 8,000 ms. */
+  maxDelayMs?: number;
+  /** A provider Retry-After longer than this is not waited for: the error is returned. Default 60,000 ms. */
+  maxRetryAfterMs?: number;
+}
+
+export interface EventsConfig {
+  /** Events a sink may have waiting; beyond it new events are dropped (and counted). Default 10,000. */
+  queueSize?: number;
+  /** Events handed to a sink object's `write` at once. Default 100. */
+  batchSize?: number;
+  /** A sink call that takes longer is abandoned and its events counted as dropped. Default 30,000 ms. */
+  sinkTimeoutMs?: number;
+}
+
+export interface GatewayConfig {
+  integrations: IntegrationConfig[];
+  /** Workspace-wide limits, across every integration (`'*'`: each workspace gets them). */
+  workspaces?: Record<string, LimitsConfig>;
+  keys?: KeyConfig[];
+  /** Where usage events go, each through its own bounded queue. */
+  sinks?: Sink[];
+  retry?: RetryConfig;
+  /** Upstream timeout of one attempt. Default 600,000 ms. */
+  timeoutMs?: number;
+  events?: EventsConfig;
+  /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
+  clock?: () => number;
+  /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+}

@@ -1,0 +1,80 @@
+import { EventEmitter } from 'eventemitter3';
+import type { SinkErrorEvent } from './sink.js';
+import type { UsageEvent } from './usage-event.js';
+
+/** A runtime provisioning change (never carries credentials). */
+export interface ProvisioningChangeEvent {
+  action: 'provision' | 'revoke' | 'set-models' | 'rotate-credentials';
+  integration: string;
+  workspace: string | null;
+  /** ISO time of the change. */
+  at: string;
+}
+
+/** Events of `gateway.on(name, listener)`, with their payload. */
+export interface GatewayEventMap {
+  usage: UsageEvent;
+  'sink.error': SinkErrorEvent;
+  'provisioning.changed': ProvisioningChangeEvent;
+}
+
+export type GatewayEventName = keyof GatewayEventMap;
+type Listener<K extends GatewayEventName> = (payload: GatewayEventMap[K]) => void;
+// The map is keyed by the caller's listener, whatever its event; the event name keeps them apart.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyListener = (payload: any) => void;
+
+/**
+ * eventemitter3 with one difference: a listener that throws is isolated (the other listeners
+ * still run, the request is not affected) and reported as `sink.error`.
+ */
+export class GatewayEvents {
+  readonly #emitter = new EventEmitter();
+  readonly #wrapped = new Map<GatewayEventName, Map<AnyListener, AnyListener>>();
+
+  on<K extends GatewayEventName>(name: K, listener: Listener<K>, once = false): void {
+    const safe = (payload: GatewayEventMap[K]) => {
+      if (once) this.off(name, listener);
+      try {
+        listener(payload);
+      } catch (error) {
+        if (name !== 'sink.error') {
+          this.emit('sink.error', {
+            sink: `listener:${name}`,
+            reason: 'error',
+            error: error instanceof Error ? error : new Error(String(error)),
+            dropped: 0,
+          });
+        }
+      }
+    };
+    let byListener = this.#wrapped.get(name);
+    if (!byListener) this.#wrapped.set(name, (byListener = new Map()));
+    // Registering the same listener twice replaces it, so that `off` can always remove it.
+    const previous = byListener.get(listener as AnyListener);
+    if (previous) this.#emitter.off(name, previous);
+    byListener.set(listener as AnyListener, safe as AnyListener);
+    this.#emitter.on(name, safe);
+  }
+
+  off<K extends GatewayEventName>(name: K, listener: Listener<K>): void {
+    const byListener = this.#wrapped.get(name);
+    const safe = byListener?.get(listener as AnyListener);
+    if (!safe) return;
+    byListener!.delete(listener as AnyListener);
+    this.#emitter.off(name, safe);
+  }
+
+  has(name: GatewayEventName): boolean {
+    return this.#emitter.listenerCount(name) > 0;
+  }
+
+  emit<K extends GatewayEventName>(name: K, payload: GatewayEventMap[K]): void {
+    this.#emitter.emit(name, payload);
+  }
+
+  removeAll(): void {
+    this.#emitter.removeAllListeners();
+    this.#wrapped.clear();
+  }
+}

@@ -1,0 +1,47 @@
+import { parseConfig } from '../config/parse-config.js';
+import { buildPolicy } from '../config/policy.js';
+import type { GatewayConfig } from '../config/types.js';
+import { ConfigError } from '../errors/config-error.js';
+import { EventDispatcher } from '../events/event-dispatcher.js';
+import type { Sink } from '../events/sink.js';
+import { providers } from '../providers/registry.js';
+import type { ChatAdapter } from '../providers/spec.js';
+import { Gateway } from './gateway.js';
+import type { GatewayState } from './gateway-state.js';
+
+/**
+ * Creates a gateway from a config. The whole config is validated first: on any problem a single
+ * `ConfigError` lists every one of them with its path.
+ * @example
+ * const gateway = createGateway({
+ *   integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }],
+ * });
+ */
+export function createGateway(config: GatewayConfig): Gateway {
+  const result = parseConfig(config, { requireKeyAccess: true });
+  if ('issues' in result) throw new ConfigError(result.issues);
+  const parsed = result.config;
+
+  const adapters = new Map<string, ChatAdapter>();
+  for (const integration of parsed.integrations) {
+    const { slug, provider, baseURL, headers } = integration;
+    adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers }));
+  }
+
+  const state: GatewayState = {
+    policy: buildPolicy(parsed),
+    adapters,
+    middlewares: [],
+    dispatcher: new EventDispatcher(parsed.sinks as Sink[], {
+      queueSize: parsed.events.queueSize,
+      batchSize: parsed.events.batchSize,
+      sinkTimeoutMs: parsed.events.sinkTimeoutMs,
+    }),
+    clock: (parsed.clock as (() => number) | undefined) ?? Date.now,
+    fetch: (parsed.fetch as typeof globalThis.fetch | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
+    retry: parsed.retry,
+    timeoutMs: parsed.timeoutMs,
+    closed: false,
+  };
+  return new Gateway(state);
+}

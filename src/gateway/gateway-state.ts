@@ -1,0 +1,18 @@
+import type { Policy } from '../config/policy.js';
+import type { EventDispatcher } from '../events/event-dispatcher.js';
+import type { ChatAdapter } from '../providers/spec.js';
+import type { ChatMiddleware } from './types.js';
+import type { RetryPolicy } from './with-retries.js';
+
+/** What a gateway holds. `policy` is replaced as a whole by a provisioning change. */
+export interface GatewayState {
+  policy: Policy;
+  readonly adapters: ReadonlyMap<string, ChatAdapter>;
+  readonly middlewares: ChatMiddleware[];
+  readonly dispatcher: EventDispatcher;
+  readonly clock: () => number;
+  readonly fetch: typeof globalThis.fetch;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  closed: boolean;
+}

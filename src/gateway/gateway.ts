@@ -1,0 +1,78 @@
+import type { GatewayEventMap, GatewayEventName } from '../events/gateway-events.js';
+import type { SinkStats } from '../events/sink.js';
+import type { GatewayState } from './gateway-state.js';
+import { Provisioning } from './provisioning.js';
+import { runChat } from './run-chat.js';
+import type { ChatMiddleware, ChatOptions, ChatRequest, GatewayChatCompletion, GatewayStream } from './types.js';
+
+export interface GatewayStats {
+  /** Usage events published since the gateway was created. */
+  events: number;
+  sinks: SinkStats[];
+}
+
+/** The gateway: one object in front of every provider. Create it with `createGateway(config)`. */
+export class Gateway {
+  readonly #state: GatewayState;
+  /** Runtime provisioning: grant, revoke, narrow models, rotate credentials. */
+  readonly provisioning: Provisioning;
+
+  /** @internal use `createGateway` */
+  constructor(state: GatewayState) {
+    this.#state = state;
+    this.provisioning = new Provisioning(state);
+  }
+
+  /**
+   * A chat completion through the gateway: validated, provisioned, limited, retried and metered.
+   * With `stream: true`, resolves to an async iterable of chunks once the provider has started.
+   * @throws a `GatewayError` subclass (see the README's error table)
+   */
+  chat(request: ChatRequest & { stream: true }, options?: ChatOptions): Promise<GatewayStream>;
+  chat(request: ChatRequest & { stream?: false | null }, options?: ChatOptions): Promise<GatewayChatCompletion>;
+  chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream>;
+  chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream> {
+    return runChat(this.#state, request, options);
+  }
+
+  /** Adds middleware to the chain; it runs after the built-in policy steps, in the order added. */
+  use(middleware: ChatMiddleware): this {
+    if (typeof middleware !== 'function') throw new TypeError('gateway.use(middleware): middleware must be a function (ctx, next) => outcome');
+    this.#state.middlewares.push(middleware);
+    return this;
+  }
+
+  /** Listens to an event. A listener that throws is reported as `sink.error` and never affects a request. */
+  on<K extends GatewayEventName>(name: K, listener: (payload: GatewayEventMap[K]) => void): this {
+    this.#state.dispatcher.events.on(name, listener);
+    return this;
+  }
+
+  once<K extends GatewayEventName>(name: K, listener: (payload: GatewayEventMap[K]) => void): this {
+    this.#state.dispatcher.events.on(name, listener, true);
+    return this;
+  }
+
+  off<K extends GatewayEventName>(name: K, listener: (payload: GatewayEventMap[K]) => void): this {
+    this.#state.dispatcher.events.off(name, listener);
+    return this;
+  }
+
+  /** Resolves once every usage event published so far has been delivered to every sink (or dropped). */
+  flush(): Promise<void> {
+    return this.#state.dispatcher.flush();
+  }
+
+  /** Refuses new calls, delivers what is queued, then closes the sinks. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state.closed) return this.flush();
+    this.#state.closed = true;
+    await this.#state.dispatcher.close();
+  }
+
+  /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */
+  stats(): GatewayStats {
+    const { published, sinks } = this.#state.dispatcher.stats();
+    return { events: published, sinks };
+  }
+}

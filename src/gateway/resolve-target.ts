@@ -1,0 +1,57 @@
+import { KeyNotFoundError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
+import type { IntegrationPolicy, KeyPolicy, Policy } from '../config/policy.js';
+import { scopeName } from '../limits/scope.js';
+
+/** Where a request goes: the integration, the workspace it is made for, the key (if any), the model. */
+export interface Target {
+  integration: IntegrationPolicy;
+  workspace: string;
+  key: KeyPolicy | null;
+  /** The provider's model id (the part after `@slug/`). */
+  model: string;
+}
+
+function parseModel(model: string): { slug: string | null; model: string } {
+  if (!model.startsWith('@')) return { slug: null, model };
+  const slash = model.indexOf('/');
+  if (slash < 2 || slash === model.length - 1) {
+    throw new RequestValidationError([{ path: 'model', message: `'${model}' must be '@<integration>/<model>', e.g. '@openai-prod/gpt-4o-mini'` }]);
+  }
+  // Model ids may contain '/' themselves (e.g. 'meta-llama/Llama-3.1-8B'): only the first one splits.
+  return { slug: model.slice(1, slash), model: model.slice(slash + 1) };
+}
+
+/**
+ * Resolves `model` (`@slug/model`) and `workspace`, or `key` (which fixes both the workspace and
+ * the integration; the model may then be bare).
+ */
+export function resolveTarget(request: { model: string; workspace?: string; key?: string }, policy: Policy): Target {
+  const parsed = parseModel(request.model);
+  if (request.key !== undefined) {
+    const key = policy.keys.get(request.key);
+    if (!key) throw new KeyNotFoundError(request.key);
+    if (request.workspace !== undefined && request.workspace !== key.workspace) {
+      throw new RequestValidationError([
+        { path: 'workspace', message: `key '${key.id}' belongs to workspace '${key.workspace}', not '${request.workspace}'` },
+      ]);
+    }
+    if (parsed.slug !== null && parsed.slug !== key.integration) {
+      throw new ModelNotAllowedError(request.model, `${scopeName.key(key.id)} (bound to integration '${key.integration}')`);
+    }
+    const integration = policy.integrations.get(key.integration);
+    if (!integration) throw new IntegrationNotFoundError(key.integration);
+    return { integration, workspace: key.workspace, key, model: parsed.model };
+  }
+  if (request.workspace === undefined) {
+    throw new RequestValidationError([{ path: 'workspace', message: 'is required when no key is given' }]);
+  }
+  if (parsed.slug === null) {
+    throw new RequestValidationError([
+      { path: 'model', message: `'${request.model}' must name its integration: '@<integration>/${request.model}' (a bare model needs a key)` },
+    ]);
+  }
+  const integration = policy.integrations.get(parsed.slug);
+  if (!integration) throw new IntegrationNotFoundError(parsed.slug);
+  return { integration, workspace: request.workspace, key: null, model: parsed.model };
+}

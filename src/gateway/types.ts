@@ -1,0 +1,82 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from '../providers/chat-types.js';
+import type { ProviderResult, StreamPart, Usage } from '../providers/spec.js';
+
+/** A chat request: the OpenAI body plus the gateway's fields. */
+export interface ChatRequest extends ChatRequestBody {
+  /** `@integration/model`, or a bare model id when `key` is given. */
+  model: string;
+  /** The workspace the call is made for. Required unless `key` is given. */
+  workspace?: string;
+  /** A virtual key id: fixes the workspace and the integration. */
+  key?: string;
+  /** Labels recorded on the usage event (e.g. `{ user: 'u-42' }`); never sent to the provider. */
+  metadata?: Record<string, string>;
+}
+
+export interface ChatOptions {
+  /** Aborts the call (and the upstream request); the usage event records `aborted`. */
+  signal?: AbortSignal;
+}
+
+/** Where the gateway sent the call, as middleware and results see it. */
+export interface TargetInfo {
+  integration: string;
+  provider: string;
+  workspace: string;
+  key: string | null;
+  /** The provider's model id (without `@slug/`). */
+  model: string;
+}
+
+/** The state of one call as it passes through the middleware chain. */
+export interface ChatContext {
+  readonly requestId: string;
+  /** The body sent to the provider (model without `@slug/`, gateway fields removed). Middleware may change it. */
+  request: ChatRequestBody;
+  readonly target: TargetInfo;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal | undefined;
+  /** Epoch ms (from the gateway's clock) when the call entered the gateway. */
+  readonly startedAt: number;
+  /** Retries made so far by the provider step. */
+  retries: number;
+  /** Free space for middleware to pass data along the chain. */
+  readonly state: Map<string | symbol, unknown>;
+}
+
+/** What the chain produces: a whole completion, or a stream of parts ending with a `finish`. */
+export type ChatOutcome =
+  | { type: 'completion'; result: ProviderResult }
+  | { type: 'stream'; parts: AsyncIterable<StreamPart>; providerRequestId: string | null };
+
+/**
+ * Middleware: runs after admission and before the provider call; `next()` runs the rest of the
+ * chain. It may change `ctx.request`, short-circuit (return an outcome without calling `next`),
+ * or wrap a stream's parts.
+ */
+export type ChatMiddleware = (ctx: ChatContext, next: () => Promise<ChatOutcome>) => Promise<ChatOutcome>;
+
+/** What the gateway adds to every result. */
+export interface GatewayInfo extends TargetInfo {
+  requestId: string;
+  /** Usage in the gateway's normalized shape. */
+  usage: Omit<Usage, 'raw'>;
+  /** Cost in USD; null until the model's price is known. */
+  cost: number | null;
+  retries: number;
+  latencyMs: number;
+  providerRequestId: string | null;
+}
+
+/** An OpenAI `chat.completion`, plus `gateway`. */
+export interface GatewayChatCompletion extends ChatCompletion {
+  gateway: GatewayInfo;
+}
+
+/**
+ * A streaming call: iterate it for OpenAI `chat.completion.chunk`s. Stopping early (`break`)
+ * closes the upstream request; the usage event records what was delivered.
+ */
+export interface GatewayStream extends AsyncIterable<ChatCompletionChunk> {
+  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null };
+}

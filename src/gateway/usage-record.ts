@@ -1,0 +1,80 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import { ProviderError } from '../errors/provider-error.js';
+import { RequestAbortedError } from '../errors/runtime-errors.js';
+import { ZERO_USAGE, type UsageEvent } from '../events/usage-event.js';
+import type { Usage } from '../providers/spec.js';
+import type { TargetInfo } from './types.js';
+
+/** What the gateway knows about a call while it runs; turned into its usage event at the end. */
+export interface CallRecord {
+  requestId: string;
+  /** Epoch ms from the gateway's clock. */
+  startedAt: number;
+  /** `performance.now()` at entry, for durations that a clock change cannot distort. */
+  t0: number;
+  stream: boolean;
+  target: TargetInfo | null;
+  metadata: Record<string, string>;
+  retries: number;
+}
+
+export interface CallEnd {
+  usage?: Usage | null;
+  finishReason?: string | null;
+  providerRequestId?: string | null;
+  servedModel?: string | null;
+  ttftMs?: number | null;
+  error?: unknown;
+  /** The caller stopped reading a stream. */
+  cancelled?: boolean;
+}
+
+function outcome(error: unknown, cancelled: boolean | undefined): Pick<UsageEvent, 'status' | 'httpStatus' | 'errorCode' | 'errorMessage' | 'upstreamStatus'> {
+  if (cancelled) return { status: 'aborted', httpStatus: 499, errorCode: 'request_aborted', errorMessage: 'the caller stopped reading the stream', upstreamStatus: null };
+  if (error === undefined) return { status: 'success', httpStatus: 200, errorCode: null, errorMessage: null, upstreamStatus: null };
+  if (RequestAbortedError.isInstance(error)) return { status: 'aborted', httpStatus: 499, errorCode: error.code, errorMessage: error.message, upstreamStatus: null };
+  if (ProviderError.isInstance(error)) {
+    return { status: 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message, upstreamStatus: error.upstreamStatus };
+  }
+  if (GatewayError.isInstance(error)) {
+    // Refused by the gateway's rules (4xx) vs. the gateway unable to serve (5xx: credentials, store).
+    return { status: error.status < 500 ? 'rejected' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message, upstreamStatus: null };
+  }
+  return { status: 'error', httpStatus: 500, errorCode: 'internal_error', errorMessage: error instanceof Error ? error.message : String(error), upstreamStatus: null };
+}
+
+export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): UsageEvent {
+  const usage = end.usage;
+  return {
+    schemaVersion: 1,
+    requestId: record.requestId,
+    startedAt: new Date(record.startedAt).toISOString(),
+    endedAt: new Date(now).toISOString(),
+    workspace: record.target?.workspace ?? null,
+    integration: record.target?.integration ?? null,
+    provider: record.target?.provider ?? null,
+    key: record.target?.key ?? null,
+    model: record.target?.model ?? null,
+    servedModel: end.servedModel ?? null,
+    metadata: record.metadata,
+    stream: record.stream,
+    ...outcome(end.error, end.cancelled),
+    retries: record.retries,
+    finishReason: end.finishReason ?? null,
+    providerRequestId: end.providerRequestId ?? null,
+    usage: usage
+      ? {
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          cacheReadTokens: usage.cacheReadTokens,
+          cacheWriteTokens: usage.cacheWriteTokens,
+          reasoningTokens: usage.reasoningTokens,
+          totalTokens: usage.totalTokens,
+          estimated: usage.estimated,
+        }
+      : { ...ZERO_USAGE },
+    rawUsage: usage?.raw ?? null,
+    latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
+    ttftMs: end.ttftMs ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+import pRetry from 'p-retry';
+import { ProviderError } from '../errors/provider-error.js';
+import { sleep } from '../util/sleep.js';
+
+export interface RetryPolicy {
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+}
+
+/**
+ * How long to wait before retry number `retry` (0-based), or null not to retry. The provider's
+ * Retry-After wins when it is within `maxRetryAfterMs` (beyond it, waiting inside a request is
+ * worse than returning the error with `retryAfterMs` for the caller to schedule). Otherwise
+ * exponential backoff, `minDelayMs * 2^retry` capped at `maxDelayMs`, minus up to 25 % jitter
+ * so that many clients failing together do not come back together.
+ */
+export function retryDelay(error: ProviderError, retry: number, policy: RetryPolicy, random: () => number = Math.random): number | null {
+  if (error.retryAfterMs !== null) return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : null;
+  const base = Math.min(policy.minDelayMs * 2 ** retry, policy.maxDelayMs);
+  return Math.round(base * (1 - 0.25 * random()));
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error that is not a retryable ProviderError,
+ * or the retries are used up. p-retry drives the loop and its abort handling; the delay is ours
+ * (Retry-After aware), so p-retry's own backoff is set to zero.
+ */
+export function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  onRetry: (error: ProviderError, delayMs: number) => void,
+): Promise<T> {
+  return pRetry(attempt, {
+    retries: policy.retries,
+    minTimeout: 0,
+    factor: 1,
+    randomize: false,
+    signal,
+    shouldRetry: async ({ error, retriesConsumed }) => {
+      if (!ProviderError.isInstance(error) || !error.isRetryable) return false;
+      const delay = retryDelay(error, retriesConsumed, policy);
+      if (delay === null) return false;
+      onRetry(error, delay);
+      await sleep(delay, signal);
+      return true;
+    },
+  });
+}

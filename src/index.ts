@@ -1,0 +1,52 @@
+export { createGateway } from './gateway/create-gateway.js';
+export type { Gateway, GatewayStats } from './gateway/gateway.js';
+export type { Provisioning } from './gateway/provisioning.js';
+export type {
+  ChatRequest,
+  ChatOptions,
+  ChatContext,
+  ChatOutcome,
+  ChatMiddleware,
+  GatewayChatCompletion,
+  GatewayStream,
+  GatewayInfo,
+  TargetInfo,
+} from './gateway/types.js';
+
+export { secret, type Secret } from './config/secret.js';
+export type {
+  GatewayConfig,
+  IntegrationConfig,
+  OpenAIIntegrationConfig,
+  MockIntegrationConfig,
+  KeyConfig,
+  GrantConfig,
+  LimitsConfig,
+  BudgetConfig,
+  RateLimitConfig,
+  ModelPrice,
+  CustomModelConfig,
+  RetryConfig,
+  EventsConfig,
+} from './config/types.js';
+export type { MockOptions } from './providers/mock/mock-options.js';
+
+export * from './errors/index.js';
+
+export type { UsageEvent } from './events/usage-event.js';
+export type { Sink, SinkFunction, SinkObject, SinkStats, SinkErrorEvent } from './events/sink.js';
+export type { GatewayEventMap, GatewayEventName, ProvisioningChangeEvent } from './events/gateway-events.js';
+
+export type {
+  ChatMessage,
+  ContentPart,
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionUsage,
+  FinishReason,
+  FunctionTool,
+  ToolCall,
+  ToolChoice,
+  ResponseFormat,
+} from './providers/chat-types.js';
+export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from './providers/spec.js';

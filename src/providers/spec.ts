@@ -1,0 +1,66 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from './chat-types.js';
+
+/**
+ * Token usage in one shape for every provider. `inputTokens` includes cached reads and cache
+ * writes; `outputTokens` includes reasoning. Pricing reads the parts; `raw` keeps the provider's
+ * own usage object for audits.
+ */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (priced at the cached-input rate). */
+  cacheReadTokens: number;
+  /** Input tokens written to the provider's prompt cache (priced at the cache-write rate). */
+  cacheWriteTokens: number;
+  /** Output tokens spent on reasoning (priced as output). */
+  reasoningTokens: number;
+  totalTokens: number;
+  /** True when the provider did not report usage and the figures are the gateway's estimate. */
+  estimated: boolean;
+  /** The provider's usage object as it arrived. */
+  raw: unknown;
+}
+
+/** Everything an adapter needs for one attempt. Credentials are resolved; the adapter never sees a `Secret`. */
+export interface ProviderCall {
+  /** OpenAI-shaped body; `model` is the provider's model id (no `@slug/`), gateway fields removed. */
+  body: ChatRequestBody;
+  /** Resolved credential values of the integration, by the names of its `credentials` config. */
+  credentials: Readonly<Record<string, string>>;
+  signal: AbortSignal;
+  fetch: typeof globalThis.fetch;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export interface ProviderResult {
+  completion: ChatCompletion;
+  usage: Usage;
+  finishReason: FinishReason | null;
+  /** The provider's request id (OpenAI `x-request-id`), for support tickets. */
+  providerRequestId: string | null;
+}
+
+/** Parts of a stream: OpenAI-shaped chunks, then exactly one `finish` carrying usage. */
+export type StreamPart =
+  | { type: 'chunk'; chunk: ChatCompletionChunk }
+  | { type: 'finish'; usage: Usage | null; finishReason: FinishReason | null };
+
+export interface ProviderStream extends AsyncIterable<StreamPart> {
+  providerRequestId: string | null;
+}
+
+/**
+ * The narrow interface between the gateway and a provider. The gateway never knows a provider's
+ * wire format; an adapter never knows about workspaces, budgets or events.
+ *
+ * Both methods throw `ProviderError` for upstream failures (with `isRetryable` and the
+ * provider's Retry-After), so the gateway can retry without knowing the provider.
+ * `stream` resolves once the provider accepted the request (headers received); errors inside
+ * the stream surface from the iterator.
+ */
+export interface ChatAdapter {
+  readonly provider: string;
+  chat(call: ProviderCall): Promise<ProviderResult>;
+  stream(call: ProviderCall): Promise<ProviderStream>;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    // A skipped test must be visible in the output, never silent.
+    reporters: ['default'],
+    testTimeout: 20_000,
+  },
+});
