@@ -8,6 +8,7 @@ type Source =
   | { kind: 'from'; load: () => string | Promise<string>; ttlMs: number };
 
 let reveal: (s: Secret) => Promise<string>;
+let revealNow: (s: Secret) => string | undefined;
 
 /** Why a secret could not be resolved; turned into a CredentialsUnavailableError by the caller. */
 export class SecretResolutionError extends Error {
@@ -57,8 +58,17 @@ export class Secret {
   }
 
   static {
-    // The only door to the value; kept module-private so that it is not part of any public type.
+    // The only doors to the value; kept module-private so that they are not part of any public type.
     reveal = (s) => s.#resolve();
+    revealNow = (s) => s.#resolveNow();
+  }
+
+  /** The value without waiting, when it is at hand (a value, a set variable, a fresh cached load). */
+  #resolveNow(): string | undefined {
+    const source = this.#source;
+    if (source.kind === 'value') return source.value;
+    if (source.kind === 'env') return process.env[source.name] || undefined;
+    return this.#cached && this.#cached.expiresAt > Date.now() ? this.#cached.value : undefined;
   }
 
   async #resolve(): Promise<string> {
@@ -96,6 +106,9 @@ export function isSecret(value: unknown): value is Secret {
 
 /** Resolves a secret to its value. Internal: never exported from the package root. */
 export const revealSecret = (s: Secret): Promise<string> => reveal(s);
+
+/** The value if it is available without waiting; undefined otherwise. Internal. */
+export const revealSecretNow = (s: Secret): string | undefined => revealNow(s);
 
 /** Constructors of credentials held by reference. */
 export const secret = {

@@ -23,11 +23,15 @@ class SinkTimeoutError extends Error {
 export class SinkQueue {
   readonly name: string;
   #queue: UsageEvent[] = [];
+  /** The drain loop, while it runs. */
   #draining: Promise<void> | null = null;
+  /** A drain planned for the next macrotask, to gather a batch. */
+  #planned: ReturnType<typeof setImmediate> | null = null;
   #delivered = 0;
   #dropped = 0;
   #errors = 0;
   #overflowing = false;
+  #closed = false;
   readonly #write: (events: UsageEvent[]) => void | Promise<void>;
   readonly #batchSize: number;
 
@@ -48,6 +52,11 @@ export class SinkQueue {
   }
 
   push(event: UsageEvent): void {
+    if (this.#closed) {
+      // The sink was closed with the gateway: nothing may be written to it any more.
+      this.#dropped++;
+      return;
+    }
     if (this.#queue.length >= this.options.queueSize) {
       this.#dropped++;
       if (!this.#overflowing) {
@@ -57,7 +66,18 @@ export class SinkQueue {
       return;
     }
     this.#queue.push(event);
-    this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+    if (this.#draining) return;
+    // Waiting a macrotask gathers a batch; a full batch goes at once, so that a burst of calls
+    // that never yields to the event loop (cache hits, a mock) cannot starve delivery.
+    if (this.#queue.length >= this.#batchSize) this.#start();
+    else this.#planned ??= setImmediate(() => this.#start());
+  }
+
+  #start(): void {
+    if (this.#planned) clearImmediate(this.#planned);
+    this.#planned = null;
+    // Started from a microtask, never synchronously: a sink must not run inside a request.
+    this.#draining ??= Promise.resolve().then(() => this.#drain());
   }
 
   async #drain(): Promise<void> {
@@ -109,6 +129,7 @@ export class SinkQueue {
 
   /** Resolves when every queued event has been handed to the sink and the sink's `flush` returned. */
   async flush(): Promise<void> {
+    if (this.#planned) this.#start();
     while (this.#draining) await this.#draining;
     if (typeof this.sink !== 'function' && this.sink.flush) {
       try {
@@ -121,6 +142,8 @@ export class SinkQueue {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.flush();
     if (typeof this.sink !== 'function' && this.sink.close) {
       try {

@@ -53,13 +53,3 @@ export interface UsageEvent {
   /** Time to the first content chunk of a stream; null for non-streaming calls. */
   ttftMs: number | null;
 }
-
-export const ZERO_USAGE: UsageEvent['usage'] = Object.freeze({
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  totalTokens: 0,
-  estimated: false,
-});

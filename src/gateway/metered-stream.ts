@@ -31,9 +31,9 @@ export function meterStream(
     let ttftMs: number | null = null;
     let outputChars = 0;
     let ended = false;
-    const end = (extra: Partial<CallEnd>) => {
+    const end = (error?: unknown, cancelled?: boolean) => {
       ended = true;
-      onEnd({ usage: usage ?? estimateUsage(request, outputChars), finishReason, servedModel, ttftMs, ...extra });
+      onEnd({ usage: usage ?? estimateUsage(request, outputChars), finishReason, servedModel, ttftMs, error, cancelled });
     };
     try {
       for await (const part of parts) {
@@ -53,13 +53,13 @@ export function meterStream(
         }
         yield chunk;
       }
-      end({});
+      end();
     } catch (error) {
-      if (!ended) end({ error });
+      if (!ended) end(error);
       throw error;
     } finally {
       // Reached without `end` only when the caller stopped iterating.
-      if (!ended) end({ cancelled: true });
+      if (!ended) end(undefined, true);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { redactProviderError } from '../config/redact-secrets.js';
-import { resolveCredentials } from '../config/resolve-credentials.js';
+import { resolveCredentials, resolveCredentialsNow } from '../config/resolve-credentials.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
 import type { ChatAdapter, StreamPart } from '../providers/spec.js';
@@ -22,7 +22,8 @@ export interface ProviderStepOptions {
  */
 export async function callProvider(ctx: ChatContext, options: ProviderStepOptions): Promise<ChatOutcome> {
   const { adapter } = options;
-  const credentials = await resolveCredentials(ctx.target.integration, options.credentials);
+  const credentials =
+    resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(ctx.target.integration, options.credentials));
   const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, ctx.signal, link, adapter.provider, credentials.secrets, options.timeoutMs);
   const stream = ctx.request.stream === true;
 
@@ -30,7 +31,15 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
     return await withRetries(
       async (attempt) => {
         const link = linkSignal(ctx.signal, options.timeoutMs);
-        const call = { body: ctx.request, credentials: credentials.values, signal: link.signal, fetch: options.fetch, attempt };
+        const call = {
+          body: ctx.request,
+          credentials: credentials.values,
+          get signal() {
+            return link.signal;
+          },
+          fetch: options.fetch,
+          attempt,
+        };
         try {
           if (!stream) {
             const result = await adapter.chat(call);

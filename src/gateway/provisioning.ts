@@ -57,12 +57,26 @@ export class Provisioning {
 
   /**
    * Sets the models of `workspace`'s grant, or without `workspace` the integration's allowlist
-   * (`'all'` lifts it). A grant's models must stay within the integration's.
+   * (`'all'` lifts it). A grant's models must stay within the integration's. Narrowing the
+   * integration also narrows the grants and keys that listed a model it no longer allows.
    */
   setModels(input: { integration: string; workspace?: string; models: 'all' | string[] }): void {
     const { integration, workspace, models } = input;
-    this.#change('set-models', integration, workspace ?? null, (i) => {
-      if (workspace === undefined) return { ...i, models };
+    if (workspace === undefined) {
+      let custom: string[] = [];
+      this.#change(
+        'set-models',
+        integration,
+        null,
+        (i) => {
+          custom = i.customModels.map((m) => m.id);
+          return { ...i, models, workspaces: narrowGrants(i.workspaces, models, custom) };
+        },
+        (keys) => keys.map((k) => (k.integration === integration && k.models ? { ...k, models: narrow(k.models, models, custom) } : k)),
+      );
+      return;
+    }
+    this.#change('set-models', integration, workspace, (i) => {
       const integrationPolicy = this.#state.policy.integrations.get(i.slug)!;
       if (workspace !== '*' && !resolveGrant(integrationPolicy, workspace)) throw new WorkspaceNotProvisionedError(workspace, i.slug);
       const workspaces: Workspaces = i.workspaces === 'all' ? { '*': {} as never } : { ...i.workspaces };
@@ -85,16 +99,32 @@ export class Provisioning {
     slug: string,
     workspace: string | null,
     update: (integration: ParsedIntegration) => ParsedIntegration,
+    updateKeys: (keys: ParsedConfig['keys']) => ParsedConfig['keys'] = (keys) => keys,
   ): void {
     const current = this.#state.policy.config;
     const index = current.integrations.findIndex((i) => i.slug === slug);
     if (index < 0) throw new IntegrationNotFoundError(slug);
     const integrations = current.integrations.slice();
     integrations[index] = update(integrations[index]!);
-    const next: ParsedConfig = { ...current, integrations };
+    const next: ParsedConfig = { ...current, integrations, keys: updateKeys(current.keys) };
     const result = parseConfig(next, { requireKeyAccess: false });
     if ('issues' in result) throw new ConfigError(result.issues, `Invalid provisioning change (${action} on '${slug}')`);
     this.#state.policy = buildPolicy(result.config);
     this.#state.dispatcher.events.emit('provisioning.changed', { action, integration: slug, workspace, at: new Date(this.#state.clock()).toISOString() });
   }
+}
+
+/** `listed` within a new integration allowlist; custom models remain allowed whatever the list says. */
+function narrow(listed: string[], allowlist: 'all' | string[], custom: string[]): string[] {
+  if (allowlist === 'all') return listed;
+  return listed.filter((m) => allowlist.includes(m) || custom.includes(m));
+}
+
+function narrowGrants(workspaces: ParsedIntegration['workspaces'], allowlist: 'all' | string[], custom: string[]): ParsedIntegration['workspaces'] {
+  if (workspaces === 'all') return workspaces;
+  const out: Workspaces = {};
+  for (const [workspace, grant] of Object.entries(workspaces)) {
+    out[workspace] = grant && grant.models ? { ...grant, models: narrow(grant.models, allowlist, custom) } : grant;
+  }
+  return out;
 }

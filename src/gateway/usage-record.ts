@@ -1,8 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
-import { ZERO_USAGE, type UsageEvent } from '../events/usage-event.js';
+import type { UsageEvent } from '../events/usage-event.js';
 import type { Usage } from '../providers/spec.js';
+import { toIso } from '../util/to-iso.js';
 import type { TargetInfo } from './types.js';
 
 /** What the gateway knows about a call while it runs; turned into its usage event at the end. */
@@ -29,9 +30,12 @@ export interface CallEnd {
   cancelled?: boolean;
 }
 
-function outcome(error: unknown, cancelled: boolean | undefined): Pick<UsageEvent, 'status' | 'httpStatus' | 'errorCode' | 'errorMessage' | 'upstreamStatus'> {
+type Outcome = Pick<UsageEvent, 'status' | 'httpStatus' | 'errorCode' | 'errorMessage' | 'upstreamStatus'>;
+const SUCCESS: Outcome = Object.freeze({ status: 'success', httpStatus: 200, errorCode: null, errorMessage: null, upstreamStatus: null });
+
+function outcome(error: unknown, cancelled: boolean | undefined): Outcome {
   if (cancelled) return { status: 'aborted', httpStatus: 499, errorCode: 'request_aborted', errorMessage: 'the caller stopped reading the stream', upstreamStatus: null };
-  if (error === undefined) return { status: 'success', httpStatus: 200, errorCode: null, errorMessage: null, upstreamStatus: null };
+  if (error === undefined) return SUCCESS;
   if (RequestAbortedError.isInstance(error)) return { status: 'aborted', httpStatus: 499, errorCode: error.code, errorMessage: error.message, upstreamStatus: null };
   if (ProviderError.isInstance(error)) {
     return { status: 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message, upstreamStatus: error.upstreamStatus };
@@ -43,13 +47,15 @@ function outcome(error: unknown, cancelled: boolean | undefined): Pick<UsageEven
   return { status: 'error', httpStatus: 500, errorCode: 'internal_error', errorMessage: error instanceof Error ? error.message : String(error), upstreamStatus: null };
 }
 
+/** Built as one literal with a fixed shape: spreads here would cost more than the rest of the event. */
 export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): UsageEvent {
   const usage = end.usage;
+  const result = outcome(end.error, end.cancelled);
   return {
     schemaVersion: 1,
     requestId: record.requestId,
-    startedAt: new Date(record.startedAt).toISOString(),
-    endedAt: new Date(now).toISOString(),
+    startedAt: toIso(record.startedAt),
+    endedAt: toIso(now),
     workspace: record.target?.workspace ?? null,
     integration: record.target?.integration ?? null,
     provider: record.target?.provider ?? null,
@@ -58,7 +64,11 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     servedModel: end.servedModel ?? null,
     metadata: record.metadata,
     stream: record.stream,
-    ...outcome(end.error, end.cancelled),
+    status: result.status,
+    httpStatus: result.httpStatus,
+    errorCode: result.errorCode,
+    errorMessage: result.errorMessage,
+    upstreamStatus: result.upstreamStatus,
     retries: record.retries,
     finishReason: end.finishReason ?? null,
     providerRequestId: end.providerRequestId ?? null,
@@ -72,7 +82,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
           totalTokens: usage.totalTokens,
           estimated: usage.estimated,
         }
-      : { ...ZERO_USAGE },
+      : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: 0, estimated: false },
     rawUsage: usage?.raw ?? null,
     latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
     ttftMs: end.ttftMs ?? null,

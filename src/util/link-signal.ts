@@ -1,5 +1,6 @@
 /** A signal for one attempt: aborted by the caller's signal, or by a timeout of its own. */
 export interface AttemptSignal {
+  /** Created on first read: an AbortSignal costs microseconds, and some adapters never need one. */
   readonly signal: AbortSignal;
   /** True once the timeout (not the caller) aborted the attempt. */
   readonly timedOut: boolean;
@@ -17,32 +18,46 @@ export class TimeoutError extends Error {
 }
 
 /**
- * `AbortSignal.any` would do this, but it only exists from Node 20.3 and does not let us tell a
- * timeout from the caller's abort or stop the timer once a stream has started.
+ * `AbortSignal.any` would link the signals, but it only exists from Node 20.3, it cannot tell a
+ * timeout from the caller's abort, and it cannot stop the timer once a stream has started.
+ * The deadline counts from the attempt's start, whenever the signal is first read.
  */
 export function linkSignal(parent: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
-  const controller = new AbortController();
+  const start = performance.now();
+  let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
-  const onAbort = () => controller.abort(parent!.reason);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new TimeoutError(timeoutMs));
-  }, timeoutMs);
+  let timing = true;
+  const onAbort = () => controller!.abort(parent!.reason);
+  const stopTimer = () => {
+    timing = false;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
   return {
-    signal: controller.signal,
+    get signal() {
+      if (controller) return controller.signal;
+      const c = (controller = new AbortController());
+      if (parent?.aborted) c.abort(parent.reason);
+      else parent?.addEventListener('abort', onAbort, { once: true });
+      if (timing) {
+        timer = setTimeout(
+          () => {
+            timedOut = true;
+            c.abort(new TimeoutError(timeoutMs));
+          },
+          Math.max(0, timeoutMs - (performance.now() - start)),
+        );
+      }
+      return c.signal;
+    },
     get timedOut() {
       return timedOut;
     },
-    clearTimeout() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    clearTimeout: stopTimer,
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      parent?.removeEventListener('abort', onAbort);
+      stopTimer();
+      if (controller) parent?.removeEventListener('abort', onAbort);
     },
   };
 }

@@ -7,6 +7,8 @@ import type { MockFailure, ParsedMockOptions } from './mock-options.js';
 
 interface Reply {
   text: string | null;
+  /** The scripted stream chunks, when they apply (not truncated by max_tokens). */
+  chunks: string[] | null;
   toolCalls: ToolCall[] | null;
   finishReason: FinishReason;
   usage: Usage | null;
@@ -49,6 +51,7 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
   function buildReply(body: ChatRequestBody): Reply {
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
     let text: string | null = null;
+    let chunks: string[] | null = null;
     let toolCalls: ToolCall[] | null = null;
     let finishReason: FinishReason = 'stop';
     if (options.toolCalls?.length) {
@@ -61,9 +64,11 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
     } else {
       text = options.chunks ? options.chunks.join('') : typeof options.reply === 'function' ? options.reply(body) : (options.reply ?? defaultReply(body));
       // Like a real model, stop at max_tokens and say so.
+      chunks = options.chunks ?? null;
       if (maxTokens !== null && estimateTextTokens(text) > maxTokens) {
         text = text.slice(0, maxTokens * 4);
         finishReason = 'length';
+        chunks = null;
       }
     }
     const outputText = text ?? toolCalls!.map((t) => t.function.name + t.function.arguments).join('');
@@ -82,14 +87,14 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
           estimated: false,
           raw: { prompt_tokens: inputTokens, completion_tokens: outputTokens },
         };
-    return { text, toolCalls, finishReason, usage };
+    return { text, chunks, toolCalls, finishReason, usage };
   }
 
   return {
     provider: 'mock',
 
     async chat(call: ProviderCall): Promise<ProviderResult> {
-      await sleep(options.latencyMs, call.signal);
+      if (options.latencyMs > 0) await sleep(options.latencyMs, call.signal);
       const failure = nextFailure();
       if (failure) throw failure;
       const reply = buildReply(call.body);
@@ -102,13 +107,15 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: reply.text, refusal: null, ...(reply.toolCalls ? { tool_calls: reply.toolCalls } : {}) },
+            message: reply.toolCalls
+              ? { role: 'assistant', content: reply.text, refusal: null, tool_calls: reply.toolCalls }
+              : { role: 'assistant', content: reply.text, refusal: null },
             finish_reason: reply.finishReason,
             logprobs: null,
           },
         ],
-        ...(reply.usage ? { usage: toOpenAIUsage(reply.usage) } : {}),
       };
+      if (reply.usage) completion.usage = toOpenAIUsage(reply.usage);
       return {
         completion,
         usage: reply.usage ?? estimateUsage(call.body, reply.text?.length ?? 0),
@@ -118,7 +125,7 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
     },
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
-      await sleep(options.latencyMs, call.signal);
+      if (options.latencyMs > 0) await sleep(options.latencyMs, call.signal);
       const failure = nextFailure();
       if (failure) throw failure;
       const reply = buildReply(call.body);
@@ -179,7 +186,7 @@ function defaultReply(body: ChatRequestBody): string {
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
-/** The reply as stream deltas: words (or the scripted chunks), or tool calls in two steps each. */
+/** The reply as stream deltas: the scripted chunks or the words of the text, or tool calls in two steps each. */
 function contentPieces(reply: Reply): Delta[] {
   if (reply.toolCalls) {
     const out: Delta[] = [];
@@ -193,9 +200,8 @@ function contentPieces(reply: Reply): Delta[] {
     });
     return out;
   }
-  const text = reply.text ?? '';
-  const words = text.match(/\S+\s*|\s+/g) ?? [];
-  return words.map((content) => ({ content }));
+  const pieces = reply.chunks ?? reply.text?.match(/\S+\s*|\s+/g) ?? [];
+  return pieces.map((content) => ({ content }));
 }
 
 function toOpenAIUsage(usage: Usage) {

@@ -65,7 +65,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       const completion = parsed.data as unknown as ChatCompletion;
       const usage = parsed.data.usage
         ? convertOpenAIUsage(parsed.data.usage)
-        : estimateUsage(call.body, completion.choices.reduce((n, c) => n + (c.message.content?.length ?? 0), 0));
+        : estimateUsage(call.body, completion.choices.reduce((n, c) => n + outputChars(c.message), 0));
       return {
         completion,
         usage,
@@ -84,7 +84,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       const response = await send(call, body, 'text/event-stream');
       const requestId = response.headers.get('x-request-id');
       if (!response.body) throw malformed(provider, 'the stream has no body', requestId, response.status);
-      const events = readSse(response.body);
+      const events = readSse(response.body, call.signal);
 
       async function* parts(): AsyncGenerator<StreamPart> {
         let usage: Usage | null = null;
@@ -176,4 +176,11 @@ function malformed(provider: string, message: string, requestId: string | null, 
     isRetryable: false,
     requestId,
   });
+}
+
+/** Characters a message produced: its text and its tool calls' names and arguments. */
+function outputChars(message: ChatCompletion['choices'][number]['message']): number {
+  let n = message.content?.length ?? 0;
+  for (const call of message.tool_calls ?? []) n += call.function.name.length + call.function.arguments.length;
+  return n;
 }

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  IntegrationNotFoundError,
+  KeyNotFoundError,
+  ModelNotAllowedError,
+  RequestValidationError,
+  WorkspaceNotProvisionedError,
+  createGateway,
+  type GatewayConfig,
+} from '../../src/index.js';
+import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';
+
+const base = (workspaces: GatewayConfig['integrations'][number]['workspaces'], extra: Record<string, unknown> = {}): GatewayConfig => ({
+  integrations: [{ slug: 'mock', provider: 'mock', models: ['small', 'large', 'vision'], workspaces, ...extra }],
+});
+
+describe('workspace provisioning', () => {
+  it("'all' admits every workspace", async () => {
+    const gateway = createGateway(base('all'));
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'anyone' }))).resolves.toMatchObject({ gateway: { workspace: 'anyone' } });
+  });
+
+  it('specific workspaces only', async () => {
+    const gateway = createGateway(base({ 'team-a': {} }));
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+    const error = await gateway.chat(ask('@mock/small', { workspace: 'team-b' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkspaceNotProvisionedError);
+    expect(error).toMatchObject({ status: 403, workspace: 'team-b', integration: 'mock' });
+  });
+
+  it("'*' provisions every workspace; a named grant narrows it further; false excludes", async () => {
+    const gateway = createGateway(
+      base({ '*': { models: ['small', 'large'] }, 'team-a': { models: ['small'] }, contractors: false }),
+    );
+    await expect(gateway.chat(ask('@mock/large', { workspace: 'team-z' }))).resolves.toBeDefined();
+    await expect(gateway.chat(ask('@mock/vision', { workspace: 'team-z' }))).rejects.toMatchObject({
+      code: 'model_not_allowed',
+      scope: 'grant:mock/team-z',
+    });
+    await expect(gateway.chat(ask('@mock/large'))).rejects.toMatchObject({ code: 'model_not_allowed', scope: 'grant:mock/team-a' });
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'contractors' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+  });
+});
+
+describe('model provisioning', () => {
+  it('the integration allowlist applies to every workspace', async () => {
+    const gateway = createGateway(base('all'));
+    const error = await gateway.chat(ask('@mock/gpt-5')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotAllowedError);
+    expect(error).toMatchObject({ status: 403, model: 'gpt-5', scope: 'integration:mock' });
+  });
+
+  it("'all' admits any model id, including ones with slashes", async () => {
+    const gateway = createGateway({ integrations: [{ slug: 'm', provider: 'mock', workspaces: 'all' }] });
+    await expect(gateway.chat(ask('@m/meta-llama/Llama-3.1-8B'))).resolves.toMatchObject({ gateway: { model: 'meta-llama/Llama-3.1-8B' } });
+  });
+
+  it('custom models are allowed when declared', async () => {
+    const gateway = createGateway(base('all', { customModels: [{ id: 'ft:small:acme' }] }));
+    await expect(gateway.chat(ask('@mock/ft:small:acme'))).resolves.toMatchObject({ model: 'ft:small:acme' });
+    await expect(gateway.chat(ask('@mock/ft:small:other'))).rejects.toBeInstanceOf(ModelNotAllowedError);
+  });
+
+  it('a key narrows its grant, and fixes workspace and integration', async () => {
+    const gateway = createGateway({
+      ...base({ 'team-a': { models: ['small', 'large'] } }),
+      keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['small'] }],
+    });
+    await expect(gateway.chat({ key: 'app-1', model: 'small', messages: [{ role: 'user', content: 'hi' }] })).resolves.toMatchObject({
+      gateway: { key: 'app-1', workspace: 'team-a', integration: 'mock' },
+    });
+    await expect(gateway.chat({ key: 'app-1', model: '@mock/small', messages: [{ role: 'user', content: 'hi' }] })).resolves.toBeDefined();
+    await expect(gateway.chat({ key: 'app-1', model: 'large', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      code: 'model_not_allowed',
+      scope: 'key:app-1',
+    });
+    await expect(gateway.chat({ key: 'app-1', model: '@other/small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
+      ModelNotAllowedError,
+    );
+    await expect(
+      gateway.chat({ key: 'app-1', workspace: 'team-b', model: 'small', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(RequestValidationError);
+    await expect(gateway.chat({ key: 'nope', model: 'small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
+      KeyNotFoundError,
+    );
+  });
+});
+
+describe('target resolution', () => {
+  it('needs @slug/ without a key, a workspace, and an existing integration', async () => {
+    const gateway = createGateway(base('all'));
+    await expect(gateway.chat(ask('small'))).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'model' }] });
+    await expect(gateway.chat(ask('@mock/'))).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'model' }] });
+    await expect(gateway.chat(ask('@mock/small', { workspace: undefined }))).rejects.toMatchObject({
+      code: 'invalid_request',
+      issues: [{ path: 'workspace' }],
+    });
+    await expect(gateway.chat(ask('@nope/small'))).rejects.toBeInstanceOf(IntegrationNotFoundError);
+  });
+});
+
+describe('runtime provisioning', () => {
+  it('provision and revoke take effect on the next request, and are announced', async () => {
+    const { gateway, events } = gatewayWithEvents(base({ 'team-a': {} }));
+    const changes: unknown[] = [];
+    gateway.on('provisioning.changed', (c) => changes.push(c));
+
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+    gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b', models: ['small'] });
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
+    await expect(gateway.chat(ask('@mock/large', { workspace: 'team-b' }))).rejects.toMatchObject({ scope: 'grant:mock/team-b' });
+
+    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-b' });
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+
+    expect(changes).toMatchObject([
+      { action: 'provision', integration: 'mock', workspace: 'team-b' },
+      { action: 'revoke', integration: 'mock', workspace: 'team-b' },
+    ]);
+    expect(events.map((e) => e.status)).toEqual(['rejected', 'success', 'rejected', 'rejected', 'success']);
+  });
+
+  it("revoking a workspace covered by 'all' or '*' excludes it, and its keys stop working", async () => {
+    const gateway = createGateway({ ...base('all'), keys: [{ id: 'k', workspace: 'team-a', integration: 'mock' }] });
+    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
+    await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+    await expect(gateway.chat({ key: 'k', model: 'small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
+      WorkspaceNotProvisionedError,
+    );
+    await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
+    gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a' });
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+  });
+
+  it('setModels narrows a grant or the integration, and may not widen', async () => {
+    const gateway = createGateway(base({ 'team-a': {} }));
+    gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['small'] });
+    await expect(gateway.chat(ask('@mock/large'))).rejects.toMatchObject({ scope: 'grant:mock/team-a' });
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+
+    expect(() => gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['gpt-5'] })).toThrow(ConfigError);
+    // The rejected change left the previous policy in place.
+    await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
+
+    // Narrowing the integration narrows the grants that listed what it no longer allows.
+    gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
+    await expect(gateway.chat(ask('@mock/small'))).rejects.toMatchObject({ scope: 'integration:mock' });
+    await expect(gateway.chat(ask('@mock/large'))).rejects.toMatchObject({ scope: 'grant:mock/team-a' });
+    await expect(gateway.chat(ask('@mock/large', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+    expect(() => gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-z', models: ['large'] })).toThrow(
+      WorkspaceNotProvisionedError,
+    );
+    expect(() => gateway.provisioning.provision({ integration: 'nope', workspace: 'x' })).toThrow(IntegrationNotFoundError);
+  });
+
+  it('narrowing the integration narrows keys too, and custom models stay', async () => {
+    const gateway = createGateway({
+      integrations: [{ slug: 'mock', provider: 'mock', models: ['small', 'large'], customModels: [{ id: 'ft:acme' }], workspaces: 'all' }],
+      keys: [{ id: 'k', workspace: 'team-a', integration: 'mock', models: ['small', 'large', 'ft:acme'] }],
+    });
+    gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
+    const viaKey = (model: string) => gateway.chat({ key: 'k', model, messages: [{ role: 'user', content: 'hi' }] });
+    await expect(viaKey('large')).resolves.toBeDefined();
+    await expect(viaKey('ft:acme')).resolves.toBeDefined();
+    await expect(viaKey('small')).rejects.toMatchObject({ scope: 'integration:mock' });
+    gateway.provisioning.setModels({ integration: 'mock', models: 'all' });
+    // Lifting the allowlist does not give back what the key lost: widening is explicit.
+    await expect(viaKey('small')).rejects.toMatchObject({ scope: 'key:k' });
+  });
+
+  it('a request already running keeps the policy it started with', async () => {
+    const gateway = createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': {} }, mock: { latencyMs: 20 } }] });
+    const running = gateway.chat(ask('@mock/small'));
+    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
+    await expect(running).resolves.toBeDefined();
+    await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+  });
+});
