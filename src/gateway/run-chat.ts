@@ -10,8 +10,8 @@ import { meterStream } from './metered-stream.js';
 import { callProvider } from './provider-step.js';
 import { resolveTarget } from './resolve-target.js';
 import { runChain } from './run-chain.js';
-import type { ChatContext, ChatOptions, GatewayChatCompletion, GatewayStream, TargetInfo } from './types.js';
-import { buildUsageEvent, type CallEnd, type CallRecord } from './usage-record.js';
+import type { ChatContext, ChatOptions, GatewayChatCompletion, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
+import { buildUsageEvent, publicUsage, type CallEnd, type CallRecord } from './usage-record.js';
 
 /**
  * The request path: validate, resolve the target, check access, run the middleware chain and
@@ -80,27 +80,12 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       const usage = result.usage;
       publish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
       const completion = { ...result.completion } as GatewayChatCompletion;
-      completion.gateway = {
-        integration: info.integration,
-        provider: info.provider,
-        workspace: info.workspace,
-        key: info.key,
-        model: info.model,
-        requestId: record.requestId,
-        usage: {
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          cacheReadTokens: usage.cacheReadTokens,
-          cacheWriteTokens: usage.cacheWriteTokens,
-          reasoningTokens: usage.reasoningTokens,
-          totalTokens: usage.totalTokens,
-          estimated: usage.estimated,
-        },
-        cost: null,
-        retries: record.retries,
-        latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
-        providerRequestId: result.providerRequestId,
-      };
+      const gateway = describe(info, record.requestId, result.providerRequestId) as GatewayInfo;
+      gateway.usage = publicUsage(usage);
+      gateway.cost = null;
+      gateway.retries = record.retries;
+      gateway.latencyMs = Math.round((performance.now() - record.t0) * 1000) / 1000;
+      completion.gateway = gateway;
       return completion;
     }
 
@@ -109,15 +94,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       end.providerRequestId = providerRequestId;
       publish(end);
     }) as GatewayStream & { gateway: GatewayStream['gateway'] };
-    stream.gateway = {
-      integration: info.integration,
-      provider: info.provider,
-      workspace: info.workspace,
-      key: info.key,
-      model: info.model,
-      requestId: record.requestId,
-      providerRequestId,
-    };
+    stream.gateway = describe(info, record.requestId, providerRequestId);
     return stream;
   } catch (error) {
     if (ctx) record.retries = ctx.retries;
@@ -134,4 +111,17 @@ function providerBody(data: Record<string, unknown>, model: string): ChatRequest
   const body: Record<string, unknown> = { model };
   for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = data[name];
   return body as ChatRequestBody;
+}
+
+/** Where a call went, as results show it (`res.gateway`, `stream.gateway`). */
+function describe(info: TargetInfo, requestId: string, providerRequestId: string | null): GatewayStream['gateway'] {
+  return {
+    integration: info.integration,
+    provider: info.provider,
+    workspace: info.workspace,
+    key: info.key,
+    model: info.model,
+    requestId,
+    providerRequestId,
+  };
 }

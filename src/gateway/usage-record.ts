@@ -72,19 +72,23 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     retries: record.retries,
     finishReason: end.finishReason ?? null,
     providerRequestId: end.providerRequestId ?? null,
-    usage: usage
-      ? {
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          cacheReadTokens: usage.cacheReadTokens,
-          cacheWriteTokens: usage.cacheWriteTokens,
-          reasoningTokens: usage.reasoningTokens,
-          totalTokens: usage.totalTokens,
-          estimated: usage.estimated,
-        }
-      : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: 0, estimated: false },
+    usage: publicUsage(usage),
     rawUsage: usage?.raw ?? null,
     latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
     ttftMs: end.ttftMs ?? null,
+  };
+}
+
+/** Usage as callers and sinks see it: the normalized figures without the provider's raw object. */
+export function publicUsage(usage: Usage | null | undefined): UsageEvent['usage'] {
+  if (!usage) return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: 0, estimated: false };
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    reasoningTokens: usage.reasoningTokens,
+    totalTokens: usage.totalTokens,
+    estimated: usage.estimated,
   };
 }

@@ -135,30 +135,18 @@ describe('OpenAI adapter: streams that fail', () => {
     });
   });
 
-  it('retries transparently a stream that ends before its first chunk', async () => {
-    openai.respond(
-      () => sseResponse(''),
-      () => sseResponse(STREAM),
-    );
-    const { gateway, events } = createTestGateway();
-
-    const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
-
-    expect(error).toBeUndefined();
-    expect(openai.requests).toHaveLength(2);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
-    expect(events[0]).toMatchObject({ status: 'success', retries: 1 });
-  });
-
-  it('retries a 429 before the stream opens, then streams', async () => {
-    openai.respond(
+  it.each([
+    ['a stream that ends before its first chunk', () => sseResponse('')],
+    [
+      'a 429 before the stream opens',
       () =>
         HttpResponse.json(fixtureJson('openai-error-429.json'), {
           status: 429,
           headers: { ...fixtureJson<Record<string, string>>('openai-error-429.headers.json'), 'retry-after-ms': '1' },
         }),
-      () => sseResponse(STREAM),
-    );
+    ],
+  ])('retries transparently %s, then streams', async (_case, first) => {
+    openai.respond(first, () => sseResponse(STREAM));
     const { gateway, events } = createTestGateway();
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
