@@ -14,6 +14,27 @@ export type {
 } from './gateway/types.js';
 
 export { secret, type Secret } from './config/secret.js';
+export { memoryStore } from './stores/memory-store.js';
+export type {
+  Store,
+  CounterSpec,
+  CounterState,
+  AdmitInput,
+  AdmitResult,
+  SettleInput,
+  SettledCounter,
+  BudgetOrigin,
+  BudgetRegistration,
+  MaybePromise,
+} from './stores/store.js';
+export type { LimitStatus, StatusQuery } from './limits/limiter.js';
+export type {
+  BudgetAlertEvent,
+  BudgetExhaustedEvent,
+  BudgetChangedEvent,
+  RateLimitExceededEvent,
+  StoreDegradedEvent,
+} from './limits/limit-events.js';
 export type {
   GatewayConfig,
   IntegrationConfig,
@@ -28,6 +49,7 @@ export type {
   CustomModelConfig,
   RetryConfig,
   EventsConfig,
+  LimitsOptionsConfig,
 } from './config/types.js';
 export type { MockOptions } from './providers/mock/mock-options.js';
 

@@ -96,6 +96,31 @@ const sinkSchema = z.union([
   ),
 ]);
 
+export const limitsOptionsSchema = z
+  .strictObject({
+    /** Output tokens reserved when a request sets no `max_tokens`. Default 4,096. */
+    defaultMaxOutputTokens: z.number().int().positive().default(4_096),
+    /**
+     * How input tokens are estimated for reservations. `upper-bound` (default): the UTF-8 size of
+     * the prompt, which no tokenizer exceeds, so budgets and token limits never overshoot.
+     * `average`: about 4 characters a token, closer to real counts but may overshoot.
+     */
+    inputEstimate: z.enum(['upper-bound', 'average']).default('upper-bound'),
+    /** A model without a price under a cost budget: `reject` (default) or `allow` (not charged). */
+    unpricedModels: z.enum(['reject', 'allow']).default('reject'),
+    /** A reservation not settled within this time is released. Default 30 minutes. */
+    reservationTtlMs: z.number().int().positive().default(30 * 60_000),
+  })
+  .default({ defaultMaxOutputTokens: 4_096, inputEstimate: 'upper-bound', unpricedModels: 'reject', reservationTtlMs: 30 * 60_000 });
+
+const storeSchema = z.custom<object>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['admit', 'settle', 'read', 'registerBudgets'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  'must be a store (memoryStore(), redisStore(...), or an object with admit, settle, read and registerBudgets)',
+);
+
 /** The root object; `integrations` and `keys` are checked element by element (see parse-config). */
 export const rootSchema = z.strictObject({
   integrations: z.array(z.unknown()).min(1, 'at least one integration is required'),
@@ -106,6 +131,9 @@ export const rootSchema = z.strictObject({
   /** Upstream timeout of one attempt. Default 600,000 ms (10 minutes, like the OpenAI SDK). */
   timeoutMs: z.number().int().positive().default(600_000),
   events: eventsSchema,
+  /** Where limit counters live. Default: a new memoryStore(). */
+  store: storeSchema.optional(),
+  limits: limitsOptionsSchema,
   clock: fn('a function returning epoch milliseconds').optional(),
   fetch: fn('a fetch function').optional(),
 });

@@ -1,14 +1,29 @@
+import { scopeName } from '../limits/scope.js';
 import type { Budget, RateLimit } from './limits-schema.js';
 import type { ParsedConfig, ParsedIntegration, ParsedKey, ParsedWorkspacePolicy } from './parse-config.js';
 
-/** What one workspace received from one integration: model subset (null = no narrowing) and limits. */
-export interface GrantPolicy {
-  readonly models: ReadonlySet<string> | null;
-  readonly budgets: readonly Budget[];
+/**
+ * A budget and where the config defines it (`integration:<slug>`, `grant:<slug>/<workspace or *>`,
+ * `workspace:<name or *>`, `key:<id>`). A `'*'` budget has one origin but applies to each
+ * workspace separately; the origin is what the store registers (see Store.registerBudgets).
+ */
+export interface OriginBudget {
+  readonly origin: string;
+  readonly budget: Budget;
+}
+
+/** Budgets and rate limits that apply in one scope. */
+export interface ScopeLimits {
+  readonly budgets: readonly OriginBudget[];
   readonly rateLimits: readonly RateLimit[];
 }
 
-export interface IntegrationPolicy {
+/** What one workspace received from one integration: model subset (null = no narrowing) and limits. */
+export interface GrantPolicy extends ScopeLimits {
+  readonly models: ReadonlySet<string> | null;
+}
+
+export interface IntegrationPolicy extends ScopeLimits {
   readonly slug: string;
   readonly provider: string;
   readonly config: ParsedIntegration;
@@ -20,13 +35,11 @@ export interface IntegrationPolicy {
   readonly everyone: GrantPolicy | null;
 }
 
-export interface KeyPolicy {
+export interface KeyPolicy extends ScopeLimits {
   readonly id: string;
   readonly workspace: string;
   readonly integration: string;
   readonly models: ReadonlySet<string> | null;
-  readonly budgets: readonly Budget[];
-  readonly rateLimits: readonly RateLimit[];
 }
 
 /** The validated configuration, indexed for the request path. Immutable: a change builds a new one. */
@@ -34,10 +47,15 @@ export interface Policy {
   readonly config: ParsedConfig;
   readonly integrations: ReadonlyMap<string, IntegrationPolicy>;
   readonly keys: ReadonlyMap<string, KeyPolicy>;
-  readonly workspaces: ReadonlyMap<string, ParsedWorkspacePolicy>;
+  /** Workspace-wide limits by name, `'*'` merged into each named one; `everyWorkspace` for the others. */
+  readonly workspaces: ReadonlyMap<string, ScopeLimits>;
+  readonly everyWorkspace: ScopeLimits;
 }
 
 const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
+const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
+
+const withOrigin = (origin: string, budgets: readonly Budget[]): OriginBudget[] => budgets.map((budget) => ({ origin, budget }));
 
 function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefined): ReadonlySet<string> | null {
   if (!b) return a;
@@ -48,10 +66,14 @@ function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefin
  * A workspace named next to `'*'` gets both: `'*'` applies to every workspace and a named grant
  * can only add restrictions (narrower models, more limits), never lift one.
  */
-function mergeGrants(star: GrantPolicy | null, named: { models?: string[]; budgets: Budget[]; rateLimits: RateLimit[] }): GrantPolicy {
+function mergeGrants(
+  star: GrantPolicy | null,
+  origin: string,
+  named: { models?: string[]; budgets: Budget[]; rateLimits: RateLimit[] },
+): GrantPolicy {
   return {
     models: intersect(star?.models ?? null, named.models),
-    budgets: [...(star?.budgets ?? []), ...named.budgets],
+    budgets: [...(star?.budgets ?? []), ...withOrigin(origin, named.budgets)],
     rateLimits: [...(star?.rateLimits ?? []), ...named.rateLimits],
   };
 }
@@ -63,13 +85,22 @@ export function buildIntegrationPolicy(config: ParsedIntegration): IntegrationPo
   if (config.workspaces === 'all') everyone = OPEN;
   else {
     const star = config.workspaces['*'];
-    everyone = star ? mergeGrants(null, star) : null;
+    everyone = star ? mergeGrants(null, scopeName.grant(config.slug, '*'), star) : null;
     for (const [workspace, grant] of Object.entries(config.workspaces)) {
       if (workspace === '*') continue;
-      named.set(workspace, grant === false ? false : mergeGrants(everyone, grant));
+      named.set(workspace, grant === false ? false : mergeGrants(everyone, scopeName.grant(config.slug, workspace), grant));
     }
   }
-  return { slug: config.slug, provider: config.provider, config, models, named, everyone };
+  return {
+    slug: config.slug,
+    provider: config.provider,
+    config,
+    models,
+    named,
+    everyone,
+    budgets: withOrigin(scopeName.integration(config.slug), config.budgets),
+    rateLimits: config.rateLimits,
+  };
 }
 
 /** The grant through which `workspace` reaches the integration, or null if it does not. */
@@ -85,16 +116,56 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     workspace: key.workspace,
     integration: key.integration,
     models: key.models ? new Set(key.models) : null,
-    budgets: key.budgets,
+    budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
   };
 }
 
+/** The workspace-wide limits of `workspace`. */
+export function resolveWorkspaceLimits(policy: Policy, workspace: string): ScopeLimits {
+  return policy.workspaces.get(workspace) ?? policy.everyWorkspace;
+}
+
+function buildWorkspaceLimits(config: ParsedConfig): { named: Map<string, ScopeLimits>; everyone: ScopeLimits } {
+  const star = config.workspaces['*'];
+  const everyone: ScopeLimits = star ? { budgets: withOrigin(scopeName.workspace('*'), star.budgets), rateLimits: star.rateLimits } : NONE;
+  const named = new Map<string, ScopeLimits>();
+  for (const [name, limits] of Object.entries(config.workspaces)) {
+    if (name === '*') continue;
+    named.set(name, {
+      budgets: [...everyone.budgets, ...withOrigin(scopeName.workspace(name), limits.budgets)],
+      rateLimits: [...everyone.rateLimits, ...limits.rateLimits],
+    });
+  }
+  return { named, everyone };
+}
+
 export function buildPolicy(config: ParsedConfig): Policy {
+  const workspaces = buildWorkspaceLimits(config);
   return {
     config,
     integrations: new Map(config.integrations.map((i) => [i.slug, buildIntegrationPolicy(i)])),
     keys: new Map(config.keys.map((k) => [k.id, buildKeyPolicy(k)])),
-    workspaces: new Map(Object.entries(config.workspaces)),
+    workspaces: workspaces.named,
+    everyWorkspace: workspaces.everyone,
   };
+}
+
+/**
+ * Every place the config can define budgets, with the budgets defined there (possibly none, so
+ * that a removal reaches the store): what the store registers.
+ */
+export function budgetOrigins(policy: Policy): Array<{ origin: string; budgets: readonly Budget[] }> {
+  const out: Array<{ origin: string; budgets: readonly Budget[] }> = [];
+  for (const integration of policy.integrations.values()) {
+    out.push({ origin: scopeName.integration(integration.slug), budgets: integration.config.budgets });
+    const grants = integration.config.workspaces;
+    if (grants === 'all') continue;
+    for (const [workspace, grant] of Object.entries(grants)) {
+      out.push({ origin: scopeName.grant(integration.slug, workspace), budgets: grant ? grant.budgets : [] });
+    }
+  }
+  for (const [name, limits] of Object.entries(policy.config.workspaces)) out.push({ origin: scopeName.workspace(name), budgets: limits.budgets });
+  for (const key of policy.config.keys) out.push({ origin: scopeName.key(key.id), budgets: key.budgets });
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { Sink } from '../events/sink.js';
+import type { Store } from '../stores/store.js';
 import type { MockOptions } from '../providers/mock/mock-options.js';
 import type { Secret } from './secret.js';
 
@@ -122,6 +123,21 @@ export interface EventsConfig {
   sinkTimeoutMs?: number;
 }
 
+export interface LimitsOptionsConfig {
+  /** Output tokens reserved when a request sets no `max_tokens` (or `max_completion_tokens`). Default 4,096. */
+  defaultMaxOutputTokens?: number;
+  /**
+   * How input tokens are estimated for reservations. `upper-bound` (default): the prompt's UTF-8
+   * size, which no tokenizer exceeds, so budgets and token limits never overshoot when
+   * `max_tokens` is set. `average`: about 4 characters a token; tighter, may overshoot.
+   */
+  inputEstimate?: 'upper-bound' | 'average';
+  /** A model without a price under a cost budget: `reject` (default, `PricingUnknownError`) or `allow` (admitted, not charged). */
+  unpricedModels?: 'reject' | 'allow';
+  /** A reservation not settled within this time (a crashed process, an abandoned stream) is released. Default 1,800,000 ms. */
+  reservationTtlMs?: number;
+}
+
 export interface GatewayConfig {
   integrations: IntegrationConfig[];
   /** Workspace-wide limits, across every integration (`'*'`: each workspace gets them). */
@@ -133,6 +149,9 @@ export interface GatewayConfig {
   /** Upstream timeout of one attempt. Default 600,000 ms. */
   timeoutMs?: number;
   events?: EventsConfig;
+  /** Where limit counters live. Default: `memoryStore()` (this process only). */
+  store?: Store;
+  limits?: LimitsOptionsConfig;
   /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
   clock?: () => number;
   /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */

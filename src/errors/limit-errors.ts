@@ -32,12 +32,12 @@ export class BudgetExceededError extends GatewayError {
   readonly used: number;
   readonly resetAt: string | null;
 
-  constructor(fields: { scope: string; limit: number; used: number; resetAt: string | null; unit: 'USD' | 'tokens' }) {
-    const until = fields.resetAt ? `until ${fields.resetAt}` : 'and does not reset';
+  constructor(fields: { scope: string; limit: number; used: number; resetAt: string | null; unit: 'USD' | 'tokens'; detail?: string }) {
+    const until = fields.resetAt ? `until ${fields.resetAt}` : 'and it does not reset';
     super(
       'budget_exceeded',
       412,
-      `Budget of ${fields.limit} ${fields.unit} for ${fields.scope} is exhausted (${fields.used} used) ${until}`,
+      `Budget of ${fields.limit} ${fields.unit} for ${fields.scope} is exhausted (${fields.used} used${fields.detail ? `; ${fields.detail}` : ''}) ${until}`,
     );
     this.scope = fields.scope;
     this.limit = fields.limit;

@@ -1,4 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
+import type {
+  BudgetAlertEvent,
+  BudgetChangedEvent,
+  BudgetExhaustedEvent,
+  RateLimitExceededEvent,
+  StoreDegradedEvent,
+} from '../limits/limit-events.js';
 import type { SinkErrorEvent } from './sink.js';
 import type { UsageEvent } from './usage-event.js';
 
@@ -14,6 +21,11 @@ export interface ProvisioningChangeEvent {
 /** Events of `gateway.on(name, listener)`, with their payload. */
 export interface GatewayEventMap {
   usage: UsageEvent;
+  'budget.alert': BudgetAlertEvent;
+  'budget.exhausted': BudgetExhaustedEvent;
+  'budget.changed': BudgetChangedEvent;
+  'ratelimit.exceeded': RateLimitExceededEvent;
+  'store.degraded': StoreDegradedEvent;
   'sink.error': SinkErrorEvent;
   'provisioning.changed': ProvisioningChangeEvent;
 }

@@ -33,6 +33,7 @@ export class SinkQueue {
   #overflowing = false;
   #closed = false;
   readonly #write: (events: UsageEvent[]) => void | Promise<void>;
+  /** Events per write: 1 for a function sink, `batchSize` for an object sink. */
   readonly #batchSize: number;
 
   constructor(
@@ -69,7 +70,7 @@ export class SinkQueue {
     if (this.#draining) return;
     // Waiting a macrotask gathers a batch; a full batch goes at once, so that a burst of calls
     // that never yields to the event loop (cache hits, a mock) cannot starve delivery.
-    if (this.#queue.length >= this.#batchSize) this.#start();
+    if (this.#queue.length >= this.options.batchSize) this.#start();
     else this.#planned ??= setImmediate(() => this.#start());
   }
 

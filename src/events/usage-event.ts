@@ -48,6 +48,10 @@ export interface UsageEvent {
   };
   /** The provider's usage object as reported. */
   rawUsage: unknown;
+  /** Cost in USD (computed in integer micro-dollars); null when the model has no known price. */
+  cost: number | null;
+  /** Where the price came from: the integration's `pricing` override, a custom model, the built-in catalog. */
+  priceSource: 'override' | 'custom' | 'catalog' | null;
   /** Wall time from entering the gateway to the end of the call. */
   latencyMs: number;
   /** Time to the first content chunk of a stream; null for non-streaming calls. */

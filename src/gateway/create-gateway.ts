@@ -6,6 +6,9 @@ import { EventDispatcher } from '../events/event-dispatcher.js';
 import type { Sink } from '../events/sink.js';
 import { providers } from '../providers/registry.js';
 import type { ChatAdapter } from '../providers/spec.js';
+import { Limiter } from '../limits/limiter.js';
+import { memoryStore } from '../stores/memory-store.js';
+import type { Store } from '../stores/store.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
 
@@ -28,16 +31,23 @@ export function createGateway(config: GatewayConfig): Gateway {
     adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers }));
   }
 
+  const clock = (parsed.clock as (() => number) | undefined) ?? Date.now;
+  const dispatcher = new EventDispatcher(parsed.sinks as Sink[], {
+    queueSize: parsed.events.queueSize,
+    batchSize: parsed.events.batchSize,
+    sinkTimeoutMs: parsed.events.sinkTimeoutMs,
+  });
+  const limiter = new Limiter((parsed.store as Store | undefined) ?? memoryStore(), dispatcher.events, parsed.limits, clock);
+  const policy = buildPolicy(parsed);
+  limiter.usePolicy(policy);
+
   const state: GatewayState = {
-    policy: buildPolicy(parsed),
+    policy,
     adapters,
     middlewares: [],
-    dispatcher: new EventDispatcher(parsed.sinks as Sink[], {
-      queueSize: parsed.events.queueSize,
-      batchSize: parsed.events.batchSize,
-      sinkTimeoutMs: parsed.events.sinkTimeoutMs,
-    }),
-    clock: (parsed.clock as (() => number) | undefined) ?? Date.now,
+    dispatcher,
+    limiter,
+    clock,
     fetch: (parsed.fetch as typeof globalThis.fetch | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,

@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
+import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
 import type { ChatMiddleware } from './types.js';
 import type { RetryPolicy } from './with-retries.js';
@@ -10,6 +11,7 @@ export interface GatewayState {
   readonly adapters: ReadonlyMap<string, ChatAdapter>;
   readonly middlewares: ChatMiddleware[];
   readonly dispatcher: EventDispatcher;
+  readonly limiter: Limiter;
   readonly clock: () => number;
   readonly fetch: typeof globalThis.fetch;
   readonly retry: RetryPolicy;

@@ -1,5 +1,6 @@
 import type { GatewayEventMap, GatewayEventName } from '../events/gateway-events.js';
 import type { SinkStats } from '../events/sink.js';
+import type { LimitStatus, StatusQuery } from '../limits/limiter.js';
 import type { GatewayState } from './gateway-state.js';
 import { Provisioning } from './provisioning.js';
 import { runChat } from './run-chat.js';
@@ -16,11 +17,22 @@ export class Gateway {
   readonly #state: GatewayState;
   /** Runtime provisioning: grant, revoke, narrow models, rotate credentials. */
   readonly provisioning: Provisioning;
+  /** Budgets and rate limits. */
+  readonly limits: {
+    /**
+     * Every budget and rate limit that applies to a key, a workspace on an integration, an
+     * integration or a workspace, with used, reserved and remaining (USD for cost budgets) and
+     * the time of the next reset.
+     * @example await gateway.limits.status({ workspace: 'team-a', integration: 'openai-prod' })
+     */
+    status(query: StatusQuery): Promise<LimitStatus[]>;
+  };
 
   /** @internal use `createGateway` */
   constructor(state: GatewayState) {
     this.#state = state;
     this.provisioning = new Provisioning(state);
+    this.limits = { status: (query) => state.limiter.status(state.policy, query) };
   }
 
   /**
@@ -63,11 +75,12 @@ export class Gateway {
     return this.#state.dispatcher.flush();
   }
 
-  /** Refuses new calls, delivers what is queued, then closes the sinks. Idempotent. */
+  /** Refuses new calls, delivers what is queued, then closes the sinks and the store. Idempotent. */
   async close(): Promise<void> {
     if (this.#state.closed) return this.flush();
     this.#state.closed = true;
     await this.#state.dispatcher.close();
+    await this.#state.limiter.store.close?.();
   }
 
   /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */

@@ -3,6 +3,8 @@ import { toConfigIssues } from '../config/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { ChatRequestBody } from '../providers/chat-types.js';
+import type { Admission } from '../limits/limiter.js';
+import { microsToUsd } from '../limits/money.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';
 import type { GatewayState } from './gateway-state.js';
@@ -14,8 +16,9 @@ import type { ChatContext, ChatOptions, GatewayChatCompletion, GatewayInfo, Gate
 import { buildUsageEvent, publicUsage, type CallEnd, type CallRecord } from './usage-record.js';
 
 /**
- * The request path: validate, resolve the target, check access, run the middleware chain and
- * the provider call, then publish one usage event, whatever the outcome.
+ * The request path: validate, resolve the target, check access, admit (reserve on every limit of
+ * every scope, or refuse), run the middleware chain and the provider call, settle the reservation
+ * with the actual usage, then publish one usage event, whatever the outcome.
  */
 export async function runChat(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayChatCompletion | GatewayStream> {
   const record: CallRecord = {
@@ -28,6 +31,24 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     retries: 0,
   };
   const publish = (end: CallEnd) => state.dispatcher.publishUsage(buildUsageEvent(record, end, state.clock()));
+  let admission: Admission | null = null;
+  let finished = false;
+  /**
+   * Settles the reservation with the call's usage (none known for a failed call: its tokens and
+   * cost are released) and publishes the usage event. Runs once, whatever path gets there first.
+   */
+  const finish = async (end: CallEnd): Promise<number | null> => {
+    if (finished) return null;
+    finished = true;
+    let micros: number | null = null;
+    if (admission) {
+      micros = await state.limiter.settle(admission, end.usage ?? null);
+      end.priceSource = admission.price?.source ?? null;
+    }
+    end.cost = micros === null ? null : microsToUsd(micros);
+    publish(end);
+    return end.cost;
+  };
 
   let ctx: ChatContext | undefined;
   try {
@@ -61,6 +82,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       retries: 0,
       state: new Map(),
     };
+    admission = await state.limiter.admit(record.requestId, policy, target, ctx.request);
     const adapter = state.adapters.get(integration.slug)!;
     const outcome = await runChain(state.middlewares, ctx, (c) =>
       callProvider(c, {
@@ -78,11 +100,11 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     if (outcome.type === 'completion') {
       const { result } = outcome;
       const usage = result.usage;
-      publish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
+      const cost = await finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
       const completion = { ...result.completion } as GatewayChatCompletion;
       const gateway = describe(info, record.requestId, result.providerRequestId) as GatewayInfo;
       gateway.usage = publicUsage(usage);
-      gateway.cost = null;
+      gateway.cost = cost;
       gateway.retries = record.retries;
       gateway.latencyMs = Math.round((performance.now() - record.t0) * 1000) / 1000;
       completion.gateway = gateway;
@@ -92,13 +114,14 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     const providerRequestId = outcome.providerRequestId;
     const stream = meterStream(outcome.parts, ctx.request, record.t0, (end) => {
       end.providerRequestId = providerRequestId;
-      publish(end);
+      // The caller is not waiting on this: settlement errors are reported as store.degraded.
+      void finish(end);
     }) as GatewayStream & { gateway: GatewayStream['gateway'] };
     stream.gateway = describe(info, record.requestId, providerRequestId);
     return stream;
   } catch (error) {
     if (ctx) record.retries = ctx.retries;
-    publish({ error });
+    await finish({ error });
     throw error;
   }
 }

@@ -20,6 +20,9 @@ export interface CallRecord {
 }
 
 export interface CallEnd {
+  /** USD, or null when the price is unknown. */
+  cost?: number | null;
+  priceSource?: UsageEvent['priceSource'];
   usage?: Usage | null;
   finishReason?: string | null;
   providerRequestId?: string | null;
@@ -74,6 +77,8 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     providerRequestId: end.providerRequestId ?? null,
     usage: publicUsage(usage),
     rawUsage: usage?.raw ?? null,
+    cost: end.cost ?? null,
+    priceSource: end.priceSource ?? null,
     latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
     ttftMs: end.ttftMs ?? null,
   };

@@ -53,3 +53,42 @@ export function estimateUsage(request: { messages: readonly ChatMessage[]; tools
     raw: null,
   };
 }
+
+/** Framing tokens per message (role, separators) on the tokenizers we know; a bound, not an average. */
+const BOUND_PER_MESSAGE = 8;
+/**
+ * Images have no size-independent token count; 5,000 covers images up to about 3000x3000 pixels on
+ * OpenAI (1,445 max), Anthropic (~1,600 max) and Gemini (258 per 768px tile).
+ */
+const BOUND_PER_IMAGE = 5_000;
+
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * An upper bound of the input tokens, for reservations that must hold: every token of the
+ * byte-level tokenizers providers use covers at least one byte, so the UTF-8 size of the text
+ * (plus framing) cannot be exceeded. Typically 3 to 4 times the real count for English: the
+ * surplus is released when the call settles.
+ */
+export function estimateInputTokensUpperBound(messages: readonly ChatMessage[], tools?: readonly FunctionTool[]): number {
+  let tokens = BOUND_PER_MESSAGE;
+  for (const message of messages) {
+    tokens += BOUND_PER_MESSAGE;
+    const content = message.content;
+    if (typeof content === 'string') tokens += bytes(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part.type === 'text') tokens += bytes(part.text);
+        else if (part.type === 'refusal') tokens += bytes(part.refusal);
+        else if (part.type === 'image_url') tokens += BOUND_PER_IMAGE;
+        else tokens += Math.max(BOUND_PER_IMAGE, bytes(JSON.stringify(part)));
+      }
+    }
+    if (message.role === 'assistant' && message.tool_calls) {
+      for (const call of message.tool_calls) tokens += bytes(call.function.name) + bytes(call.function.arguments) + BOUND_PER_MESSAGE;
+    }
+    if ('name' in message && message.name) tokens += bytes(message.name);
+  }
+  if (tools?.length) tokens += bytes(JSON.stringify(tools));
+  return tokens;
+}

@@ -4,11 +4,15 @@ import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';
 
 describe('usage events', () => {
   it('one event per call with identity, model, tokens, timings and outcome', async () => {
-    let now = Date.parse('2026-03-01T12:00:00.000Z');
+    let now = Date.parse('2026-03-01T12:00:00.250Z');
     const { gateway, events } = gatewayWithEvents({
       integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all', mock: { usage: { inputTokens: 12, outputTokens: 30, cacheReadTokens: 4, reasoningTokens: 10 } } }],
       keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock' }],
-      clock: () => (now += 250),
+      clock: () => now,
+    });
+    gateway.use(async (_ctx, next) => {
+      now += 250; // the provider takes a quarter of a second
+      return next();
     });
     const res = await gateway.chat({ key: 'app-1', model: 'gpt-x', messages: [{ role: 'user', content: 'hi' }], metadata: { user: 'u-42' } });
     expect(events).toHaveLength(1);
@@ -36,6 +40,8 @@ describe('usage events', () => {
       providerRequestId: res.gateway.providerRequestId,
       usage: { inputTokens: 12, outputTokens: 30, cacheReadTokens: 4, cacheWriteTokens: 0, reasoningTokens: 10, totalTokens: 42, estimated: false },
       rawUsage: { prompt_tokens: 12, completion_tokens: 30 },
+      cost: null,
+      priceSource: null,
       latencyMs: expect.any(Number),
       ttftMs: null,
     } satisfies UsageEvent);

@@ -1,0 +1,62 @@
+import type { Budget, RateLimit } from '../config/limits-schema.js';
+
+interface BudgetEventBase {
+  /** The scope whose budget it is, e.g. `grant:openai-prod/team-a`. */
+  scope: string;
+  /** Where the config defines the budget, e.g. `grant:openai-prod/*`. */
+  origin: string;
+  budget: Budget;
+  /** In the budget's unit: USD for cost budgets, tokens for token budgets. */
+  limit: number;
+  used: number;
+  unit: 'USD' | 'tokens';
+  /** ISO start of the current period (never before the budget was set). */
+  periodStart: string;
+  /** ISO end of the period; null for a budget that never resets. */
+  resetAt: string | null;
+  at: string;
+}
+
+/** Usage crossed the budget's `alertThreshold`: once per scope per period. */
+export interface BudgetAlertEvent extends BudgetEventBase {
+  threshold: number;
+}
+
+/**
+ * The budget stops requests: once per scope per period, when usage reaches the limit or when it
+ * first refuses a request (whose worst case did not fit), whichever comes first.
+ */
+export interface BudgetExhaustedEvent extends BudgetEventBase {
+  reason: 'limit-reached' | 'refused';
+}
+
+/** A rate limit refused a request: once per scope, limit and window. */
+export interface RateLimitExceededEvent {
+  scope: string;
+  rateLimit: RateLimit;
+  limit: number;
+  resetAt: string;
+  retryAfterMs: number;
+  at: string;
+}
+
+/**
+ * The budgets defined at an origin changed. Budgets cannot be edited: a changed definition is a
+ * new budget, counted from zero from now; a removed one is forgotten.
+ */
+export interface BudgetChangedEvent {
+  origin: string;
+  added: Budget[];
+  removed: Budget[];
+  at: string;
+}
+
+/** The store failed; what the gateway did instead. */
+export interface StoreDegradedEvent {
+  store: string;
+  operation: 'admit' | 'settle' | 'read' | 'register';
+  error: Error;
+  /** What happened to the call: refused (`fail-closed`), or admitted without the store's check. */
+  decision: 'refused' | 'recorded-late' | 'skipped';
+  at: string;
+}

@@ -1,0 +1,368 @@
+import { LRUCache } from 'lru-cache';
+import type { ChatRequestBody } from '../providers/chat-types.js';
+import type { Usage } from '../providers/spec.js';
+import type { Budget } from '../config/limits-schema.js';
+import { budgetOrigins, resolveGrant, resolveWorkspaceLimits, type IntegrationPolicy, type KeyPolicy, type Policy, type ScopeLimits } from '../config/policy.js';
+import { IntegrationNotFoundError, KeyNotFoundError, ScopeDisabledError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
+import { BudgetExceededError, PricingUnknownError, RateLimitExceededError } from '../errors/limit-errors.js';
+import { StoreUnavailableError } from '../errors/runtime-errors.js';
+import type { GatewayEvents } from '../events/gateway-events.js';
+import type { CounterSpec, CounterState, Store } from '../stores/store.js';
+import { toIso } from '../util/to-iso.js';
+import { budgetFromId, budgetId } from './budget-identity.js';
+import { estimateInputTokens, estimateInputTokensUpperBound } from './estimate-tokens.js';
+import { buildPlan, counterAt, spanAt, type LimitPlan, type PlannedLimit } from './limit-plan.js';
+import { costMicros, microsToUsd, worstCaseCostMicros } from './money.js';
+import { resolvePrice, type ResolvedPrice } from './pricing/resolve-price.js';
+import { scopeName } from './scope.js';
+
+export interface LimitsOptions {
+  /** Output tokens reserved when a request sets no `max_tokens`. */
+  defaultMaxOutputTokens: number;
+  /** `upper-bound`: reservations that always hold; `average`: closer to real counts, may overshoot. */
+  inputEstimate: 'upper-bound' | 'average';
+  /** `reject`: a cost budget refuses unpriced models; `allow`: they pass and are not charged. */
+  unpricedModels: 'reject' | 'allow';
+  /** A reservation not settled within this time is released. */
+  reservationTtlMs: number;
+}
+
+/** The reservation of one admitted call, settled exactly once. */
+export interface Admission {
+  readonly id: string;
+  readonly plan: LimitPlan;
+  readonly counters: readonly CounterSpec[];
+  readonly amounts: readonly number[];
+  readonly price: ResolvedPrice | null;
+  settled: boolean;
+}
+
+export interface LimitStatus {
+  scope: string;
+  kind: 'budget' | 'rateLimit';
+  type: 'cost' | 'tokens' | 'requests';
+  /** USD for cost budgets; tokens or requests otherwise. */
+  limit: number;
+  used: number;
+  reserved: number;
+  remaining: number;
+  /** ISO time of the next reset; null for a budget that never resets. */
+  resetAt: string | null;
+  /** Budgets: `none`, `weekly` or `monthly`. */
+  reset?: Budget['reset'];
+  /** Budgets: the threshold of the `budget.alert` event, in the budget's unit. */
+  alertThreshold?: number;
+  /** Budgets: ISO start of the current period (never before the budget was set). */
+  since?: string;
+  /** Rate limits: the window. */
+  per?: 'minute' | 'hour' | 'day';
+}
+
+export interface StatusQuery {
+  integration?: string;
+  workspace?: string;
+  key?: string;
+}
+
+const NO_PRICE = Symbol('no price');
+
+/**
+ * Budgets and rate limits: plans the counters a call touches in every scope, admits it with one
+ * atomic store call (check and reserve everything, or nothing), settles it with one more.
+ */
+export class Limiter {
+  readonly #store: Store;
+  readonly #events: GatewayEvents;
+  readonly #options: LimitsOptions;
+  readonly #clock: () => number;
+  #policy: Policy | null = null;
+  #registry = new Map<string, number>();
+  #registering: Promise<void> | null = null;
+  #plans = new LRUCache<string, LimitPlan>({ max: 10_000 });
+  #prices = new LRUCache<string, ResolvedPrice | typeof NO_PRICE>({ max: 10_000 });
+
+  constructor(store: Store, events: GatewayEvents, options: LimitsOptions, clock: () => number) {
+    this.#store = store;
+    this.#events = events;
+    this.#options = options;
+    this.#clock = clock;
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  /**
+   * Switches to a new policy: registers its budgets with the store (which keeps the set time of
+   * budgets it knows, so usage is never counted twice nor lost) and announces changed budgets.
+   * Calls wait for the registration; with the memory store it completes at once.
+   */
+  usePolicy(policy: Policy): void {
+    this.#policy = policy;
+    this.#plans = new LRUCache({ max: 10_000 });
+    this.#prices = new LRUCache({ max: 10_000 });
+    this.#registering = null;
+    const origins = budgetOrigins(policy);
+    const definitions = new Map(origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)));
+    const request = origins.map(({ origin, budgets }) => ({ origin, ids: [...new Set(budgets.map(budgetId))] }));
+    const apply = (registrations: Awaited<ReturnType<Store['registerBudgets']>>) => {
+      if (this.#policy !== policy) return;
+      const registry = new Map<string, number>();
+      for (const r of registrations) {
+        for (const [id, setAt] of Object.entries(r.setAt)) registry.set(`${r.origin}\n${id}`, setAt);
+        if (r.removed.length > 0 || (r.added.length > 0 && r.known)) {
+          this.#events.emit('budget.changed', {
+            origin: r.origin,
+            added: r.added.map((id) => definitions.get(id) ?? budgetFromId(id)),
+            removed: r.removed.map(budgetFromId),
+            at: toIso(this.#clock()),
+          });
+        }
+      }
+      this.#registry = registry;
+      this.#plans.clear();
+    };
+    const register = () => {
+      const result = this.#store.registerBudgets(request, this.#clock());
+      if (!(result instanceof Promise)) return apply(result);
+      const pending: Promise<void> = result.then(apply).finally(() => {
+        if (this.#registering === pending) this.#registering = null;
+      });
+      this.#registering = pending;
+      return undefined;
+    };
+    try {
+      register();
+    } catch (error) {
+      this.#degraded('register', error, 'skipped');
+    }
+  }
+
+  /** The price of a model on an integration (cached), or null when unknown. */
+  price(integration: IntegrationPolicy, model: string): ResolvedPrice | null {
+    const cacheKey = `${integration.slug}\n${model}`;
+    let price = this.#prices.get(cacheKey);
+    if (price === undefined) {
+      price = resolvePrice(integration, model) ?? NO_PRICE;
+      this.#prices.set(cacheKey, price);
+    }
+    return price === NO_PRICE ? null : price;
+  }
+
+  /**
+   * Checks the call against every limit of every scope and reserves its worst case on all of
+   * them, or refuses it with the error of the first limit without room and reserves nothing.
+   */
+  async admit(
+    requestId: string,
+    policy: Policy,
+    target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
+    body: ChatRequestBody,
+  ): Promise<Admission> {
+    if (this.#registering) {
+      try {
+        await this.#registering;
+      } catch (error) {
+        throw this.#degraded('register', error, 'refused');
+      }
+    }
+    const plan = this.#planFor(policy, target.integration, target.workspace, target.key);
+    const price = this.price(target.integration, target.model);
+    const admission: Admission = { id: requestId, plan, counters: [], amounts: [], price, settled: false };
+    if (plan.limits.length === 0) return admission;
+    if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
+    if (plan.costLimit && !price && this.#options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
+
+    const now = this.#clock();
+    const inputTokens =
+      this.#options.inputEstimate === 'upper-bound'
+        ? estimateInputTokensUpperBound(body.messages, body.tools)
+        : estimateInputTokens(body.messages, body.tools);
+    const outputTokens = (body.max_completion_tokens ?? body.max_tokens ?? this.#options.defaultMaxOutputTokens) * (body.n ?? 1);
+    const tokens = inputTokens + outputTokens;
+    const cost = price ? worstCaseCostMicros(inputTokens, outputTokens, price.price) : 0;
+    const counters: CounterSpec[] = [];
+    const amounts: number[] = [];
+    for (const limit of plan.limits) {
+      counters.push(counterAt(limit, now, this.#options.reservationTtlMs));
+      amounts.push(limit.type === 'requests' ? 1 : limit.type === 'tokens' ? tokens : cost);
+    }
+
+    let result;
+    try {
+      result = await this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs });
+    } catch (error) {
+      throw this.#degraded('admit', error, 'refused');
+    }
+    if (!result.admitted) {
+      const limit = plan.limits[result.index]!;
+      throw this.#refusal(limit, result.state, amounts[result.index]!, result.first, now);
+    }
+    return { id: requestId, plan, counters, amounts, price, settled: false };
+  }
+
+  /**
+   * Replaces the reservation by actual usage (null: unknown, e.g. a failed call: tokens and cost
+   * are released, the request still counts). Runs once per admission. Returns the call's cost in
+   * micro-dollars, or null when its price is unknown.
+   */
+  async settle(admission: Admission, usage: Usage | null): Promise<number | null> {
+    if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
+    admission.settled = true;
+    const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
+    const { counters, plan } = admission;
+    if (counters.length === 0) return cost;
+    const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
+    const now = this.#clock();
+    let settled;
+    try {
+      settled = await this.#store.settle({ reservationId: admission.id, counters, actual, now });
+    } catch (error) {
+      this.#degraded('settle', error, 'skipped');
+      return cost;
+    }
+    settled.forEach((state, i) => {
+      const limit = plan.limits[i]!;
+      if (limit.kind !== 'budget') return;
+      if (state.alerted) this.#events.emit('budget.alert', { ...this.#budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
+      if (state.exhausted) this.#events.emit('budget.exhausted', { ...this.#budgetEvent(limit, state, now), reason: 'limit-reached' });
+    });
+    return cost;
+  }
+
+  /** Every limit that applies to the query, with its current usage. */
+  async status(policy: Policy, query: StatusQuery): Promise<LimitStatus[]> {
+    if (this.#registering) await this.#registering;
+    const scopes = scopesOf(policy, query);
+    const plan = buildPlan(scopes, (origin, id) => this.#setAt(origin, id));
+    const now = this.#clock();
+    const keys = plan.limits.map((l) => counterAt(l, now, this.#options.reservationTtlMs).key);
+    let states: CounterState[];
+    try {
+      states = await this.#store.read(keys, now);
+    } catch (error) {
+      throw this.#degraded('read', error, 'refused');
+    }
+    return plan.limits.map((limit, i) => {
+      const state = states[i]!;
+      const span = spanAt(limit, now);
+      const unit = (n: number) => (limit.type === 'cost' ? microsToUsd(n) : n);
+      const status: LimitStatus = {
+        scope: limit.scope,
+        kind: limit.kind,
+        type: limit.type,
+        limit: unit(limit.limit),
+        used: unit(state.used),
+        reserved: unit(state.reserved),
+        remaining: unit(Math.max(0, limit.limit - state.used - state.reserved)),
+        resetAt: span.end === null ? null : toIso(span.end),
+      };
+      if (limit.budget) {
+        status.reset = limit.budget.reset;
+        if (limit.budget.alertThreshold !== undefined) status.alertThreshold = limit.budget.alertThreshold;
+        status.since = toIso(span.start);
+      } else status.per = limit.rateLimit!.per;
+      return status;
+    });
+  }
+
+  #setAt(origin: string, id: string): number {
+    // A budget the store has not registered yet (a policy change in flight) counts from now.
+    return this.#registry.get(`${origin}\n${id}`) ?? this.#clock();
+  }
+
+  #planFor(policy: Policy, integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): LimitPlan {
+    const cacheKey = `${integration.slug}\n${workspace}\n${key?.id ?? ''}`;
+    // Plans of a policy that is no longer current are built, not cached (a call that started before a change).
+    const cache = policy === this.#policy ? this.#plans : null;
+    let plan = cache?.get(cacheKey);
+    if (!plan) {
+      plan = buildPlan(scopesOf(policy, { integration: integration.slug, workspace, key: key?.id }), (o, id) => this.#setAt(o, id));
+      cache?.set(cacheKey, plan);
+    }
+    return plan;
+  }
+
+  #refusal(limit: PlannedLimit, state: CounterState, amount: number, first: boolean, now: number): Error {
+    const span = spanAt(limit, now);
+    const resetAt = span.end === null ? null : toIso(span.end);
+    if (limit.kind === 'budget') {
+      if (first) this.#events.emit('budget.exhausted', { ...this.#budgetEvent(limit, state, now), reason: 'refused' });
+      const unit = limit.type === 'cost' ? microsToUsd : (n: number) => n;
+      return new BudgetExceededError({
+        scope: limit.scope,
+        limit: limit.budget!.limit,
+        used: unit(state.used),
+        resetAt,
+        unit: limit.type === 'cost' ? 'USD' : 'tokens',
+        detail: `${unit(state.reserved)} reserved by calls in flight; this call may need up to ${unit(amount)}`,
+      });
+    }
+    const retryAfterMs = span.end! - now;
+    if (first) {
+      this.#events.emit('ratelimit.exceeded', {
+        scope: limit.scope,
+        rateLimit: limit.rateLimit!,
+        limit: limit.limit,
+        resetAt: resetAt!,
+        retryAfterMs,
+        at: toIso(now),
+      });
+    }
+    return new RateLimitExceededError({
+      scope: limit.scope,
+      limit: limit.limit,
+      remaining: Math.max(0, limit.limit - state.used - state.reserved),
+      resetAt: resetAt!,
+      retryAfterMs,
+      detail:
+        limit.type === 'tokens'
+          ? `${limit.limit} tokens per ${limit.rateLimit!.per}; this call may need up to ${amount}`
+          : `${limit.limit} requests per ${limit.rateLimit!.per}`,
+    });
+  }
+
+  #budgetEvent(limit: PlannedLimit, state: CounterState, now: number) {
+    const span = spanAt(limit, now);
+    const cost = limit.type === 'cost';
+    return {
+      scope: limit.scope,
+      origin: limit.origin!,
+      budget: limit.budget!,
+      limit: limit.budget!.limit,
+      used: cost ? microsToUsd(state.used) : state.used,
+      unit: cost ? ('USD' as const) : ('tokens' as const),
+      periodStart: toIso(span.start),
+      resetAt: span.end === null ? null : toIso(span.end),
+      at: toIso(now),
+    };
+  }
+
+  #degraded(operation: 'admit' | 'settle' | 'read' | 'register', error: unknown, decision: 'refused' | 'skipped'): StoreUnavailableError {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.#events.emit('store.degraded', { store: this.#store.name, operation, error: cause, decision, at: toIso(this.#clock()) });
+    return new StoreUnavailableError(`${this.#store.name} store failed to ${operation}: ${cause.message}`, cause);
+  }
+}
+
+/** The scopes a query covers, each with its limits, outermost first. */
+function scopesOf(policy: Policy, query: StatusQuery): Array<readonly [string, ScopeLimits]> {
+  const key = query.key === undefined ? null : (policy.keys.get(query.key) ?? null);
+  if (query.key !== undefined && !key) throw new KeyNotFoundError(query.key);
+  const slug = key?.integration ?? query.integration;
+  const workspace = key?.workspace ?? query.workspace;
+  const scopes: Array<readonly [string, ScopeLimits]> = [];
+  if (slug !== undefined) {
+    const integration = policy.integrations.get(slug);
+    if (!integration) throw new IntegrationNotFoundError(slug);
+    scopes.push([scopeName.integration(slug), integration]);
+    if (workspace !== undefined) {
+      const grant = resolveGrant(integration, workspace);
+      if (!grant) throw new WorkspaceNotProvisionedError(workspace, slug);
+      scopes.push([scopeName.grant(slug, workspace), grant]);
+    }
+  }
+  if (workspace !== undefined) scopes.push([scopeName.workspace(workspace), resolveWorkspaceLimits(policy, workspace)]);
+  if (key) scopes.push([scopeName.key(key.id), key]);
+  return scopes;
+}

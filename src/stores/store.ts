@@ -1,0 +1,97 @@
+/**
+ * Where limit counters live. The interface is small and every call is atomic, so that a store
+ * shared by many processes (Redis) can implement each call as one script in one round trip.
+ *
+ * A counter is identified by its `key` (scope, limit and period, built by the gateway) and holds
+ * `used` (settled usage) and `reserved` (the sum of outstanding reservations), in the counter's
+ * unit: micro-dollars, tokens or requests. Stores never interpret keys.
+ */
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface CounterSpec {
+  key: string;
+  /** `used + reserved` may never exceed it. */
+  limit: number;
+  /** When the counter may be dropped (its window or period end, plus a margin); null: never. */
+  expiresAt: number | null;
+  /** Usage at which `settle` reports `alerted`, once per counter (a budget's alert threshold). */
+  alertAt?: number;
+}
+
+export interface CounterState {
+  used: number;
+  reserved: number;
+}
+
+export interface AdmitInput {
+  /** Unique id of the reservation; `settle` names it. */
+  reservationId: string;
+  counters: readonly CounterSpec[];
+  /** Amount to reserve on each counter, in order. */
+  amounts: readonly number[];
+  now: number;
+  /** A reservation not settled within this time is released (a crashed process, a lost stream). */
+  ttlMs: number;
+}
+
+export type AdmitResult =
+  /** Every counter had room: the amounts are reserved on all of them. `counters`: state after. */
+  | { admitted: true; counters: CounterState[] }
+  /**
+   * A counter had no room: nothing was reserved anywhere. `index` is the first such counter;
+   * `first` is true for its first refusal in its period (to announce exhaustion once).
+   */
+  | { admitted: false; index: number; state: CounterState; first: boolean };
+
+export interface SettleInput {
+  reservationId: string;
+  /** The counters of the admission, in the same order. */
+  counters: readonly CounterSpec[];
+  /** Actual usage per counter, replacing the reservation (0 releases it). */
+  actual: readonly number[];
+  now: number;
+}
+
+export interface SettledCounter extends CounterState {
+  /** This settlement brought `used` to `alertAt` or past it, for the first time. */
+  alerted: boolean;
+  /** This settlement brought `used` to `limit` or past it, and no refusal announced it yet. */
+  exhausted: boolean;
+}
+
+export interface BudgetOrigin {
+  /** Where budgets are defined in the config, e.g. `grant:openai-prod/*`. */
+  origin: string;
+  /** Identities of the budgets defined there now (type, limit, reset, threshold). */
+  ids: readonly string[];
+}
+
+export interface BudgetRegistration {
+  origin: string;
+  /** When each budget of the origin was set: its usage counts from then. */
+  setAt: Record<string, number>;
+  /** Budgets new at this origin (set now) and budgets no longer defined (forgotten). */
+  added: string[];
+  removed: string[];
+  /** False when the store knew nothing of the origin before. */
+  known: boolean;
+}
+
+export interface Store {
+  /** Name used in errors and events (`memory`, `redis`). */
+  readonly name: string;
+  /** Checks every counter and reserves on all of them, or on none. */
+  admit(input: AdmitInput): MaybePromise<AdmitResult>;
+  /** Replaces a reservation by actual usage. Settling an expired reservation still records usage. */
+  settle(input: SettleInput): MaybePromise<SettledCounter[]>;
+  /** Current state of counters (reservations past their expiry excluded); zeros for unknown keys. */
+  read(keys: readonly string[], now: number): MaybePromise<CounterState[]>;
+  /**
+   * Records which budgets each origin defines, keeping the set time of those already known,
+   * so that every process sharing the store counts a budget from the same moment. A budget no
+   * longer listed is forgotten: defined again later, it is a new budget starting at zero.
+   */
+  registerBudgets(origins: readonly BudgetOrigin[], now: number): MaybePromise<BudgetRegistration[]>;
+  close?(): MaybePromise<void>;
+}

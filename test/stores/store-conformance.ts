@@ -1,0 +1,169 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CounterSpec, Store } from '../../src/index.js';
+
+/**
+ * The behavior every store must have, whatever keeps its counters. Run it with a factory that
+ * returns a fresh, empty store (a new namespace for a shared server).
+ */
+export function describeStoreConformance(name: string, makeStore: () => Promise<Store> | Store): void {
+  const counter = (key: string, limit: number, extra: Partial<CounterSpec> = {}): CounterSpec => ({ key, limit, expiresAt: null, ...extra });
+  let n = 0;
+  const id = () => `res-${++n}-${Math.random().toString(36).slice(2)}`;
+  const T0 = Date.parse('2026-05-01T00:00:00Z');
+
+  describe(`store conformance: ${name}`, () => {
+    it('admits and reserves on every counter', async () => {
+      const store = await makeStore();
+      const a = counter('a', 10);
+      const b = counter('b', 5);
+      const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [4, 2], now: T0, ttlMs: 60_000 });
+      expect(result).toEqual({ admitted: true, counters: [{ used: 0, reserved: 4 }, { used: 0, reserved: 2 }] });
+      expect(await store.read(['a', 'b', 'unknown'], T0)).toEqual([{ used: 0, reserved: 4 }, { used: 0, reserved: 2 }, { used: 0, reserved: 0 }]);
+    });
+
+    it('is all or nothing: one counter without room reserves nothing anywhere', async () => {
+      const store = await makeStore();
+      const a = counter('a', 10);
+      const b = counter('b', 5);
+      await store.admit({ reservationId: id(), counters: [b], amounts: [4], now: T0, ttlMs: 60_000 });
+      const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [3, 2], now: T0, ttlMs: 60_000 });
+      expect(result).toEqual({ admitted: false, index: 1, state: { used: 0, reserved: 4 }, first: true });
+      expect(await store.read(['a', 'b'], T0)).toEqual([{ used: 0, reserved: 0 }, { used: 0, reserved: 4 }]);
+    });
+
+    it('admits exactly up to the limit, counting reservations and usage', async () => {
+      const store = await makeStore();
+      const c = counter('c', 10);
+      const r1 = id();
+      expect((await store.admit({ reservationId: r1, counters: [c], amounts: [6], now: T0, ttlMs: 60_000 })).admitted).toBe(true);
+      await store.settle({ reservationId: r1, counters: [c], actual: [5], now: T0 });
+      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [5], now: T0, ttlMs: 60_000 })).admitted).toBe(true);
+      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).admitted).toBe(false);
+    });
+
+    it('reports the first refusal of a counter once', async () => {
+      const store = await makeStore();
+      const c = counter('c', 1);
+      await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 });
+      const first = await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 });
+      const second = await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 });
+      expect(first).toMatchObject({ admitted: false, first: true });
+      expect(second).toMatchObject({ admitted: false, first: false });
+    });
+
+    it('settles: actual usage replaces the reservation (more, less, or zero to release)', async () => {
+      const store = await makeStore();
+      const c = counter('c', 100);
+      const [r1, r2, r3] = [id(), id(), id()];
+      for (const r of [r1, r2, r3]) await store.admit({ reservationId: r, counters: [c], amounts: [20], now: T0, ttlMs: 60_000 });
+      expect(await store.settle({ reservationId: r1, counters: [c], actual: [7], now: T0 })).toEqual([
+        { used: 7, reserved: 40, alerted: false, exhausted: false },
+      ]);
+      await store.settle({ reservationId: r2, counters: [c], actual: [0], now: T0 });
+      await store.settle({ reservationId: r3, counters: [c], actual: [25], now: T0 });
+      expect(await store.read(['c'], T0)).toEqual([{ used: 32, reserved: 0 }]);
+    });
+
+    it('reports the alert threshold once, and exhaustion once, when usage reaches them', async () => {
+      const store = await makeStore();
+      const c = counter('c', 10, { alertAt: 8 });
+      const settle = async (amount: number) => {
+        const r = id();
+        await store.admit({ reservationId: r, counters: [c], amounts: [amount], now: T0, ttlMs: 60_000 });
+        return (await store.settle({ reservationId: r, counters: [c], actual: [amount], now: T0 }))[0]!;
+      };
+      expect(await settle(5)).toMatchObject({ used: 5, alerted: false, exhausted: false });
+      expect(await settle(3)).toMatchObject({ used: 8, alerted: true, exhausted: false });
+      expect(await settle(1)).toMatchObject({ used: 9, alerted: false, exhausted: false });
+      expect(await settle(1)).toMatchObject({ used: 10, alerted: false, exhausted: true });
+      // Refusals after exhaustion was announced are not "first".
+      expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ first: false });
+    });
+
+    it('releases a reservation that is never settled once its time is up', async () => {
+      const store = await makeStore();
+      const c = counter('c', 10);
+      await store.admit({ reservationId: id(), counters: [c], amounts: [10], now: T0, ttlMs: 5_000 });
+      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0 + 4_000, ttlMs: 5_000 })).admitted).toBe(false);
+      const later = T0 + 7_000;
+      expect(await store.read(['c'], later)).toEqual([{ used: 0, reserved: 0 }]);
+      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [10], now: later, ttlMs: 5_000 })).admitted).toBe(true);
+    });
+
+    it('settling an expired reservation still records the usage, without releasing twice', async () => {
+      const store = await makeStore();
+      const c = counter('c', 10);
+      const r = id();
+      await store.admit({ reservationId: r, counters: [c], amounts: [6], now: T0, ttlMs: 1_000 });
+      await store.admit({ reservationId: id(), counters: [c], amounts: [3], now: T0 + 5_000, ttlMs: 60_000 });
+      await store.settle({ reservationId: r, counters: [c], actual: [4], now: T0 + 6_000 });
+      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 3 }]);
+    });
+
+    it('registers budgets: keeps set times, reports added and removed', async () => {
+      const store = await makeStore();
+      const [first] = await store.registerBudgets([{ origin: 'grant:a/*', ids: ['cost:10:monthly:-'] }], T0);
+      expect(first).toEqual({ origin: 'grant:a/*', setAt: { 'cost:10:monthly:-': T0 }, added: ['cost:10:monthly:-'], removed: [], known: false });
+      const [again] = await store.registerBudgets([{ origin: 'grant:a/*', ids: ['cost:10:monthly:-', 'tokens:500:none:-'] }], T0 + 1_000);
+      expect(again).toEqual({
+        origin: 'grant:a/*',
+        setAt: { 'cost:10:monthly:-': T0, 'tokens:500:none:-': T0 + 1_000 },
+        added: ['tokens:500:none:-'],
+        removed: [],
+        known: true,
+      });
+      const [changed] = await store.registerBudgets([{ origin: 'grant:a/*', ids: ['tokens:500:none:-'] }], T0 + 2_000);
+      expect(changed).toMatchObject({ added: [], removed: ['cost:10:monthly:-'] });
+      // Defined again later: a new budget, set now.
+      const [back] = await store.registerBudgets([{ origin: 'grant:a/*', ids: ['tokens:500:none:-', 'cost:10:monthly:-'] }], T0 + 3_000);
+      expect(back!.setAt['cost:10:monthly:-']).toBe(T0 + 3_000);
+      const [cleared] = await store.registerBudgets([{ origin: 'grant:a/*', ids: [] }], T0 + 4_000);
+      expect(cleared).toMatchObject({ setAt: {}, removed: ['tokens:500:none:-', 'cost:10:monthly:-'] });
+      const [fresh] = await store.registerBudgets([{ origin: 'grant:a/*', ids: [] }], T0 + 5_000);
+      expect(fresh).toMatchObject({ known: false });
+    });
+
+    it('never lets used + reserved exceed a limit, under any interleaving of admit, settle and abort', async () => {
+      type Op = { kind: 'admit'; counters: number[]; amount: number } | { kind: 'settle'; pick: number; fraction: number } | { kind: 'expire' };
+      const op = fc.oneof(
+        fc.record({ kind: fc.constant('admit' as const), counters: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }), amount: fc.integer({ min: 1, max: 40 }) }),
+        // fraction 0: an abort or a failure (released); otherwise actual usage up to the reservation.
+        fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), fraction: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })) }),
+        fc.record({ kind: fc.constant('expire' as const) }),
+      );
+      const limits = [50, 80, 120];
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops: Op[]) => {
+          const store = await makeStore();
+          const prefix = `p${++n}-`;
+          const specs = limits.map((limit, i) => counter(`${prefix}${i}`, limit));
+          const open: Array<{ id: string; idx: number[]; amount: number }> = [];
+          let now = T0;
+          for (const o of ops) {
+            if (o.kind === 'admit') {
+              const rid = id();
+              const counters = o.counters.map((i) => specs[i]!);
+              const r = await store.admit({ reservationId: rid, counters, amounts: counters.map(() => o.amount), now, ttlMs: 10_000 });
+              if (r.admitted) open.push({ id: rid, idx: o.counters, amount: o.amount });
+            } else if (o.kind === 'settle' && open.length > 0) {
+              const [res] = open.splice(o.pick % open.length, 1);
+              const actual = Math.floor(res!.amount * o.fraction);
+              await store.settle({ reservationId: res!.id, counters: res!.idx.map((i) => specs[i]!), actual: res!.idx.map(() => actual), now });
+            } else if (o.kind === 'expire') {
+              // Past the TTL, open reservations belong to callers that died: they never settle.
+              now += 11_000;
+              open.length = 0;
+            }
+            const states = await store.read(specs.map((s) => s.key), now);
+            states.forEach((s, i) => {
+              expect(s.used + s.reserved).toBeLessThanOrEqual(limits[i]!);
+              expect(s.reserved).toBeGreaterThanOrEqual(0);
+            });
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+}
