@@ -24,6 +24,25 @@ export const customModelSchema = z.strictObject({
   pricing: priceSchema.optional(),
 });
 
+/**
+ * `literal` or a value of `schema`. A zod union would report a mistake deep inside the object
+ * (a budget's limit) as "matches neither"; choosing the branch by the input keeps the inner
+ * issue and its path.
+ */
+function literalOr<L extends string | boolean, T extends z.ZodType>(literal: L, schema: T, message: string) {
+  return z.unknown().transform((value, ctx): L | z.output<T> => {
+    if (value === literal) return literal;
+    if (typeof value === 'object' && value !== null) {
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+}
+
 /** The provisioning of an integration to one workspace (or `'*'`: to every workspace). */
 export const grantSchema = z.strictObject({
   models: z.array(modelIdSchema).optional(),
@@ -31,7 +50,7 @@ export const grantSchema = z.strictObject({
 });
 
 /** A grant, or `false`: explicitly not provisioned (e.g. excluded from a `'*'` grant). */
-export const grantEntrySchema = z.union([grantSchema, z.literal(false)]);
+export const grantEntrySchema = literalOr(false, grantSchema, 'must be a grant object, or false to exclude the workspace');
 
 /** Fields common to every integration; providers add theirs (credentials, options). */
 export const integrationBaseShape = {
@@ -40,12 +59,14 @@ export const integrationBaseShape = {
   description: z.string().optional(),
   baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   headers: z.record(z.string(), z.string()).default({}),
-  models: z.union([z.literal('all'), z.array(modelIdSchema)]).default('all'),
+  models: literalOr('all', z.array(modelIdSchema), "must be 'all' or a list of model ids").default('all'),
   customModels: z.array(customModelSchema).default([]),
   pricing: z.record(modelIdSchema, priceSchema).default({}),
-  workspaces: z.union([z.literal('all'), z.record(z.string(), grantEntrySchema)], {
-    error: "must be 'all' or an object of workspace grants (use '*' for every workspace)",
-  }),
+  workspaces: literalOr(
+    'all',
+    z.record(z.string(), grantEntrySchema),
+    "must be 'all' or an object of workspace grants (use '*' for every workspace)",
+  ),
   /** Upstream timeout of one attempt for this integration, overriding the gateway's. */
   timeoutMs: z.number().int().positive().optional(),
   ...limitsShape,

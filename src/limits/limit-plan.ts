@@ -104,6 +104,7 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     limit: limit.limit,
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
+    ...(limit.kind === 'budget' ? { announceAtLimit: true } : {}),
   };
   limit.current = { span, spec };
   return spec;

@@ -88,7 +88,7 @@ export class MemoryStore implements Store {
       counter.used += input.actual[i]!;
       const alerted = spec.alertAt !== undefined && !counter.alerted && counter.used >= spec.alertAt;
       if (alerted) counter.alerted = true;
-      const exhausted = !counter.announced && counter.used >= spec.limit;
+      const exhausted = spec.announceAtLimit === true && !counter.announced && counter.used >= spec.limit;
       if (exhausted) counter.announced = true;
       out.push({ used: counter.used, reserved: counter.reserved, alerted, exhausted });
     }

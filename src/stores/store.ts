@@ -17,6 +17,11 @@ export interface CounterSpec {
   expiresAt: number | null;
   /** Usage at which `settle` reports `alerted`, once per counter (a budget's alert threshold). */
   alertAt?: number;
+  /**
+   * Whether reaching the limit at settlement counts as the counter's one announcement (budgets:
+   * "exhausted" when reached or first refused). Without it only a refusal is announced (rate limits).
+   */
+  announceAtLimit?: boolean;
 }
 
 export interface CounterState {
@@ -56,7 +61,7 @@ export interface SettleInput {
 export interface SettledCounter extends CounterState {
   /** This settlement brought `used` to `alertAt` or past it, for the first time. */
   alerted: boolean;
-  /** This settlement brought `used` to `limit` or past it, and no refusal announced it yet. */
+  /** With `announceAtLimit`: this settlement brought `used` to `limit` or past it, and nothing announced it yet. */
   exhausted: boolean;
 }
 

@@ -67,7 +67,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
     it('reports the alert threshold once, and exhaustion once, when usage reaches them', async () => {
       const store = await makeStore();
-      const c = counter('c', 10, { alertAt: 8 });
+      const c = counter('c', 10, { alertAt: 8, announceAtLimit: true });
       const settle = async (amount: number) => {
         const r = id();
         await store.admit({ reservationId: r, counters: [c], amounts: [amount], now: T0, ttlMs: 60_000 });
@@ -79,6 +79,17 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       expect(await settle(1)).toMatchObject({ used: 10, alerted: false, exhausted: true });
       // Refusals after exhaustion was announced are not "first".
       expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ first: false });
+    });
+
+    it('without announceAtLimit, reaching the limit is not announced: the first refusal is', async () => {
+      const store = await makeStore();
+      const c = counter('c', 2);
+      for (let i = 0; i < 2; i++) {
+        const r = id();
+        await store.admit({ reservationId: r, counters: [c], amounts: [1], now: T0, ttlMs: 60_000 });
+        expect((await store.settle({ reservationId: r, counters: [c], actual: [1], now: T0 }))[0]).toMatchObject({ exhausted: false });
+      }
+      expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true });
     });
 
     it('releases a reservation that is never settled once its time is up', async () => {
