@@ -2,8 +2,9 @@ import { redactProviderError } from '../config/redact-secrets.js';
 import { resolveCredentials, resolveCredentialsNow } from '../config/resolve-credentials.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
-import type { ChatAdapter, StreamPart } from '../providers/spec.js';
-import { linkSignal, type AttemptSignal } from '../util/link-signal.js';
+import type { ChatRequestBody } from '../providers/chat-types.js';
+import type { ChatAdapter, ProviderCall, StreamPart } from '../providers/spec.js';
+import { AttemptSignal } from '../util/link-signal.js';
 import type { ChatContext, ChatOutcome } from './types.js';
 import { withRetries, type RetryPolicy } from './with-retries.js';
 
@@ -30,16 +31,8 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
   try {
     return await withRetries(
       async (attempt) => {
-        const link = linkSignal(ctx.signal, options.timeoutMs);
-        const call = {
-          body: ctx.request,
-          credentials: credentials.values,
-          get signal() {
-            return link.signal;
-          },
-          fetch: options.fetch,
-          attempt,
-        };
+        const link = new AttemptSignal(ctx.signal, options.timeoutMs);
+        const call = new Attempt(ctx.request, credentials.values, link, options.fetch, attempt);
         try {
           if (!stream) {
             const result = await adapter.chat(call);
@@ -64,6 +57,21 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
     );
   } catch (error) {
     throw clean(error, null);
+  }
+}
+
+/** A ProviderCall whose signal is made on first read (see AttemptSignal). */
+class Attempt implements ProviderCall {
+  constructor(
+    readonly body: ChatRequestBody,
+    readonly credentials: Readonly<Record<string, string>>,
+    readonly link: AttemptSignal,
+    readonly fetch: typeof globalThis.fetch,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.link.signal;
   }
 }
 

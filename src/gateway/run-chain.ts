@@ -6,6 +6,7 @@ export function runChain(
   ctx: ChatContext,
   terminal: (ctx: ChatContext) => Promise<ChatOutcome>,
 ): Promise<ChatOutcome> {
+  if (middlewares.length === 0) return terminal(ctx);
   const dispatch = async (index: number): Promise<ChatOutcome> => {
     const middleware = middlewares[index];
     if (!middleware) return terminal(ctx);

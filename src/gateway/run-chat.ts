@@ -42,7 +42,8 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     finished = true;
     let micros: number | null = null;
     if (admission) {
-      micros = await state.limiter.settle(admission, end.usage ?? null);
+      const settled = state.limiter.settle(admission, end.usage ?? null);
+      micros = settled instanceof Promise ? await settled : settled;
       end.priceSource = admission.price?.source ?? null;
     }
     end.cost = micros === null ? null : microsToUsd(micros);
@@ -72,17 +73,9 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     record.target = info;
     checkAccess(target);
 
-    ctx = {
-      requestId: record.requestId,
-      request: providerBody(data, target.model),
-      target: info,
-      metadata: record.metadata,
-      signal: options.signal,
-      startedAt: record.startedAt,
-      retries: 0,
-      state: new Map(),
-    };
-    admission = await state.limiter.admit(record.requestId, policy, target, ctx.request);
+    ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt);
+    const admitted = state.limiter.admit(record.requestId, policy, target, ctx.request);
+    admission = admitted instanceof Promise ? await admitted : admitted;
     const adapter = state.adapters.get(integration.slug)!;
     const outcome = await runChain(state.middlewares, ctx, (c) =>
       callProvider(c, {
@@ -101,14 +94,18 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       const { result } = outcome;
       const usage = result.usage;
       const cost = await finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
-      const completion = { ...result.completion } as GatewayChatCompletion;
+      // A copy, so that an object a middleware returns (a cache) is never changed. Copied by hand:
+      // adding `gateway` to a spread copy leaves V8's fast path and costs about 1.5 µs.
+      const completion = {} as Record<string, unknown>;
+      const source = result.completion as unknown as Record<string, unknown>;
+      for (const name in source) completion[name] = source[name];
       const gateway = describe(info, record.requestId, result.providerRequestId) as GatewayInfo;
       gateway.usage = publicUsage(usage);
       gateway.cost = cost;
       gateway.retries = record.retries;
       gateway.latencyMs = Math.round((performance.now() - record.t0) * 1000) / 1000;
       completion.gateway = gateway;
-      return completion;
+      return completion as unknown as GatewayChatCompletion;
     }
 
     const providerRequestId = outcome.providerRequestId;
@@ -147,4 +144,23 @@ function describe(info: TargetInfo, requestId: string, providerRequestId: string
     requestId,
     providerRequestId,
   };
+}
+
+/** The middleware context of one call. `state` is made on first use: most calls never touch it. */
+class CallContext implements ChatContext {
+  retries = 0;
+  #state: Map<string | symbol, unknown> | undefined;
+
+  constructor(
+    readonly requestId: string,
+    public request: ChatRequestBody,
+    readonly target: TargetInfo,
+    readonly metadata: Readonly<Record<string, string>>,
+    readonly signal: AbortSignal | undefined,
+    readonly startedAt: number,
+  ) {}
+
+  get state(): Map<string | symbol, unknown> {
+    return (this.#state ??= new Map());
+  }
 }

@@ -36,20 +36,10 @@ export async function withRetries<T>(
   signal: AbortSignal | undefined,
   onRetry: (error: ProviderError, delayMs: number) => void,
 ): Promise<T> {
-  // Waits before retry number `retry` (0-based) if the error deserves one; false = give up.
-  const backOff = async (error: unknown, retry: number): Promise<boolean> => {
-    if (retry >= policy.retries || !ProviderError.isInstance(error) || !error.isRetryable) return false;
-    const delay = retryDelay(error, retry, policy);
-    if (delay === null) return false;
-    onRetry(error, delay);
-    await sleep(delay, signal);
-    return true;
-  };
-
   try {
     return await attempt(1);
   } catch (error) {
-    if (!(await backOff(error, 0))) throw error;
+    if (!(await backOff(error, 0, policy, signal, onRetry))) throw error;
   }
   return pRetry((n) => attempt(n + 1), {
     retries: policy.retries - 1,
@@ -57,6 +47,22 @@ export async function withRetries<T>(
     factor: 1,
     randomize: false,
     signal,
-    shouldRetry: ({ error, retriesConsumed }) => backOff(error, retriesConsumed + 1),
+    shouldRetry: ({ error, retriesConsumed }) => backOff(error, retriesConsumed + 1, policy, signal, onRetry),
   });
+}
+
+/** Waits before retry number `retry` (0-based) if the error deserves one; false = give up. */
+async function backOff(
+  error: unknown,
+  retry: number,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  onRetry: (error: ProviderError, delayMs: number) => void,
+): Promise<boolean> {
+  if (retry >= policy.retries || !ProviderError.isInstance(error) || !error.isRetryable) return false;
+  const delay = retryDelay(error, retry, policy);
+  if (delay === null) return false;
+  onRetry(error, delay);
+  await sleep(delay, signal);
+  return true;
 }

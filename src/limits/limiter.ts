@@ -7,7 +7,7 @@ import { IntegrationNotFoundError, KeyNotFoundError, ScopeDisabledError, Workspa
 import { BudgetExceededError, PricingUnknownError, RateLimitExceededError } from '../errors/limit-errors.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
-import type { CounterSpec, CounterState, Store } from '../stores/store.js';
+import type { AdmitResult, CounterSpec, CounterState, MaybePromise, SettledCounter, Store } from '../stores/store.js';
 import { toIso } from '../util/to-iso.js';
 import { budgetFromId, budgetId } from './budget-identity.js';
 import { estimateInputTokens, estimateInputTokensUpperBound } from './estimate-tokens.js';
@@ -30,6 +30,8 @@ export interface LimitsOptions {
 /** The reservation of one admitted call, settled exactly once. */
 export interface Admission {
   readonly id: string;
+  /** The store's handle of the reservation, given back at settlement. */
+  readonly handle?: unknown;
   readonly plan: LimitPlan;
   readonly counters: readonly CounterSpec[];
   readonly amounts: readonly number[];
@@ -64,7 +66,10 @@ export interface StatusQuery {
   key?: string;
 }
 
-const NO_PRICE = Symbol('no price');
+interface PlannedCall {
+  plan: LimitPlan;
+  price: ResolvedPrice | null;
+}
 
 /**
  * Budgets and rate limits: plans the counters a call touches in every scope, admits it with one
@@ -78,8 +83,8 @@ export class Limiter {
   #policy: Policy | null = null;
   #registry = new Map<string, number>();
   #registering: Promise<void> | null = null;
-  #plans = new LRUCache<string, LimitPlan>({ max: 10_000 });
-  #prices = new LRUCache<string, ResolvedPrice | typeof NO_PRICE>({ max: 10_000 });
+  /** Plan and price by (integration, workspace, key, model): one lookup per call. */
+  #plans = new LRUCache<string, PlannedCall>({ max: 10_000 });
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, clock: () => number) {
     this.#store = store;
@@ -100,7 +105,6 @@ export class Limiter {
   usePolicy(policy: Policy): void {
     this.#policy = policy;
     this.#plans = new LRUCache({ max: 10_000 });
-    this.#prices = new LRUCache({ max: 10_000 });
     this.#registering = null;
     const origins = budgetOrigins(policy);
     const definitions = new Map(origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)));
@@ -138,38 +142,27 @@ export class Limiter {
     }
   }
 
-  /** The price of a model on an integration (cached), or null when unknown. */
-  price(integration: IntegrationPolicy, model: string): ResolvedPrice | null {
-    const cacheKey = `${integration.slug}\n${model}`;
-    let price = this.#prices.get(cacheKey);
-    if (price === undefined) {
-      price = resolvePrice(integration, model) ?? NO_PRICE;
-      this.#prices.set(cacheKey, price);
-    }
-    return price === NO_PRICE ? null : price;
-  }
-
   /**
    * Checks the call against every limit of every scope and reserves its worst case on all of
    * them, or refuses it with the error of the first limit without room and reserves nothing.
    */
-  async admit(
+  admit(
     requestId: string,
     policy: Policy,
     target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
     body: ChatRequestBody,
-  ): Promise<Admission> {
-    if (this.#registering) {
-      try {
-        await this.#registering;
-      } catch (error) {
-        throw this.#degraded('register', error, 'refused');
-      }
+  ): Admission | Promise<Admission> {
+    const registering = this.#registering;
+    if (registering) {
+      return registering.then(
+        () => this.admit(requestId, policy, target, body),
+        (error: unknown) => {
+          throw this.#degraded('register', error, 'refused');
+        },
+      );
     }
-    const plan = this.#planFor(policy, target.integration, target.workspace, target.key);
-    const price = this.price(target.integration, target.model);
-    const admission: Admission = { id: requestId, plan, counters: [], amounts: [], price, settled: false };
-    if (plan.limits.length === 0) return admission;
+    const { plan, price } = this.#planFor(policy, target);
+    if (plan.limits.length === 0) return { id: requestId, plan, counters: [], amounts: [], price, settled: false };
     if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
     if (plan.costLimit && !price && this.#options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
 
@@ -188,17 +181,21 @@ export class Limiter {
       amounts.push(limit.type === 'requests' ? 1 : limit.type === 'tokens' ? tokens : cost);
     }
 
-    let result;
+    const decide = (result: AdmitResult): Admission => {
+      if (!result.admitted) throw this.#refusal(plan.limits[result.index]!, result.state, amounts[result.index]!, result.first, now);
+      return { id: requestId, handle: result.handle, plan, counters, amounts, price, settled: false };
+    };
+    // Synchronous when the store is (memory): no promise per call on the hot path.
+    let result: MaybePromise<AdmitResult>;
     try {
-      result = await this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs });
+      result = this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs });
     } catch (error) {
       throw this.#degraded('admit', error, 'refused');
     }
-    if (!result.admitted) {
-      const limit = plan.limits[result.index]!;
-      throw this.#refusal(limit, result.state, amounts[result.index]!, result.first, now);
-    }
-    return { id: requestId, plan, counters, amounts, price, settled: false };
+    if (!(result instanceof Promise)) return decide(result);
+    return result.then(decide, (error: unknown) => {
+      throw this.#degraded('admit', error, 'refused');
+    });
   }
 
   /**
@@ -206,7 +203,7 @@ export class Limiter {
    * are released, the request still counts). Runs once per admission. Returns the call's cost in
    * micro-dollars, or null when its price is unknown.
    */
-  async settle(admission: Admission, usage: Usage | null): Promise<number | null> {
+  settle(admission: Admission, usage: Usage | null): MaybePromise<number | null> {
     if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
     admission.settled = true;
     const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
@@ -214,20 +211,27 @@ export class Limiter {
     if (counters.length === 0) return cost;
     const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
     const now = this.#clock();
-    let settled;
-    try {
-      settled = await this.#store.settle({ reservationId: admission.id, counters, actual, now });
-    } catch (error) {
+    const announce = (settled: SettledCounter[]): number | null => {
+      for (let i = 0; i < settled.length; i++) {
+        const state = settled[i]!;
+        const limit = plan.limits[i]!;
+        if (limit.kind !== 'budget' || !(state.alerted || state.exhausted)) continue;
+        if (state.alerted) this.#events.emit('budget.alert', { ...this.#budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
+        if (state.exhausted) this.#events.emit('budget.exhausted', { ...this.#budgetEvent(limit, state, now), reason: 'limit-reached' });
+      }
+      return cost;
+    };
+    const failed = (error: unknown): number | null => {
       this.#degraded('settle', error, 'skipped');
       return cost;
+    };
+    let settled: MaybePromise<SettledCounter[]>;
+    try {
+      settled = this.#store.settle({ reservationId: admission.id, handle: admission.handle, counters, actual, now });
+    } catch (error) {
+      return failed(error);
     }
-    settled.forEach((state, i) => {
-      const limit = plan.limits[i]!;
-      if (limit.kind !== 'budget') return;
-      if (state.alerted) this.#events.emit('budget.alert', { ...this.#budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
-      if (state.exhausted) this.#events.emit('budget.exhausted', { ...this.#budgetEvent(limit, state, now), reason: 'limit-reached' });
-    });
-    return cost;
+    return settled instanceof Promise ? settled.then(announce, failed) : announce(settled);
   }
 
   /** Every limit that applies to the query, with its current usage. */
@@ -271,16 +275,20 @@ export class Limiter {
     return this.#registry.get(`${origin}\n${id}`) ?? this.#clock();
   }
 
-  #planFor(policy: Policy, integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): LimitPlan {
-    const cacheKey = `${integration.slug}\n${workspace}\n${key?.id ?? ''}`;
+  #planFor(policy: Policy, target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string }): PlannedCall {
+    const { integration, workspace, key, model } = target;
+    const cacheKey = `${integration.slug}\n${workspace}\n${key?.id ?? ''}\n${model}`;
     // Plans of a policy that is no longer current are built, not cached (a call that started before a change).
     const cache = policy === this.#policy ? this.#plans : null;
-    let plan = cache?.get(cacheKey);
-    if (!plan) {
-      plan = buildPlan(scopesOf(policy, { integration: integration.slug, workspace, key: key?.id }), (o, id) => this.#setAt(o, id));
-      cache?.set(cacheKey, plan);
+    let planned = cache?.get(cacheKey);
+    if (!planned) {
+      planned = {
+        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace, key: key?.id }), (o, id) => this.#setAt(o, id)),
+        price: resolvePrice(integration, model),
+      };
+      cache?.set(cacheKey, planned);
     }
-    return plan;
+    return planned;
   }
 
   #refusal(limit: PlannedLimit, state: CounterState, amount: number, first: boolean, now: number): Error {

@@ -3,6 +3,7 @@ import type {
   AdmitResult,
   BudgetOrigin,
   BudgetRegistration,
+  CounterSpec,
   CounterState,
   SettledCounter,
   SettleInput,
@@ -18,10 +19,15 @@ interface Counter {
   announced: boolean;
 }
 
+/** An outstanding reservation, in a doubly linked list of all of them (see #link). */
 interface Reservation {
-  keys: readonly string[];
+  counters: readonly CounterSpec[];
   amounts: readonly number[];
   expiresAt: number;
+  prev: Reservation | null;
+  next: Reservation | null;
+  /** Settled or released by the sweep: never released again. */
+  done: boolean;
 }
 
 /** How often, at most, expired reservations and counters are swept (on the next call). */
@@ -31,12 +37,16 @@ const SWEEP_EVERY_MS = 1_000;
  * The default store: counters in this process's memory. Every call runs to completion without
  * yielding, which makes it atomic. Expired reservations and counters are swept lazily, on calls,
  * by the gateway's clock, so it needs no timer and follows an injected clock in tests.
+ *
+ * Reservations live in a linked list and are handed back to `settle` as the admission's handle:
+ * no map keyed by reservation id, whose hashing and rehashing cost more than the rest of a call.
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
   readonly #counters = new Map<string, Counter>();
-  readonly #reservations = new Map<string, Reservation>();
   readonly #budgets = new Map<string, Map<string, number>>();
+  #head: Reservation | null = null;
+  #tail: Reservation | null = null;
   #nextSweep = 0;
 
   admit(input: AdmitInput): AdmitResult {
@@ -57,23 +67,19 @@ export class MemoryStore implements Store {
       }
       found.push(counter);
     }
-    const states: CounterState[] = [];
-    for (let i = 0; i < found.length; i++) {
-      const counter = found[i]!;
-      counter.reserved += amounts[i]!;
-      states.push({ used: counter.used, reserved: counter.reserved });
-    }
-    this.#reservations.set(input.reservationId, {
-      keys: counters.map((c) => c.key),
-      amounts,
-      expiresAt: now + input.ttlMs,
-    });
-    return { admitted: true, counters: states };
+    for (let i = 0; i < found.length; i++) found[i]!.reserved += amounts[i]!;
+    const reservation: Reservation = { counters, amounts, expiresAt: now + input.ttlMs, prev: this.#tail, next: null, done: false };
+    if (this.#tail) this.#tail.next = reservation;
+    else this.#head = reservation;
+    this.#tail = reservation;
+    return { admitted: true, handle: reservation };
   }
 
   settle(input: SettleInput): SettledCounter[] {
-    const reservation = this.#reservations.get(input.reservationId);
-    this.#reservations.delete(input.reservationId);
+    const reservation = input.handle as Reservation | undefined;
+    // An expired reservation was already released by the sweep: only usage is added.
+    const live = reservation !== undefined && !reservation.done;
+    if (live) this.#unlink(reservation);
     const out: SettledCounter[] = [];
     for (let i = 0; i < input.counters.length; i++) {
       const spec = input.counters[i]!;
@@ -83,8 +89,7 @@ export class MemoryStore implements Store {
         counter = { used: 0, reserved: 0, expiresAt: spec.expiresAt, alerted: false, announced: false };
         this.#counters.set(spec.key, counter);
       }
-      // An expired reservation was already released by the sweep: only usage is added.
-      if (reservation) counter.reserved = Math.max(0, counter.reserved - (reservation.amounts[i] ?? 0));
+      if (live) counter.reserved = Math.max(0, counter.reserved - reservation.amounts[i]!);
       counter.used += input.actual[i]!;
       const alerted = spec.alertAt !== undefined && !counter.alerted && counter.used >= spec.alertAt;
       if (alerted) counter.alerted = true;
@@ -120,17 +125,29 @@ export class MemoryStore implements Store {
     });
   }
 
+  #unlink(reservation: Reservation): void {
+    reservation.done = true;
+    if (reservation.prev) reservation.prev.next = reservation.next;
+    else this.#head = reservation.next;
+    if (reservation.next) reservation.next.prev = reservation.prev;
+    else this.#tail = reservation.prev;
+    reservation.prev = reservation.next = null;
+  }
+
   /** Releases reservations past their expiry and drops counters past theirs. */
   #sweep(now: number): void {
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
-    for (const [id, reservation] of this.#reservations) {
-      if (reservation.expiresAt > now) continue;
-      this.#reservations.delete(id);
-      reservation.keys.forEach((key, i) => {
-        const counter = this.#counters.get(key);
-        if (counter) counter.reserved = Math.max(0, counter.reserved - reservation.amounts[i]!);
-      });
+    for (let r = this.#head; r !== null; ) {
+      const next = r.next;
+      if (r.expiresAt <= now) {
+        this.#unlink(r);
+        r.counters.forEach((spec, i) => {
+          const counter = this.#counters.get(spec.key);
+          if (counter) counter.reserved = Math.max(0, counter.reserved - r!.amounts[i]!);
+        });
+      }
+      r = next;
     }
     for (const [key, counter] of this.#counters) {
       if (counter.expiresAt !== null && counter.expiresAt <= now && counter.reserved === 0) this.#counters.delete(key);

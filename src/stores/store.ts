@@ -41,8 +41,11 @@ export interface AdmitInput {
 }
 
 export type AdmitResult =
-  /** Every counter had room: the amounts are reserved on all of them. `counters`: state after. */
-  | { admitted: true; counters: CounterState[] }
+  /**
+   * Every counter had room: the amounts are reserved on all of them. `handle`: anything the
+   * store wants back in `settle` to find the reservation faster than by id (optional).
+   */
+  | { admitted: true; handle?: unknown }
   /**
    * A counter had no room: nothing was reserved anywhere. `index` is the first such counter;
    * `first` is true for its first refusal in its period (to announce exhaustion once).
@@ -51,6 +54,8 @@ export type AdmitResult =
 
 export interface SettleInput {
   reservationId: string;
+  /** The `handle` of the admission, if the store gave one. */
+  handle?: unknown;
   /** The counters of the admission, in the same order. */
   counters: readonly CounterSpec[];
   /** Actual usage per counter, replacing the reservation (0 releases it). */

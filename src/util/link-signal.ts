@@ -1,15 +1,3 @@
-/** A signal for one attempt: aborted by the caller's signal, or by a timeout of its own. */
-export interface AttemptSignal {
-  /** Created on first read: an AbortSignal costs microseconds, and some adapters never need one. */
-  readonly signal: AbortSignal;
-  /** True once the timeout (not the caller) aborted the attempt. */
-  readonly timedOut: boolean;
-  /** Stops the timeout, keeping the link to the caller's signal (a stream that started). */
-  clearTimeout(): void;
-  /** Releases the timer and the listener on the caller's signal. */
-  dispose(): void;
-}
-
 export class TimeoutError extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
@@ -18,46 +6,63 @@ export class TimeoutError extends Error {
 }
 
 /**
+ * The signal of one attempt: aborted by the caller's signal, or by a timeout of its own.
+ *
  * `AbortSignal.any` would link the signals, but it only exists from Node 20.3, it cannot tell a
  * timeout from the caller's abort, and it cannot stop the timer once a stream has started.
- * The deadline counts from the attempt's start, whenever the signal is first read.
+ * The AbortSignal is created on first read: it costs microseconds and some adapters never need
+ * one (the mock, a cache). The deadline counts from the attempt's start either way. A class,
+ * not an object literal with getters, because V8 creates those slowly.
  */
-export function linkSignal(parent: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
-  const start = performance.now();
-  let controller: AbortController | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timedOut = false;
-  let timing = true;
-  const onAbort = () => controller!.abort(parent!.reason);
-  const stopTimer = () => {
-    timing = false;
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-  return {
-    get signal() {
-      if (controller) return controller.signal;
-      const c = (controller = new AbortController());
-      if (parent?.aborted) c.abort(parent.reason);
-      else parent?.addEventListener('abort', onAbort, { once: true });
-      if (timing) {
-        timer = setTimeout(
-          () => {
-            timedOut = true;
-            c.abort(new TimeoutError(timeoutMs));
-          },
-          Math.max(0, timeoutMs - (performance.now() - start)),
-        );
-      }
-      return c.signal;
-    },
-    get timedOut() {
-      return timedOut;
-    },
-    clearTimeout: stopTimer,
-    dispose() {
-      stopTimer();
-      if (controller) parent?.removeEventListener('abort', onAbort);
-    },
-  };
+export class AttemptSignal {
+  readonly #parent: AbortSignal | undefined;
+  readonly #timeoutMs: number;
+  readonly #start = performance.now();
+  #controller: AbortController | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timing = true;
+  #timedOut = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(parent: AbortSignal | undefined, timeoutMs: number) {
+    this.#parent = parent;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller) return this.#controller.signal;
+    const controller = (this.#controller = new AbortController());
+    const parent = this.#parent;
+    if (parent?.aborted) controller.abort(parent.reason);
+    else if (parent) {
+      this.#onAbort = () => controller.abort(parent.reason);
+      parent.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    if (this.#timing) {
+      const remaining = Math.max(0, this.#timeoutMs - (performance.now() - this.#start));
+      this.#timer = setTimeout(() => {
+        this.#timedOut = true;
+        controller.abort(new TimeoutError(this.#timeoutMs));
+      }, remaining);
+    }
+    return controller.signal;
+  }
+
+  /** True once the timeout (not the caller) aborted the attempt. */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /** Stops the timeout, keeping the link to the caller's signal (a stream that started). */
+  clearTimeout(): void {
+    this.#timing = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Releases the timer and the listener on the caller's signal. */
+  dispose(): void {
+    this.clearTimeout();
+    if (this.#onAbort) this.#parent?.removeEventListener('abort', this.#onAbort);
+  }
 }

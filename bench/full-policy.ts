@@ -1,0 +1,68 @@
+import { createGateway, secret, type Gateway } from '../src/index.js';
+import { createMockChatAdapter } from '../src/providers/mock/mock-chat-adapter.js';
+import { mockOptionsSchema } from '../src/providers/mock/mock-options.js';
+import type { ChatRequestBody } from '../src/providers/chat-types.js';
+
+export const messages = [{ role: 'user' as const, content: 'Summarize the quarterly report in three bullet points.' }];
+
+/** A budget and two rate limits, large enough never to refuse during a benchmark. */
+const limits = {
+  budgets: [{ type: 'cost' as const, limit: 1_000_000_000, reset: 'monthly' as const, alertThreshold: 900_000_000 }],
+  rateLimits: [
+    { type: 'requests' as const, limit: 1_000_000_000, per: 'minute' as const },
+    { type: 'tokens' as const, limit: 1_000_000_000_000, per: 'hour' as const },
+  ],
+};
+
+/**
+ * The full policy of DESIGN.md's target: model allowlist (integration, grant and key each narrow
+ * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
+ * counters, a usage event with a listener and a sink, on the memory store.
+ */
+export function fullPolicyGateway(): { gateway: Gateway; events: () => number } {
+  const gateway = createGateway({
+    integrations: [
+      {
+        slug: 'mock',
+        provider: 'mock',
+        credentials: { apiKey: secret.value('bench-key') },
+        models: ['gpt-4o-mini', 'gpt-4o'],
+        workspaces: { 'team-a': { models: ['gpt-4o-mini'], ...limits } },
+        ...limits,
+      },
+    ],
+    keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['gpt-4o-mini'], ...limits }],
+    sinks: [{ name: 'null', write: () => {} }],
+  });
+  let events = 0;
+  gateway.on('usage', () => {
+    events++;
+  });
+  return { gateway, events: () => events };
+}
+
+export const gatewayCall = (gateway: Gateway) => () =>
+  gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200, metadata: { user: 'u-1' } });
+
+export const gatewayStream = (gateway: Gateway) => () => gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200, stream: true });
+
+/**
+ * The same mock adapter called directly. It makes its AbortSignal on demand, like the gateway:
+ * the mock never asks for one, so neither side pays for it and the difference is the gateway's own work.
+ */
+export function directAdapter() {
+  const adapter = createMockChatAdapter(mockOptionsSchema.parse({}));
+  const call = (body: ChatRequestBody) => ({
+    body,
+    credentials: {},
+    get signal() {
+      return new AbortController().signal;
+    },
+    fetch,
+    attempt: 1,
+  });
+  return {
+    chat: () => adapter.chat(call({ model: 'gpt-4o-mini', messages, max_tokens: 200 })),
+    stream: () => adapter.stream(call({ model: 'gpt-4o-mini', messages, max_tokens: 200, stream: true })),
+  };
+}
