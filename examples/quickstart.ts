@@ -2,8 +2,8 @@
  * tollgate quickstart: runs offline with the mock provider.  `npm run example`
  *
  * One integration (provider credentials stored once), provisioned to two teams with different
- * models, a virtual key for an app, a usage event for every call, and a request that the policy
- * refuses.
+ * models and budgets, a virtual key for an app with a rate limit, a usage event for every call,
+ * and requests that the policy refuses.
  */
 import { createGateway, GatewayError, secret } from 'tollgate';
 
@@ -15,18 +15,21 @@ const gateway = createGateway({
       credentials: { apiKey: secret.value('demo-key-never-printed') },
       models: ['gpt-4o-mini', 'gpt-4o'],
       workspaces: {
-        research: {}, // every model of the integration
-        support: { models: ['gpt-4o-mini'] }, // only the small one
+        // every model of the integration, USD 50 a month, an alert at USD 40
+        research: { budgets: [{ type: 'cost', limit: 50, alertThreshold: 40, reset: 'monthly' }] },
+        // only the small model
+        support: { models: ['gpt-4o-mini'] },
       },
       mock: { latencyMs: 20 },
     },
   ],
-  keys: [{ id: 'support-bot', workspace: 'support', integration: 'llm-prod' }],
+  keys: [{ id: 'support-bot', workspace: 'support', integration: 'llm-prod', rateLimits: [{ type: 'requests', limit: 2, per: 'minute' }] }],
 });
 
 gateway.on('usage', (e) => {
   const tokens = `${e.usage.inputTokens}+${e.usage.outputTokens} tokens`;
-  console.log(`  [usage] ${e.status.padEnd(8)} ${e.workspace}/${e.integration}/${e.model ?? '-'} ${tokens} ${e.latencyMs.toFixed(1)} ms ${e.errorCode ?? ''}`);
+  const cost = e.cost === null ? '' : ` $${e.cost.toFixed(6)}`;
+  console.log(`  [usage] ${e.status.padEnd(8)} ${e.workspace}/${e.integration}/${e.model ?? '-'} ${tokens}${cost} ${e.latencyMs.toFixed(1)} ms ${e.errorCode ?? ''}`.trimEnd());
 });
 
 console.log('1. research asks gpt-4o:');
@@ -53,7 +56,22 @@ try {
   console.log(`  -> refused: ${error.code} (${error.status}) ${error.message}`);
 }
 
-console.log('4. an admin provisions a new team at runtime, then revokes it:');
+console.log('4. the support bot hits its rate limit of 2 requests a minute:');
+const ask = () => gateway.chat({ key: 'support-bot', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi again' }] });
+// The window is the UTC minute: a run that crosses into the next one needs a call more.
+for (let i = 0; i < 4; i++) {
+  const refused = await ask().then(
+    () => false,
+    (error: GatewayError & { retryAfterMs?: number }) => (console.log(`  -> refused: ${error.code}, retry in ${error.retryAfterMs} ms`), true),
+  );
+  if (refused) break;
+}
+
+console.log("5. research's budget so far:");
+const [budget] = await gateway.limits.status({ workspace: 'research', integration: 'llm-prod' });
+console.log(`  -> $${budget?.used} used of $${budget?.limit}, resets ${budget?.resetAt}`);
+
+console.log('6. an admin provisions a new team at runtime, then revokes it:');
 gateway.provisioning.provision({ integration: 'llm-prod', workspace: 'marketing', models: ['gpt-4o-mini'] });
 await gateway.chat({ workspace: 'marketing', model: '@llm-prod/gpt-4o-mini', messages: [{ role: 'user', content: 'Tagline?' }] });
 gateway.provisioning.revoke({ integration: 'llm-prod', workspace: 'marketing' });
