@@ -2,6 +2,7 @@ import { defineConfig } from 'tsup';
 
 const entry = {
   index: 'src/index.ts',
+  redis: 'src/redis.ts',
 };
 
 export default defineConfig([

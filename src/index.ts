@@ -28,6 +28,7 @@ export type {
   MaybePromise,
 } from './stores/store.js';
 export type { LimitStatus, StatusQuery } from './limits/limiter.js';
+export type { StoreStats } from './limits/guarded-store.js';
 export type {
   BudgetAlertEvent,
   BudgetExhaustedEvent,

@@ -154,6 +154,10 @@ export const rootSchema = z.strictObject({
   events: eventsSchema,
   /** Where limit counters live. Default: a new memoryStore(). */
   store: storeSchema.optional(),
+  /** When the store fails or times out: refuse the call (default), or let it through unchecked. */
+  onStoreError: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+  /** A store call that takes longer counts as failed. Default 250 ms. */
+  storeTimeoutMs: z.number().int().positive().default(250),
   limits: limitsOptionsSchema,
   clock: fn('a function returning epoch milliseconds').optional(),
   fetch: fn('a fetch function').optional(),

@@ -151,6 +151,14 @@ export interface GatewayConfig {
   events?: EventsConfig;
   /** Where limit counters live. Default: `memoryStore()` (this process only). */
   store?: Store;
+  /**
+   * When the store fails or does not answer within `storeTimeoutMs`: `fail-closed` (default)
+   * refuses the call with `StoreUnavailableError`; `fail-open` lets it through unchecked. Every
+   * degraded decision emits `store.degraded`.
+   */
+  onStoreError?: 'fail-closed' | 'fail-open';
+  /** A store call that takes longer counts as failed (the request never waits longer). Default 250 ms. */
+  storeTimeoutMs?: number;
   limits?: LimitsOptionsConfig;
   /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
   clock?: () => number;

@@ -37,7 +37,13 @@ export function createGateway(config: GatewayConfig): Gateway {
     batchSize: parsed.events.batchSize,
     sinkTimeoutMs: parsed.events.sinkTimeoutMs,
   });
-  const limiter = new Limiter((parsed.store as Store | undefined) ?? memoryStore(), dispatcher.events, parsed.limits, clock);
+  const limiter = new Limiter(
+    (parsed.store as Store | undefined) ?? memoryStore(),
+    dispatcher.events,
+    parsed.limits,
+    { onStoreError: parsed.onStoreError, timeoutMs: parsed.storeTimeoutMs },
+    clock,
+  );
   const policy = buildPolicy(parsed);
   limiter.usePolicy(policy);
 

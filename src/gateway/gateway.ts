@@ -1,6 +1,7 @@
 import type { GatewayEventMap, GatewayEventName } from '../events/gateway-events.js';
 import type { SinkStats } from '../events/sink.js';
 import type { LimitStatus, StatusQuery } from '../limits/limiter.js';
+import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
 import { Provisioning } from './provisioning.js';
 import { runChat } from './run-chat.js';
@@ -10,6 +11,8 @@ export interface GatewayStats {
   /** Usage events published since the gateway was created. */
   events: number;
   sinks: SinkStats[];
+  /** The limit store: degraded decisions by kind, settlements being retried. */
+  store: StoreStats;
 }
 
 /** The gateway: one object in front of every provider. Create it with `createGateway(config)`. */
@@ -70,15 +73,20 @@ export class Gateway {
     return this;
   }
 
-  /** Resolves once every usage event published so far has been delivered to every sink (or dropped). */
-  flush(): Promise<void> {
-    return this.#state.dispatcher.flush();
+  /**
+   * Resolves once every settlement the store missed is recorded (or given up) and every usage
+   * event published so far is delivered to every sink (or dropped and counted).
+   */
+  async flush(): Promise<void> {
+    await this.#state.limiter.flush();
+    await this.#state.dispatcher.flush();
   }
 
   /** Refuses new calls, delivers what is queued, then closes the sinks and the store. Idempotent. */
   async close(): Promise<void> {
     if (this.#state.closed) return this.flush();
     this.#state.closed = true;
+    await this.#state.limiter.flush();
     await this.#state.dispatcher.close();
     await this.#state.limiter.store.close?.();
   }
@@ -86,6 +94,6 @@ export class Gateway {
   /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */
   stats(): GatewayStats {
     const { published, sinks } = this.#state.dispatcher.stats();
-    return { events: published, sinks };
+    return { events: published, sinks, store: this.#state.limiter.stats() };
   }
 }

@@ -51,12 +51,16 @@ export interface BudgetChangedEvent {
   at: string;
 }
 
-/** The store failed; what the gateway did instead. */
+/** The store failed (or timed out); what the gateway did about it. */
 export interface StoreDegradedEvent {
   store: string;
   operation: 'admit' | 'settle' | 'read' | 'register';
   error: Error;
-  /** What happened to the call: refused (`fail-closed`), or admitted without the store's check. */
-  decision: 'refused' | 'recorded-late' | 'skipped';
+  /**
+   * `refused`: the call was refused (`onStoreError: 'fail-closed'`). `admitted`: the call went
+   * ahead unchecked (`fail-open`). `deferred`: a settlement failed and is being retried;
+   * `recorded-late`: it was recorded; `lost`: retries gave up and that usage is missing.
+   */
+  decision: 'refused' | 'admitted' | 'deferred' | 'recorded-late' | 'lost';
   at: string;
 }

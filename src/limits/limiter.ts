@@ -7,7 +7,8 @@ import { IntegrationNotFoundError, KeyNotFoundError, ScopeDisabledError, Workspa
 import { BudgetExceededError, PricingUnknownError, RateLimitExceededError } from '../errors/limit-errors.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
-import type { AdmitResult, CounterSpec, CounterState, MaybePromise, SettledCounter, Store } from '../stores/store.js';
+import type { AdmitResult, BudgetRegistration, CounterSpec, CounterState, MaybePromise, SettledCounter, Store } from '../stores/store.js';
+import { GuardedStore, UNRESERVED, type StoreFailurePolicy, type StoreStats } from './guarded-store.js';
 import { toIso } from '../util/to-iso.js';
 import { budgetFromId, budgetId } from './budget-identity.js';
 import { estimateInputTokens, estimateInputTokensUpperBound } from './estimate-tokens.js';
@@ -31,7 +32,9 @@ export interface LimitsOptions {
 export interface Admission {
   readonly id: string;
   /** The store's handle of the reservation, given back at settlement. */
-  readonly handle?: unknown;
+  handle?: unknown;
+  /** False when the call was admitted without a reservation (no limits, or the store failed open). */
+  reserved: boolean;
   readonly plan: LimitPlan;
   readonly counters: readonly CounterSpec[];
   readonly amounts: readonly number[];
@@ -66,6 +69,8 @@ export interface StatusQuery {
   key?: string;
 }
 
+const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null });
+
 interface PlannedCall {
   plan: LimitPlan;
   price: ResolvedPrice | null;
@@ -76,25 +81,40 @@ interface PlannedCall {
  * atomic store call (check and reserve everything, or nothing), settles it with one more.
  */
 export class Limiter {
-  readonly #store: Store;
+  readonly #store: GuardedStore;
   readonly #events: GatewayEvents;
   readonly #options: LimitsOptions;
   readonly #clock: () => number;
+  readonly #failure: StoreFailurePolicy;
   #policy: Policy | null = null;
   #registry = new Map<string, number>();
-  #registering: Promise<void> | null = null;
+  /** Whether the current policy's budgets are registered, being registered, or failed to be. */
+  #registration: { state: 'done' } | { state: 'pending'; promise: Promise<void> } | { state: 'failed'; at: number; error: unknown } = {
+    state: 'done',
+  };
+  #register: () => MaybePromise<void> = () => undefined;
   /** Plan and price by (integration, workspace, key, model): one lookup per call. */
   #plans = new LRUCache<string, PlannedCall>({ max: 10_000 });
 
-  constructor(store: Store, events: GatewayEvents, options: LimitsOptions, clock: () => number) {
-    this.#store = store;
+  constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
+    this.#store = new GuardedStore(store, failure, events, clock);
+    this.#failure = failure;
     this.#events = events;
     this.#options = options;
     this.#clock = clock;
   }
 
   get store(): Store {
-    return this.#store;
+    return this.#store.store;
+  }
+
+  /** Resolves once every deferred settlement is recorded or given up. */
+  flush(): Promise<void> {
+    return this.#store.flush();
+  }
+
+  stats(): StoreStats {
+    return this.#store.stats();
   }
 
   /**
@@ -105,11 +125,10 @@ export class Limiter {
   usePolicy(policy: Policy): void {
     this.#policy = policy;
     this.#plans = new LRUCache({ max: 10_000 });
-    this.#registering = null;
     const origins = budgetOrigins(policy);
     const definitions = new Map(origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)));
     const request = origins.map(({ origin, budgets }) => ({ origin, ids: [...new Set(budgets.map(budgetId))] }));
-    const apply = (registrations: Awaited<ReturnType<Store['registerBudgets']>>) => {
+    const apply = (registrations: BudgetRegistration[]) => {
       if (this.#policy !== policy) return;
       const registry = new Map<string, number>();
       for (const r of registrations) {
@@ -125,21 +144,43 @@ export class Limiter {
       }
       this.#registry = registry;
       this.#plans.clear();
+      this.#registration = { state: 'done' };
     };
-    const register = () => {
-      const result = this.#store.registerBudgets(request, this.#clock());
+    const failed = (error: unknown) => {
+      if (this.#policy === policy) this.#registration = { state: 'failed', at: this.#clock(), error };
+      throw error;
+    };
+    this.#register = () => {
+      let result: MaybePromise<BudgetRegistration[]>;
+      try {
+        result = this.#store.registerBudgets(request, this.#clock());
+      } catch (error) {
+        return failed(error);
+      }
       if (!(result instanceof Promise)) return apply(result);
-      const pending: Promise<void> = result.then(apply).finally(() => {
-        if (this.#registering === pending) this.#registering = null;
-      });
-      this.#registering = pending;
-      return undefined;
+      const promise = result.then(apply, failed);
+      this.#registration = { state: 'pending', promise };
+      return promise;
     };
     try {
-      register();
-    } catch (error) {
-      this.#degraded('register', error, 'skipped');
+      const pending = this.#register();
+      // A failure here is handled by the next call; this promise must not go unhandled.
+      if (pending instanceof Promise) pending.catch(() => {});
+    } catch {
+      // Recorded in #registration: the next call retries.
     }
+  }
+
+  /**
+   * Ready to admit: the policy's budgets are registered. A registration that failed is retried
+   * by the next call, at most once a second, so a store that comes back is used again.
+   */
+  #ready(): MaybePromise<void> {
+    const r = this.#registration;
+    if (r.state === 'done') return;
+    if (r.state === 'pending') return r.promise;
+    if (this.#clock() - r.at < 1_000) throw r.error;
+    return this.#register();
   }
 
   /**
@@ -151,18 +192,30 @@ export class Limiter {
     policy: Policy,
     target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
     body: ChatRequestBody,
-  ): Admission | Promise<Admission> {
-    const registering = this.#registering;
-    if (registering) {
-      return registering.then(
-        () => this.admit(requestId, policy, target, body),
-        (error: unknown) => {
-          throw this.#degraded('register', error, 'refused');
-        },
+  ): MaybePromise<Admission> {
+    let ready: MaybePromise<void>;
+    try {
+      ready = this.#ready();
+    } catch (error) {
+      return this.#unregistered(error, requestId, policy, target);
+    }
+    if (ready instanceof Promise) {
+      return ready.then(
+        () => this.#admit(requestId, policy, target, body),
+        (error: unknown) => this.#unregistered(error, requestId, policy, target),
       );
     }
+    return this.#admit(requestId, policy, target, body);
+  }
+
+  #admit(
+    requestId: string,
+    policy: Policy,
+    target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
+    body: ChatRequestBody,
+  ): MaybePromise<Admission> {
     const { plan, price } = this.#planFor(policy, target);
-    if (plan.limits.length === 0) return { id: requestId, plan, counters: [], amounts: [], price, settled: false };
+    if (plan.limits.length === 0) return { id: requestId, plan, counters: [], amounts: [], price, reserved: false, settled: false };
     if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
     if (plan.costLimit && !price && this.#options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
 
@@ -181,21 +234,50 @@ export class Limiter {
       amounts.push(limit.type === 'requests' ? 1 : limit.type === 'tokens' ? tokens : cost);
     }
 
+    const admission: Admission = { id: requestId, plan, counters, amounts, price, reserved: false, settled: false };
+    let admitted = false;
     const decide = (result: AdmitResult): Admission => {
       if (!result.admitted) throw this.#refusal(plan.limits[result.index]!, result.state, amounts[result.index]!, result.first, now);
-      return { id: requestId, handle: result.handle, plan, counters, amounts, price, settled: false };
+      admitted = true;
+      if (result !== UNRESERVED) {
+        admission.reserved = true;
+        admission.handle = result.handle;
+      }
+      return admission;
     };
-    // Synchronous when the store is (memory): no promise per call on the hot path.
-    let result: MaybePromise<AdmitResult>;
-    try {
-      result = this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs });
-    } catch (error) {
-      throw this.#degraded('admit', error, 'refused');
-    }
-    if (!(result instanceof Promise)) return decide(result);
-    return result.then(decide, (error: unknown) => {
-      throw this.#degraded('admit', error, 'refused');
+    // The store reserved after the gateway stopped waiting. A call that goes on (fail-open) settles
+    // that reservation; one refused (fail-closed) or already settled releases it. Never leaked.
+    const late = (result: AdmitResult & { admitted: true }) => {
+      if (admitted && !admission.settled && !admission.reserved) {
+        admission.reserved = true;
+        admission.handle = result.handle;
+        return;
+      }
+      const release = { reservationId: requestId, handle: result.handle, reserved: true, counters, actual: counters.map(() => 0), now: this.#clock() };
+      void this.#store.settle(release, () => {});
+    };
+    const result = this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs }, (r) => {
+      if (r.admitted) late(r);
     });
+    // Synchronous when the store is (memory): no promise per call on the hot path.
+    return result instanceof Promise ? result.then(decide) : decide(result);
+  }
+
+  /** The budgets are not registered (the store failed): refuse, or admit unchecked (fail-open). */
+  #unregistered(
+    error: unknown,
+    requestId: string,
+    policy: Policy,
+    target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
+  ): Admission {
+    const open = this.#failure.onStoreError === 'fail-open';
+    this.#store.announce('register', error, open ? 'admitted' : 'refused');
+    if (!open) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw new StoreUnavailableError(`${this.#store.store.name} store failed to register budgets: ${cause.message}`, cause);
+    }
+    const price = resolvePrice(target.integration, target.model);
+    return { id: requestId, plan: EMPTY_PLAN, counters: [], amounts: [], price, reserved: false, settled: false };
   }
 
   /**
@@ -211,7 +293,7 @@ export class Limiter {
     if (counters.length === 0) return cost;
     const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
     const now = this.#clock();
-    const announce = (settled: SettledCounter[]): number | null => {
+    const announce = (settled: SettledCounter[]): void => {
       for (let i = 0; i < settled.length; i++) {
         const state = settled[i]!;
         const limit = plan.limits[i]!;
@@ -219,34 +301,29 @@ export class Limiter {
         if (state.alerted) this.#events.emit('budget.alert', { ...this.#budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
         if (state.exhausted) this.#events.emit('budget.exhausted', { ...this.#budgetEvent(limit, state, now), reason: 'limit-reached' });
       }
-      return cost;
     };
-    const failed = (error: unknown): number | null => {
-      this.#degraded('settle', error, 'skipped');
+    const settled = this.#store.settle(
+      { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, actual, now },
+      announce,
+    );
+    if (!(settled instanceof Promise)) {
+      if (settled) announce(settled);
       return cost;
-    };
-    let settled: MaybePromise<SettledCounter[]>;
-    try {
-      settled = this.#store.settle({ reservationId: admission.id, handle: admission.handle, counters, actual, now });
-    } catch (error) {
-      return failed(error);
     }
-    return settled instanceof Promise ? settled.then(announce, failed) : announce(settled);
+    return settled.then((result) => {
+      if (result) announce(result);
+      return cost;
+    });
   }
 
   /** Every limit that applies to the query, with its current usage. */
   async status(policy: Policy, query: StatusQuery): Promise<LimitStatus[]> {
-    if (this.#registering) await this.#registering;
+    await this.#ready();
     const scopes = scopesOf(policy, query);
     const plan = buildPlan(scopes, (origin, id) => this.#setAt(origin, id));
     const now = this.#clock();
     const keys = plan.limits.map((l) => counterAt(l, now, this.#options.reservationTtlMs).key);
-    let states: CounterState[];
-    try {
-      states = await this.#store.read(keys, now);
-    } catch (error) {
-      throw this.#degraded('read', error, 'refused');
-    }
+    const states = await this.#store.read(keys, now);
     return plan.limits.map((limit, i) => {
       const state = states[i]!;
       const span = spanAt(limit, now);
@@ -344,12 +421,6 @@ export class Limiter {
       resetAt: span.end === null ? null : toIso(span.end),
       at: toIso(now),
     };
-  }
-
-  #degraded(operation: 'admit' | 'settle' | 'read' | 'register', error: unknown, decision: 'refused' | 'skipped'): StoreUnavailableError {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    this.#events.emit('store.degraded', { store: this.#store.name, operation, error: cause, decision, at: toIso(this.#clock()) });
-    return new StoreUnavailableError(`${this.#store.name} store failed to ${operation}: ${cause.message}`, cause);
   }
 }
 

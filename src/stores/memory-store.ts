@@ -26,8 +26,10 @@ interface Reservation {
   expiresAt: number;
   prev: Reservation | null;
   next: Reservation | null;
-  /** Settled or released by the sweep: never released again. */
+  /** Released, by settlement or by the sweep: never released again. */
   done: boolean;
+  /** Its usage was recorded: a second settlement changes nothing. */
+  settled: boolean;
 }
 
 /** How often, at most, expired reservations and counters are swept (on the next call). */
@@ -68,7 +70,7 @@ export class MemoryStore implements Store {
       found.push(counter);
     }
     for (let i = 0; i < found.length; i++) found[i]!.reserved += amounts[i]!;
-    const reservation: Reservation = { counters, amounts, expiresAt: now + input.ttlMs, prev: this.#tail, next: null, done: false };
+    const reservation: Reservation = { counters, amounts, expiresAt: now + input.ttlMs, prev: this.#tail, next: null, done: false, settled: false };
     if (this.#tail) this.#tail.next = reservation;
     else this.#head = reservation;
     this.#tail = reservation;
@@ -76,8 +78,12 @@ export class MemoryStore implements Store {
   }
 
   settle(input: SettleInput): SettledCounter[] {
-    const reservation = input.handle as Reservation | undefined;
-    // An expired reservation was already released by the sweep: only usage is added.
+    const reservation = input.reserved ? (input.handle as Reservation | undefined) : undefined;
+    // Settled already: nothing changes (settlement is idempotent).
+    if (reservation?.settled) return this.read(input.counters.map((c) => c.key), input.now).map((s) => ({ ...s, alerted: false, exhausted: false }));
+    if (reservation) reservation.settled = true;
+    // An expired reservation was already released by the sweep: only usage is added, as for a
+    // call admitted without a reservation (the store failed and the gateway failed open).
     const live = reservation !== undefined && !reservation.done;
     if (live) this.#unlink(reservation);
     const out: SettledCounter[] = [];

@@ -54,8 +54,13 @@ export type AdmitResult =
 
 export interface SettleInput {
   reservationId: string;
-  /** The `handle` of the admission, if the store gave one. */
+  /** The `handle` the admission returned, if any. */
   handle?: unknown;
+  /**
+   * False when no reservation was made (the store failed at admission and the gateway admitted
+   * the call anyway, `onStoreError: 'fail-open'`): only the usage is recorded.
+   */
+  reserved: boolean;
   /** The counters of the admission, in the same order. */
   counters: readonly CounterSpec[];
   /** Actual usage per counter, replacing the reservation (0 releases it). */
@@ -93,7 +98,10 @@ export interface Store {
   readonly name: string;
   /** Checks every counter and reserves on all of them, or on none. */
   admit(input: AdmitInput): MaybePromise<AdmitResult>;
-  /** Replaces a reservation by actual usage. Settling an expired reservation still records usage. */
+  /**
+   * Replaces a reservation by actual usage. Settling an expired reservation still records usage.
+   * Idempotent: settling the same reservation again (a retry after a timeout) changes nothing.
+   */
   settle(input: SettleInput): MaybePromise<SettledCounter[]>;
   /** Current state of counters (reservations past their expiry excluded); zeros for unknown keys. */
   read(keys: readonly string[], now: number): MaybePromise<CounterState[]>;

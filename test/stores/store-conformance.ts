@@ -53,7 +53,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const c = counter('c', 10);
       const r1 = id();
       expect((await store.admit({ reservationId: r1, counters: [c], amounts: [6], now: T0, ttlMs: 60_000 })).admitted).toBe(true);
-      await store.settle({ reservationId: r1, counters: [c], actual: [5], now: T0 });
+      await store.settle({ reserved: true, reservationId: r1, counters: [c], actual: [5], now: T0 });
       expect((await store.admit({ reservationId: id(), counters: [c], amounts: [5], now: T0, ttlMs: 60_000 })).admitted).toBe(true);
       expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).admitted).toBe(false);
     });
@@ -73,11 +73,11 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const c = counter('c', 100);
       const [r1, r2, r3] = [id(), id(), id()];
       for (const r of [r1, r2, r3]) await store.admit({ reservationId: r, counters: [c], amounts: [20], now: T0, ttlMs: 60_000 });
-      expect(await store.settle({ reservationId: r1, counters: [c], actual: [7], now: T0 })).toEqual([
+      expect(await store.settle({ reserved: true, reservationId: r1, counters: [c], actual: [7], now: T0 })).toEqual([
         { used: 7, reserved: 40, alerted: false, exhausted: false },
       ]);
-      await store.settle({ reservationId: r2, counters: [c], actual: [0], now: T0 });
-      await store.settle({ reservationId: r3, counters: [c], actual: [25], now: T0 });
+      await store.settle({ reserved: true, reservationId: r2, counters: [c], actual: [0], now: T0 });
+      await store.settle({ reserved: true, reservationId: r3, counters: [c], actual: [25], now: T0 });
       expect(await store.read(['c'], T0)).toEqual([{ used: 32, reserved: 0 }]);
     });
 
@@ -87,7 +87,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const settle = async (amount: number) => {
         const r = id();
         await store.admit({ reservationId: r, counters: [c], amounts: [amount], now: T0, ttlMs: 60_000 });
-        return (await store.settle({ reservationId: r, counters: [c], actual: [amount], now: T0 }))[0]!;
+        return (await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [amount], now: T0 }))[0]!;
       };
       expect(await settle(5)).toMatchObject({ used: 5, alerted: false, exhausted: false });
       expect(await settle(3)).toMatchObject({ used: 8, alerted: true, exhausted: false });
@@ -103,7 +103,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       for (let i = 0; i < 2; i++) {
         const r = id();
         await store.admit({ reservationId: r, counters: [c], amounts: [1], now: T0, ttlMs: 60_000 });
-        expect((await store.settle({ reservationId: r, counters: [c], actual: [1], now: T0 }))[0]).toMatchObject({ exhausted: false });
+        expect((await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [1], now: T0 }))[0]).toMatchObject({ exhausted: false });
       }
       expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true });
     });
@@ -124,8 +124,33 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const r = id();
       await store.admit({ reservationId: r, counters: [c], amounts: [6], now: T0, ttlMs: 1_000 });
       await store.admit({ reservationId: id(), counters: [c], amounts: [3], now: T0 + 5_000, ttlMs: 60_000 });
-      await store.settle({ reservationId: r, counters: [c], actual: [4], now: T0 + 6_000 });
+      await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [4], now: T0 + 6_000 });
       expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 3 }]);
+    });
+
+    it('settling the same reservation twice (a retry) records its usage once', async () => {
+      const store = await makeStore();
+      const c = counter('c', 10);
+      const r = id();
+      await store.admit({ reservationId: r, counters: [c], amounts: [5], now: T0, ttlMs: 60_000 });
+      await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [3], now: T0 });
+      const again = await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [3], now: T0 });
+      expect(again).toEqual([{ used: 3, reserved: 0, alerted: false, exhausted: false }]);
+      // The same holds for a reservation that expired before it was settled.
+      const late = id();
+      await store.admit({ reservationId: late, counters: [c], amounts: [2], now: T0, ttlMs: 1_000 });
+      expect(await store.read(['c'], T0 + 5_000)).toEqual([{ used: 3, reserved: 0 }]);
+      await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 });
+      await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 });
+      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 5, reserved: 0 }]);
+    });
+
+    it('records usage of a call admitted without a reservation (the store failed at admission)', async () => {
+      const store = await factory();
+      const c = counter('c', 10);
+      await store.admit({ reservationId: id(), counters: [c], amounts: [5], now: T0, ttlMs: 60_000 });
+      await store.settle({ reserved: false, reservationId: id(), counters: [c], actual: [4], now: T0 });
+      expect(await store.read(['c'], T0)).toEqual([{ used: 4, reserved: 5 }]);
     });
 
     it('registers budgets: keeps set times, reports added and removed', async () => {
@@ -176,7 +201,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
             } else if (o.kind === 'settle' && open.length > 0) {
               const [res] = open.splice(o.pick % open.length, 1);
               const actual = Math.floor(res!.amount * o.fraction);
-              await store.settle({ reservationId: res!.id, counters: res!.idx.map((i) => specs[i]!), actual: res!.idx.map(() => actual), now });
+              await store.settle({ reserved: true, reservationId: res!.id, counters: res!.idx.map((i) => specs[i]!), actual: res!.idx.map(() => actual), now });
             } else if (o.kind === 'expire') {
               // Past the TTL, open reservations belong to callers that died: they never settle.
               now += 11_000;

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type {
+  AdmitInput,
+  AdmitResult,
+  BudgetOrigin,
+  BudgetRegistration,
+  CounterSpec,
+  CounterState,
+  SettledCounter,
+  SettleInput,
+  Store,
+} from '../store.js';
+import { ADMIT, READ, REGISTER, SETTLE } from './lua-scripts.js';
+
+/**
+ * What the store needs of a Redis client: scripts by hash, and by source when Redis does not know
+ * the hash. An ioredis `Redis` or `Cluster` client fits; so does any client with these methods.
+ */
+export interface RedisScriptClient {
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
+export interface RedisStoreOptions {
+  /** An ioredis client (`new Redis(url)` or `new Cluster(nodes)`), connected or connecting. */
+  client: RedisScriptClient;
+  /**
+   * Namespace of every key, used as the Redis Cluster hash tag: all of tollgate's keys share one
+   * slot, so one request's counters are always in the same slot (no CROSSSLOT), and every script
+   * is atomic on one node. Default `tollgate`.
+   */
+  prefix?: string;
+}
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const SCRIPTS = { admit: script(ADMIT), settle: script(SETTLE), read: script(READ), register: script(REGISTER) };
+
+/** Script hashes, pinned by a test: a changed script is a deliberate change. */
+export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, s.sha])));
+
+/**
+ * A store shared by every process that uses the same Redis: budgets and rate limits hold for all
+ * of them together. Each store call is one Lua script (EVALSHA, EVAL when Redis does not have it
+ * yet, e.g. after a restart), so admission is one round trip and settlement is one more.
+ *
+ * Time: the gateway's clock (`now` of each call) decides windows, periods and reservation
+ * expiry, so processes must agree on the time; see the README on clock skew.
+ */
+export class RedisStore implements Store {
+  readonly name = 'redis';
+  readonly #client: RedisScriptClient;
+  readonly #tag: string;
+
+  constructor(options: RedisStoreOptions) {
+    if (!options || typeof options.client?.evalsha !== 'function' || typeof options.client.eval !== 'function') {
+      throw new TypeError('redisStore({ client }): client must be an ioredis client (or have evalsha and eval)');
+    }
+    const prefix = options.prefix ?? 'tollgate';
+    if (!/^[^{}]+$/.test(prefix)) throw new TypeError(`redisStore: prefix must be a non-empty string without braces (got '${prefix}')`);
+    this.#client = options.client;
+    this.#tag = `{${prefix}}`;
+  }
+
+  /** Every key of one counter: its hash, its reservations, its expired reservations. */
+  #keys(counters: readonly CounterSpec[]): string[] {
+    const keys: string[] = [];
+    for (const c of counters) {
+      const k = `${this.#tag}:c:${c.key}`;
+      keys.push(k, `${k}:z`, `${k}:x`);
+    }
+    return keys;
+  }
+
+  async #run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // A Redis that restarted (or never saw the script) answers NOSCRIPT: send the source once.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.#client.eval(s.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  async admit(input: AdmitInput): Promise<AdmitResult> {
+    const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId];
+    input.counters.forEach((c, i) => args.push(c.limit, String(input.amounts[i]), c.expiresAt ?? -1));
+    const reply = (await this.#run(SCRIPTS.admit, this.#keys(input.counters), args)) as number[];
+    if (reply[0] === 1) return { admitted: true, handle: input.amounts };
+    return { admitted: false, index: reply[1]!, state: { used: reply[2]!, reserved: reply[3]! }, first: reply[4] === 1 };
+  }
+
+  async settle(input: SettleInput): Promise<SettledCounter[]> {
+    // The reservation's members are `<amount>:<id>`: the amounts come back in the handle.
+    const amounts = input.reserved ? (input.handle as readonly number[] | undefined) : undefined;
+    const args: Array<string | number> = [input.reservationId, input.reserved ? 'r' : 'u'];
+    input.counters.forEach((c, i) =>
+      args.push(String(amounts?.[i] ?? 0), String(input.actual[i]), c.limit, c.alertAt ?? -1, c.announceAtLimit ? 1 : 0, c.expiresAt ?? -1),
+    );
+    const reply = (await this.#run(SCRIPTS.settle, this.#keys(input.counters), args)) as number[][];
+    return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1 }));
+  }
+
+  async read(keys: readonly string[], now: number): Promise<CounterState[]> {
+    if (keys.length === 0) return [];
+    const specs = keys.map((key) => ({ key, limit: 0, expiresAt: null }));
+    const reply = (await this.#run(SCRIPTS.read, this.#keys(specs), [now])) as number[][];
+    return reply.map(([used, reserved]) => ({ used: used!, reserved: reserved! }));
+  }
+
+  async registerBudgets(origins: readonly BudgetOrigin[], now: number): Promise<BudgetRegistration[]> {
+    if (origins.length === 0) return [];
+    const keys = origins.map((o) => `${this.#tag}:b:${o.origin}`);
+    const args: Array<string | number> = [now];
+    for (const o of origins) args.push(o.ids.length, ...o.ids);
+    const reply = (await this.#run(SCRIPTS.register, keys, args)) as Array<[number, string[], string[], string[]]>;
+    return origins.map((o, i) => {
+      const [known, added, removed, setAts] = reply[i]!;
+      const setAt: Record<string, number> = {};
+      o.ids.forEach((id, j) => (setAt[id] = Number(setAts[j])));
+      return { origin: o.origin, setAt, added, removed, known: known === 1 };
+    });
+  }
+}
+
+/**
+ * Limits shared by every process that uses the same Redis.
+ * @example
+ * import Redis from 'ioredis';
+ * import { redisStore } from 'tollgate/redis';
+ * createGateway({ ..., store: redisStore({ client: new Redis(process.env.REDIS_URL) }) });
+ */
+export function redisStore(options: RedisStoreOptions): Store {
+  return new RedisStore(options);
+}

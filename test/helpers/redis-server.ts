@@ -1,0 +1,69 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Whether this machine can run the Redis tests; under CI=true a missing server is a failure. */
+export function redisAvailable(): boolean {
+  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!found) {
+    const message = 'redis-server not found: the Redis store tests are SKIPPED (install redis-server to run them)';
+    if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires them`);
+    console.warn(`\n\n!!! ${message} !!!\n\n`);
+  }
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of the test's own, on a free loopback port, keeping nothing on disk. */
+export class TestRedis {
+  port = 0;
+  #process: ChildProcess | null = null;
+
+  async start(): Promise<this> {
+    if (this.port === 0) this.port = await freePort();
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    this.#process = child;
+    // Ready when it answers PING.
+    const probe = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    for (let i = 0; i < 200; i++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return this;
+      } catch {
+        probe.disconnect();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    throw new Error(`redis-server did not start on port ${this.port}`);
+  }
+
+  /** Stops the server; `start()` brings it back on the same port (with no data). */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    this.#process = null;
+  }
+
+  /** A client that gives up fast when the server is down, as the failure-policy tests want. */
+  client(options: RedisOptions = {}): Redis {
+    return new Redis({ port: this.port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...options });
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { redisStore, REDIS_SCRIPT_SHAS } from '../../src/redis.js';
+import { TestRedis, redisAvailable } from '../helpers/redis-server.js';
+import { describeStoreConformance } from './store-conformance.js';
+
+const available = redisAvailable();
+const server = new TestRedis();
+let client: Redis;
+
+describe.skipIf(!available)('redis store', () => {
+  beforeAll(async () => {
+    await server.start();
+    client = server.client();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server.stop();
+  });
+
+  // A fresh namespace per store: the suite's stores share one server.
+  describeStoreConformance('redis', () => redisStore({ client, prefix: `t-${randomUUID()}` }));
+
+  it('pins its script hashes: a changed script is a deliberate change', () => {
+    expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
+      {
+        "admit": "5f69cc165c16c05593933f8bbb241e5effcc71c6",
+        "read": "2920d15931298fb83b9ec6704bfbecbabab14057",
+        "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
+        "settle": "ffe02709f870e21c7ef5ed5c6f08e21af0c66804",
+      }
+    `);
+  });
+
+  it('keeps every key of a call in one hash slot (no CROSSSLOT in a cluster)', async () => {
+    const prefix = `slot-${randomUUID()}`;
+    const store = redisStore({ client, prefix });
+    const counters = [
+      { key: 'b|integration:a|cost:5:none:-|0|integration:a|0', limit: 100, expiresAt: null },
+      { key: 'r|grant:a/team-a|requests:10:minute|0', limit: 10, expiresAt: Date.now() + 60_000 },
+      { key: 'r|workspace:team-b|tokens:10:hour|0', limit: 10, expiresAt: Date.now() + 60_000 },
+    ];
+    await store.admit({ reservationId: 'x', counters, amounts: [1, 1, 1], now: Date.now(), ttlMs: 60_000 });
+    const keys = await client.keys(`{${prefix}}*`);
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    const slots = new Set(await Promise.all(keys.map((k) => client.call('CLUSTER', 'KEYSLOT', k).catch(() => null))));
+    // CLUSTER KEYSLOT works without cluster mode too; every key hashes on the {prefix} tag.
+    expect(slots.size).toBe(1);
+  });
+
+  it('recovers scripts after Redis forgot them (SCRIPT FLUSH, a restart)', async () => {
+    const store = redisStore({ client, prefix: `flush-${randomUUID()}` });
+    const c = { key: 'c', limit: 10, expiresAt: null };
+    await store.admit({ reservationId: 'a', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
+    await client.script('FLUSH');
+    const result = await store.admit({ reservationId: 'b', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
+    expect(result.admitted).toBe(true);
+    expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 2 }]);
+  });
+
+  it('expires its keys after their window (plus margin), so memory stays bounded', async () => {
+    const prefix = `ttl-${randomUUID()}`;
+    const store = redisStore({ client, prefix });
+    const expiresAt = Date.now() + 120_000;
+    await store.admit({ reservationId: 'r', counters: [{ key: 'w', limit: 5, expiresAt }], amounts: [1], now: Date.now(), ttlMs: 60_000 });
+    const ttl = await client.pttl(`{${prefix}}:c:w`);
+    expect(ttl).toBeGreaterThan(100_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    expect(await client.pttl(`{${prefix}}:c:w:z`)).toBeGreaterThan(0);
+  });
+
+  it('rejects a client without scripts, and a prefix with braces', () => {
+    expect(() => redisStore({ client: {} as never })).toThrow(TypeError);
+    expect(() => redisStore({ client, prefix: 'a{b}' })).toThrow(/braces/);
+  });
+});
