@@ -37,6 +37,7 @@ export class TestRedis {
     this.#process = child;
     // Ready when it answers PING.
     const probe = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused until the server listens: expected
     for (let i = 0; i < 200; i++) {
       try {
         await probe.connect();

@@ -25,10 +25,10 @@ describe.skipIf(!available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "5f69cc165c16c05593933f8bbb241e5effcc71c6",
+        "admit": "43eed0724b1ac0b49d7961d70d84a5aa52cb8cd2",
         "read": "2920d15931298fb83b9ec6704bfbecbabab14057",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "ffe02709f870e21c7ef5ed5c6f08e21af0c66804",
+        "settle": "d0da3f4406250a0f63c2132283f24b9727a6ebac",
       }
     `);
   });

@@ -14,6 +14,9 @@
  *
  * Amounts travel as the decimal strings the gateway sends and are given to HINCRBY as such:
  * Lua would print a large number as `1e+15`, which Redis does not take as an integer.
+ *
+ * Keys expire by relative TTL (PEXPIRE with `expiresAt - now`): Redis counts it on its own
+ * clock, so a key lives as long as intended even if the gateway's clock and Redis's disagree.
  */
 
 /** How long a reservation released on expiry can still be settled (its usage recorded once). */
@@ -56,7 +59,7 @@ for i = 1, n do
       redis.call('HSET', k, 'n', 1)
       first = 1
       local expiresAt = tonumber(ARGV[a + 3])
-      if expiresAt >= 0 then redis.call('PEXPIREAT', k, expiresAt) end
+      if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
     end
     return {0, i - 1, used, reserved, first}
   end
@@ -68,25 +71,25 @@ for i = 1, n do
   redis.call('HINCRBY', k, 'r', amount)
   redis.call('ZADD', z, untilMs, amount .. ':' .. id)
   if expiresAt >= 0 then
-    redis.call('PEXPIREAT', k, expiresAt)
-    redis.call('PEXPIREAT', z, math.max(expiresAt, untilMs))
+    redis.call('PEXPIRE', k, math.max(expiresAt - now, 1))
+    redis.call('PEXPIRE', z, math.max(expiresAt, untilMs) - now)
   end
 end
 return {1}
 `;
 
 /**
- * KEYS: k1, z1, x1, ...   ARGV: id, mode, then per counter: reserved amount, actual, limit,
+ * KEYS: k1, z1, x1, ...   ARGV: now, id, mode, then per counter: reserved amount, actual, limit,
  * alertAt (-1: none), announceAtLimit (0/1), expiresAt (-1: never).
  * mode `r`: settle the reservation (idempotent, see above); `u`: no reservation was made (the
  * store failed at admission and the gateway admitted the call): record the usage.
  * Returns, per counter: used, reserved, alerted (0/1), exhausted (0/1).
  */
 export const SETTLE = `
-local id, mode = ARGV[1], ARGV[2]
+local now, id, mode = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local out = {}
 for i = 1, #KEYS / 3 do
-  local k, z, x, a = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], 2 + (i - 1) * 6
+  local k, z, x, a = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], 3 + (i - 1) * 6
   local amount, actual = ARGV[a + 1], ARGV[a + 2]
   local limit, alertAt, announce, expiresAt = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5], tonumber(ARGV[a + 6])
   local member = amount .. ':' .. id
@@ -103,7 +106,7 @@ for i = 1, #KEYS / 3 do
     used = redis.call('HINCRBY', k, 'u', actual)
     if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
     if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
-    if expiresAt >= 0 then redis.call('PEXPIREAT', k, expiresAt) end
+    if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
   else
     used = tonumber(redis.call('HGET', k, 'u') or '0')
   end

@@ -97,7 +97,7 @@ export class RedisStore implements Store {
   async settle(input: SettleInput): Promise<SettledCounter[]> {
     // The reservation's members are `<amount>:<id>`: the amounts come back in the handle.
     const amounts = input.reserved ? (input.handle as readonly number[] | undefined) : undefined;
-    const args: Array<string | number> = [input.reservationId, input.reserved ? 'r' : 'u'];
+    const args: Array<string | number> = [input.now, input.reservationId, input.reserved ? 'r' : 'u'];
     input.counters.forEach((c, i) =>
       args.push(String(amounts?.[i] ?? 0), String(input.actual[i]), c.limit, c.alertAt ?? -1, c.announceAtLimit ? 1 : 0, c.expiresAt ?? -1),
     );

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError, createGateway, type GatewayConfig, type StoreDegradedEvent } from '../../src/index.js';
+import { redisStore } from '../../src/redis.js';
+import { TestRedis, redisAvailable } from '../helpers/redis-server.js';
+
+const available = redisAvailable();
+const server = new TestRedis();
+const clients: Redis[] = [];
+
+function setup(extra: Partial<GatewayConfig> = {}) {
+  // ioredis defaults: it queues commands while reconnecting; the gateway's timeout bounds the wait.
+  const client = server.client({ maxRetriesPerRequest: 20 });
+  client.on('error', () => {}); // connection errors while the server is down are the point of these tests
+  clients.push(client);
+  const gateway = createGateway({
+    integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': { rateLimits: [{ type: 'requests', limit: 3, per: 'day' }] } } }],
+    store: redisStore({ client, prefix: `f-${randomUUID()}` }),
+    storeTimeoutMs: 200,
+    ...extra,
+  });
+  const degraded: StoreDegradedEvent[] = [];
+  gateway.on('store.degraded', (e) => degraded.push(e));
+  const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
+  return { gateway, degraded, call };
+}
+
+describe.skipIf(!available)('redis store failure policy', () => {
+  beforeAll(async () => {
+    await server.start();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await server.stop();
+  });
+
+  it('fail-closed (default): Redis down refuses calls, announced; Redis back, enforcement resumes', async () => {
+    const { gateway, degraded, call } = setup();
+    await call();
+    await server.stop();
+    for (let i = 0; i < 3; i++) await expect(call()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(degraded.filter((e) => e.operation === 'admit' && e.decision === 'refused')).toHaveLength(3);
+    expect(gateway.stats().store.degraded.refused).toBe(3);
+
+    await server.start(); // same port, no data: a new day for the counters
+    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 10_000, interval: 100 }).toBe('ok');
+    await call();
+    await call();
+    await expect(call()).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+  });
+
+  it('fail-open: Redis down lets calls through unchecked, each one announced, and usage recorded when it returns', async () => {
+    const { gateway, degraded, call } = setup({ onStoreError: 'fail-open' });
+    await call();
+    await server.stop();
+    for (let i = 0; i < 4; i++) await expect(call()).resolves.toBeDefined();
+    expect(degraded.filter((e) => e.operation === 'admit' && e.decision === 'admitted')).toHaveLength(4);
+    // Their settlements failed too, and wait for the store.
+    expect(degraded.some((e) => e.operation === 'settle' && e.decision === 'deferred')).toBe(true);
+
+    await server.start();
+    await gateway.flush();
+    expect(degraded.filter((e) => e.decision === 'lost')).toHaveLength(0);
+    // The calls made while Redis was down are counted once it is back (3 a day: already past).
+    await expect(call()).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    const [limit] = await gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
+    expect(limit).toMatchObject({ used: 4, reserved: 0 });
+  });
+
+  it('counts exactly one Redis command to admit and one to settle', async () => {
+    const client = server.client();
+    clients.push(client);
+    const gateway = createGateway({
+      integrations: [
+        {
+          slug: 'mock',
+          provider: 'mock',
+          budgets: [{ type: 'tokens', limit: 1_000_000 }],
+          workspaces: { 'team-a': { rateLimits: [{ type: 'requests', limit: 1_000, per: 'minute' }, { type: 'tokens', limit: 1_000_000, per: 'hour' }] } },
+        },
+      ],
+      store: redisStore({ client, prefix: `cmd-${randomUUID()}` }),
+    });
+    const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
+    await call(); // registers the budgets and loads the scripts
+    const stats = async () => {
+      const info = await client.info('commandstats');
+      const calls = new Map<string, number>();
+      for (const [, name, n] of info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) calls.set(name!, Number(n));
+      return calls;
+    };
+    // Every command the client sends goes through sendCommand: count them at the source too.
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }) => {
+      sent.push(command.name);
+      return send(command as never);
+    }) as typeof client.sendCommand;
+    const before = await stats();
+    sent.length = 0;
+    for (let i = 0; i < 10; i++) await call();
+    expect(sent).toEqual(Array(20).fill('evalsha'));
+    const after = await stats();
+    const delta = [...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)] as const).filter(([name, n]) => n > 0 && name !== 'info');
+    // Commands run inside scripts are counted too; what crossed the network is EVALSHA only.
+    const evalsha = delta.find(([name]) => name === 'evalsha')?.[1];
+    expect(evalsha).toBe(20);
+    expect(delta.find(([name]) => name === 'eval')).toBeUndefined();
+  });
+});
