@@ -1,4 +1,4 @@
-import { createGateway, secret, type Gateway } from '../src/index.js';
+import { createGateway, secret, type Gateway, type Store } from '../src/index.js';
 import { createMockChatAdapter } from '../src/providers/mock/mock-chat-adapter.js';
 import { mockOptionsSchema } from '../src/providers/mock/mock-options.js';
 import type { ChatRequestBody } from '../src/providers/chat-types.js';
@@ -19,8 +19,9 @@ const limits = {
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
  * counters, a usage event with a listener and a sink, on the memory store.
  */
-export function fullPolicyGateway(): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway(store?: Store): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
+    ...(store ? { store } : {}),
     integrations: [
       {
         slug: 'mock',

@@ -35,19 +35,22 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
   let finished = false;
   /**
    * Settles the reservation with the call's usage (none known for a failed call: its tokens and
-   * cost are released) and publishes the usage event. Runs once, whatever path gets there first.
+   * cost are released) and publishes the usage event once the store has recorded it. The caller
+   * does not wait for a remote store: until then the reservation holds the call's worst case.
+   * Runs once, whatever path gets there first. Returns the call's cost in USD.
    */
-  const finish = async (end: CallEnd): Promise<number | null> => {
+  const finish = (end: CallEnd): number | null => {
     if (finished) return null;
     finished = true;
     let micros: number | null = null;
+    let settled: Promise<void> | void = undefined;
     if (admission) {
-      const settled = state.limiter.settle(admission, end.usage ?? null);
-      micros = settled instanceof Promise ? await settled : settled;
+      ({ cost: micros, settled } = state.limiter.settle(admission, end.usage ?? null));
       end.priceSource = admission.price?.source ?? null;
     }
     end.cost = micros === null ? null : microsToUsd(micros);
-    publish(end);
+    if (settled instanceof Promise) void settled.then(() => publish(end));
+    else publish(end);
     return end.cost;
   };
 
@@ -93,7 +96,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     if (outcome.type === 'completion') {
       const { result } = outcome;
       const usage = result.usage;
-      const cost = await finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
+      const cost = finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
       // A copy, so that an object a middleware returns (a cache) is never changed. Copied by hand:
       // adding `gateway` to a spread copy leaves V8's fast path and costs about 1.5 µs.
       const completion = {} as Record<string, unknown>;
@@ -111,14 +114,13 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     const providerRequestId = outcome.providerRequestId;
     const stream = meterStream(outcome.parts, ctx.request, record.t0, (end) => {
       end.providerRequestId = providerRequestId;
-      // The caller is not waiting on this: settlement errors are reported as store.degraded.
-      void finish(end);
+      finish(end);
     }) as GatewayStream & { gateway: GatewayStream['gateway'] };
     stream.gateway = describe(info, record.requestId, providerRequestId);
     return stream;
   } catch (error) {
     if (ctx) record.retries = ctx.retries;
-    await finish({ error });
+    finish({ error });
     throw error;
   }
 }

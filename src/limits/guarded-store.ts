@@ -27,7 +27,7 @@ export interface StoreStats {
   name: string;
   /** Degraded decisions since the gateway started, by kind. */
   degraded: Record<StoreDegradedEvent['decision'], number>;
-  /** Settlements that failed and are being retried in the background. */
+  /** Settlements in flight: sent and not answered yet, or failed and being retried. */
   pendingSettlements: number;
 }
 
@@ -107,10 +107,15 @@ export class GuardedStore {
     }
     if (!(result instanceof Promise)) return result;
     const pending = result;
-    return withTimeout(pending, this.#policy.timeoutMs, `${this.#store.name} store settle`).catch((error: unknown) => {
+    const settled = withTimeout(pending, this.#policy.timeoutMs, `${this.#store.name} store settle`).catch((error: unknown) => {
       this.#defer(input, pending, error, onSettled);
       return null;
     });
+    // Callers may not wait for a settlement; flush() does.
+    const tracked = settled.then(() => {});
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
+    return settled;
   }
 
   #defer(input: SettleInput, first: Promise<SettledCounter[]> | null, error: unknown, onSettled: (settled: SettledCounter[]) => void): void {

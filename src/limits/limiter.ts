@@ -253,7 +253,7 @@ export class Limiter {
         admission.handle = result.handle;
         return;
       }
-      const release = { reservationId: requestId, handle: result.handle, reserved: true, counters, actual: counters.map(() => 0), now: this.#clock() };
+      const release = { reservationId: requestId, handle: result.handle, reserved: true, counters, amounts, actual: counters.map(() => 0), now: this.#clock() };
       void this.#store.settle(release, () => {});
     };
     const result = this.#store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: this.#options.reservationTtlMs }, (r) => {
@@ -283,14 +283,15 @@ export class Limiter {
   /**
    * Replaces the reservation by actual usage (null: unknown, e.g. a failed call: tokens and cost
    * are released, the request still counts). Runs once per admission. Returns the call's cost in
-   * micro-dollars, or null when its price is unknown.
+   * micro-dollars (null when its price is unknown) and when the store recorded it: callers need
+   * not wait, since until then the reservation holds the call's worst case.
    */
-  settle(admission: Admission, usage: Usage | null): MaybePromise<number | null> {
+  settle(admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<void> } {
     if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
     admission.settled = true;
     const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
     const { counters, plan } = admission;
-    if (counters.length === 0) return cost;
+    if (counters.length === 0) return { cost, settled: undefined };
     const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
     const now = this.#clock();
     const announce = (settled: SettledCounter[]): void => {
@@ -303,17 +304,19 @@ export class Limiter {
       }
     };
     const settled = this.#store.settle(
-      { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, actual, now },
+      { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now },
       announce,
     );
     if (!(settled instanceof Promise)) {
       if (settled) announce(settled);
-      return cost;
+      return { cost, settled: undefined };
     }
-    return settled.then((result) => {
-      if (result) announce(result);
-      return cost;
-    });
+    return {
+      cost,
+      settled: settled.then((result) => {
+        if (result) announce(result);
+      }),
+    };
   }
 
   /** Every limit that applies to the query, with its current usage. */

@@ -63,6 +63,8 @@ export interface SettleInput {
   reserved: boolean;
   /** The counters of the admission, in the same order. */
   counters: readonly CounterSpec[];
+  /** The amounts the admission reserved, per counter (absent when nothing was reserved). */
+  amounts?: readonly number[];
   /** Actual usage per counter, replacing the reservation (0 releases it). */
   actual: readonly number[];
   now: number;

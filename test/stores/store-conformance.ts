@@ -10,15 +10,15 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
   /** The store as the gateway uses it: each admission's handle is given back at settlement. */
   const makeStore = async (): Promise<Store> => {
     const store = await factory();
-    const handles = new Map<string, unknown>();
+    const admitted = new Map<string, { handle: unknown; amounts: readonly number[] }>();
     return {
       name: store.name,
       admit: async (input) => {
         const result = await store.admit(input);
-        if (result.admitted) handles.set(input.reservationId, result.handle);
+        if (result.admitted) admitted.set(input.reservationId, { handle: result.handle, amounts: input.amounts });
         return result;
       },
-      settle: (input) => store.settle({ ...input, handle: handles.get(input.reservationId) }),
+      settle: (input) => store.settle({ ...input, ...admitted.get(input.reservationId) }),
       read: (keys, now) => store.read(keys, now),
       registerBudgets: (origins, now) => store.registerBudgets(origins, now),
     };

@@ -1,129 +1,146 @@
 /**
  * The Redis store's scripts: each store call is one script, so one round trip and atomic.
  *
- * A counter is three keys of one hash slot: a hash `K` (`u` used, `r` reserved, `a` alert
- * announced, `n` exhaustion announced), a sorted set `K:z` of its reservations, member
- * `<amount>:<reservation id>`, score = expiry (ms), and a sorted set `K:x` of reservations
- * released on expiry but not settled yet (kept a day). Every script first releases the expired
- * reservations of the counters it touches, so a process killed mid-call never holds budget for
- * longer than the reservation time.
+ * Keys, all under one hash tag (one slot): a hash per counter (`t` used + reserved, `u` used,
+ * `a` alert announced, `n` exhaustion announced), and three per namespace for reservations: `res`, a
+ * sorted set of live reservation ids by expiry; `amt`, a hash of each live reservation's
+ * counters and amounts; `exp`, a sorted set of reservations released on expiry but not settled
+ * yet (kept a day, so that their usage can still be recorded once).
  *
- * Settlement is idempotent: a reservation found in `K:z` is released and its usage recorded; one
- * found in `K:x` (expired first) has its usage recorded; one found in neither was settled
- * already, so a retried settlement (after a timeout whose first attempt did apply) changes nothing.
+ * Every script first releases the reservations past their expiry (up to 100 at a time), so a
+ * process killed mid-call never holds budget for longer than the reservation time. Settlement is
+ * idempotent: a reservation in `res` is released and its usage recorded; one in `exp` has its
+ * usage recorded; one in neither was settled already (a retry after a timeout that did apply).
  *
- * Amounts travel as the decimal strings the gateway sends and are given to HINCRBY as such:
- * Lua would print a large number as `1e+15`, which Redis does not take as an integer.
+ * Per-counter arguments travel packed in one string (fields separated by ',', counters by ';'):
+ * a command of a dozen arguments instead of seventy, whose encoding was most of the client's
+ * cost. Amounts stay the decimal strings the gateway sends and are given to HINCRBY as such:
+ * Lua would print a large number as `1e+15`, which Redis does not take as an integer. Keys
+ * expire by relative TTL (PEXPIRE `expiresAt - now`), counted on Redis's own clock, so they live
+ * as long as intended whatever the skew between the gateway's clock and Redis's.
  *
- * Keys expire by relative TTL (PEXPIRE with `expiresAt - now`): Redis counts it on its own
- * clock, so a key lives as long as intended even if the gateway's clock and Redis's disagree.
+ * Keeping `t` = used + reserved makes admission one HINCRBY per counter when there is room (the
+ * common case), undone on every counter when one has none.
+ *
+ * The purge touches the counters of expired reservations, which a script does not declare in
+ * KEYS: they share the declared keys' hash slot, so this holds on a Redis Cluster node too.
  */
 
 /** How long a reservation released on expiry can still be settled (its usage recorded once). */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
 
-/** Releases expired reservations of counter (k, z, x); shared by the scripts that read counters. */
+/** KEYS[1] res, KEYS[2] exp, KEYS[3] amt; shared by every script that reads counters. */
 const PURGE = `
-local function purge(k, z, x, now)
-  local expired = redis.call('ZRANGEBYSCORE', z, '-inf', now, 'WITHSCORES')
-  if #expired > 0 then
-    local sum = 0
-    for i = 1, #expired, 2 do
-      sum = sum + tonumber(string.match(expired[i], '^(%d+):'))
-      redis.call('ZADD', x, expired[i + 1], expired[i])
+local function purge(now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
+  if #expired == 0 then return end
+  for _, id in ipairs(expired) do
+    local record = redis.call('HGET', KEYS[3], id)
+    if record then
+      local key
+      for part in string.gmatch(record, '[^\\n]+') do
+        if key == nil then
+          key = part
+        else
+          if part ~= '0' then redis.call('HINCRBY', key, 't', '-' .. part) end
+          key = nil
+        end
+      end
+      redis.call('HDEL', KEYS[3], id)
     end
-    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
-    local r = redis.call('HINCRBY', k, 'r', string.format('%d', -sum))
-    if r < 0 then redis.call('HSET', k, 'r', 0) end
-    redis.call('PEXPIRE', x, ${KEEP_EXPIRED_MS})
+    redis.call('ZADD', KEYS[2], now, id)
   end
-  redis.call('ZREMRANGEBYSCORE', x, '-inf', now - ${KEEP_EXPIRED_MS})
+  redis.call('ZREM', KEYS[1], unpack(expired))
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${KEEP_EXPIRED_MS})
 end
 `;
 
 /**
- * KEYS: k1, z1, x1, k2, z2, x2, ...   ARGV: now, ttl, id, then per counter: limit, amount, expiresAt (-1: never)
+ * KEYS: res, exp, amt, then one hash per counter.
+ * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt;` (expiresAt -1: never).
  * Returns {1} when every counter had room (all reserved), else {0, index, used, reserved, first}.
  */
 export const ADMIT = `${PURGE}
 local now, ttl, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local n = #KEYS / 3
-for i = 1, n do
-  local k, z, a = KEYS[3 * i - 2], KEYS[3 * i - 1], 3 + (i - 1) * 3
-  purge(k, z, KEYS[3 * i], now)
-  local s = redis.call('HMGET', k, 'u', 'r', 'n')
-  local used, reserved = tonumber(s[1] or '0'), tonumber(s[2] or '0')
-  if used + reserved + tonumber(ARGV[a + 2]) > tonumber(ARGV[a + 1]) then
-    local first = 0
-    if not s[3] then
-      redis.call('HSET', k, 'n', 1)
-      first = 1
-      local expiresAt = tonumber(ARGV[a + 3])
-      if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
-    end
-    return {0, i - 1, used, reserved, first}
+purge(now)
+local record, amounts = {}, {}
+local i = 0
+for limit, amount, expiresAt in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+);') do
+  i = i + 1
+  local k = KEYS[3 + i]
+  amounts[i] = amount
+  local total = redis.call('HINCRBY', k, 't', amount)
+  -- Nothing was committed on this counter before: a new key (or an idle one) gets its TTL.
+  expiresAt = tonumber(expiresAt)
+  if total == tonumber(amount) and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+  if total > tonumber(limit) then
+    for j = 1, i do redis.call('HINCRBY', KEYS[3 + j], 't', '-' .. amounts[j]) end
+    local used = tonumber(redis.call('HGET', k, 'u') or '0')
+    local first = redis.call('HSETNX', k, 'n', 1)
+    return {0, i - 1, used, total - tonumber(amount) - used, first}
   end
+  record[#record + 1] = k
+  record[#record + 1] = amount
 end
-local untilMs = now + ttl
-for i = 1, n do
-  local k, z, a = KEYS[3 * i - 2], KEYS[3 * i - 1], 3 + (i - 1) * 3
-  local amount, expiresAt = ARGV[a + 2], tonumber(ARGV[a + 3])
-  redis.call('HINCRBY', k, 'r', amount)
-  redis.call('ZADD', z, untilMs, amount .. ':' .. id)
-  if expiresAt >= 0 then
-    redis.call('PEXPIRE', k, math.max(expiresAt - now, 1))
-    redis.call('PEXPIRE', z, math.max(expiresAt, untilMs) - now)
-  end
-end
+redis.call('ZADD', KEYS[1], now + ttl, id)
+redis.call('HSET', KEYS[3], id, table.concat(record, '\\n'))
 return {1}
 `;
 
 /**
- * KEYS: k1, z1, x1, ...   ARGV: now, id, mode, then per counter: reserved amount, actual, limit,
- * alertAt (-1: none), announceAtLimit (0/1), expiresAt (-1: never).
- * mode `r`: settle the reservation (idempotent, see above); `u`: no reservation was made (the
+ * KEYS: res, exp, amt, then one hash per counter.
+ * ARGV: now, id, mode, then per counter packed:
+ * `actual - reserved amount,actual,limit,alertAt,announceAtLimit,expiresAt;` (alertAt -1: none,
+ * announceAtLimit 0/1, expiresAt -1: never).
+ * mode \`r\`: settle the reservation (idempotent, see above); \`u\`: no reservation was made (the
  * store failed at admission and the gateway admitted the call): record the usage.
  * Returns, per counter: used, reserved, alerted (0/1), exhausted (0/1).
  */
 export const SETTLE = `
 local now, id, mode = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local out = {}
-for i = 1, #KEYS / 3 do
-  local k, z, x, a = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], 3 + (i - 1) * 6
-  local amount, actual = ARGV[a + 1], ARGV[a + 2]
-  local limit, alertAt, announce, expiresAt = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5], tonumber(ARGV[a + 6])
-  local member = amount .. ':' .. id
-  local record = mode == 'u'
-  if not record and redis.call('ZREM', z, member) == 1 then
-    record = true
-    if amount ~= '0' and redis.call('HINCRBY', k, 'r', '-' .. amount) < 0 then redis.call('HSET', k, 'r', 0) end
-  elseif not record and redis.call('ZREM', x, member) == 1 then
+local live, record = false, mode == 'u'
+if not record then
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    live, record = true, true
+    redis.call('HDEL', KEYS[3], id)
+  elseif redis.call('ZREM', KEYS[2], id) == 1 then
     record = true
   end
-  local used
+end
+local out = {}
+local i = 0
+for delta, actual, limit, alertAt, announce, expiresAt in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  i = i + 1
+  local k = KEYS[3 + i]
+  limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
+  local used, total
   local alerted, exhausted = 0, 0
   if record then
+    -- Live: the reservation becomes the actual usage (t += actual - amount). Otherwise the
+    -- reservation is gone already (expired) or never was (fail-open): t += actual.
+    total = redis.call('HINCRBY', k, 't', live and delta or actual)
     used = redis.call('HINCRBY', k, 'u', actual)
     if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
     if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
-    if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+    -- A live reservation's counter has its TTL from admission; another may have been dropped since.
+    if not live and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
   else
-    used = tonumber(redis.call('HGET', k, 'u') or '0')
+    local s = redis.call('HMGET', k, 'u', 't')
+    used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
   end
-  table.insert(out, {used, tonumber(redis.call('HGET', k, 'r') or '0'), alerted, exhausted})
+  out[i] = {used, math.max(0, total - used), alerted, exhausted}
 end
 return out
 `;
 
-/** KEYS: k1, z1, x1, ...   ARGV: now.   Returns, per counter: used, reserved. */
+/** KEYS: res, exp, amt, then one hash per counter.   ARGV: now.   Returns, per counter: used, reserved. */
 export const READ = `${PURGE}
-local now = tonumber(ARGV[1])
+purge(tonumber(ARGV[1]))
 local out = {}
-for i = 1, #KEYS / 3 do
-  local k = KEYS[3 * i - 2]
-  purge(k, KEYS[3 * i - 1], KEYS[3 * i], now)
-  local s = redis.call('HMGET', k, 'u', 'r')
-  table.insert(out, {tonumber(s[1] or '0'), tonumber(s[2] or '0')})
+for i = 1, #KEYS - 3 do
+  local s = redis.call('HMGET', KEYS[3 + i], 'u', 't')
+  local used = tonumber(s[1] or '0')
+  out[i] = {used, math.max(0, tonumber(s[2] or '0') - used)}
 end
 return out
 `;
