@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { redisStore } from '../src/redis.js';
 import { TestRedis } from '../test/helpers/redis-server.js';
 import { fullPolicyGateway, gatewayCall } from './full-policy.js';
+import { callsPerSecond as rate } from './throughput.js';
 
 export interface RedisFigures {
   server: string;
@@ -25,20 +26,6 @@ async function latencies(n: number, fn: () => Promise<unknown>): Promise<number[
     out.push(Number(process.hrtime.bigint() - t) / 1_000);
   }
   return out.sort((a, b) => a - b);
-}
-
-async function rate(call: () => Promise<unknown>, concurrency: number, ms: number): Promise<number> {
-  let calls = 0;
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await call();
-        calls++;
-      }
-    }),
-  );
-  return calls / (ms / 1000);
 }
 
 export async function benchRedis(timeMs: number): Promise<RedisFigures> {

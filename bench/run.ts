@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { Bench, type Task } from 'tinybench';
 import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './full-policy.js';
 import { benchRedis } from './redis.js';
+import { callsPerSecond } from './throughput.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 5_000);
 
@@ -41,20 +42,7 @@ async function measure(tasks: Record<string, () => unknown>, timeMs: number) {
   return out;
 }
 
-/** Calls per second with `concurrency` calls in flight, for `ms`. */
-async function throughput(concurrency: number, ms: number): Promise<number> {
-  let calls = 0;
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await viaGateway();
-        calls++;
-      }
-    }),
-  );
-  return calls / (ms / 1000);
-}
+const throughput = (concurrency: number, ms: number) => callsPerSecond(viaGateway, concurrency, ms);
 
 const median = <T>(items: T[], by: (t: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)]!;
 

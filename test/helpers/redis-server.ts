@@ -68,3 +68,36 @@ export class TestRedis {
     return new Redis({ port: this.port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...options });
   }
 }
+
+/**
+ * A redis-server for the tests of one file: started before them, stopped after, with a client
+ * that is disconnected at the end. `available` is false when no redis-server exists (see redisAvailable).
+ */
+export function useTestRedis(hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }) {
+  const available = redisAvailable();
+  const server = new TestRedis();
+  const clients: Redis[] = [];
+  let shared: Redis | undefined;
+  hooks.beforeAll(async () => {
+    if (available) await server.start();
+  });
+  hooks.afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await server.stop();
+  });
+  return {
+    available,
+    server,
+    /** The shared client of the file. */
+    get client(): Redis {
+      if (!shared) clients.push((shared = server.client()));
+      return shared;
+    },
+    /** A new client, disconnected after the file's tests. */
+    newClient(options: RedisOptions = {}): Redis {
+      const c = server.client(options);
+      clients.push(c);
+      return c;
+    },
+  };
+}

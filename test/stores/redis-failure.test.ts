@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError, createGateway, type GatewayConfig, type StoreDegradedEvent } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
-import { TestRedis, redisAvailable } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/redis-server.js';
 
-const available = redisAvailable();
-const server = new TestRedis();
-const clients: Redis[] = [];
+const redis = useTestRedis({ beforeAll, afterAll });
+const server = redis.server;
 
 function setup(extra: Partial<GatewayConfig> = {}) {
   // ioredis defaults: it queues commands while reconnecting; the gateway's timeout bounds the wait.
-  const client = server.client({ maxRetriesPerRequest: 20 });
+  const client = redis.newClient({ maxRetriesPerRequest: 20 });
   client.on('error', () => {}); // connection errors while the server is down are the point of these tests
-  clients.push(client);
   const gateway = createGateway({
     integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': { rateLimits: [{ type: 'requests', limit: 3, per: 'day' }] } } }],
     store: redisStore({ client, prefix: `f-${randomUUID()}` }),
@@ -26,15 +23,7 @@ function setup(extra: Partial<GatewayConfig> = {}) {
   return { gateway, degraded, call };
 }
 
-describe.skipIf(!available)('redis store failure policy', () => {
-  beforeAll(async () => {
-    await server.start();
-  });
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    await server.stop();
-  });
-
+describe.skipIf(!redis.available)('redis store failure policy', () => {
   it('fail-closed (default): Redis down refuses calls, announced; Redis back, enforcement resumes', async () => {
     const { gateway, degraded, call } = setup();
     await call();
@@ -69,8 +58,7 @@ describe.skipIf(!available)('redis store failure policy', () => {
   });
 
   it('counts exactly one Redis command to admit and one to settle', async () => {
-    const client = server.client();
-    clients.push(client);
+    const client = redis.newClient();
     const gateway = createGateway({
       integrations: [
         {

@@ -2,15 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createGateway } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
 import { estimateInputTokensUpperBound } from '../../src/limits/estimate-tokens.js';
-import { TestRedis, redisAvailable } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/redis-server.js';
 
-const available = redisAvailable();
-const server = new TestRedis();
-let client: Redis;
+const redis = useTestRedis({ beforeAll, afterAll });
+const server = redis.server;
 const WORKER = new URL('./redis-worker.ts', import.meta.url).pathname;
 const NOW = Date.parse('2026-11-18T12:00:10Z');
 // Each call reserves exactly 100 tokens = USD 0.10 at USD 0.001 a token, and uses 70 (USD 0.07).
@@ -38,16 +36,7 @@ async function results(lines: AsyncIterable<string>): Promise<WorkerResult[]> {
   return out;
 }
 
-describe.skipIf(!available)('redis store across processes', () => {
-  beforeAll(async () => {
-    await server.start();
-    client = server.client();
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server.stop();
-  });
-
+describe.skipIf(!redis.available)('redis store across processes', () => {
   it('4 processes share a cost budget that fits exactly K calls: K succeed in total, one alert', async () => {
     const K = 37;
     const prefix = `mp-${randomUUID()}`;
@@ -66,7 +55,7 @@ describe.skipIf(!available)('redis store across processes', () => {
     // The recorded spend is the sum of the successes.
     const gateway = createGateway({
       integrations: [{ slug: 'mock', provider: 'mock', customModels: [{ id: 'm', pricing: { input: 1_000, output: 1_000 } }], workspaces: { 'team-a': grant as never } }],
-      store: redisStore({ client, prefix }),
+      store: redisStore({ client: redis.client, prefix }),
       clock: () => NOW,
     });
     const [budget] = await gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
@@ -98,7 +87,7 @@ describe.skipIf(!available)('redis store across processes', () => {
     let now = NOW + 5_000;
     const gateway = createGateway({
       integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': grant as never } }],
-      store: redisStore({ client, prefix }),
+      store: redisStore({ client: redis.client, prefix }),
       clock: () => now,
     });
     const status = () => gateway.limits.status({ workspace: 'team-a', integration: 'mock' });

@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { redisStore, REDIS_SCRIPT_SHAS } from '../../src/redis.js';
-import { TestRedis, redisAvailable } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/redis-server.js';
 import { describeStoreConformance } from './store-conformance.js';
 
-const available = redisAvailable();
-const server = new TestRedis();
-let client: Redis;
+const redis = useTestRedis({ beforeAll, afterAll });
 
-describe.skipIf(!available)('redis store', () => {
-  beforeAll(async () => {
-    await server.start();
-    client = server.client();
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server.stop();
-  });
+describe.skipIf(!redis.available)('redis store', () => {
 
   // A fresh namespace per store: the suite's stores share one server.
-  describeStoreConformance('redis', () => redisStore({ client, prefix: `t-${randomUUID()}` }));
+  describeStoreConformance('redis', () => redisStore({ client: redis.client, prefix: `t-${randomUUID()}` }));
 
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
@@ -35,27 +24,27 @@ describe.skipIf(!available)('redis store', () => {
 
   it('keeps every key of a call in one hash slot (no CROSSSLOT in a cluster)', async () => {
     const prefix = `slot-${randomUUID()}`;
-    const store = redisStore({ client, prefix });
+    const store = redisStore({ client: redis.client, prefix });
     const counters = [
       { key: 'b|integration:a|cost:5:none:-|0|integration:a|0', limit: 100, expiresAt: null },
       { key: 'r|grant:a/team-a|requests:10:minute|0', limit: 10, expiresAt: Date.now() + 60_000 },
       { key: 'r|workspace:team-b|tokens:10:hour|0', limit: 10, expiresAt: Date.now() + 60_000 },
     ];
     await store.admit({ reservationId: 'x', counters, amounts: [1, 1, 1], now: Date.now(), ttlMs: 60_000 });
-    const keys = await client.keys(`{${prefix}}*`);
+    const keys = await redis.client.keys(`{${prefix}}*`);
     // 3 counters + the namespace's reservations (res, amt).
     expect(keys).toHaveLength(5);
     expect(keys.filter((k) => k.startsWith(`{${prefix}}:c:`))).toHaveLength(3);
-    const slots = new Set(await Promise.all(keys.map((k) => client.call('CLUSTER', 'KEYSLOT', k).catch(() => null))));
+    const slots = new Set(await Promise.all(keys.map((k) => redis.client.call('CLUSTER', 'KEYSLOT', k).catch(() => null))));
     // CLUSTER KEYSLOT works without cluster mode too; every key hashes on the {prefix} tag.
     expect(slots.size).toBe(1);
   });
 
   it('recovers scripts after Redis forgot them (SCRIPT FLUSH, a restart)', async () => {
-    const store = redisStore({ client, prefix: `flush-${randomUUID()}` });
+    const store = redisStore({ client: redis.client, prefix: `flush-${randomUUID()}` });
     const c = { key: 'c', limit: 10, expiresAt: null };
     await store.admit({ reservationId: 'a', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
-    await client.script('FLUSH');
+    await redis.client.script('FLUSH');
     const result = await store.admit({ reservationId: 'b', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
     expect(result.admitted).toBe(true);
     expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 2 }]);
@@ -63,22 +52,22 @@ describe.skipIf(!available)('redis store', () => {
 
   it('expires its keys after their window (plus margin), so memory stays bounded', async () => {
     const prefix = `ttl-${randomUUID()}`;
-    const store = redisStore({ client, prefix });
+    const store = redisStore({ client: redis.client, prefix });
     const expiresAt = Date.now() + 120_000;
     await store.admit({ reservationId: 'r', counters: [{ key: 'w', limit: 5, expiresAt }], amounts: [1], now: Date.now(), ttlMs: 60_000 });
-    const [counterKey] = await client.keys(`{${prefix}}:c:*`);
-    const ttl = await client.pttl(counterKey!);
+    const [counterKey] = await redis.client.keys(`{${prefix}}:c:*`);
+    const ttl = await redis.client.pttl(counterKey!);
     expect(ttl).toBeGreaterThan(100_000);
     expect(ttl).toBeLessThanOrEqual(120_000);
     // Reservation entries live until settled or expired: the namespace's keys hold only calls in flight.
-    expect(await client.zcard(`{${prefix}}:res`)).toBe(1);
+    expect(await redis.client.zcard(`{${prefix}}:res`)).toBe(1);
     await store.settle({ reservationId: 'r', reserved: true, counters: [{ key: 'w', limit: 5, expiresAt }], amounts: [1], actual: [1], now: Date.now() });
-    expect(await client.zcard(`{${prefix}}:res`)).toBe(0);
-    expect(await client.hlen(`{${prefix}}:amt`)).toBe(0);
+    expect(await redis.client.zcard(`{${prefix}}:res`)).toBe(0);
+    expect(await redis.client.hlen(`{${prefix}}:amt`)).toBe(0);
   });
 
   it('rejects a client without scripts, and a prefix with braces', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(TypeError);
-    expect(() => redisStore({ client, prefix: 'a{b}' })).toThrow(/braces/);
+    expect(() => redisStore({ client: redis.client, prefix: 'a{b}' })).toThrow(/braces/);
   });
 });
