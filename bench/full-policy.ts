@@ -61,6 +61,7 @@ export function directAdapter() {
     },
     fetch,
     attempt: 1,
+    warn: () => {},
   });
   return {
     chat: () => adapter.chat(call({ model: 'gpt-4o-mini', messages, max_tokens: 200 })),

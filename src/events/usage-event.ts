@@ -48,6 +48,8 @@ export interface UsageEvent {
   };
   /** The provider's usage object as reported. */
   rawUsage: unknown;
+  /** What the provider could not honor (unsupported parameters, lossy conversions). */
+  warnings: string[];
   /** Cost in USD (computed in integer micro-dollars); null when the model has no known price. */
   cost: number | null;
   /** Where the price came from: the integration's `pricing` override, a custom model, the built-in catalog. */

@@ -32,7 +32,7 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
     return await withRetries(
       async (attempt) => {
         const link = new AttemptSignal(ctx.signal, options.timeoutMs);
-        const call = new Attempt(ctx.request, credentials.values, link, options.fetch, attempt);
+        const call = new Attempt(ctx, credentials.values, link, options.fetch, attempt);
         try {
           if (!stream) {
             const result = await adapter.chat(call);
@@ -62,16 +62,24 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
 
 /** A ProviderCall whose signal is made on first read (see AttemptSignal). */
 class Attempt implements ProviderCall {
+  readonly body: ChatRequestBody;
+
   constructor(
-    readonly body: ChatRequestBody,
+    readonly ctx: ChatContext,
     readonly credentials: Readonly<Record<string, string>>,
     readonly link: AttemptSignal,
     readonly fetch: typeof globalThis.fetch,
     readonly attempt: number,
-  ) {}
+  ) {
+    this.body = ctx.request;
+  }
 
   get signal(): AbortSignal {
     return this.link.signal;
+  }
+
+  warn(message: string): void {
+    this.ctx.warn(message);
   }
 }
 

@@ -42,6 +42,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
   const finish = (end: CallEnd): number | null => {
     if (finished) return null;
     finished = true;
+    if (ctx && ctx.warnings.length > 0) end.warnings = ctx.warnings.slice();
     let micros: number | null = null;
     let settled: Promise<void> | void = undefined;
     if (admission) {
@@ -152,6 +153,7 @@ function describe(info: TargetInfo, requestId: string, providerRequestId: string
 class CallContext implements ChatContext {
   retries = 0;
   #state: Map<string | symbol, unknown> | undefined;
+  #warnings: string[] | undefined;
 
   constructor(
     readonly requestId: string,
@@ -165,4 +167,15 @@ class CallContext implements ChatContext {
   get state(): Map<string | symbol, unknown> {
     return (this.#state ??= new Map());
   }
+
+  warn(message: string): void {
+    const warnings = (this.#warnings ??= []);
+    if (!warnings.includes(message)) warnings.push(message);
+  }
+
+  get warnings(): readonly string[] {
+    return this.#warnings ?? NO_WARNINGS;
+  }
 }
+
+const NO_WARNINGS: readonly string[] = Object.freeze([]);

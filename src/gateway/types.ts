@@ -40,6 +40,10 @@ export interface ChatContext {
   readonly startedAt: number;
   /** Retries made so far by the provider step. */
   retries: number;
+  /** Records a warning on the call's usage event (an adapter's unsupported parameter, say). */
+  warn(message: string): void;
+  /** The warnings recorded so far. */
+  readonly warnings: readonly string[];
   /** Free space for middleware to pass data along the chain. */
   readonly state: Map<string | symbol, unknown>;
 }

@@ -20,6 +20,7 @@ export interface CallRecord {
 }
 
 export interface CallEnd {
+  warnings?: string[];
   /** USD, or null when the price is unknown. */
   cost?: number | null;
   priceSource?: UsageEvent['priceSource'];
@@ -77,6 +78,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     providerRequestId: end.providerRequestId ?? null,
     usage: publicUsage(usage),
     rawUsage: usage?.raw ?? null,
+    warnings: end.warnings ?? [],
     cost: end.cost ?? null,
     priceSource: end.priceSource ?? null,
     latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,

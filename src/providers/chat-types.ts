@@ -140,3 +140,22 @@ export interface ChatCompletionChunk {
   system_fingerprint?: string | null;
   service_tier?: string | null;
 }
+
+/** The body of an embeddings request as a provider sees it (gateway-only fields removed). */
+export interface EmbeddingRequestBody {
+  model: string;
+  /** A text, or a list of texts (token arrays are passed through to providers that take them). */
+  input: string | string[] | number[] | number[][];
+  /** Output dimensions, for models that can shorten their vectors. */
+  dimensions?: number;
+  encoding_format?: 'float' | 'base64';
+  user?: string;
+  [extra: string]: unknown;
+}
+
+export interface EmbeddingResponse {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from './chat-types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse, FinishReason } from './chat-types.js';
 
 /**
  * Token usage in one shape for every provider. `inputTokens` includes cached reads and cache
@@ -31,6 +31,11 @@ export interface ProviderCall {
   fetch: typeof globalThis.fetch;
   /** 1 for the first attempt. */
   attempt: number;
+  /**
+   * Reports something the provider cannot honor (an unsupported parameter, a lossy conversion):
+   * it is recorded on the usage event's `warnings`, never silently dropped.
+   */
+  warn(message: string): void;
 }
 
 export interface ProviderResult {
@@ -63,4 +68,20 @@ export interface ChatAdapter {
   readonly provider: string;
   chat(call: ProviderCall): Promise<ProviderResult>;
   stream(call: ProviderCall): Promise<ProviderStream>;
+  /** Embeddings, for providers that have them. */
+  embed?(call: EmbeddingCall): Promise<EmbeddingResult>;
+}
+
+/** One attempt of an embeddings call: like ProviderCall, with an embeddings body. */
+export interface EmbeddingCall extends Omit<ProviderCall, 'body'> {
+  /** OpenAI-shaped body; `model` is the provider's model id. */
+  body: EmbeddingRequestBody;
+}
+
+export interface EmbeddingResult {
+  /** OpenAI-shaped: `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. */
+  response: EmbeddingResponse;
+  /** Input tokens (output 0). */
+  usage: Usage;
+  providerRequestId: string | null;
 }

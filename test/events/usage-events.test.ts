@@ -40,6 +40,7 @@ describe('usage events', () => {
       providerRequestId: res.gateway.providerRequestId,
       usage: { inputTokens: 12, outputTokens: 30, cacheReadTokens: 4, cacheWriteTokens: 0, reasoningTokens: 10, totalTokens: 42, estimated: false },
       rawUsage: { prompt_tokens: 12, completion_tokens: 30 },
+      warnings: [],
       cost: null,
       priceSource: null,
       latencyMs: expect.any(Number),
