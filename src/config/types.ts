@@ -1,5 +1,8 @@
 import type { Sink } from '../events/sink.js';
 import type { Store } from '../stores/store.js';
+import type { AnthropicFields } from '../providers/anthropic/anthropic-config.js';
+import type { BedrockFields } from '../providers/bedrock/bedrock-config.js';
+import type { GeminiFields, VertexFields } from '../providers/google/google-config.js';
 import type { MockOptions } from '../providers/mock/mock-options.js';
 import type { Secret } from './secret.js';
 
@@ -92,7 +95,18 @@ export interface MockIntegrationConfig extends IntegrationCommon {
   mock?: MockOptions;
 }
 
-export type IntegrationConfig = OpenAIIntegrationConfig | MockIntegrationConfig;
+export type AnthropicIntegrationConfig = IntegrationCommon & AnthropicFields;
+export type BedrockIntegrationConfig = IntegrationCommon & BedrockFields;
+export type GeminiIntegrationConfig = IntegrationCommon & GeminiFields;
+export type VertexIntegrationConfig = IntegrationCommon & VertexFields;
+
+export type IntegrationConfig =
+  | OpenAIIntegrationConfig
+  | AnthropicIntegrationConfig
+  | BedrockIntegrationConfig
+  | GeminiIntegrationConfig
+  | VertexIntegrationConfig
+  | MockIntegrationConfig;
 
 /** An app-facing virtual key: one workspace, one integration, optional narrower models and limits. */
 export interface KeyConfig extends LimitsConfig {
