@@ -11,6 +11,8 @@ export type {
   GatewayStream,
   GatewayInfo,
   TargetInfo,
+  EmbeddingsRequest,
+  GatewayEmbeddingResponse,
 } from './gateway/types.js';
 
 export { secret, type Secret } from './config/secret.js';
@@ -40,6 +42,8 @@ export type {
   GatewayConfig,
   IntegrationConfig,
   OpenAIIntegrationConfig,
+  AzureIntegrationConfig,
+  OpenAICompatibleIntegrationConfig,
   AnthropicIntegrationConfig,
   BedrockIntegrationConfig,
   GeminiIntegrationConfig,
@@ -69,6 +73,8 @@ export type {
   ContentPart,
   ChatCompletion,
   ChatCompletionChunk,
+  EmbeddingRequestBody,
+  EmbeddingResponse,
   CompletionUsage,
   FinishReason,
   FunctionTool,
@@ -76,4 +82,4 @@ export type {
   ToolChoice,
   ResponseFormat,
 } from './providers/chat-types.js';
-export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from './providers/spec.js';
+export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage, EmbeddingCall, EmbeddingResult } from './providers/spec.js';

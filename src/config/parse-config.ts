@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../errors/config-error.js';
-import { providers, plannedProviders } from '../providers/registry.js';
+import { providers } from '../providers/registry.js';
 import {
   integrationBaseShape,
   keySchema,
@@ -68,18 +68,19 @@ export function parseConfig(input: unknown, options: ParseOptions): { config: Pa
     const provider = (entry as { provider?: unknown } | null)?.provider;
     if (typeof provider !== 'string' || !providers.has(provider)) {
       const available = [...providers.keys()].join(', ');
-      const message =
-        typeof provider !== 'string'
-          ? `provider is required (one of: ${available})`
-          : plannedProviders.has(provider)
-            ? `provider '${provider}' is not available in this version of tollgate (available: ${available})`
-            : `unknown provider '${provider}' (available: ${available})`;
+      const message = typeof provider !== 'string' ? `provider is required (one of: ${available})` : `unknown provider '${provider}' (available: ${available})`;
       issues.push({ path: formatPath([...at, 'provider']), message });
       return;
     }
     const parsed = integrationSchema(provider).safeParse(entry);
-    if (!parsed.success) issues.push(...toConfigIssues(parsed.error, at));
-    else integrations.push(parsed.data as ParsedIntegration);
+    if (!parsed.success) {
+      issues.push(...toConfigIssues(parsed.error, at));
+      return;
+    }
+    const integration = parsed.data as ParsedIntegration;
+    const problems = providers.get(provider)!.validate?.(integration) ?? [];
+    for (const p of problems) issues.push({ path: formatPath([...at, ...p.path]), message: p.message });
+    if (problems.length === 0) integrations.push(integration);
   });
 
   const workspaces: Record<string, ParsedWorkspacePolicy> = {};

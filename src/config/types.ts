@@ -1,6 +1,8 @@
 import type { Sink } from '../events/sink.js';
 import type { Store } from '../stores/store.js';
 import type { AnthropicFields } from '../providers/anthropic/anthropic-config.js';
+import type { AzureFields } from '../providers/azure/azure-config.js';
+import type { OpenAICompatibleFields } from '../providers/openai-compatible/openai-compatible-config.js';
 import type { BedrockFields } from '../providers/bedrock/bedrock-config.js';
 import type { GeminiFields, VertexFields } from '../providers/google/google-config.js';
 import type { MockOptions } from '../providers/mock/mock-options.js';
@@ -95,6 +97,8 @@ export interface MockIntegrationConfig extends IntegrationCommon {
   mock?: MockOptions;
 }
 
+export type AzureIntegrationConfig = IntegrationCommon & AzureFields;
+export type OpenAICompatibleIntegrationConfig = IntegrationCommon & OpenAICompatibleFields;
 export type AnthropicIntegrationConfig = IntegrationCommon & AnthropicFields;
 export type BedrockIntegrationConfig = IntegrationCommon & BedrockFields;
 export type GeminiIntegrationConfig = IntegrationCommon & GeminiFields;
@@ -102,6 +106,8 @@ export type VertexIntegrationConfig = IntegrationCommon & VertexFields;
 
 export type IntegrationConfig =
   | OpenAIIntegrationConfig
+  | AzureIntegrationConfig
+  | OpenAICompatibleIntegrationConfig
   | AnthropicIntegrationConfig
   | BedrockIntegrationConfig
   | GeminiIntegrationConfig

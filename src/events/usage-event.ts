@@ -6,6 +6,8 @@ export interface UsageEvent {
   schemaVersion: 1;
   /** The gateway's id of the call (also `res.gateway.requestId`). */
   requestId: string;
+  /** `chat` (gateway.chat) or `embeddings` (gateway.embeddings). */
+  operation: 'chat' | 'embeddings';
   /** ISO time the call entered the gateway. */
   startedAt: string;
   /** ISO time the call ended (for a stream: its last chunk, error or cancellation). */
@@ -32,8 +34,12 @@ export interface UsageEvent {
   /** The error's message (credentials removed). */
   errorMessage: string | null;
   upstreamStatus: number | null;
-  /** Retries after the first attempt. */
+  /** Retries after the first attempt (of every target tried). */
   retries: number;
+  /** Which target served the call: 0 for `model`, n for `fallbacks[n - 1]`. */
+  fallbackIndex: number;
+  /** Targets tried before the one that served (or failed last), and why each was left. */
+  attempts: Array<{ integration: string | null; model: string; errorCode: string; httpStatus: number }>;
   finishReason: string | null;
   providerRequestId: string | null;
   usage: {

@@ -78,6 +78,8 @@ export const chatRequestSchema = z.looseObject({
   key: z.string().min(1).optional(),
   /** Free-form labels recorded on the usage event (e.g. `{ user: 'u-42' }`); never sent upstream. */
   metadata: z.record(z.string(), z.string()).optional(),
+  /** Models to try in order when `model` fails with a retryable error after its retries. */
+  fallbacks: z.array(z.string().min(1)).max(10, 'at most 10 fallbacks').optional(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),

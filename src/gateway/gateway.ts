@@ -5,7 +5,8 @@ import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
 import { Provisioning } from './provisioning.js';
 import { runChat } from './run-chat.js';
-import type { ChatMiddleware, ChatOptions, ChatRequest, GatewayChatCompletion, GatewayStream } from './types.js';
+import { runEmbeddings } from './run-embeddings.js';
+import type { ChatMiddleware, ChatOptions, ChatRequest, EmbeddingsRequest, GatewayChatCompletion, GatewayEmbeddingResponse, GatewayStream } from './types.js';
 
 export interface GatewayStats {
   /** Usage events published since the gateway was created. */
@@ -48,6 +49,15 @@ export class Gateway {
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream>;
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream> {
     return runChat(this.#state, request, options);
+  }
+
+  /**
+   * Embeddings through the gateway: provisioning, limits (input tokens against token and cost
+   * limits), retries and a usage event, as for chat. Returns an OpenAI embeddings list plus `gateway`.
+   * @example await gateway.embeddings({ workspace: 'team-a', model: '@openai-prod/text-embedding-3-small', input: ['a', 'b'] })
+   */
+  embeddings(request: EmbeddingsRequest, options?: ChatOptions): Promise<GatewayEmbeddingResponse> {
+    return runEmbeddings(this.#state, request, options);
   }
 
   /** Adds middleware to the chain; it runs after the built-in policy steps, in the order added. */

@@ -2,57 +2,82 @@ import { redactProviderError } from '../config/redact-secrets.js';
 import { resolveCredentials, resolveCredentialsNow } from '../config/resolve-credentials.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
-import type { ChatRequestBody } from '../providers/chat-types.js';
-import type { ChatAdapter, ProviderCall, StreamPart } from '../providers/spec.js';
+import type { ChatRequestBody, EmbeddingRequestBody } from '../providers/chat-types.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, StreamPart } from '../providers/spec.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { ChatContext, ChatOutcome } from './types.js';
 import { withRetries, type RetryPolicy } from './with-retries.js';
 
 export interface ProviderStepOptions {
   adapter: ChatAdapter;
+  /** The integration's slug, for errors about its credentials. */
+  integration: string;
   credentials: Record<string, unknown>;
   retry: RetryPolicy;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
 }
 
-/**
- * The end of the chain: one provider call with retries. A stream is opened and its first part
- * read inside the retry loop, so a failure before anything reached the caller is retried and
- * one after is not. Every error leaving this step is free of the integration's credentials.
- */
-export async function callProvider(ctx: ChatContext, options: ProviderStepOptions): Promise<ChatOutcome> {
-  const { adapter } = options;
-  const credentials =
-    resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(ctx.target.integration, options.credentials));
-  const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, ctx.signal, link, adapter.provider, credentials.secrets, options.timeoutMs);
-  const stream = ctx.request.stream === true;
+/** What a provider operation needs from the call it serves. */
+export interface AttemptHost {
+  readonly signal: AbortSignal | undefined;
+  retries: number;
+  warn(message: string): void;
+}
 
+/**
+ * One attempt of a provider operation, as adapters see it. The AbortSignal is made on first
+ * read (see AttemptSignal). A class, because object literals with getters are slow to create.
+ */
+class Attempt<Body> {
+  constructor(
+    readonly body: Body,
+    readonly credentials: Readonly<Record<string, string>>,
+    readonly link: AttemptSignal,
+    readonly fetch: typeof globalThis.fetch,
+    readonly attempt: number,
+    readonly host: AttemptHost,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.link.signal;
+  }
+
+  warn(message: string): void {
+    this.host.warn(message);
+  }
+}
+
+/**
+ * Runs a provider operation with the integration's credentials, a signal per attempt (the
+ * caller's abort, the timeout) and retries. `run` owns the attempt's signal once it succeeds
+ * (a stream keeps it open); on failure it is released here. Every error leaving this step is
+ * free of the integration's credentials.
+ */
+export async function withProvider<Body, T>(
+  host: AttemptHost,
+  body: () => Body,
+  options: ProviderStepOptions,
+  run: (call: Attempt<Body>, clean: (error: unknown, link: AttemptSignal | null) => unknown) => Promise<T>,
+): Promise<T> {
+  const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
+  const clean = (error: unknown, link: AttemptSignal | null) =>
+    sanitize(error, host.signal, link, options.adapter.provider, credentials.secrets, options.timeoutMs);
   try {
     return await withRetries(
       async (attempt) => {
-        const link = new AttemptSignal(ctx.signal, options.timeoutMs);
-        const call = new Attempt(ctx, credentials.values, link, options.fetch, attempt);
+        const link = new AttemptSignal(host.signal, options.timeoutMs);
         try {
-          if (!stream) {
-            const result = await adapter.chat(call);
-            link.dispose();
-            return { type: 'completion', result } as const;
-          }
-          const opened = await adapter.stream(call);
-          const iterator = opened[Symbol.asyncIterator]();
-          const first = await iterator.next();
-          link.clearTimeout();
-          return { type: 'stream', parts: resume(first, iterator, link, clean), providerRequestId: opened.providerRequestId } as const;
+          return await run(new Attempt(body(), credentials.values, link, options.fetch, attempt, host), clean);
         } catch (error) {
           link.dispose();
           throw clean(error, link);
         }
       },
       options.retry,
-      ctx.signal,
+      host.signal,
       () => {
-        ctx.retries++;
+        host.retries++;
       },
     );
   } catch (error) {
@@ -60,27 +85,35 @@ export async function callProvider(ctx: ChatContext, options: ProviderStepOption
   }
 }
 
-/** A ProviderCall whose signal is made on first read (see AttemptSignal). */
-class Attempt implements ProviderCall {
-  readonly body: ChatRequestBody;
+/**
+ * The end of the chat chain: one provider call with retries. A stream is opened and its first
+ * part read inside the retry loop, so a failure before anything reached the caller is retried
+ * and one after is not.
+ */
+export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderStepOptions): Promise<ChatOutcome> {
+  const stream = ctx.request.stream === true;
+  return withProvider<ChatRequestBody, ChatOutcome>(ctx, () => ctx.request, options, async (call, clean) => {
+    if (!stream) {
+      const result = await options.adapter.chat(call as ProviderCall);
+      call.link.dispose();
+      return { type: 'completion', result };
+    }
+    const opened = await options.adapter.stream(call as ProviderCall);
+    const iterator = opened[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    call.link.clearTimeout();
+    return { type: 'stream', parts: resume(first, iterator, call.link, (error) => clean(error, call.link)), providerRequestId: opened.providerRequestId };
+  });
+}
 
-  constructor(
-    readonly ctx: ChatContext,
-    readonly credentials: Readonly<Record<string, string>>,
-    readonly link: AttemptSignal,
-    readonly fetch: typeof globalThis.fetch,
-    readonly attempt: number,
-  ) {
-    this.body = ctx.request;
-  }
-
-  get signal(): AbortSignal {
-    return this.link.signal;
-  }
-
-  warn(message: string): void {
-    this.ctx.warn(message);
-  }
+/** An embeddings call: one provider call with retries. */
+export function callEmbeddings(host: AttemptHost, body: EmbeddingRequestBody, options: ProviderStepOptions): Promise<EmbeddingResult> {
+  const embed = options.adapter.embed!.bind(options.adapter);
+  return withProvider<EmbeddingRequestBody, EmbeddingResult>(host, () => body, options, async (call) => {
+    const result = await embed(call as EmbeddingCall);
+    call.link.dispose();
+    return result;
+  });
 }
 
 /** The stream after its first part, with the attempt's signal released at the end, whatever the end. */
@@ -88,7 +121,7 @@ async function* resume(
   first: IteratorResult<StreamPart>,
   iterator: AsyncIterator<StreamPart>,
   link: AttemptSignal,
-  clean: (error: unknown, link: AttemptSignal | null) => unknown,
+  clean: (error: unknown) => unknown,
 ): AsyncGenerator<StreamPart> {
   try {
     if (first.done) return;
@@ -99,7 +132,7 @@ async function* resume(
       yield next.value;
     }
   } catch (error) {
-    throw clean(error, link);
+    throw clean(error);
   } finally {
     link.dispose();
     // Stopping early must close the provider's stream (and its connection).

@@ -1,61 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import { toConfigIssues } from '../config/format-issues.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { ProviderError } from '../errors/provider-error.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { ChatRequestBody } from '../providers/chat-types.js';
-import type { Admission } from '../limits/limiter.js';
-import { microsToUsd } from '../limits/money.js';
+import { CallLifecycle } from './call-lifecycle.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream } from './metered-stream.js';
 import { callProvider } from './provider-step.js';
-import { resolveTarget } from './resolve-target.js';
+import { resolveTarget, type Target } from './resolve-target.js';
 import { runChain } from './run-chain.js';
-import type { ChatContext, ChatOptions, GatewayChatCompletion, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
-import { buildUsageEvent, publicUsage, type CallEnd, type CallRecord } from './usage-record.js';
+import type { ChatContext, ChatOptions, ChatOutcome, GatewayChatCompletion, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
+import { publicUsage } from './usage-record.js';
 
 /**
- * The request path: validate, resolve the target, check access, admit (reserve on every limit of
- * every scope, or refuse), run the middleware chain and the provider call, settle the reservation
- * with the actual usage, then publish one usage event, whatever the outcome.
+ * The request path: validate; then for the model and, if it fails, each fallback in turn:
+ * resolve the target, check access, admit (reserve on every limit of every scope, or refuse),
+ * run the middleware chain and the provider call. Settle the reservation with the actual usage
+ * and publish one usage event, whatever the outcome.
  */
 export async function runChat(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayChatCompletion | GatewayStream> {
-  const record: CallRecord = {
-    requestId: randomUUID(),
-    startedAt: state.clock(),
-    t0: performance.now(),
-    stream: typeof input === 'object' && input !== null && (input as { stream?: unknown }).stream === true,
-    target: null,
-    metadata: {},
-    retries: 0,
-  };
-  const publish = (end: CallEnd) => state.dispatcher.publishUsage(buildUsageEvent(record, end, state.clock()));
-  let admission: Admission | null = null;
-  let finished = false;
-  /**
-   * Settles the reservation with the call's usage (none known for a failed call: its tokens and
-   * cost are released) and publishes the usage event once the store has recorded it. The caller
-   * does not wait for a remote store: until then the reservation holds the call's worst case.
-   * Runs once, whatever path gets there first. Returns the call's cost in USD.
-   */
-  const finish = (end: CallEnd): number | null => {
-    if (finished) return null;
-    finished = true;
-    if (ctx && ctx.warnings.length > 0) end.warnings = ctx.warnings.slice();
-    let micros: number | null = null;
-    let settled: Promise<void> | void = undefined;
-    if (admission) {
-      ({ cost: micros, settled } = state.limiter.settle(admission, end.usage ?? null));
-      end.priceSource = admission.price?.source ?? null;
-    }
-    end.cost = micros === null ? null : microsToUsd(micros);
-    if (settled instanceof Promise) void settled.then(() => publish(end));
-    else publish(end);
-    return end.cost;
-  };
-
-  let ctx: ChatContext | undefined;
+  const stream = typeof input === 'object' && input !== null && (input as { stream?: unknown }).stream === true;
+  const call = new CallLifecycle(state, 'chat', stream);
+  const record = call.record;
+  let ctx: CallContext | undefined;
   try {
     if (state.closed) throw new GatewayClosedError();
     const parsed = chatRequestSchema.safeParse(input);
@@ -65,69 +35,140 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
 
     // One policy snapshot for the whole call: a concurrent provisioning change applies to the next call.
     const policy = state.policy;
-    const target = resolveTarget(data, policy);
-    const integration = target.integration;
-    const info: TargetInfo = {
-      integration: integration.slug,
-      provider: integration.provider,
-      workspace: target.workspace,
-      key: target.key?.id ?? null,
-      model: target.model,
-    };
-    record.target = info;
-    checkAccess(target);
-
-    ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt);
-    const admitted = state.limiter.admit(record.requestId, policy, target, ctx.request);
-    admission = admitted instanceof Promise ? await admitted : admitted;
-    const adapter = state.adapters.get(integration.slug)!;
-    const outcome = await runChain(state.middlewares, ctx, (c) =>
-      callProvider(c, {
-        adapter,
-        credentials: integration.config.credentials,
-        retry: state.retry,
-        timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
-        fetch: state.fetch,
-      }),
-    );
-    record.retries = ctx.retries;
+    const models = data.fallbacks ? [data.model, ...data.fallbacks] : [data.model];
+    // Every target is resolved now: a mistake in a fallback shows at once, not during an outage.
+    const targets = models.map((model) => resolveTarget({ model, workspace: data.workspace, key: data.key }, policy));
+    let outcome: ChatOutcome | undefined;
+    let info: TargetInfo | undefined;
+    for (let i = 0; outcome === undefined; i++) {
+      record.fallbackIndex = i;
+      try {
+        const target = targets[i]!;
+        info = describeTarget(target);
+        record.target = info;
+        checkAccess(target);
+        ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
+        const admitted = state.limiter.admit(record.requestId, policy, target, ctx.request);
+        call.admission = admitted instanceof Promise ? await admitted : admitted;
+        outcome = await runTarget(state, target, ctx);
+      } catch (error) {
+        if (ctx) record.retries += ctx.retries;
+        ctx = undefined;
+        if (i === targets.length - 1 || !fallsBack(error, i)) throw error;
+        // Left for the next target: its reservation released, the reason recorded on the event.
+        (record.attempts ??= []).push({
+          integration: record.target?.integration ?? null,
+          model: models[i]!,
+          errorCode: GatewayError.isInstance(error) ? error.code : 'internal_error',
+          httpStatus: GatewayError.isInstance(error) ? error.status : 500,
+        });
+        call.release();
+      }
+    }
+    record.retries += ctx!.retries;
+    const target = info!;
 
     // Results are built property by property: on Node 20, `{ ...a, b }` costs microseconds
     // (it leaves V8's fast clone path), which is the gateway's whole overhead budget.
     if (outcome.type === 'completion') {
       const { result } = outcome;
       const usage = result.usage;
-      const cost = finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
+      const cost = call.finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
       // A copy, so that an object a middleware returns (a cache) is never changed. Copied by hand:
       // adding `gateway` to a spread copy leaves V8's fast path and costs about 1.5 µs.
       const completion = {} as Record<string, unknown>;
       const source = result.completion as unknown as Record<string, unknown>;
       for (const name in source) completion[name] = source[name];
-      const gateway = describe(info, record.requestId, result.providerRequestId) as GatewayInfo;
+      const gateway = describe(target, record.requestId, result.providerRequestId) as GatewayInfo;
       gateway.usage = publicUsage(usage);
       gateway.cost = cost;
       gateway.retries = record.retries;
+      gateway.fallbackIndex = record.fallbackIndex;
       gateway.latencyMs = Math.round((performance.now() - record.t0) * 1000) / 1000;
       completion.gateway = gateway;
       return completion as unknown as GatewayChatCompletion;
     }
 
     const providerRequestId = outcome.providerRequestId;
-    const stream = meterStream(outcome.parts, ctx.request, record.t0, (end) => {
+    const chunks = meterStream(outcome.parts, ctx!.request, record.t0, (end) => {
       end.providerRequestId = providerRequestId;
-      finish(end);
+      call.finish(end);
     }) as GatewayStream & { gateway: GatewayStream['gateway'] };
-    stream.gateway = describe(info, record.requestId, providerRequestId);
-    return stream;
+    chunks.gateway = describe(target, record.requestId, providerRequestId);
+    return chunks;
   } catch (error) {
-    if (ctx) record.retries = ctx.retries;
-    finish({ error });
+    if (ctx) record.retries += ctx.retries;
+    call.finish({ error });
     throw error;
   }
 }
 
+/** The middleware chain and the provider call, for one target. */
+function runTarget(state: GatewayState, target: Target, ctx: CallContext): Promise<ChatOutcome> {
+  const integration = target.integration;
+  return runChain(state.middlewares, ctx, (c) =>
+    callProvider(c as CallContext, {
+      adapter: state.adapters.get(integration.slug)!,
+      integration: integration.slug,
+      credentials: integration.config.credentials,
+      retry: state.retry,
+      timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
+      fetch: state.fetch,
+    }),
+  );
+}
+
+/**
+ * A target is left for the next one when the provider failed in a way worth retrying elsewhere
+ * (after its own retries): a 429, a 5xx, a network error, a timeout. So is a fallback the policy
+ * refuses (not provisioned, a limit), so that the list is tried to its end; the first target's
+ * refusal by the policy is the caller's answer.
+ */
+function fallsBack(error: unknown, index: number): boolean {
+  if (ProviderError.isInstance(error)) return error.isRetryable;
+  return index > 0 && GatewayError.isInstance(error) && error.status < 500 && error.status !== 499;
+}
+
+export function describeTarget(target: Target): TargetInfo {
+  return {
+    integration: target.integration.slug,
+    provider: target.integration.provider,
+    workspace: target.workspace,
+    key: target.key?.id ?? null,
+    model: target.model,
+  };
+}
+
+/** The middleware context of one call on one target. `state` is made on first use: most calls never touch it. */
+class CallContext implements ChatContext {
+  retries = 0;
+  #state: Map<string | symbol, unknown> | undefined;
+
+  constructor(
+    readonly requestId: string,
+    public request: ChatRequestBody,
+    readonly target: TargetInfo,
+    readonly metadata: Readonly<Record<string, string>>,
+    readonly signal: AbortSignal | undefined,
+    readonly startedAt: number,
+    readonly call: CallLifecycle,
+  ) {}
+
+  get state(): Map<string | symbol, unknown> {
+    return (this.#state ??= new Map());
+  }
+
+  warn(message: string): void {
+    this.call.warn(message);
+  }
+
+  get warnings(): readonly string[] {
+    return this.call.warnings;
+  }
+}
+
 /** Fields of the request that are the gateway's, never sent to a provider. */
-const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
+const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model', 'fallbacks']);
 
 /** The body a provider receives: the caller's body without the gateway's fields, with the provider's model id. */
 function providerBody(data: Record<string, unknown>, model: string): ChatRequestBody {
@@ -149,33 +190,3 @@ function describe(info: TargetInfo, requestId: string, providerRequestId: string
   };
 }
 
-/** The middleware context of one call. `state` is made on first use: most calls never touch it. */
-class CallContext implements ChatContext {
-  retries = 0;
-  #state: Map<string | symbol, unknown> | undefined;
-  #warnings: string[] | undefined;
-
-  constructor(
-    readonly requestId: string,
-    public request: ChatRequestBody,
-    readonly target: TargetInfo,
-    readonly metadata: Readonly<Record<string, string>>,
-    readonly signal: AbortSignal | undefined,
-    readonly startedAt: number,
-  ) {}
-
-  get state(): Map<string | symbol, unknown> {
-    return (this.#state ??= new Map());
-  }
-
-  warn(message: string): void {
-    const warnings = (this.#warnings ??= []);
-    if (!warnings.includes(message)) warnings.push(message);
-  }
-
-  get warnings(): readonly string[] {
-    return this.#warnings ?? NO_WARNINGS;
-  }
-}
-
-const NO_WARNINGS: readonly string[] = Object.freeze([]);

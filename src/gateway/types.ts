@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from '../providers/chat-types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse } from '../providers/chat-types.js';
 import type { ProviderResult, StreamPart, Usage } from '../providers/spec.js';
 
 /** A chat request: the OpenAI body plus the gateway's fields. */
@@ -11,6 +11,11 @@ export interface ChatRequest extends ChatRequestBody {
   key?: string;
   /** Labels recorded on the usage event (e.g. `{ user: 'u-42' }`); never sent to the provider. */
   metadata?: Record<string, string>;
+  /**
+   * Models to try in order (`@integration/model`, or bare with a key) when `model` fails with a
+   * retryable error after its retries; each is governed by its own provisioning and limits.
+   */
+  fallbacks?: string[];
 }
 
 export interface ChatOptions {
@@ -68,6 +73,8 @@ export interface GatewayInfo extends TargetInfo {
   /** Cost in USD; null until the model's price is known. */
   cost: number | null;
   retries: number;
+  /** Which target served: 0 for `model`, n for `fallbacks[n - 1]`. */
+  fallbackIndex: number;
   latencyMs: number;
   providerRequestId: string | null;
 }
@@ -83,4 +90,19 @@ export interface GatewayChatCompletion extends ChatCompletion {
  */
 export interface GatewayStream extends AsyncIterable<ChatCompletionChunk> {
   readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null };
+}
+
+/** An embeddings request: the OpenAI body plus the gateway's fields. */
+export interface EmbeddingsRequest extends EmbeddingRequestBody {
+  /** `@integration/model`, or a bare model id when `key` is given. */
+  model: string;
+  workspace?: string;
+  key?: string;
+  /** Labels recorded on the usage event; never sent to the provider. */
+  metadata?: Record<string, string>;
+}
+
+/** An OpenAI embeddings list, plus `gateway`. */
+export interface GatewayEmbeddingResponse extends EmbeddingResponse {
+  gateway: GatewayInfo;
 }

@@ -9,6 +9,7 @@ import type { TargetInfo } from './types.js';
 /** What the gateway knows about a call while it runs; turned into its usage event at the end. */
 export interface CallRecord {
   requestId: string;
+  operation: 'chat' | 'embeddings';
   /** Epoch ms from the gateway's clock. */
   startedAt: number;
   /** `performance.now()` at entry, for durations that a clock change cannot distort. */
@@ -17,6 +18,10 @@ export interface CallRecord {
   target: TargetInfo | null;
   metadata: Record<string, string>;
   retries: number;
+  /** Which target served the call: 0 for `model`, n for `fallbacks[n - 1]`. */
+  fallbackIndex: number;
+  /** Targets tried before, and why they were left. */
+  attempts: UsageEvent['attempts'] | null;
 }
 
 export interface CallEnd {
@@ -58,6 +63,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
   return {
     schemaVersion: 1,
     requestId: record.requestId,
+    operation: record.operation,
     startedAt: toIso(record.startedAt),
     endedAt: toIso(now),
     workspace: record.target?.workspace ?? null,
@@ -74,6 +80,8 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     errorMessage: result.errorMessage,
     upstreamStatus: result.upstreamStatus,
     retries: record.retries,
+    fallbackIndex: record.fallbackIndex,
+    attempts: record.attempts ?? [],
     finishReason: end.finishReason ?? null,
     providerRequestId: end.providerRequestId ?? null,
     usage: publicUsage(usage),

@@ -94,3 +94,16 @@ export function estimateUsage(request: { messages: readonly ChatMessage[]; tools
     raw: null,
   };
 }
+
+/**
+ * Input tokens of an embeddings request: texts by the average or the upper-bound measure, token
+ * arrays (already tokenized) by their length.
+ */
+export function estimateEmbeddingTokens(input: string | readonly (string | number | readonly number[])[], bound: boolean): number {
+  const measure = bound ? UPPER_BOUND : AVERAGE;
+  if (typeof input === 'string') return measure.text(input);
+  if (input.every((item) => typeof item === 'number')) return input.length;
+  let tokens = 0;
+  for (const item of input) tokens += typeof item === 'string' ? measure.text(item) : Array.isArray(item) ? item.length : 1;
+  return tokens;
+}

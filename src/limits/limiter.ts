@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ChatRequestBody } from '../providers/chat-types.js';
+import type { ChatRequestBody, EmbeddingRequestBody } from '../providers/chat-types.js';
 import type { Usage } from '../providers/spec.js';
 import type { Budget } from '../config/limits-schema.js';
 import { budgetOrigins, resolveGrant, resolveWorkspaceLimits, type IntegrationPolicy, type KeyPolicy, type Policy, type ScopeLimits } from '../config/policy.js';
@@ -11,7 +11,7 @@ import type { AdmitResult, BudgetRegistration, CounterSpec, CounterState, MaybeP
 import { GuardedStore, UNRESERVED, type StoreFailurePolicy, type StoreStats } from './guarded-store.js';
 import { toIso } from '../util/to-iso.js';
 import { budgetFromId, budgetId } from './budget-identity.js';
-import { estimateInputTokens, estimateInputTokensUpperBound } from './estimate-tokens.js';
+import { estimateEmbeddingTokens, estimateInputTokens, estimateInputTokensUpperBound } from './estimate-tokens.js';
 import { buildPlan, counterAt, spanAt, type LimitPlan, type PlannedLimit } from './limit-plan.js';
 import { costMicros, microsToUsd, worstCaseCostMicros } from './money.js';
 import { resolvePrice, type ResolvedPrice } from './pricing/resolve-price.js';
@@ -193,6 +193,34 @@ export class Limiter {
     target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
     body: ChatRequestBody,
   ): MaybePromise<Admission> {
+    return this.#admitDemand(requestId, policy, target, () => {
+      const input =
+        this.#options.inputEstimate === 'upper-bound'
+          ? estimateInputTokensUpperBound(body.messages, body.tools)
+          : estimateInputTokens(body.messages, body.tools);
+      return { input, output: (body.max_completion_tokens ?? body.max_tokens ?? this.#options.defaultMaxOutputTokens) * (body.n ?? 1) };
+    });
+  }
+
+  /** Admission of an embeddings call: its input tokens, no output. */
+  admitEmbeddings(
+    requestId: string,
+    policy: Policy,
+    target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
+    input: EmbeddingRequestBody['input'],
+  ): MaybePromise<Admission> {
+    return this.#admitDemand(requestId, policy, target, () => ({
+      input: estimateEmbeddingTokens(input, this.#options.inputEstimate === 'upper-bound'),
+      output: 0,
+    }));
+  }
+
+  #admitDemand(
+    requestId: string,
+    policy: Policy,
+    target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
+    demand: () => { input: number; output: number },
+  ): MaybePromise<Admission> {
     let ready: MaybePromise<void>;
     try {
       ready = this.#ready();
@@ -201,18 +229,18 @@ export class Limiter {
     }
     if (ready instanceof Promise) {
       return ready.then(
-        () => this.#admit(requestId, policy, target, body),
+        () => this.#admit(requestId, policy, target, demand),
         (error: unknown) => this.#unregistered(error, requestId, policy, target),
       );
     }
-    return this.#admit(requestId, policy, target, body);
+    return this.#admit(requestId, policy, target, demand);
   }
 
   #admit(
     requestId: string,
     policy: Policy,
     target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
-    body: ChatRequestBody,
+    demand: () => { input: number; output: number },
   ): MaybePromise<Admission> {
     const { plan, price } = this.#planFor(policy, target);
     if (plan.limits.length === 0) return { id: requestId, plan, counters: [], amounts: [], price, reserved: false, settled: false };
@@ -220,11 +248,7 @@ export class Limiter {
     if (plan.costLimit && !price && this.#options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
 
     const now = this.#clock();
-    const inputTokens =
-      this.#options.inputEstimate === 'upper-bound'
-        ? estimateInputTokensUpperBound(body.messages, body.tools)
-        : estimateInputTokens(body.messages, body.tools);
-    const outputTokens = (body.max_completion_tokens ?? body.max_tokens ?? this.#options.defaultMaxOutputTokens) * (body.n ?? 1);
+    const { input: inputTokens, output: outputTokens } = demand();
     const tokens = inputTokens + outputTokens;
     const cost = price ? worstCaseCostMicros(inputTokens, outputTokens, price.price) : 0;
     const counters: CounterSpec[] = [];

@@ -18,5 +18,7 @@ export interface ProviderDefinition {
   readonly id: string;
   /** Provider-specific integration fields (at least `credentials`), as zod fields. */
   readonly fields: z.ZodRawShape;
+  /** Rules across fields (e.g. "resourceName or baseURL"), on an integration whose fields parsed. */
+  validate?(settings: AdapterSettings): Array<{ path: PropertyKey[]; message: string }>;
   createAdapter(settings: AdapterSettings): ChatAdapter;
 }

@@ -29,7 +29,7 @@ describe('config validation', () => {
       integrations: [
         openai('openai-prod', { models: ['gpt-4o-mini'], workspaces: { 'team-a': { models: ['gpt-4o'] } } }),
         openai('openai-prod'),
-        { slug: 'azure', provider: 'azure-openai', workspaces: 'all' },
+        { slug: 'azure', provider: 'azure-openai', credentials: { apiKey: secret.value('k-azure-1') }, workspaces: 'all' },
         { slug: 'x', provider: 'gpt', workspaces: 'all' },
       ],
       keys: [{ id: 'app-1', workspace: 'team-b', integration: 'openai-prod' }, { id: 'app-2', workspace: 'team-a', integration: 'nope' }],
@@ -38,7 +38,7 @@ describe('config validation', () => {
     expect(error.issues).toEqual(
       expect.arrayContaining([
         { path: 'integrations[1].slug', message: "duplicate slug 'openai-prod' (also integrations[0])" },
-        { path: 'integrations[2].provider', message: expect.stringContaining("provider 'azure-openai' is not available in this version") },
+        { path: 'integrations[2].resourceName', message: expect.stringContaining('give resourceName') },
         { path: 'integrations[3].provider', message: expect.stringContaining("unknown provider 'gpt'") },
         {
           path: 'integrations[0].workspaces.team-a.models[0]',

@@ -20,6 +20,7 @@ describe('usage events', () => {
     expect(e).toEqual({
       schemaVersion: 1,
       requestId: res.gateway.requestId,
+      operation: 'chat',
       startedAt: '2026-03-01T12:00:00.250Z',
       endedAt: '2026-03-01T12:00:00.500Z',
       workspace: 'team-a',
@@ -36,6 +37,8 @@ describe('usage events', () => {
       errorMessage: null,
       upstreamStatus: null,
       retries: 0,
+      fallbackIndex: 0,
+      attempts: [],
       finishReason: 'stop',
       providerRequestId: res.gateway.providerRequestId,
       usage: { inputTokens: 12, outputTokens: 30, cacheReadTokens: 4, cacheWriteTokens: 0, reasoningTokens: 10, totalTokens: 42, estimated: false },

@@ -1,8 +1,9 @@
 import { ProviderError } from '../../errors/provider-error.js';
-import { estimateInputTokens, estimateTextTokens, estimateUsage } from '../../limits/estimate-tokens.js';
+import { createHash } from 'node:crypto';
+import { estimateEmbeddingTokens, estimateInputTokens, estimateTextTokens, estimateUsage } from '../../limits/estimate-tokens.js';
 import { sleep } from '../../util/sleep.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason, ToolCall } from '../chat-types.js';
-import type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
 import type { MockFailure, ParsedMockOptions } from './mock-options.js';
 
 interface Reply {
@@ -124,6 +125,29 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
       };
     },
 
+    async embed(call: EmbeddingCall): Promise<EmbeddingResult> {
+      if (options.latencyMs > 0) await sleep(options.latencyMs, call.signal);
+      const failure = nextFailure();
+      if (failure) throw failure;
+      const input = call.body.input;
+      const items: Array<string | number | number[]> = typeof input === 'string' ? [input] : (input as Array<string | number | number[]>);
+      // A flat token array is one input; a list of token arrays, several.
+      const texts = items.every((i) => typeof i === 'number') ? [JSON.stringify(items)] : items.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
+      const dimensions = call.body.dimensions ?? 8;
+      const inputTokens = options.usage?.inputTokens ?? estimateEmbeddingTokens(input, false);
+      ++sequence;
+      return {
+        response: {
+          object: 'list',
+          data: texts.map((text, index) => ({ object: 'embedding', index, embedding: mockVector(text, dimensions) })),
+          model: call.body.model,
+          usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
+        },
+        usage: { inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: inputTokens, estimated: false, raw: null },
+        providerRequestId: `mock-req-${sequence}`,
+      };
+    },
+
     async stream(call: ProviderCall): Promise<ProviderStream> {
       if (options.latencyMs > 0) await sleep(options.latencyMs, call.signal);
       const failure = nextFailure();
@@ -212,4 +236,12 @@ function toOpenAIUsage(usage: Usage) {
     prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
+}
+
+/** A unit vector that depends only on the text: the same text always embeds the same. */
+function mockVector(text: string, dimensions: number): number[] {
+  const digest = createHash('sha256').update(text).digest();
+  const raw = Array.from({ length: dimensions }, (_, i) => digest[i % digest.length]! / 255 - 0.5 + i * 1e-3);
+  const norm = Math.hypot(...raw) || 1;
+  return raw.map((v) => Math.round((v / norm) * 1e6) / 1e6);
 }

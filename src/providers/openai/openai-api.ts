@@ -44,7 +44,8 @@ export const openaiChatCompletionSchema = z.looseObject({
 
 export const openaiChunkSchema = z.looseObject({
   id: z.string(),
-  object: z.literal('chat.completion.chunk'),
+  // Azure opens a stream with a metadata-only chunk (`object: ""`, `prompt_filter_results`).
+  object: z.string(),
   created: z.number(),
   model: z.string(),
   // Some OpenAI-compatible servers send `choices: null` on the usage-only chunk.
@@ -71,3 +72,11 @@ export const openaiErrorBodySchema = z.looseObject({
 });
 
 export type OpenAIUsage = z.infer<typeof openaiUsageSchema>;
+
+/** `POST /embeddings` response. */
+export const openaiEmbeddingsSchema = z.looseObject({
+  object: z.literal('list'),
+  data: z.array(z.looseObject({ object: z.literal('embedding'), index: z.number(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  model: z.string(),
+  usage: z.looseObject({ prompt_tokens: z.number(), total_tokens: z.number().optional() }).nullish(),
+});

@@ -1,10 +1,10 @@
 import { ProviderError } from '../../errors/provider-error.js';
-import { estimateUsage } from '../../limits/estimate-tokens.js';
+import { estimateEmbeddingTokens, estimateUsage } from '../../limits/estimate-tokens.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from '../chat-types.js';
 import { networkError, providerFetch } from '../shared/provider-fetch.js';
 import { readSse } from '../shared/read-sse.js';
-import type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
-import { openaiChatCompletionSchema, openaiChunkSchema, openaiErrorBodySchema } from './openai-api.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
+import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { readOpenAIError } from './read-openai-error.js';
@@ -14,8 +14,15 @@ export interface OpenAIChatAdapterOptions {
   provider: string;
   /** URL of the chat completions endpoint for a model. */
   url: (model: string) => string;
+  /** URL of the embeddings endpoint for a model. */
+  embeddingsUrl: (model: string) => string;
   /** Request headers, including authentication, from the resolved credentials. */
   headers: (credentials: Readonly<Record<string, string>>) => Record<string, string>;
+  /**
+   * Whether the server takes `stream_options.include_usage` (OpenAI, Azure, vLLM do; some
+   * OpenAI-compatible servers reject it). Without it streamed usage is estimated. Default true.
+   */
+  streamUsage?: boolean;
 }
 
 /**
@@ -26,11 +33,11 @@ export interface OpenAIChatAdapterOptions {
 export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): ChatAdapter {
   const { provider } = options;
 
-  const send = (call: ProviderCall, body: ChatRequestBody, accept: string) =>
+  const send = (call: ProviderCall | EmbeddingCall, body: unknown, accept: string, url: string) =>
     providerFetch({
       provider,
       fetch: call.fetch,
-      url: options.url(call.body.model),
+      url,
       headers: { ...options.headers(call.credentials), 'content-type': 'application/json', accept },
       body,
       signal: call.signal,
@@ -43,21 +50,9 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
     async chat(call: ProviderCall): Promise<ProviderResult> {
       const body = { ...call.body, stream: false };
       delete body.stream_options;
-      const response = await send(call, body, 'application/json');
+      const response = await send(call, body, 'application/json', options.url(call.body.model));
       const requestId = response.headers.get('x-request-id');
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        if (call.signal.aborted) throw call.signal.reason;
-        throw networkError(provider, error);
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw malformed(provider, 'the response body is not JSON', requestId, response.status);
-      }
+      const json = await readJson(response, call, provider, requestId);
       const parsed = openaiChatCompletionSchema.safeParse(json);
       if (!parsed.success) {
         throw malformed(provider, `the response is not a chat completion (${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? ''})`, requestId, response.status);
@@ -74,14 +69,29 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       };
     },
 
+    async embed(call: EmbeddingCall): Promise<EmbeddingResult> {
+      const response = await send(call, call.body, 'application/json', options.embeddingsUrl(call.body.model));
+      const requestId = response.headers.get('x-request-id');
+      const json = await readJson(response, call, provider, requestId);
+      const parsed = openaiEmbeddingsSchema.safeParse(json);
+      if (!parsed.success) throw malformed(provider, 'the response is not an embeddings list', requestId, response.status);
+      const reported = parsed.data.usage?.prompt_tokens;
+      const inputTokens = reported ?? estimateEmbeddingTokens(call.body.input, false);
+      const usage: Usage = { ...ZERO_OUTPUT, inputTokens, totalTokens: inputTokens, estimated: reported === undefined, raw: parsed.data.usage ?? null };
+      return { response: parsed.data as unknown as EmbeddingResult['response'], usage, providerRequestId: requestId };
+    },
+
     async stream(call: ProviderCall): Promise<ProviderStream> {
       const callerWantsUsage = call.body.stream_options?.include_usage === true;
-      const body: ChatRequestBody = {
-        ...call.body,
-        stream: true,
-        stream_options: { ...call.body.stream_options, include_usage: true },
-      };
-      const response = await send(call, body, 'text/event-stream');
+      const streamUsage = options.streamUsage ?? true;
+      const body: ChatRequestBody = streamUsage
+        ? { ...call.body, stream: true, stream_options: { ...call.body.stream_options, include_usage: true } }
+        : { ...call.body, stream: true };
+      if (!streamUsage && callerWantsUsage) {
+        delete body.stream_options;
+        call.warn(`${provider}: stream_options.include_usage is not sent to this server (streamUsage: false); streamed usage is estimated`);
+      }
+      const response = await send(call, body, 'text/event-stream', options.url(call.body.model));
       const requestId = response.headers.get('x-request-id');
       if (!response.body) throw malformed(provider, 'the stream has no body', requestId, response.status);
       const events = readSse(response.body, call.signal);
@@ -126,7 +136,8 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
             }
             if (choices.length === 0) {
               // The usage-only chunk we asked for: pass it on only if the caller asked for it too.
-              if (callerWantsUsage) yield { type: 'chunk', chunk: { ...chunk, choices: [] } };
+              // Without usage it is metadata (Azure's prompt filter results): not the caller's.
+              if (callerWantsUsage && parsed.data.usage) yield { type: 'chunk', chunk: { ...chunk, choices: [] } };
               continue;
             }
             if (!callerWantsUsage) delete chunk.usage;
@@ -184,3 +195,21 @@ function outputChars(message: ChatCompletion['choices'][number]['message']): num
   for (const call of message.tool_calls ?? []) n += call.function.name.length + call.function.arguments.length;
   return n;
 }
+
+/** The body of a 2xx answer as JSON; a network failure while reading is retryable, bad JSON is not. */
+async function readJson(response: Response, call: { signal: AbortSignal }, provider: string, requestId: string | null): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (call.signal.aborted) throw call.signal.reason;
+    throw networkError(provider, error);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw malformed(provider, 'the response body is not JSON', requestId, response.status);
+  }
+}
+
+const ZERO_OUTPUT = { outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } as const;

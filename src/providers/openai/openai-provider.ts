@@ -20,6 +20,7 @@ export const openaiProvider: ProviderDefinition = {
     return createOpenAIChatAdapter({
       provider: 'openai',
       url: () => `${base}/chat/completions`,
+      embeddingsUrl: () => `${base}/embeddings`,
       headers: (resolved) => {
         const headers: Record<string, string> = { ...settings.headers, authorization: `Bearer ${resolved.apiKey}` };
         if (resolved.organization) headers['openai-organization'] = resolved.organization;

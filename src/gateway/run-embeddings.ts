@@ -1,0 +1,76 @@
+import { toConfigIssues } from '../config/format-issues.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
+import { GatewayClosedError } from '../errors/runtime-errors.js';
+import type { EmbeddingRequestBody } from '../providers/chat-types.js';
+import { CallLifecycle } from './call-lifecycle.js';
+import { checkAccess } from './check-access.js';
+import { embeddingsRequestSchema } from './embeddings-request-schema.js';
+import type { GatewayState } from './gateway-state.js';
+import { callEmbeddings } from './provider-step.js';
+import { resolveTarget } from './resolve-target.js';
+import { describeTarget } from './run-chat.js';
+import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse, GatewayInfo } from './types.js';
+import { publicUsage } from './usage-record.js';
+
+const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
+
+/**
+ * Embeddings through the gateway: the same provisioning, limits (input tokens against token and
+ * cost limits, requests against request limits), retries and usage event as chat. Middleware is
+ * for chat and does not run here.
+ */
+export async function runEmbeddings(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayEmbeddingResponse> {
+  const call = new CallLifecycle(state, 'embeddings', false);
+  const record = call.record;
+  const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message) };
+  try {
+    if (state.closed) throw new GatewayClosedError();
+    const parsed = embeddingsRequestSchema.safeParse(input);
+    if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
+    const data = parsed.data;
+    if (data.metadata) record.metadata = data.metadata;
+    const policy = state.policy;
+    const target = resolveTarget(data, policy);
+    const info = describeTarget(target);
+    record.target = info;
+    checkAccess(target);
+    const integration = target.integration;
+    const adapter = state.adapters.get(integration.slug)!;
+    if (!adapter.embed) {
+      throw new RequestValidationError([{ path: 'model', message: `integration '${integration.slug}' (provider ${integration.provider}) has no embeddings` }]);
+    }
+    const body: Record<string, unknown> = { model: target.model };
+    for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = (data as Record<string, unknown>)[name];
+
+    const admitted = state.limiter.admitEmbeddings(record.requestId, policy, target, data.input);
+    call.admission = admitted instanceof Promise ? await admitted : admitted;
+    const result = await callEmbeddings(host, body as EmbeddingRequestBody, {
+      adapter,
+      integration: integration.slug,
+      credentials: integration.config.credentials,
+      retry: state.retry,
+      timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
+      fetch: state.fetch,
+    });
+    record.retries = host.retries;
+    const cost = call.finish({ usage: result.usage, providerRequestId: result.providerRequestId, servedModel: result.response.model });
+    const response = { ...result.response } as GatewayEmbeddingResponse;
+    response.gateway = {
+      ...info,
+      requestId: record.requestId,
+      providerRequestId: result.providerRequestId,
+      usage: publicUsage(result.usage),
+      cost,
+      retries: record.retries,
+      fallbackIndex: 0,
+      latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
+    } satisfies GatewayInfo;
+    return response;
+  } catch (error) {
+    record.retries = host.retries;
+    call.finish({ error });
+    throw error;
+  }
+}
+
+export type { EmbeddingsRequest };

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { secretSchema } from '../../config/secret-schema.js';
+import { createOpenAIChatAdapter } from '../openai/openai-chat-adapter.js';
+import type { ProviderDefinition } from '../provider-definition.js';
+
+/** The GA data-plane API version used when none is configured. */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+/**
+ * `provider: 'azure-openai'`: the OpenAI adapter with Azure's deployment URLs and auth. Requests
+ * go to `{endpoint}/openai/deployments/{deployment}/...?api-version=...`, the deployment being
+ * `deployments[model]` or the model id itself.
+ */
+export const azureProvider: ProviderDefinition = {
+  id: 'azure-openai',
+  fields: {
+    credentials: z
+      .strictObject({
+        /** A resource key, sent as `api-key`. */
+        apiKey: secretSchema.optional(),
+        /** Or a Microsoft Entra ID token, sent as `Authorization: Bearer` (e.g. `secret.from(getToken, { ttlMs })`). */
+        azureAdToken: secretSchema.optional(),
+      })
+      .refine((c) => (c.apiKey === undefined) !== (c.azureAdToken === undefined), {
+        message: 'give exactly one of apiKey or azureAdToken',
+      }),
+    /** `https://{resourceName}.openai.azure.com`; or set `baseURL` to the endpoint. */
+    resourceName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/i, 'must be the resource name (letters, digits, "-")')
+      .optional(),
+    apiVersion: z.string().min(1).default(AZURE_DEFAULT_API_VERSION),
+    /** Deployment name by model id; a model without an entry uses its id as the deployment. */
+    deployments: z.record(z.string(), z.string().min(1)).default({}),
+  },
+  validate(settings) {
+    if (settings.resourceName === undefined && settings.baseURL === undefined) {
+      return [{ path: ['resourceName'], message: 'give resourceName (https://{resourceName}.openai.azure.com) or baseURL' }];
+    }
+    return [];
+  },
+  createAdapter(settings) {
+    const resourceName = settings.resourceName as string | undefined;
+    const endpoint = (settings.baseURL ?? `https://${resourceName}.openai.azure.com`).replace(/\/+$/, '');
+    const apiVersion = encodeURIComponent(settings.apiVersion as string);
+    const deployments = settings.deployments as Record<string, string>;
+    const path = (model: string, operation: string) =>
+      `${endpoint}/openai/deployments/${encodeURIComponent(deployments[model] ?? model)}/${operation}?api-version=${apiVersion}`;
+    return createOpenAIChatAdapter({
+      provider: 'azure-openai',
+      url: (model) => path(model, 'chat/completions'),
+      embeddingsUrl: (model) => path(model, 'embeddings'),
+      headers: (resolved) => {
+        const headers: Record<string, string> = { ...settings.headers };
+        if (resolved.apiKey) headers['api-key'] = resolved.apiKey;
+        else headers.authorization = `Bearer ${resolved.azureAdToken}`;
+        return headers;
+      },
+    });
+  },
+};
