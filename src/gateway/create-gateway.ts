@@ -28,7 +28,10 @@ export function createGateway(config: GatewayConfig): Gateway {
   const adapters = new Map<string, ChatAdapter>();
   for (const integration of parsed.integrations) {
     const { slug, provider, baseURL, headers } = integration;
-    adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers }));
+    adapters.set(
+      slug,
+      providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers, defaultMaxOutputTokens: parsed.limits.defaultMaxOutputTokens }),
+    );
   }
 
   const clock = (parsed.clock as (() => number) | undefined) ?? Date.now;

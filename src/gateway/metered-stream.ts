@@ -26,6 +26,8 @@ export function meterStream(
 
   async function* run(): AsyncGenerator<ChatCompletionChunk> {
     let usage: Usage | null = null;
+    /** Usage the provider reported before its finish (the input, say). */
+    let partial: Usage | null = null;
     let finishReason: FinishReason | null = null;
     let servedModel: string | null = null;
     let ttftMs: number | null = null;
@@ -33,10 +35,14 @@ export function meterStream(
     let ended = false;
     const end = (error?: unknown, cancelled?: boolean) => {
       ended = true;
-      onEnd({ usage: usage ?? estimateUsage(request, outputChars), finishReason, servedModel, ttftMs, error, cancelled });
+      onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, error, cancelled });
     };
     try {
       for await (const part of parts) {
+        if (part.type === 'usage') {
+          partial = part.usage;
+          continue;
+        }
         if (part.type === 'finish') {
           usage = part.usage;
           finishReason = part.finishReason;
@@ -62,4 +68,15 @@ export function meterStream(
       if (!ended) end(undefined, true);
     }
   }
+}
+
+/**
+ * Usage of a stream that ended without its final figures: the provider's partial report (its
+ * input, exactly) with the output estimated from what was delivered; an estimate of both without one.
+ */
+function fromPartial(partial: Usage | null, request: ChatRequestBody, outputChars: number): Usage {
+  const estimate = estimateUsage(request, outputChars);
+  if (!partial) return estimate;
+  const outputTokens = Math.max(partial.outputTokens, estimate.outputTokens);
+  return { ...partial, outputTokens, totalTokens: partial.inputTokens + outputTokens, estimated: true };
 }

@@ -100,9 +100,15 @@ export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderSt
     }
     const opened = await options.adapter.stream(call as ProviderCall);
     const iterator = opened[Symbol.asyncIterator]();
-    const first = await iterator.next();
+    // Read up to the first chunk (or the end): usage reports before it have not started the stream.
+    const head: StreamPart[] = [];
+    let first = await iterator.next();
+    while (!first.done && first.value.type === 'usage') {
+      head.push(first.value);
+      first = await iterator.next();
+    }
     call.link.clearTimeout();
-    return { type: 'stream', parts: resume(first, iterator, call.link, (error) => clean(error, call.link)), providerRequestId: opened.providerRequestId };
+    return { type: 'stream', parts: resume(head, first, iterator, call.link, (error) => clean(error, call.link)), providerRequestId: opened.providerRequestId };
   });
 }
 
@@ -116,14 +122,16 @@ export function callEmbeddings(host: AttemptHost, body: EmbeddingRequestBody, op
   });
 }
 
-/** The stream after its first part, with the attempt's signal released at the end, whatever the end. */
+/** The stream after its first chunk, with the attempt's signal released at the end, whatever the end. */
 async function* resume(
+  head: readonly StreamPart[],
   first: IteratorResult<StreamPart>,
   iterator: AsyncIterator<StreamPart>,
   link: AttemptSignal,
   clean: (error: unknown) => unknown,
 ): AsyncGenerator<StreamPart> {
   try {
+    yield* head;
     if (first.done) return;
     yield first.value;
     for (;;) {

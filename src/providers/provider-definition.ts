@@ -9,6 +9,11 @@ export interface AdapterSettings {
   baseURL?: string;
   /** Extra headers sent with every request to the provider. */
   headers: Record<string, string>;
+  /**
+   * The gateway's `limits.defaultMaxOutputTokens`: what a call without `max_tokens` reserves.
+   * A provider that requires a maximum (Anthropic) sends this one, so reservations hold.
+   */
+  defaultMaxOutputTokens: number;
   /** The provider-specific fields declared by the definition (options of the mock, ...). */
   [field: string]: unknown;
 }
@@ -19,6 +24,6 @@ export interface ProviderDefinition {
   /** Provider-specific integration fields (at least `credentials`), as zod fields. */
   readonly fields: z.ZodRawShape;
   /** Rules across fields (e.g. "resourceName or baseURL"), on an integration whose fields parsed. */
-  validate?(settings: AdapterSettings): Array<{ path: PropertyKey[]; message: string }>;
+  validate?(settings: Omit<AdapterSettings, 'defaultMaxOutputTokens'>): Array<{ path: PropertyKey[]; message: string }>;
   createAdapter(settings: AdapterSettings): ChatAdapter;
 }

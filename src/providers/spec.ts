@@ -46,9 +46,15 @@ export interface ProviderResult {
   providerRequestId: string | null;
 }
 
-/** Parts of a stream: OpenAI-shaped chunks, then exactly one `finish` carrying usage. */
+/**
+ * Parts of a stream: OpenAI-shaped chunks, then exactly one `finish` carrying usage. An adapter
+ * may also report `usage` known so far (the input, as soon as the provider tells it): a stream
+ * cut before its `finish` is then charged that, plus the output it delivered, instead of an
+ * estimate of both. `usage` parts are not chunks: they do not start the stream for retries.
+ */
 export type StreamPart =
   | { type: 'chunk'; chunk: ChatCompletionChunk }
+  | { type: 'usage'; usage: Usage }
   | { type: 'finish'; usage: Usage | null; finishReason: FinishReason | null };
 
 export interface ProviderStream extends AsyncIterable<StreamPart> {

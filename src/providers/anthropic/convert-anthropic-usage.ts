@@ -1,0 +1,36 @@
+import type { CompletionUsage } from '../chat-types.js';
+import type { Usage } from '../spec.js';
+import type { AnthropicUsage } from './anthropic-api.js';
+
+/**
+ * Anthropic reports cache reads and cache writes apart from `input_tokens` (which counts only
+ * the tokens after the last cache breakpoint); tollgate's `inputTokens` includes both, so that
+ * pricing can apply each rate to its own part.
+ */
+export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  const input = (usage.input_tokens ?? 0) + cacheRead + cacheWrite;
+  const output = usage.output_tokens ?? 0;
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    // Anthropic does not count thinking apart: it is inside output_tokens.
+    reasoningTokens: 0,
+    totalTokens: input + output,
+    estimated: false,
+    raw: usage,
+  };
+}
+
+/** The OpenAI `usage` object of a completion or of the last stream chunk. */
+export function toCompletionUsage(usage: Usage): CompletionUsage {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.totalTokens,
+    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+  };
+}
