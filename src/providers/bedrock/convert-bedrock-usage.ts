@@ -1,0 +1,36 @@
+import type { CompletionUsage } from '../chat-types.js';
+import type { Usage } from '../spec.js';
+import type { BedrockUsage } from './bedrock-api.js';
+
+/**
+ * Bedrock's `inputTokens` excludes the prompt-cache reads and writes, which are reported beside
+ * it (total input = inputTokens + cacheReadInputTokens + cacheWriteInputTokens, per the Bedrock
+ * prompt-caching guide). tollgate's `inputTokens` includes them, so they are added back; pricing
+ * then charges each part at its own rate. `totalTokens` is recomputed from the normalized parts
+ * rather than taken from Bedrock. Bedrock does not break reasoning out of `outputTokens`.
+ */
+export function convertBedrockUsage(usage: BedrockUsage): Usage {
+  const cacheReadTokens = usage.cacheReadInputTokens ?? 0;
+  const cacheWriteTokens = usage.cacheWriteInputTokens ?? 0;
+  const inputTokens = usage.inputTokens + cacheReadTokens + cacheWriteTokens;
+  return {
+    inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens,
+    cacheWriteTokens,
+    reasoningTokens: 0,
+    totalTokens: inputTokens + usage.outputTokens,
+    estimated: false,
+    raw: usage,
+  };
+}
+
+/** The OpenAI `usage` of a completion: cached reads in `prompt_tokens_details.cached_tokens`, as OpenAI does. */
+export function toCompletionUsage(usage: Usage): CompletionUsage {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.totalTokens,
+    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+  };
+}

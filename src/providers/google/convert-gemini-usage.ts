@@ -1,0 +1,38 @@
+import type { CompletionUsage } from '../chat-types.js';
+import type { Usage } from '../spec.js';
+import type { GeminiUsage } from './gemini-api.js';
+
+/**
+ * Gemini counts the cached prompt inside `promptTokenCount`, and reports the prompt of tool use
+ * (`toolUsePromptTokenCount`) and the thinking (`thoughtsTokenCount`) outside the prompt and the
+ * candidates: `totalTokenCount` is prompt + tool-use prompt + candidates + thoughts. Input is
+ * what Google bills as input (prompt and tool-use prompt), output what it bills as output
+ * (candidates and thoughts).
+ */
+export function convertGeminiUsage(usage: GeminiUsage): Usage {
+  const inputTokens = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
+  const reasoningTokens = usage.thoughtsTokenCount ?? 0;
+  const outputTokens = (usage.candidatesTokenCount ?? 0) + reasoningTokens;
+  return {
+    inputTokens,
+    outputTokens,
+    cacheReadTokens: usage.cachedContentTokenCount ?? 0,
+    // Gemini's context caches are created by a separate call (and billed as storage): no write here.
+    cacheWriteTokens: 0,
+    reasoningTokens,
+    totalTokens: inputTokens + outputTokens,
+    estimated: false,
+    raw: usage,
+  };
+}
+
+/** The OpenAI `usage` of a completion, from normalized usage. */
+export function toCompletionUsage(usage: Usage): CompletionUsage {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.totalTokens,
+    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+  };
+}

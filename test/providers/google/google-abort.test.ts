@@ -1,0 +1,91 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { RequestAbortedError, secret, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
+import {
+  PROJECT,
+  TOKEN_URL,
+  fixtureText,
+  geminiGateway,
+  geminiUrl,
+  setupGoogleServer,
+  sseEvents,
+  sseResponse,
+  until,
+  vertexGateway,
+} from '../../helpers/gemini-server.js';
+
+const google = setupGoogleServer();
+
+const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
+const STREAM = fixtureText('gemini/gemini-stream.chunks.txt');
+
+/** A server that answers only when the request is aborted (it never answers, in effect). */
+async function neverAnswer({ request }: { request: Request }): Promise<Response> {
+  await new Promise<void>((resolve) => {
+    if (request.signal.aborted) resolve();
+    request.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return HttpResponse.error();
+}
+
+describe('Google adapters: the caller aborts', () => {
+  it('aborts a Gemini call while Google has not answered, without retrying', async () => {
+    google.respond(geminiUrl('gemini-2.5-flash', 'generateContent'), neverAnswer);
+    const { gateway, events } = geminiGateway();
+    const controller = new AbortController();
+
+    const call = gateway.chat({ workspace: 'team-a', model: '@gemini/gemini-2.5-flash', messages }, { signal: controller.signal });
+    await until(() => google.requests.length === 1);
+    controller.abort();
+
+    await expect(call).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(google.requests).toHaveLength(1);
+    expect(events[0]).toMatchObject({ status: 'aborted', httpStatus: 499, errorCode: 'request_aborted' });
+  });
+
+  it('aborts a Gemini stream in the middle, closing the upstream stream', async () => {
+    let cancelled = false;
+    google.respond(geminiUrl('gemini-2.5-flash', 'streamGenerateContent'), () =>
+      sseResponse(sseEvents(STREAM).slice(0, 2).join(''), { hold: true, onCancel: () => (cancelled = true) }),
+    );
+    const { gateway, events } = geminiGateway();
+    const controller = new AbortController();
+
+    const stream = await gateway.chat({ workspace: 'team-a', model: '@gemini/gemini-2.5-flash', messages, stream: true }, { signal: controller.signal });
+    const chunks: ChatCompletionChunk[] = [];
+    let error: unknown;
+    try {
+      for await (const chunk of stream) {
+        chunks.push(chunk);
+        if (chunks.length === 2) controller.abort();
+      }
+    } catch (e) {
+      error = e;
+    }
+
+    expect(error).toBeInstanceOf(RequestAbortedError);
+    await until(() => cancelled);
+    expect(events[0]).toMatchObject({ status: 'aborted', stream: true, usage: { estimated: true } });
+  });
+
+  it('aborts a Vertex call waiting for its access token', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = JSON.stringify({
+      type: 'service_account',
+      client_email: `tollgate-test@${PROJECT}.iam.gserviceaccount.com`,
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    google.respond(TOKEN_URL, neverAnswer);
+    const { gateway, events } = vertexGateway({ serviceAccountKey: secret.value(key) });
+    const controller = new AbortController();
+
+    const call = gateway.chat({ workspace: 'team-a', model: '@vertex/gemini-2.5-flash', messages }, { signal: controller.signal });
+    await until(() => google.requests.length === 1);
+    controller.abort();
+
+    await expect(call).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(google.requests.map((r) => r.url)).toEqual([TOKEN_URL]);
+    expect(events[0]).toMatchObject({ status: 'aborted' });
+  });
+});
