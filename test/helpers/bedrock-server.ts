@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createGateway, secret, type GatewayConfig, type UsageEvent } from '../../src/index.js';
+import { HttpResponse } from 'msw';
+import { secret, type GatewayConfig } from '../../src/index.js';
+import { fixtureReader } from './fixture-reader.js';
+import { gatewayWithEvents } from './mock-gateway.js';
+import { providerJson, providerStream, setupProviderServer, type StreamOptions } from './provider-server.js';
 
 /**
- * A fake Bedrock Runtime (and STS) for adapter tests: an msw server intercepting the real AWS
- * endpoints, replaying recorded-style payloads from `test/fixtures/bedrock/`, recording every
- * request it receives and answering the n-th request to a URL with the n-th responder given.
+ * A fake Bedrock Runtime (and STS) for adapter tests: the real AWS endpoints, intercepted, replaying
+ * recorded-style payloads from `test/fixtures/bedrock/` in AWS's formats: JSON, event stream
+ * frames (encoded with the AWS codec), STS XML. The server itself: `provider-server.ts`.
  */
 
 export const REGION = 'us-east-1';
@@ -26,15 +26,7 @@ export const ACCESS_KEY_ID = 'AKIDEXAMPLE';
 export const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/bedrock-invoke';
 
-const FIXTURES = new URL('../fixtures/bedrock/', import.meta.url);
-
-export function fixtureText(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
-
-export function fixtureJson<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(fixtureText(name)) as T;
-}
+export const { fixtureText, fixtureJson } = fixtureReader(new URL('../fixtures/bedrock/', import.meta.url));
 
 export interface RecordedEvent {
   event: string;
@@ -84,18 +76,6 @@ export function recordedFrames(): Uint8Array[] {
 
 export const streamFrames = (name: string) => streamEvents(name).map(eventFrame);
 
-export interface CapturedRequest {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  /** The body exactly as sent. */
-  text: string;
-  /** The body as JSON (Bedrock) or form parameters (STS). */
-  body: Record<string, unknown>;
-}
-
-export type Responder = (ctx: { request: Request; attempt: number }) => Response | Promise<Response>;
-
 /** Headers Bedrock Runtime puts on every answer. */
 export function bedrockHeaders(requestId: string, extra: Record<string, string> = {}): Record<string, string> {
   return { 'x-amzn-requestid': requestId, date: 'Sun, 01 Mar 2026 12:00:00 GMT', ...extra };
@@ -104,51 +84,16 @@ export function bedrockHeaders(requestId: string, extra: Record<string, string> 
 export function jsonResponse(body: unknown, init: { status?: number; requestId?: string; errorType?: string; headers?: Record<string, string> } = {}): Response {
   const extra: Record<string, string> = { ...init.headers };
   if (init.errorType) extra['x-amzn-errortype'] = `${init.errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/`;
-  return HttpResponse.json(body as Record<string, unknown>, {
-    status: init.status ?? 200,
-    headers: bedrockHeaders(init.requestId ?? 'b6f3a1c2-7d4e-4f8a-9b0c-1d2e3f4a5b6c', extra),
-  });
+  return providerJson(body, init.status ?? 200, bedrockHeaders(init.requestId ?? 'b6f3a1c2-7d4e-4f8a-9b0c-1d2e3f4a5b6c', extra));
 }
 
-export interface EventStreamOptions {
-  requestId?: string;
-  /** Keep the body open after the last frame (until the client cancels it). */
-  hold?: boolean;
-  onCancel?: () => void;
-  /** Hands over the body's controller, e.g. to reset the connection at a chosen point. */
-  control?: (controller: ReadableStreamDefaultController<Uint8Array>) => void;
-}
-
-/**
- * A ConverseStream answer carrying `frames`. Each frame is written in two network chunks, split
- * mid-frame, as TCP may deliver it; by default the body then closes.
- */
-export function eventStreamResponse(frames: readonly Uint8Array[], options: EventStreamOptions = {}): Response {
-  const pieces = frames.flatMap((frame) => {
-    const cut = Math.floor(frame.length / 2);
-    return [frame.subarray(0, cut), frame.subarray(cut)];
-  });
-  let i = 0;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      options.control?.(controller);
-    },
-    pull(controller) {
-      if (i < pieces.length) {
-        controller.enqueue(pieces[i++]!);
-        return;
-      }
-      if (!options.hold) controller.close();
-      else return new Promise<void>(() => {});
-    },
-    cancel() {
-      options.onCancel?.();
-    },
-  });
-  return new HttpResponse(body, {
-    status: 200,
-    headers: { 'content-type': 'application/vnd.amazon.eventstream', ...bedrockHeaders(options.requestId ?? 'e2a9c4f1-3b5d-4c7e-8f9a-0b1c2d3e4f5a') },
-  });
+/** A ConverseStream answer carrying `frames`, split as `providerStream` does. */
+export function eventStreamResponse(frames: readonly Uint8Array[], options: StreamOptions & { requestId?: string } = {}): Response {
+  return providerStream(
+    frames,
+    { 'content-type': 'application/vnd.amazon.eventstream', ...bedrockHeaders(options.requestId ?? 'e2a9c4f1-3b5d-4c7e-8f9a-0b1c2d3e4f5a') },
+    options,
+  );
 }
 
 /** The temporary credentials of `sts-assume-role.xml` (serial '001'), or of a later AssumeRole. */
@@ -169,48 +114,8 @@ export function stsResponse(expiration: Date | string, serial = '001'): Response
   return new HttpResponse(xml, { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': 'c6104cbe-af31-11e0-8154-cbc7ccf896c7' } });
 }
 
-/** Starts the msw server for the file's tests: strict about unhandled requests, reset after each test. */
-export function setupBedrockServer() {
-  const server = setupServer();
-  const requests: CapturedRequest[] = [];
-
-  beforeAll(() => {
-    server.listen({ onUnhandledRequest: 'error' });
-    // Leave the client as the only reader of a mocked body, as on a real connection.
-    server.events.on('response:mocked', ({ response }) => {
-      void response.body?.cancel().catch(() => {});
-    });
-  });
-  afterEach(() => {
-    server.resetHandlers();
-    requests.length = 0;
-  });
-  afterAll(() => server.close());
-
-  /** The n-th request to `url` gets the n-th responder; the last one answers every request after it. */
-  function respond(url: string, ...responders: Responder[]): void {
-    let attempts = 0;
-    server.use(
-      http.post(url, async ({ request }) => {
-        const text = await request.clone().text();
-        const headers: Record<string, string> = {};
-        request.headers.forEach((value, name) => {
-          headers[name] = value;
-        });
-        const isForm = (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
-        const body = isForm ? Object.fromEntries(new URLSearchParams(text)) : text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        requests.push({ url: request.url, method: request.method, headers, text, body });
-        attempts++;
-        return responders[Math.min(attempts, responders.length) - 1]!({ request, attempt: attempts });
-      }),
-    );
-  }
-
-  /** The requests received at `url`. */
-  const to = (url: string) => requests.filter((r) => r.url === url);
-
-  return { server, requests, respond, to };
-}
+/** The fake server (`respond(url, ...)`: Bedrock Runtime and STS have several endpoints). */
+export const setupBedrockServer = setupProviderServer;
 
 export interface TestGatewayOptions {
   retry?: GatewayConfig['retry'];
@@ -224,8 +129,7 @@ export interface TestGatewayOptions {
 
 /** The gateway of the adapter tests (integration `bedrock-prod`), with a listener collecting its usage events. */
 export function createTestGateway(options: TestGatewayOptions = {}) {
-  const events: UsageEvent[] = [];
-  const gateway = createGateway({
+  return gatewayWithEvents({
     integrations: [
       {
         slug: 'bedrock-prod',
@@ -245,22 +149,4 @@ export function createTestGateway(options: TestGatewayOptions = {}) {
     ],
     retry: options.retry ?? { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
   });
-  gateway.on('usage', (event) => events.push(event));
-  return { gateway, events };
-}
-
-/** Reassembles streamed tool-call deltas the way an OpenAI client does. */
-export function collectToolCalls(chunks: ReadonlyArray<{ choices: Array<{ delta: { tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> } }> }>) {
-  const calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> = [];
-  for (const chunk of chunks) {
-    for (const choice of chunk.choices) {
-      for (const delta of choice.delta.tool_calls ?? []) {
-        const call = (calls[delta.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
-        if (delta.id) call.id = delta.id;
-        if (delta.function?.name) call.function.name += delta.function.name;
-        if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
-      }
-    }
-  }
-  return calls;
 }

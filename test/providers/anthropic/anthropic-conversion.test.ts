@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RequestValidationError, type ChatMessage, type FunctionTool } from '../../../src/index.js';
+import { RequestValidationError, type ChatMessage } from '../../../src/index.js';
 import { MODEL, MODEL_ID, createTestGateway, fixtureJson, jsonResponse, setupAnthropicServer } from '../../helpers/anthropic-server.js';
+import { weatherTool } from '../../helpers/weather-tool.js';
 
 const anthropic = setupAnthropicServer();
-
-const weatherTool: FunctionTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather in a given location',
-    parameters: {
-      type: 'object',
-      properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-      required: ['location', 'unit'],
-    },
-  },
-};
 
 const ok = () => jsonResponse(fixtureJson('anthropic-messages.json'));
 

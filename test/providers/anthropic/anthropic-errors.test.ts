@@ -1,14 +1,9 @@
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
-import {
-  MODEL,
-  createTestGateway,
-  fixtureJson,
-  jsonResponse,
-  setupAnthropicServer,
-  until,
-} from '../../helpers/anthropic-server.js';
+import { MODEL, createTestGateway, fixtureJson, jsonResponse, setupAnthropicServer } from '../../helpers/anthropic-server.js';
+import { providerFailure } from '../../helpers/failure.js';
+import { until } from '../../helpers/until.js';
 
 const anthropic = setupAnthropicServer();
 
@@ -21,17 +16,6 @@ const rateLimited = () => HttpResponse.json(RATE_LIMIT_BODY, { status: 429, head
 const overloaded = () => jsonResponse(OVERLOADED_BODY, { status: 529, requestId: 'req_011CTx4Fq9WbNz2LhPd7RmVs' });
 const ok = () => jsonResponse(fixtureJson('anthropic-messages.json'));
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
 describe('Anthropic adapter: error answers', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -42,7 +26,7 @@ describe('Anthropic adapter: error answers', () => {
     anthropic.respond(() => jsonResponse(body, { status: 400, requestId: 'req_011CSHoEeqs5C35K2UUqR7Fy' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100_000 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100_000 }));
 
     expect(anthropic.requests).toHaveLength(1);
     expect(error).toMatchObject({
@@ -136,7 +120,7 @@ describe('Anthropic adapter: error answers', () => {
     anthropic.respond(overloaded);
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
 
     expect(anthropic.requests).toHaveLength(3);
     expect(error).toMatchObject({ status: 529, upstreamStatus: 529, isRetryable: true, type: 'overloaded_error', requestId: 'req_011CTx4Fq9WbNz2LhPd7RmVs' });
@@ -151,7 +135,7 @@ describe('Anthropic adapter: malformed answers', () => {
     );
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
 
     expect(anthropic.requests).toHaveLength(1);
     expect(error).toMatchObject({ status: 502, upstreamStatus: 200, isRetryable: false, requestId: 'req_011CMalformed0000000000' });
@@ -164,7 +148,7 @@ describe('Anthropic adapter: malformed answers', () => {
     anthropic.respond(() => jsonResponse({ id: 'chatcmpl-1', object: 'chat.completion', choices: [] }));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
 
     expect(anthropic.requests).toHaveLength(1);
     expect(error.status).toBe(502);
@@ -177,7 +161,7 @@ describe('Anthropic adapter: malformed answers', () => {
     anthropic.respond(() => jsonResponse(broken));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
 
     expect(error.status).toBe(502);
     expect(error.message).toMatch(/content\.0/);
@@ -187,7 +171,7 @@ describe('Anthropic adapter: malformed answers', () => {
     anthropic.respond(() => HttpResponse.error());
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages, max_tokens: 100 }));
 
     expect(anthropic.requests).toHaveLength(3);
     expect(error).toMatchObject({ status: 502, upstreamStatus: null, isRetryable: true, requestId: null });

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {
@@ -8,10 +7,12 @@ import {
   fixtureJson,
   fixtureText,
   jsonResponse,
-  sseEvents,
   sseResponse,
   setupAnthropicServer,
 } from '../../helpers/anthropic-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { expectNoSecret, exposures } from '../../helpers/redaction.js';
+import { sseEvents } from '../../helpers/sse-events.js';
 
 const anthropic = setupAnthropicServer();
 
@@ -21,20 +22,6 @@ interface AnthropicErrorBody {
   type: 'error';
   error: { type: string; message: string };
   request_id: string;
-}
-
-/** Every place a caller, a logger or a sink could see the error. */
-function exposures(error: ProviderError, events: unknown[]): Record<string, string> {
-  return {
-    message: error.message,
-    stack: error.stack ?? '',
-    json: JSON.stringify(error),
-    inspect: inspect(error, { depth: 10 }),
-    body: JSON.stringify(error.body),
-    headers: JSON.stringify(error.headers),
-    cause: inspect(error.cause, { depth: 10 }),
-    events: JSON.stringify(events),
-  };
 }
 
 describe('Anthropic adapter: credentials never leak', () => {
@@ -58,10 +45,7 @@ describe('Anthropic adapter: credentials never leak', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'error', httpStatus: 401, errorCode: 'provider_error' });
 
-    for (const [where, text] of Object.entries(exposures(e, events))) {
-      expect(text.includes(API_KEY), where).toBe(false);
-      expect(text.includes('0123456789abcdef'), where).toBe(false);
-    }
+    expectNoSecret(exposures(e, events), [API_KEY, '0123456789abcdef']);
     // The rest of the body is kept for the caller.
     expect(e.body).toMatchObject({ type: 'error', error: { type: 'authentication_error' }, request_id: 'req_011CSLsW7mFqvHHnzrKdKjAE' });
   });
@@ -73,17 +57,10 @@ describe('Anthropic adapter: credentials never leak', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, max_tokens: 50 });
-    let error: unknown;
-    try {
-      for await (const _chunk of stream) {
-        // read to the error
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { error } = await drain(stream);
 
     expect(error).toBeInstanceOf(ProviderError);
-    for (const [where, text] of Object.entries(exposures(error as ProviderError, events))) expect(text.includes(API_KEY), where).toBe(false);
+    expectNoSecret(exposures(error as ProviderError, events), [API_KEY]);
     expect((error as ProviderError).message).toBe('anthropic: Internal error (key [REDACTED])');
   });
 

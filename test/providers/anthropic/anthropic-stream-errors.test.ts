@@ -1,19 +1,19 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
+import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {
   MODEL,
   SLUG,
   createTestGateway,
-  drain,
   fixtureJson,
   fixtureText,
   jsonResponse,
-  sseEvents,
   sseResponse,
   setupAnthropicServer,
-  text,
 } from '../../helpers/anthropic-server.js';
+import { streamedText } from '../../helpers/chunk-content.js';
+import { drain } from '../../helpers/read-stream.js';
+import { sseEvents } from '../../helpers/sse-events.js';
 
 const anthropic = setupAnthropicServer();
 
@@ -39,7 +39,7 @@ describe('Anthropic adapter: streams that fail', () => {
     expect(error).toBeUndefined();
     expect(anthropic.requests).toHaveLength(2);
     expect(anthropic.requests[1]!.body).toEqual(anthropic.requests[0]!.body);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(stream.gateway.providerRequestId).toBe('req_011CSecondAttempt0000000');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'success', retries: 1, usage: { inputTokens: 1855, outputTokens: 12, estimated: false } });
@@ -57,7 +57,7 @@ describe('Anthropic adapter: streams that fail', () => {
     expect(anthropic.requests).toHaveLength(2);
     // Nothing of the failed attempt reached the caller: one role chunk, one finish chunk.
     expect(chunks.filter((c) => c.choices[0]!.delta.role)).toHaveLength(1);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]).toMatchObject({ status: 'success', retries: 1 });
   });
 
@@ -82,7 +82,7 @@ describe('Anthropic adapter: streams that fail', () => {
 
     const { chunks, error } = await drain(await gateway.chat(request));
 
-    expect(text(chunks)).toBe('Hello! How can');
+    expect(streamedText(chunks)).toBe('Hello! How can');
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 529, type: 'overloaded_error' });
     expect(anthropic.requests).toHaveLength(1);
@@ -126,18 +126,11 @@ describe('Anthropic adapter: streams that fail', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat(request);
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-        if (chunks.length === 2) body!.error(new Error('read ECONNRESET'));
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks, error } = await drain(stream, (delivered) => {
+      if (delivered.length === 2) body!.error(new Error('read ECONNRESET'));
+    });
 
-    expect(text(chunks)).toBe('Hello');
+    expect(streamedText(chunks)).toBe('Hello');
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 502, isRetryable: true });
     expect((error as ProviderError).message).toMatch(/interrupted.*ECONNRESET/);
@@ -152,7 +145,7 @@ describe('Anthropic adapter: streams that fail', () => {
 
     const { chunks, error } = await drain(await gateway.chat(request));
 
-    expect(text(chunks)).toBe('Hello');
+    expect(streamedText(chunks)).toBe('Hello');
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 502, isRetryable: false });
     expect((error as ProviderError).message).toMatch(/malformed response: a stream event is not JSON/);
@@ -180,7 +173,7 @@ describe('Anthropic adapter: streams that fail', () => {
 
     expect(error).toBeUndefined();
     expect(anthropic.requests).toHaveLength(2);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]).toMatchObject({ status: 'success', retries: 1 });
   });
 

@@ -5,16 +5,15 @@ import {
   MESSAGES_URL,
   MODEL,
   MODEL_ID,
-  collectToolCalls,
   createTestGateway,
-  drain,
   fixtureText,
-  sseEvents,
   sseResponse,
   setupAnthropicServer,
-  text,
-  until,
 } from '../../helpers/anthropic-server.js';
+import { collectToolCalls, streamedText } from '../../helpers/chunk-content.js';
+import { drain, readFirst } from '../../helpers/read-stream.js';
+import { sseEvents } from '../../helpers/sse-events.js';
+import { until } from '../../helpers/until.js';
 
 const anthropic = setupAnthropicServer();
 
@@ -47,7 +46,7 @@ describe('Anthropic adapter: streaming', () => {
       choice({ content: ' I help you today?' }),
       choice({}, 'stop'),
     ]);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
 
     const sent = anthropic.requests[0]!;
@@ -114,7 +113,7 @@ describe('Anthropic adapter: streaming', () => {
     );
 
     expect(error).toBeUndefined();
-    expect(text(chunks)).toBe("I'll check the weather in both cities.");
+    expect(streamedText(chunks)).toBe("I'll check the weather in both cities.");
     const starts = chunks.flatMap((c) => c.choices[0]!.delta.tool_calls ?? []).filter((d) => d.id);
     expect(starts).toEqual([
       { index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', type: 'function', function: { name: 'get_weather', arguments: '' } },
@@ -178,7 +177,7 @@ describe('Anthropic adapter: streaming', () => {
       }),
     );
 
-    expect(JSON.parse(text(chunks))).toEqual({ city: 'Paris', temperature: 18, conditions: 'partly cloudy' });
+    expect(JSON.parse(streamedText(chunks))).toEqual({ city: 'Paris', temperature: 18, conditions: 'partly cloudy' });
     for (const chunk of chunks) expect(chunk.choices[0]!.delta.tool_calls).toBeUndefined();
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
     expect(events[0]).toMatchObject({ finishReason: 'stop', usage: { inputTokens: 531, outputTokens: 58 } });
@@ -200,7 +199,7 @@ describe('Anthropic adapter: streaming', () => {
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, max_tokens: 2048 }));
 
     expect(error).toBeUndefined();
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]!.warnings).toEqual(['Anthropic "thinking" content blocks have no place in a chat completion and were left out']);
   });
 
@@ -223,13 +222,9 @@ describe('Anthropic adapter: streaming', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, max_tokens: 256 });
-    const received: ChatCompletionChunk[] = [];
-    for await (const chunk of stream) {
-      received.push(chunk);
-      if (received.length === 2) break;
-    }
+    const received = await readFirst(stream, 2);
 
-    expect(text(received)).toBe('Hello');
+    expect(streamedText(received)).toBe('Hello');
     await until(() => cancelled);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'aborted', errorCode: 'request_aborted' });
@@ -244,18 +239,11 @@ describe('Anthropic adapter: streaming', () => {
     const controller = new AbortController();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, max_tokens: 256 }, { signal: controller.signal });
-    const received: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        received.push(chunk);
-        if (received.length === 3) controller.abort();
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks: received, error } = await drain(stream, (delivered) => {
+      if (delivered.length === 3) controller.abort();
+    });
 
-    expect(text(received)).toBe('Hello! How can');
+    expect(streamedText(received)).toBe('Hello! How can');
     expect(error).toBeInstanceOf(RequestAbortedError);
     await until(() => cancelled);
     expect(anthropic.requests).toHaveLength(1);

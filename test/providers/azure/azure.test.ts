@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ProviderError, createGateway, secret, type GatewayConfig, type UsageEvent } from '../../../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, ProviderError, createGateway, secret, type GatewayConfig } from '../../../src/index.js';
+import { fixtureReader } from '../../helpers/fixture-reader.js';
+import { gatewayWithEvents } from '../../helpers/mock-gateway.js';
+import { setupProviderServer } from '../../helpers/provider-server.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/azure/${name}`, import.meta.url), 'utf8');
+const { fixtureText } = fixtureReader(new URL('../../fixtures/azure/', import.meta.url));
+// The tests install their own handlers, recording each request's `Headers` as received (`seen`).
+const { server } = setupProviderServer();
 const seen: Array<{ url: string; headers: Headers; body: Record<string, unknown> }> = [];
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   seen.length = 0;
 });
-afterAll(() => server.close());
 
 const capture = async (request: Request) => seen.push({ url: request.url, headers: request.headers, body: (await request.clone().json()) as Record<string, unknown> });
 const completion = {
@@ -26,13 +25,10 @@ const completion = {
 };
 
 function gatewayWith(fields: Record<string, unknown>) {
-  const gateway = createGateway({
+  return gatewayWithEvents({
     integrations: [{ slug: 'azure', provider: 'azure-openai', workspaces: 'all', ...fields } as GatewayConfig['integrations'][number]],
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 1 },
   });
-  const events: UsageEvent[] = [];
-  gateway.on('usage', (e) => events.push(e));
-  return { gateway, events };
 }
 
 const ask = { workspace: 'w', model: '@azure/gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hello' }] };
@@ -77,7 +73,7 @@ describe('azure-openai', () => {
     server.use(
       http.post('https://contoso.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions', async ({ request }) => {
         await capture(request);
-        return new HttpResponse(fixture('azure-stream.chunks.txt'), { headers: { 'content-type': 'text/event-stream' } });
+        return new HttpResponse(fixtureText('azure-stream.chunks.txt'), { headers: { 'content-type': 'text/event-stream' } });
       }),
     );
     const { gateway, events } = gatewayWith({ resourceName: 'contoso', credentials: { apiKey: secret.value('azure-key-123') } });
@@ -94,7 +90,7 @@ describe('azure-openai', () => {
     server.use(
       http.post('https://contoso.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions', () => {
         calls++;
-        return new HttpResponse(fixture('azure-content-filter-400.json'), { status: 400, headers: { 'content-type': 'application/json' } });
+        return new HttpResponse(fixtureText('azure-content-filter-400.json'), { status: 400, headers: { 'content-type': 'application/json' } });
       }),
     );
     const { gateway } = gatewayWith({ resourceName: 'contoso', credentials: { apiKey: secret.value('azure-key-123') } });

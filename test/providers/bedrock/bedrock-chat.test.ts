@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestValidationError, type ChatCompletion, type ChatMessage, type FunctionTool, type ToolChoice } from '../../../src/index.js';
+import { RequestValidationError, type ChatCompletion, type ChatMessage, type ToolChoice } from '../../../src/index.js';
 import {
   ACCESS_KEY_ID,
   MODEL,
@@ -12,6 +12,7 @@ import {
   jsonResponse,
   setupBedrockServer,
 } from '../../helpers/bedrock-server.js';
+import { weatherTool } from '../../helpers/weather-tool.js';
 
 const bedrock = setupBedrockServer();
 
@@ -19,19 +20,6 @@ const messages: ChatMessage[] = [
   { role: 'system', content: 'You are a helpful assistant.' },
   { role: 'user', content: 'Hello' },
 ];
-
-const weatherTool: FunctionTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather in a given location',
-    parameters: {
-      type: 'object',
-      properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-      required: ['location', 'unit'],
-    },
-  },
-};
 
 describe('Bedrock adapter: non-streaming chat (Converse)', () => {
   it('returns an OpenAI chat completion with usage normalized to include cache reads and writes', async () => {

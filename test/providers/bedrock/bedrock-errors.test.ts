@@ -1,7 +1,8 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ChatMessage } from '../../../src/index.js';
+import type { ChatMessage } from '../../../src/index.js';
 import { MODEL, converseUrl, createTestGateway, fixtureJson, jsonResponse, setupBedrockServer } from '../../helpers/bedrock-server.js';
+import { providerFailure } from '../../helpers/failure.js';
 
 const bedrock = setupBedrockServer();
 
@@ -9,17 +10,6 @@ const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
 const ok = () => jsonResponse(fixtureJson('bedrock-converse.json'));
 const throttled = (headers: Record<string, string> = {}) =>
   jsonResponse(fixtureJson('bedrock-error-429.json'), { status: 429, errorType: 'ThrottlingException', requestId: '5c1f0e9a-7b3d-4e2f-8a6b-0c9d1e2f3a4b', headers });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('Bedrock adapter: error answers', () => {
   it('retries a 429 ThrottlingException and succeeds', async () => {
@@ -39,7 +29,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => throttled({ 'retry-after': '0' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(bedrock.requests).toHaveLength(3);
     expect(error).toMatchObject({
@@ -62,7 +52,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => jsonResponse(fixtureJson('bedrock-error-400.json'), { status: 400, errorType: 'ValidationException', requestId: 'a1b2c3d4-e5f6-4718-893a-4b5c6d7e8f90' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(bedrock.requests).toHaveLength(1);
     expect(error).toMatchObject({ status: 400, upstreamStatus: 400, isRetryable: false, type: 'ValidationException', requestId: 'a1b2c3d4-e5f6-4718-893a-4b5c6d7e8f90' });
@@ -74,7 +64,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => jsonResponse(fixtureJson('bedrock-error-503.json'), { status: 503, errorType: 'ServiceUnavailableException' }));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(bedrock.requests).toHaveLength(3);
     expect(error).toMatchObject({ status: 503, isRetryable: true, type: 'ServiceUnavailableException' });
@@ -84,7 +74,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => jsonResponse({ output: { message: { role: 'assistant' } }, stopReason: 'end_turn' }));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(bedrock.requests).toHaveLength(1);
     expect(error).toMatchObject({ status: 502, upstreamStatus: 200, isRetryable: false });
@@ -95,7 +85,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => new HttpResponse('<html>502 Bad Gateway</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(error).toMatchObject({ status: 502, isRetryable: false });
     expect(error.message).toMatch(/malformed response: the response body is not JSON/);
@@ -105,7 +95,7 @@ describe('Bedrock adapter: error answers', () => {
     bedrock.respond(converseUrl(), () => HttpResponse.error());
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(bedrock.requests).toHaveLength(3);
     expect(error).toMatchObject({ status: 502, upstreamStatus: null, isRetryable: true });

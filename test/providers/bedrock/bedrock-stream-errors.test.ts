@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ChatCompletionChunk, type ChatMessage, type GatewayStream } from '../../../src/index.js';
+import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {
   MODEL,
   converseStreamUrl,
@@ -14,24 +14,13 @@ import {
   streamException,
   streamFrames,
 } from '../../helpers/bedrock-server.js';
+import { streamedText } from '../../helpers/chunk-content.js';
+import { drain } from '../../helpers/read-stream.js';
 
 const bedrock = setupBedrockServer();
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
 const FRAMES = streamFrames('bedrock-stream.events.json');
-
-/** Reads a stream to its end or its error, keeping what was delivered before the error. */
-async function drain(stream: GatewayStream): Promise<{ chunks: ChatCompletionChunk[]; error: unknown }> {
-  const chunks: ChatCompletionChunk[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (error) {
-    return { chunks, error };
-  }
-  return { chunks, error: undefined };
-}
-
-const text = (chunks: readonly ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 
 describe('Bedrock adapter: exceptions inside a 200 stream', () => {
   it.each(['throttlingException', 'modelStreamErrorException'])(
@@ -51,7 +40,7 @@ describe('Bedrock adapter: exceptions inside a 200 stream', () => {
       expect(error).toBeUndefined();
       expect(bedrock.requests).toHaveLength(2);
       expect(bedrock.requests[1]!.text).toBe(bedrock.requests[0]!.text);
-      expect(text(chunks)).toBe('Hello! How can I help you today?');
+      expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
       expect(chunks.filter((c) => c.choices[0]?.delta.role === 'assistant')).toHaveLength(1);
       expect(stream.gateway.providerRequestId).toBe('22222222-2222-4222-8222-222222222222');
       expect(events).toHaveLength(1);
@@ -68,7 +57,7 @@ describe('Bedrock adapter: exceptions inside a 200 stream', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello!');
+    expect(streamedText(chunks)).toBe('Hello!');
     expect(error).toBeInstanceOf(ProviderError);
     const e = error as ProviderError;
     expect(e).toMatchObject({
@@ -121,7 +110,7 @@ describe('Bedrock adapter: exceptions inside a 200 stream', () => {
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
     expect(error).toBeUndefined();
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]).toMatchObject({ status: 'success', retries: 1 });
   });
 });
@@ -136,7 +125,7 @@ describe('Bedrock adapter: cut and corrupt streams', () => {
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, max_tokens: 500 });
     const { chunks, error } = await drain(stream);
 
-    expect(text(chunks)).toBe('Hello!');
+    expect(streamedText(chunks)).toBe('Hello!');
     expect(error).toBeInstanceOf(ProviderError);
     const e = error as ProviderError;
     expect(e).toMatchObject({ status: 502, upstreamStatus: 200, isRetryable: true, requestId: 'deadbeef-dead-4bee-8dea-dbeefdeadbee' });
@@ -162,7 +151,7 @@ describe('Bedrock adapter: cut and corrupt streams', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(error).toMatchObject({ status: 502, isRetryable: true });
     expect((error as ProviderError).message).toMatch(/ended before completion \(no messageStop event\)/);
     expect(events[0]).toMatchObject({ status: 'error', usage: { estimated: true } });
@@ -174,18 +163,11 @@ describe('Bedrock adapter: cut and corrupt streams', () => {
     const { gateway } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-        if (chunks.length === 3) body!.error(new Error('read ECONNRESET'));
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks, error } = await drain(stream, (delivered) => {
+      if (delivered.length === 3) body!.error(new Error('read ECONNRESET'));
+    });
 
-    expect(text(chunks)).toBe('Hello!');
+    expect(streamedText(chunks)).toBe('Hello!');
     expect(error).toMatchObject({ status: 502, isRetryable: true });
     expect((error as ProviderError).message).toMatch(/interrupted.*ECONNRESET/);
   });
@@ -199,7 +181,7 @@ describe('Bedrock adapter: cut and corrupt streams', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello');
+    expect(streamedText(chunks)).toBe('Hello');
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 502, upstreamStatus: 200, isRetryable: false });
     expect((error as ProviderError).message).toMatch(/malformed response: an event stream frame is corrupt: The message checksum/);
@@ -215,7 +197,7 @@ describe('Bedrock adapter: cut and corrupt streams', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello');
+    expect(streamedText(chunks)).toBe('Hello');
     expect(error).toMatchObject({ status: 502, isRetryable: false });
     expect((error as ProviderError).message).toMatch(/malformed response: the payload of a contentBlockDelta event is not JSON/);
   });

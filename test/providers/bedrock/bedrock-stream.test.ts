@@ -5,7 +5,6 @@ import {
   MODEL,
   MODEL_ID,
   REGION,
-  collectToolCalls,
   converseStreamUrl,
   createTestGateway,
   eventStreamResponse,
@@ -13,18 +12,13 @@ import {
   setupBedrockServer,
   streamFrames,
 } from '../../helpers/bedrock-server.js';
+import { collectToolCalls, streamedText } from '../../helpers/chunk-content.js';
+import { collect, drain, readFirst } from '../../helpers/read-stream.js';
+import { until } from '../../helpers/until.js';
 
 const bedrock = setupBedrockServer();
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-const text = (chunks: readonly ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 
 describe('Bedrock adapter: streaming (ConverseStream)', () => {
   it('turns the event stream into OpenAI chunks: role, content deltas, then the finish chunk', async () => {
@@ -48,7 +42,7 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
       delta({ content: ' help you today?' }),
       delta({}, 'stop'),
     ]);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
 
     const sent = bedrock.requests[0]!;
@@ -89,7 +83,7 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
 
     const chunks = await collect(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]).toMatchObject({ status: 'success', usage: { inputTokens: 1170, outputTokens: 12, estimated: false } });
   });
 
@@ -124,7 +118,7 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
       }),
     );
 
-    expect(text(chunks)).toBe("I'll check the weather in both cities.");
+    expect(streamedText(chunks)).toBe("I'll check the weather in both cities.");
     const starts = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).filter((d) => d.id);
     expect(starts).toEqual([
       { index: 0, id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', type: 'function', function: { name: 'get_weather', arguments: '' } },
@@ -145,14 +139,10 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const received: ChatCompletionChunk[] = [];
-    for await (const chunk of stream) {
-      received.push(chunk);
-      if (received.length === 3) break;
-    }
+    const received = await readFirst(stream, 3);
 
-    expect(text(received)).toBe('Hello!');
-    for (let i = 0; i < 100 && !cancelled; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(streamedText(received)).toBe('Hello!');
+    await until(() => cancelled, 100);
     expect(cancelled).toBe(true);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'aborted', errorCode: 'request_aborted', usage: { estimated: true } });
@@ -165,22 +155,13 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
     const controller = new AbortController();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }, { signal: controller.signal });
-    const received: ChatCompletionChunk[] = [];
-    const error = await (async () => {
-      try {
-        for await (const chunk of stream) {
-          received.push(chunk);
-          if (received.length === 2) controller.abort();
-        }
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const { chunks: received, error } = await drain(stream, (delivered) => {
+      if (delivered.length === 2) controller.abort();
+    });
 
     expect(error).toMatchObject({ code: 'request_aborted' });
-    expect(text(received)).toBe('Hello');
-    for (let i = 0; i < 100 && !cancelled; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(streamedText(received)).toBe('Hello');
+    await until(() => cancelled, 100);
     expect(cancelled).toBe(true);
     expect(events[0]).toMatchObject({ status: 'aborted' });
   });

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, type ChatMessage, type FunctionTool } from '../../../src/index.js';
-import {
-  API_KEY,
-  failure,
-  fixtureJson,
-  geminiGateway,
-  geminiUrl,
-  jsonResponse,
-  setupGoogleServer,
-} from '../../helpers/gemini-server.js';
+import { failure } from '../../helpers/failure.js';
+import { API_KEY, fixtureJson, geminiGateway, geminiUrl, jsonResponse, setupGoogleServer } from '../../helpers/gemini-server.js';
 
 const google = setupGoogleServer();
 

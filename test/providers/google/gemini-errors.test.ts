@@ -1,7 +1,9 @@
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError, type ChatMessage } from '../../../src/index.js';
-import { failure, fixtureJson, geminiGateway, geminiUrl, jsonResponse, setupGoogleServer, until } from '../../helpers/gemini-server.js';
+import type { ChatMessage } from '../../../src/index.js';
+import { providerFailure } from '../../helpers/failure.js';
+import { fixtureJson, geminiGateway, geminiUrl, jsonResponse, setupGoogleServer } from '../../helpers/gemini-server.js';
+import { until } from '../../helpers/until.js';
 
 const google = setupGoogleServer();
 
@@ -15,12 +17,6 @@ function rateLimited(retryDelay?: string, headers: Record<string, string> = {}):
   const body = fixtureJson<{ error: { details: Array<Record<string, unknown>> } }>('gemini/gemini-error-429.json');
   if (retryDelay) body.error.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo')!.retryDelay = retryDelay;
   return jsonResponse(body, { status: 429, headers });
-}
-
-async function providerFailure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await failure(promise);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('Gemini adapter: rate limits (429 RESOURCE_EXHAUSTED)', () => {

@@ -3,34 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {
   API_KEY,
-  drain,
   fixtureJson,
   fixtureText,
   geminiGateway,
   geminiUrl,
   jsonResponse,
   setupGoogleServer,
-  sseEvents,
   sseResponse,
 } from '../../helpers/gemini-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { expectNoSecret, exposures } from '../../helpers/redaction.js';
+import { sseEvents } from '../../helpers/sse-events.js';
 
 const google = setupGoogleServer();
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
-
-/** Every place a caller, a logger or a sink could see the error. */
-function exposures(error: ProviderError, events: unknown[]): Record<string, string> {
-  return {
-    message: error.message,
-    stack: error.stack ?? '',
-    json: JSON.stringify(error),
-    inspect: inspect(error, { depth: 10 }),
-    body: JSON.stringify(error.body),
-    headers: JSON.stringify(error.headers),
-    cause: inspect(error.cause, { depth: 10 }),
-    events: JSON.stringify(events),
-  };
-}
 
 describe('Gemini adapter: the API key never leaks', () => {
   it('removes the key from an invalid-key error echoed by a proxy, in every exposure', async () => {
@@ -49,7 +36,7 @@ describe('Gemini adapter: the API key never leaks', () => {
     expect(e).toMatchObject({ status: 400, isRetryable: false, type: 'INVALID_ARGUMENT' });
     expect(e.message).toBe('gemini: API key not valid. Please pass a valid API key. (key=[REDACTED])');
     expect(e.body).toMatchObject({ error: { details: [{ reason: 'API_KEY_INVALID' }, {}] } });
-    for (const [where, text] of Object.entries(exposures(e, events))) expect(text, where).not.toContain(API_KEY);
+    expectNoSecret(exposures(e, events), [API_KEY]);
   });
 
   it('removes the key from an error frame inside a stream', async () => {
@@ -62,7 +49,7 @@ describe('Gemini adapter: the API key never leaks', () => {
 
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).message).toBe('gemini: internal error for key [REDACTED]');
-    for (const [where, text] of Object.entries(exposures(error as ProviderError, events))) expect(text, where).not.toContain(API_KEY);
+    expectNoSecret(exposures(error as ProviderError, events), [API_KEY]);
   });
 
   it('never puts the key in a result or a usage event', async () => {

@@ -1,21 +1,11 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
-import {
-  API_KEY,
-  collect,
-  drain,
-  fixtureJson,
-  fixtureText,
-  geminiGateway,
-  geminiUrl,
-  setupGoogleServer,
-  sseEvents,
-  ssePayloads,
-  sseResponse,
-  streamedText,
-  until,
-} from '../../helpers/gemini-server.js';
+import { streamedText } from '../../helpers/chunk-content.js';
+import { API_KEY, fixtureJson, fixtureText, geminiGateway, geminiUrl, setupGoogleServer, sseResponse } from '../../helpers/gemini-server.js';
+import { collect, drain } from '../../helpers/read-stream.js';
+import { sseEvents, ssePayloads } from '../../helpers/sse-events.js';
+import { until } from '../../helpers/until.js';
 
 const google = setupGoogleServer();
 
@@ -177,16 +167,9 @@ describe('Gemini adapter: streaming', () => {
     const { gateway, events } = geminiGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const c of stream) {
-        chunks.push(c);
-        if (chunks.length === 3) body!.error(new Error('read ECONNRESET'));
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks, error } = await drain(stream, (delivered) => {
+      if (delivered.length === 3) body!.error(new Error('read ECONNRESET'));
+    });
 
     expect(streamedText(chunks)).toBe('Hello! How can I help');
     expect(error).toBeInstanceOf(ProviderError);

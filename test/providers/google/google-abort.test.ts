@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { RequestAbortedError, secret, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
+import { RequestAbortedError, secret, type ChatMessage } from '../../../src/index.js';
 import {
   PROJECT,
   TOKEN_URL,
@@ -9,25 +8,18 @@ import {
   geminiGateway,
   geminiUrl,
   setupGoogleServer,
-  sseEvents,
   sseResponse,
-  until,
   vertexGateway,
 } from '../../helpers/gemini-server.js';
+import { neverAnswer } from '../../helpers/provider-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { sseEvents } from '../../helpers/sse-events.js';
+import { until } from '../../helpers/until.js';
 
 const google = setupGoogleServer();
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
 const STREAM = fixtureText('gemini/gemini-stream.chunks.txt');
-
-/** A server that answers only when the request is aborted (it never answers, in effect). */
-async function neverAnswer({ request }: { request: Request }): Promise<Response> {
-  await new Promise<void>((resolve) => {
-    if (request.signal.aborted) resolve();
-    request.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  return HttpResponse.error();
-}
 
 describe('Google adapters: the caller aborts', () => {
   it('aborts a Gemini call while Google has not answered, without retrying', async () => {
@@ -53,16 +45,9 @@ describe('Google adapters: the caller aborts', () => {
     const controller = new AbortController();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: '@gemini/gemini-2.5-flash', messages, stream: true }, { signal: controller.signal });
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-        if (chunks.length === 2) controller.abort();
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { error } = await drain(stream, (delivered) => {
+      if (delivered.length === 2) controller.abort();
+    });
 
     expect(error).toBeInstanceOf(RequestAbortedError);
     await until(() => cancelled);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, secret } from '../../../src/index.js';
 import { estimateTextTokens } from '../../../src/limits/estimate-tokens.js';
+import { failure } from '../../helpers/failure.js';
 import {
   ACCESS_TOKEN,
   API_KEY,
   GEMINI_ROOT,
-  failure,
   fixtureJson,
   geminiGateway,
   jsonResponse,

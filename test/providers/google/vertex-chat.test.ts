@@ -10,21 +10,21 @@ import {
   type ChatMessage,
 } from '../../../src/index.js';
 import { setGoogleAuthLoader } from '../../../src/providers/google/load-google-auth.js';
+import { streamedText } from '../../helpers/chunk-content.js';
+import { failure } from '../../helpers/failure.js';
 import {
   ACCESS_TOKEN,
   PROJECT,
   TOKEN_URL,
-  collect,
-  failure,
   fixtureJson,
   fixtureText,
   jsonResponse,
   setupGoogleServer,
   sseResponse,
-  streamedText,
   vertexGateway,
   vertexUrl,
 } from '../../helpers/gemini-server.js';
+import { collect } from '../../helpers/read-stream.js';
 
 const google = setupGoogleServer();
 

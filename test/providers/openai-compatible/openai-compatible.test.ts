@@ -1,28 +1,23 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, createGateway, secret, type GatewayConfig, type UsageEvent } from '../../../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, createGateway, secret, type GatewayConfig } from '../../../src/index.js';
+import { gatewayWithEvents } from '../../helpers/mock-gateway.js';
+import { setupProviderServer } from '../../helpers/provider-server.js';
 
+const { server } = setupProviderServer();
 const seen: Array<{ headers: Headers; body: Record<string, unknown> }> = [];
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   seen.length = 0;
 });
-afterAll(() => server.close());
 
 const BASE = 'http://vllm.internal:8000/v1';
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-vllm-1', object: 'chat.completion.chunk', created: 1763734000, model: 'meta-llama/Llama-3.1-8B-Instruct', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
 
 function gatewayWith(fields: Record<string, unknown> = {}) {
-  const gateway = createGateway({
+  return gatewayWithEvents({
     integrations: [{ slug: 'local', provider: 'openai-compatible', baseURL: BASE, workspaces: 'all', ...fields } as GatewayConfig['integrations'][number]],
   });
-  const events: UsageEvent[] = [];
-  gateway.on('usage', (e) => events.push(e));
-  return { gateway, events };
 }
 
 const ask = { workspace: 'w', model: '@local/meta-llama/Llama-3.1-8B-Instruct', messages: [{ role: 'user' as const, content: 'Hello' }] };

@@ -1,30 +1,16 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { RequestAbortedError, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
-import {
-  MODEL,
-  createTestGateway,
-  fixtureJson,
-  fixtureText,
-  sseEvents,
-  sseResponse,
-  setupOpenAIServer,
-  until,
-} from '../../helpers/openai-server.js';
+import { RequestAbortedError, type ChatMessage } from '../../../src/index.js';
+import { MODEL, createTestGateway, fixtureJson, fixtureText, sseResponse, setupOpenAIServer } from '../../helpers/openai-server.js';
+import { neverAnswer } from '../../helpers/provider-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { sseEvents } from '../../helpers/sse-events.js';
+import { until } from '../../helpers/until.js';
 
 const openai = setupOpenAIServer();
 
 const STREAM = fixtureText('openai-stream.chunks.txt');
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
-
-/** A provider that answers only when the request is aborted (it never answers, in effect). */
-async function neverAnswer({ request }: { request: Request }): Promise<Response> {
-  await new Promise<void>((resolve) => {
-    if (request.signal.aborted) resolve();
-    request.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  return HttpResponse.error();
-}
 
 describe('OpenAI adapter: the caller aborts', () => {
   it('aborts a non-streaming call while OpenAI has not answered', async () => {
@@ -96,16 +82,9 @@ describe('OpenAI adapter: the caller aborts', () => {
     const controller = new AbortController();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }, { signal: controller.signal });
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-        if (chunks.length === 3) controller.abort();
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks, error } = await drain(stream, (received) => {
+      if (received.length === 3) controller.abort();
+    });
 
     expect(chunks.map((c) => c.choices[0]!.delta.content).join('')).toBe('Hello!');
     expect(error).toBeInstanceOf(RequestAbortedError);

@@ -1,15 +1,9 @@
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError, type ChatMessage } from '../../../src/index.js';
-import {
-  MODEL,
-  chatFixture,
-  createTestGateway,
-  fixtureJson,
-  jsonResponse,
-  setupOpenAIServer,
-  until,
-} from '../../helpers/openai-server.js';
+import type { ChatMessage } from '../../../src/index.js';
+import { providerFailure } from '../../helpers/failure.js';
+import { MODEL, chatFixture, createTestGateway, fixtureJson, jsonResponse, setupOpenAIServer } from '../../helpers/openai-server.js';
+import { until } from '../../helpers/until.js';
 
 const openai = setupOpenAIServer();
 
@@ -30,17 +24,6 @@ function rateLimited(overrides: Record<string, string | null> = {}): Response {
 
 const serverError = () => jsonResponse(SERVER_ERROR_BODY, { status: 500, requestId: 'req_e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0' });
 const ok = () => jsonResponse(chatFixture());
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('OpenAI adapter: rate limits (429)', () => {
   afterEach(() => {
@@ -90,7 +73,7 @@ describe('OpenAI adapter: rate limits (429)', () => {
     openai.respond(() => rateLimited({ 'retry-after-ms': '3' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(3);
     expect(error.code).toBe('provider_error');
@@ -133,7 +116,7 @@ describe('OpenAI adapter: rate limits (429)', () => {
     openai.respond(() => rateLimited({ 'retry-after-ms': '1', 'x-should-retry': 'false' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(1);
     expect(error.status).toBe(429);
@@ -146,7 +129,7 @@ describe('OpenAI adapter: rate limits (429)', () => {
     openai.respond(() => rateLimited({ 'retry-after-ms': null, 'retry-after': '30' }));
     const { gateway, events } = createTestGateway({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 } });
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(1);
     expect(error.status).toBe(429);
@@ -173,7 +156,7 @@ describe('OpenAI adapter: server and client errors', () => {
     openai.respond(serverError);
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(3);
     expect(error).toMatchObject({
@@ -192,7 +175,7 @@ describe('OpenAI adapter: server and client errors', () => {
     openai.respond(() => jsonResponse(body, { status: 400, requestId: 'req_a1b2c3d4e5f60718293a4b5c6d7e8f90' }));
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(
+    const error = await providerFailure(
       gateway.chat({ workspace: 'team-a', model: '@openai-prod/o4-mini', messages, max_tokens: 100 }),
     );
 
@@ -222,7 +205,7 @@ describe('OpenAI adapter: malformed answers', () => {
     );
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(1);
     expect(error.status).toBe(502);
@@ -238,7 +221,7 @@ describe('OpenAI adapter: malformed answers', () => {
     openai.respond(() => jsonResponse({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' }] }));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(1);
     expect(error.status).toBe(502);
@@ -252,7 +235,7 @@ describe('OpenAI adapter: malformed answers', () => {
     openai.respond(() => jsonResponse(broken));
     const { gateway } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(1);
     expect(error.status).toBe(502);
@@ -265,7 +248,7 @@ describe('OpenAI adapter: network errors', () => {
     openai.respond(() => HttpResponse.error());
     const { gateway, events } = createTestGateway();
 
-    const error = await failure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
+    const error = await providerFailure(gateway.chat({ workspace: 'team-a', model: MODEL, messages }));
 
     expect(openai.requests).toHaveLength(3);
     expect(error.status).toBe(502);

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {
@@ -8,10 +7,12 @@ import {
   fixtureJson,
   fixtureText,
   jsonResponse,
-  sseEvents,
   sseResponse,
   setupOpenAIServer,
 } from '../../helpers/openai-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { expectNoSecret, exposures } from '../../helpers/redaction.js';
+import { sseEvents } from '../../helpers/sse-events.js';
 
 const openai = setupOpenAIServer();
 
@@ -21,20 +22,6 @@ const MASKED_KEY = 'sk-test-**********6789';
 
 interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
-}
-
-/** Every place a caller, a logger or a sink could see the error. */
-function exposures(error: ProviderError, events: unknown[]): Record<string, string> {
-  return {
-    message: error.message,
-    stack: error.stack ?? '',
-    json: JSON.stringify(error),
-    inspect: inspect(error, { depth: 10 }),
-    body: JSON.stringify(error.body),
-    headers: JSON.stringify(error.headers),
-    cause: inspect(error.cause, { depth: 10 }),
-    events: JSON.stringify(events),
-  };
 }
 
 describe('OpenAI adapter: credentials never leak', () => {
@@ -62,11 +49,7 @@ describe('OpenAI adapter: credentials never leak', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'error', httpStatus: 401, errorCode: 'provider_error' });
 
-    for (const [where, text] of Object.entries(exposures(e, events))) {
-      expect(text, where).not.toContain(API_KEY);
-      expect(text, where).not.toContain(MASKED_KEY);
-      expect(text, where).not.toContain('0123456789');
-    }
+    expectNoSecret(exposures(e, events), [API_KEY, MASKED_KEY, '0123456789']);
     // The rest of the body is kept for the caller.
     expect(e.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_api_key', param: null } });
   });
@@ -80,19 +63,10 @@ describe('OpenAI adapter: credentials never leak', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    let error: unknown;
-    try {
-      for await (const _chunk of stream) {
-        // read to the error
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { error } = await drain(stream);
 
     expect(error).toBeInstanceOf(ProviderError);
-    for (const [where, text] of Object.entries(exposures(error as ProviderError, events))) {
-      expect(text, where).not.toContain(API_KEY);
-    }
+    expectNoSecret(exposures(error as ProviderError, events), [API_KEY]);
     expect((error as ProviderError).message).toContain('[REDACTED]');
   });
 

@@ -1,36 +1,16 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ChatCompletionChunk, type ChatMessage, type GatewayStream } from '../../../src/index.js';
-import {
-  MODEL,
-  createTestGateway,
-  fixtureJson,
-  fixtureText,
-  jsonResponse,
-  sseEvents,
-  ssePayloads,
-  sseResponse,
-  setupOpenAIServer,
-} from '../../helpers/openai-server.js';
+import { ProviderError, type ChatMessage } from '../../../src/index.js';
+import { streamedText } from '../../helpers/chunk-content.js';
+import { MODEL, createTestGateway, fixtureJson, fixtureText, jsonResponse, sseResponse, setupOpenAIServer } from '../../helpers/openai-server.js';
+import { drain } from '../../helpers/read-stream.js';
+import { sseEvents, ssePayloads } from '../../helpers/sse-events.js';
 
 const openai = setupOpenAIServer();
 
 const STREAM = fixtureText('openai-stream.chunks.txt');
 const ERROR_FRAME = fixtureText('openai-stream-error-frame.chunks.txt');
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
-
-/** Reads a stream to its end or its error, keeping what was delivered before the error. */
-async function drain(stream: GatewayStream): Promise<{ chunks: ChatCompletionChunk[]; error: unknown }> {
-  const chunks: ChatCompletionChunk[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (error) {
-    return { chunks, error };
-  }
-  return { chunks, error: undefined };
-}
-
-const text = (chunks: readonly ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 
 describe('OpenAI adapter: streams that fail', () => {
   it('delivers the chunks of a cut stream, then throws a 502 and meters an estimate', async () => {
@@ -44,7 +24,7 @@ describe('OpenAI adapter: streams that fail', () => {
 
     expect(chunks).toHaveLength(4);
     expect(chunks.map(({ usage: _u, ...c }) => c)).toEqual(ssePayloads(STREAM).slice(0, 4).map(({ usage: _u, ...c }) => c));
-    expect(text(chunks)).toBe('Hello! How');
+    expect(streamedText(chunks)).toBe('Hello! How');
     expect(error).toBeInstanceOf(ProviderError);
     const e = error as ProviderError;
     expect(e.status).toBe(502);
@@ -71,19 +51,12 @@ describe('OpenAI adapter: streams that fail', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const chunks: ChatCompletionChunk[] = [];
-    let error: unknown;
-    try {
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-        // The connection is reset once the caller has "Hello!".
-        if (chunks.length === 3) body!.error(new Error('read ECONNRESET'));
-      }
-    } catch (e) {
-      error = e;
-    }
+    const { chunks, error } = await drain(stream, (delivered) => {
+      // The connection is reset once the caller has "Hello!".
+      if (delivered.length === 3) body!.error(new Error('read ECONNRESET'));
+    });
 
-    expect(text(chunks)).toBe('Hello!');
+    expect(streamedText(chunks)).toBe('Hello!');
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).status).toBe(502);
     expect((error as ProviderError).isRetryable).toBe(true);
@@ -100,7 +73,7 @@ describe('OpenAI adapter: streams that fail', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello!');
+    expect(streamedText(chunks)).toBe('Hello!');
     expect(error).toBeInstanceOf(ProviderError);
     const e = error as ProviderError;
     expect(e.status).toBe(502);
@@ -124,7 +97,7 @@ describe('OpenAI adapter: streams that fail', () => {
     expect(error).toBeUndefined();
     expect(openai.requests).toHaveLength(2);
     expect(openai.requests[1]!.body).toEqual(openai.requests[0]!.body);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(stream.gateway.providerRequestId).toBe('req_22222222222222222222222222222222');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -153,7 +126,7 @@ describe('OpenAI adapter: streams that fail', () => {
 
     expect(error).toBeUndefined();
     expect(openai.requests).toHaveLength(2);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(events[0]).toMatchObject({ status: 'success', retries: 1 });
   });
 
@@ -176,7 +149,7 @@ describe('OpenAI adapter: streams that fail', () => {
 
     const { chunks, error } = await drain(await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true }));
 
-    expect(text(chunks)).toBe('Hello');
+    expect(streamedText(chunks)).toBe('Hello');
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).status).toBe(502);
     expect((error as ProviderError).message).toMatch(/malformed response/);

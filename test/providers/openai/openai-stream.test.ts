@@ -1,32 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatMessage } from '../../../src/index.js';
-import {
-  API_KEY,
-  CHAT_URL,
-  MODEL,
-  collectToolCalls,
-  createTestGateway,
-  fixtureText,
-  sseEvents,
-  ssePayloads,
-  sseResponse,
-  setupOpenAIServer,
-  until,
-} from '../../helpers/openai-server.js';
+import { collectToolCalls, streamedText } from '../../helpers/chunk-content.js';
+import { API_KEY, CHAT_URL, MODEL, createTestGateway, fixtureText, sseResponse, setupOpenAIServer } from '../../helpers/openai-server.js';
+import { collect, readFirst } from '../../helpers/read-stream.js';
+import { sseEvents, ssePayloads } from '../../helpers/sse-events.js';
+import { until } from '../../helpers/until.js';
 
 const openai = setupOpenAIServer();
 
 const STREAM = fixtureText('openai-stream.chunks.txt');
 const TOOL_STREAM = fixtureText('openai-stream-tool-calls.chunks.txt');
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hello' }];
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-const text = (chunks: readonly ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 
 /** The provider's chunks as a caller that did not ask for usage should see them. */
 function withoutUsage(payloads: ChatCompletionChunk[]): ChatCompletionChunk[] {
@@ -43,10 +27,10 @@ describe('OpenAI adapter: streaming', () => {
     expect(stream.gateway).toMatchObject({ integration: 'openai-prod', model: 'gpt-4o-mini', providerRequestId: 'req_4d3c2b1a09f8e7d6c5b4a39281706f5e' });
     const chunks = await collect(stream);
 
-    const payloads = ssePayloads(STREAM);
+    const payloads = ssePayloads<ChatCompletionChunk>(STREAM);
     expect(chunks).toEqual(withoutUsage(payloads));
     expect(chunks).toHaveLength(11);
-    expect(text(chunks)).toBe('Hello! How can I help you today?');
+    expect(streamedText(chunks)).toBe('Hello! How can I help you today?');
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
     for (const chunk of chunks) {
@@ -96,7 +80,7 @@ describe('OpenAI adapter: streaming', () => {
       await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true, stream_options: { include_usage: true } }),
     );
 
-    const payloads = ssePayloads(STREAM);
+    const payloads = ssePayloads<ChatCompletionChunk>(STREAM);
     expect(chunks).toEqual(payloads);
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
@@ -115,7 +99,7 @@ describe('OpenAI adapter: streaming', () => {
     );
 
     expect(openai.requests[0]!.body.stream_options).toEqual({ include_usage: true });
-    expect(chunks).toEqual(withoutUsage(ssePayloads(STREAM)));
+    expect(chunks).toEqual(withoutUsage(ssePayloads<ChatCompletionChunk>(STREAM)));
     expect(events[0]!.usage.estimated).toBe(false);
     expect(events[0]!.usage.totalTokens).toBe(1300);
   });
@@ -142,7 +126,7 @@ describe('OpenAI adapter: streaming', () => {
       }),
     );
 
-    expect(chunks).toEqual(withoutUsage(ssePayloads(TOOL_STREAM)));
+    expect(chunks).toEqual(withoutUsage(ssePayloads<ChatCompletionChunk>(TOOL_STREAM)));
     const first = chunks[0]!.choices[0]!.delta.tool_calls![0]!;
     expect(first).toEqual({ index: 0, id: 'call_Xk3Yq8bN2vLp7TzR5wMd1HcF', type: 'function', function: { name: 'get_weather', arguments: '' } });
     const calls = collectToolCalls(chunks);
@@ -169,13 +153,9 @@ describe('OpenAI adapter: streaming', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const received: ChatCompletionChunk[] = [];
-    for await (const chunk of stream) {
-      received.push(chunk);
-      if (received.length === 3) break;
-    }
+    const received = await readFirst(stream, 3);
 
-    expect(text(received)).toBe('Hello!');
+    expect(streamedText(received)).toBe('Hello!');
     await until(() => cancelled);
     expect(cancelled).toBe(true);
     expect(events).toHaveLength(1);
@@ -192,13 +172,9 @@ describe('OpenAI adapter: streaming', () => {
     const { gateway, events } = createTestGateway();
 
     const stream = await gateway.chat({ workspace: 'team-a', model: MODEL, messages, stream: true });
-    const received: ChatCompletionChunk[] = [];
-    for await (const chunk of stream) {
-      received.push(chunk);
-      if (received.length === 2) break;
-    }
+    const received = await readFirst(stream, 2);
 
-    expect(text(received)).toBe('Hello');
+    expect(streamedText(received)).toBe('Hello');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 'aborted', errorCode: 'request_aborted' });
   });
