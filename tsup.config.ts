@@ -20,8 +20,8 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     target: 'node20',
-    // p-retry (and its helper) ship as ESM only; Node 20 before 20.19 cannot require() ESM,
+    // p-retry (and its helper) and p-map ship as ESM only; Node 20 before 20.19 cannot require() ESM,
     // so the CommonJS build carries its own copy instead of a require() that would throw.
-    noExternal: ['p-retry', 'is-network-error'],
+    noExternal: ['p-retry', 'is-network-error', 'p-map'],
   },
 ]);

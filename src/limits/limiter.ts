@@ -225,12 +225,12 @@ export class Limiter {
     try {
       ready = this.#ready();
     } catch (error) {
-      return this.#unregistered(error, requestId, policy, target);
+      return this.#unregistered(error, requestId, target);
     }
     if (ready instanceof Promise) {
       return ready.then(
         () => this.#admit(requestId, policy, target, demand),
-        (error: unknown) => this.#unregistered(error, requestId, policy, target),
+        (error: unknown) => this.#unregistered(error, requestId, target),
       );
     }
     return this.#admit(requestId, policy, target, demand);
@@ -291,7 +291,6 @@ export class Limiter {
   #unregistered(
     error: unknown,
     requestId: string,
-    policy: Policy,
     target: { integration: IntegrationPolicy; workspace: string; key: KeyPolicy | null; model: string },
   ): Admission {
     const open = this.#failure.onStoreError === 'fail-open';

@@ -43,6 +43,16 @@ describe('embeddings', () => {
     await expect(gateway.embeddings({ workspace: 'team-a', model: '@mock/embed-1', input: 'y'.repeat(200) })).rejects.toBeInstanceOf(BudgetExceededError);
   });
 
+  it('encodes vectors as base64 little-endian float32 when asked, as OpenAI does', async () => {
+    const { gateway } = setup();
+    const floats = await gateway.embeddings({ workspace: 'team-a', model: '@mock/embed-1', input: 'first text', dimensions: 4 });
+    const encoded = await gateway.embeddings({ workspace: 'team-a', model: '@mock/embed-1', input: 'first text', dimensions: 4, encoding_format: 'base64' });
+    const bytes = Buffer.from(encoded.data[0]!.embedding as string, 'base64');
+    expect(bytes).toHaveLength(16);
+    const decoded = [0, 1, 2, 3].map((i) => bytes.readFloatLE(i * 4));
+    (floats.data[0]!.embedding as number[]).forEach((value, i) => expect(decoded[i]).toBeCloseTo(value, 6));
+  });
+
   it('token arrays count as their length', async () => {
     const { gateway } = setup();
     const res = await gateway.embeddings({ workspace: 'team-a', model: '@mock/embed-1', input: [[1, 2, 3], [4, 5]] });

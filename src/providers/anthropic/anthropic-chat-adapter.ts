@@ -1,13 +1,15 @@
-import { ProviderError } from '../../errors/provider-error.js';
 import { estimateUsage } from '../../limits/estimate-tokens.js';
-import type { ChatCompletion } from '../chat-types.js';
-import { networkError, providerFetch } from '../shared/provider-fetch.js';
+import { completionOutputChars, toCompletionUsage } from '../shared/completion-usage.js';
+import { providerFetch } from '../shared/provider-fetch.js';
+import { providerStream } from '../shared/provider-stream.js';
+import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
+import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
 import { anthropicMessageSchema, type AnthropicRequestBody } from './anthropic-api.js';
 import { AnthropicStreamTranslator, MalformedEventError } from './anthropic-stream-translator.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
-import { convertAnthropicUsage, toCompletionUsage } from './convert-anthropic-usage.js';
+import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { readAnthropicError, streamErrorFrame } from './read-anthropic-error.js';
@@ -46,48 +48,34 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       requestIdHeader: REQUEST_ID,
     });
 
+  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID) });
+
   return {
     provider,
 
     async chat(call: ProviderCall): Promise<ProviderResult> {
       const { body, jsonTool } = convertToAnthropicRequest(call.body, { stream: false, defaultMaxTokens: options.defaultMaxTokens, warn: (m) => call.warn(m) });
       const response = await send(call, body, 'application/json');
-      const requestId = response.headers.get(REQUEST_ID);
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        if (call.signal.aborted) throw call.signal.reason;
-        throw networkError(provider, error);
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw malformed(provider, 'the response body is not JSON', requestId, response.status);
-      }
-      const parsed = anthropicMessageSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw malformed(provider, `the response is not a message (${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? ''})`, requestId, response.status);
-      }
+      const ctx = answerOf(response);
+      const parsed = anthropicMessageSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      if (!parsed.success) throw malformedResponse(ctx, `the response is not a message (${firstIssue(parsed.error)})`);
       const message = parsed.data;
       const completion = convertAnthropicResponse(message, { jsonTool, created: Math.floor(Date.now() / 1000), warn: (m) => call.warn(m) });
-      const usage = message.usage ? convertAnthropicUsage(message.usage) : estimateUsage(call.body, outputChars(completion));
+      const usage = message.usage ? convertAnthropicUsage(message.usage) : estimateUsage(call.body, completionOutputChars(completion));
       completion.usage = toCompletionUsage(usage);
       return {
         completion,
         usage,
         finishReason: mapAnthropicStopReason(message.stop_reason, jsonTool !== null),
-        providerRequestId: requestId,
+        providerRequestId: ctx.requestId,
       };
     },
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
       const { body, jsonTool } = convertToAnthropicRequest(call.body, { stream: true, defaultMaxTokens: options.defaultMaxTokens, warn: (m) => call.warn(m) });
       const response = await send(call, body, 'text/event-stream');
-      const requestId = response.headers.get(REQUEST_ID);
-      if (!response.body) throw malformed(provider, 'the stream has no body', requestId, response.status);
+      const ctx = answerOf(response);
+      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       const events = readSse(response.body, call.signal);
       const translator = new AnthropicStreamTranslator({
         created: Math.floor(Date.now() / 1000),
@@ -99,20 +87,15 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       async function* parts(): AsyncGenerator<StreamPart> {
         try {
           for await (const event of events) {
-            let json: unknown;
-            try {
-              json = JSON.parse(event.data);
-            } catch {
-              throw malformed(provider, 'a stream event is not JSON', requestId, response.status);
-            }
-            if (json === null || typeof json !== 'object') throw malformed(provider, 'a stream event is not an object', requestId, response.status);
+            const json = parseEventJson(event.data, ctx);
+            if (json === null || typeof json !== 'object') throw malformedResponse(ctx, 'a stream event is not an object');
             const data = json as { type?: unknown };
-            if (event.event === 'error' || data.type === 'error') throw streamErrorFrame(provider, json, response.status, requestId);
+            if (event.event === 'error' || data.type === 'error') throw streamErrorFrame(provider, json, ctx.status, ctx.requestId);
             let chunks;
             try {
               chunks = translator.push(data);
             } catch (error) {
-              if (error instanceof MalformedEventError) throw malformed(provider, error.message, requestId, response.status);
+              if (error instanceof MalformedEventError) throw malformedResponse(ctx, error.message);
               throw error;
             }
             // The input is known from message_start: reported now, a cut stream is charged it exactly.
@@ -121,54 +104,14 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
             if (translator.done) break;
           }
         } catch (error) {
-          if (call.signal.aborted) throw call.signal.reason;
-          if (error instanceof ProviderError) throw error;
-          throw new ProviderError({
-            provider,
-            message: `the stream was interrupted: ${error instanceof Error ? error.message : String(error)}`,
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId,
-            cause: error,
-          });
+          throw streamFailure(ctx, error, call.signal);
         }
-        if (!translator.done) {
-          throw new ProviderError({
-            provider,
-            message: 'the stream ended before completion (no message_stop event)',
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId,
-          });
-        }
+        if (!translator.done) throw streamEndedEarly(ctx, 'no message_stop event');
         yield { type: 'finish', usage: translator.usage, finishReason: translator.finishReason };
       }
 
-      const stream = parts() as AsyncGenerator<StreamPart> & { providerRequestId: string | null };
-      stream.providerRequestId = requestId;
-      return stream;
+      return providerStream(parts(), ctx.requestId);
     },
   };
 }
 
-function malformed(provider: string, message: string, requestId: string | null, status: number): ProviderError {
-  return new ProviderError({
-    provider,
-    message: `malformed response: ${message}`,
-    upstreamStatus: status,
-    status: 502,
-    // Anthropic did the work (and may bill for it): asking again could double the cost.
-    isRetryable: false,
-    requestId,
-  });
-}
-
-/** Characters a completion produced: its text and its tool calls' names and arguments. */
-function outputChars(completion: ChatCompletion): number {
-  const message = completion.choices[0]!.message;
-  let n = message.content?.length ?? 0;
-  for (const call of message.tool_calls ?? []) n += call.function.name.length + call.function.arguments.length;
-  return n;
-}

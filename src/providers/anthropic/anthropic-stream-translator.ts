@@ -12,7 +12,8 @@ import {
   type AnthropicUsage,
 } from './anthropic-api.js';
 import { TEXT_BESIDES_JSON, omitted } from './convert-anthropic-response.js';
-import { convertAnthropicUsage, toCompletionUsage } from './convert-anthropic-usage.js';
+import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];

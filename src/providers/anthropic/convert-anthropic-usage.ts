@@ -1,4 +1,3 @@
-import type { CompletionUsage } from '../chat-types.js';
 import type { Usage } from '../spec.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 
@@ -22,15 +21,5 @@ export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
     totalTokens: input + output,
     estimated: false,
     raw: usage,
-  };
-}
-
-/** The OpenAI `usage` object of a completion or of the last stream chunk. */
-export function toCompletionUsage(usage: Usage): CompletionUsage {
-  return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
   };
 }

@@ -2,7 +2,10 @@ import { redactProviderError } from '../../config/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import type { AdapterSettings } from '../provider-definition.js';
 import { errorFromResponse, networkError } from '../shared/provider-fetch.js';
-import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
+import { providerStream } from '../shared/provider-stream.js';
+import { readJsonBody } from '../shared/read-json.js';
+import { firstIssue, malformedResponse, type ResponseContext } from '../shared/response-errors.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream } from '../spec.js';
 import { assumeRole } from './assume-role.js';
 import { converseResponseSchema } from './bedrock-api.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
@@ -94,20 +97,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
     throw scrub(await errorFromResponse(PROVIDER, response, readBedrockError(response.headers), REQUEST_ID_HEADER));
   }
 
-  async function readJson(response: Response, call: Call): Promise<unknown> {
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      if (call.signal.aborted) throw call.signal.reason;
-      throw networkError(PROVIDER, error);
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw malformed('the response body is not JSON', response);
-    }
-  }
+  const answerOf = (response: Response): ResponseContext => ({ provider: PROVIDER, status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER) });
 
   return {
     provider: PROVIDER,
@@ -115,33 +105,26 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
     async chat(call: ProviderCall): Promise<ProviderResult> {
       const request = convertToBedrockConverse(call.body, (message) => call.warn(message));
       const response = await send(call, 'converse', request, 'application/json');
-      const requestId = response.headers.get(REQUEST_ID_HEADER);
-      const parsed = converseResponseSchema.safeParse(await readJson(response, call));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw malformed(`the response is not a Converse answer (${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? ''})`, response);
-      }
-      const { completion, usage, finishReason } = convertBedrockResponse(parsed.data, call.body.model, requestId, (message) => call.warn(message));
-      return { completion, usage, finishReason, providerRequestId: requestId };
+      const ctx = answerOf(response);
+      const parsed = converseResponseSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      if (!parsed.success) throw malformedResponse(ctx, `the response is not a Converse answer (${firstIssue(parsed.error)})`);
+      const { completion, usage, finishReason } = convertBedrockResponse(parsed.data, call.body.model, ctx.requestId, (message) => call.warn(message));
+      return { completion, usage, finishReason, providerRequestId: ctx.requestId };
     },
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
       const request = convertToBedrockConverse(call.body, (message) => call.warn(message));
       const response = await send(call, 'converse-stream', request, 'application/vnd.amazon.eventstream');
-      const requestId = response.headers.get(REQUEST_ID_HEADER);
-      if (!response.body) throw malformed('the stream has no body', response);
+      const ctx = answerOf(response);
+      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       const parts = convertBedrockStream(readAwsEventStream(response.body, call.signal), {
-        provider: PROVIDER,
+        ...ctx,
         model: call.body.model,
-        requestId,
-        status: response.status,
         includeUsage: call.body.stream_options?.include_usage === true,
         signal: call.signal,
         warn: (message) => call.warn(message),
       });
-      const stream = parts as AsyncGenerator<StreamPart> & { providerRequestId: string | null };
-      stream.providerRequestId = requestId;
-      return stream;
+      return providerStream(parts, ctx.requestId);
     },
 
     async embed(call: EmbeddingCall): Promise<EmbeddingResult> {
@@ -149,8 +132,8 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
         call,
         async (body) => {
           const response = await send(call, 'invoke', body, 'application/json');
-          const json = await readJson(response, call);
-          return { json, headers: response.headers, status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER) };
+          const ctx = answerOf(response);
+          return { ...ctx, json: await readJsonBody(response, call.signal, ctx), headers: response.headers };
         },
         PROVIDER,
       );
@@ -161,16 +144,4 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
 /** RoleSessionName allows `[\w+=,.@-]`, 2 to 64 characters. */
 function defaultSessionName(slug: string): string {
   return `tollgate-${slug}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-
-function malformed(message: string, response: Response): ProviderError {
-  return new ProviderError({
-    provider: PROVIDER,
-    message: `malformed response: ${message}`,
-    upstreamStatus: response.status,
-    status: 502,
-    // The provider did the work (and may bill for it): asking again could double the cost.
-    isRetryable: false,
-    requestId: response.headers.get(REQUEST_ID_HEADER),
-  });
 }

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import type { ChatCompletion, FinishReason, ToolCall } from '../chat-types.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
 import type { Usage } from '../spec.js';
 import type { converseResponseSchema } from './bedrock-api.js';
-import { convertBedrockUsage, toCompletionUsage } from './convert-bedrock-usage.js';
+import { convertBedrockUsage } from './convert-bedrock-usage.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 
 export interface ConvertedResponse {
   completion: ChatCompletion;

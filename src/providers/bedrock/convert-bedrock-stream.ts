@@ -1,5 +1,7 @@
 import { ProviderError } from '../../errors/provider-error.js';
 import type { ChatCompletionChunk, FinishReason } from '../chat-types.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
+import { malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { StreamPart, Usage } from '../spec.js';
 import {
   contentBlockDeltaEventSchema,
@@ -8,16 +10,12 @@ import {
   metadataEventSchema,
 } from './bedrock-api.js';
 import { completionId, REASONING_DROPPED } from './convert-bedrock-response.js';
-import { convertBedrockUsage, toCompletionUsage } from './convert-bedrock-usage.js';
+import { convertBedrockUsage } from './convert-bedrock-usage.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 import { AwsEventStreamError, type AwsEventStreamMessage } from './read-aws-event-stream.js';
 
-export interface BedrockStreamContext {
-  provider: string;
+export interface BedrockStreamContext extends ResponseContext {
   model: string;
-  requestId: string | null;
-  /** HTTP status of the stream's response (200): the `upstreamStatus` of errors inside it. */
-  status: number;
   /** The caller asked `stream_options.include_usage`: a last chunk with usage and no choices. */
   includeUsage: boolean;
   signal: AbortSignal;
@@ -103,7 +101,7 @@ export async function* convertBedrockStream(messages: AsyncIterable<AwsEventStre
           if (delta.text) yield* withRole(chunk({ content: delta.text }));
           else if (delta.toolUse) {
             const index = toolIndexes.get(contentBlockIndex);
-            if (index === undefined) throw malformed(ctx, `a toolUse delta for content block ${contentBlockIndex} came before its contentBlockStart`);
+            if (index === undefined) throw malformedResponse(ctx, `a toolUse delta for content block ${contentBlockIndex} came before its contentBlockStart`);
             if (delta.toolUse.input) yield* withRole(chunk({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] }));
           } else if (delta.reasoningContent !== undefined && !reasoningWarned) {
             reasoningWarned = true;
@@ -127,29 +125,10 @@ export async function* convertBedrockStream(messages: AsyncIterable<AwsEventStre
       }
     }
   } catch (error) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (error instanceof ProviderError) throw error;
-    if (error instanceof AwsEventStreamError && error.kind === 'malformed') throw malformed(ctx, error.message);
-    throw new ProviderError({
-      provider: ctx.provider,
-      message: `the stream was interrupted: ${error instanceof Error ? error.message : String(error)}`,
-      upstreamStatus: ctx.status,
-      status: 502,
-      isRetryable: true,
-      requestId: ctx.requestId,
-      cause: error,
-    });
+    if (error instanceof AwsEventStreamError && error.kind === 'malformed' && !ctx.signal.aborted) throw malformedResponse(ctx, error.message);
+    throw streamFailure(ctx, error, ctx.signal);
   }
-  if (!stopped || usage === null) {
-    throw new ProviderError({
-      provider: ctx.provider,
-      message: `the stream ended before completion (no ${stopped ? 'metadata' : 'messageStop'} event)`,
-      upstreamStatus: ctx.status,
-      status: 502,
-      isRetryable: true,
-      requestId: ctx.requestId,
-    });
-  }
+  if (!stopped || usage === null) throw streamEndedEarly(ctx, `no ${stopped ? 'metadata' : 'messageStop'} event`);
   if (ctx.includeUsage) yield { type: 'chunk', chunk: { ...base(), usage: toCompletionUsage(usage) } };
   yield { type: 'finish', usage, finishReason };
 }
@@ -181,24 +160,12 @@ function parseJson(body: Uint8Array, ctx: BedrockStreamContext, eventType: strin
   try {
     return JSON.parse(decoder.decode(body)) as unknown;
   } catch {
-    throw malformed(ctx, `the payload of a ${eventType ?? 'stream'} event is not JSON`);
+    throw malformedResponse(ctx, `the payload of a ${eventType ?? 'stream'} event is not JSON`);
   }
 }
 
 function parse<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, json: unknown, ctx: BedrockStreamContext, eventType: string): T {
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw malformed(ctx, `a ${eventType} event does not have the expected shape`);
+  if (!parsed.success) throw malformedResponse(ctx, `a ${eventType} event does not have the expected shape`);
   return parsed.data;
-}
-
-function malformed(ctx: BedrockStreamContext, message: string): ProviderError {
-  return new ProviderError({
-    provider: ctx.provider,
-    message: `malformed response: ${message}`,
-    upstreamStatus: ctx.status,
-    status: 502,
-    // The provider did the work (and may bill for it): asking again could double the cost.
-    isRetryable: false,
-    requestId: ctx.requestId,
-  });
 }

@@ -1,4 +1,3 @@
-import type { CompletionUsage } from '../chat-types.js';
 import type { Usage } from '../spec.js';
 import type { BedrockUsage } from './bedrock-api.js';
 
@@ -22,15 +21,5 @@ export function convertBedrockUsage(usage: BedrockUsage): Usage {
     totalTokens: inputTokens + usage.outputTokens,
     estimated: false,
     raw: usage,
-  };
-}
-
-/** The OpenAI `usage` of a completion: cached reads in `prompt_tokens_details.cached_tokens`, as OpenAI does. */
-export function toCompletionUsage(usage: Usage): CompletionUsage {
-  return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
   };
 }

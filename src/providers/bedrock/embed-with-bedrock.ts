@@ -1,12 +1,13 @@
+import pMap from 'p-map';
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import { ProviderError } from '../../errors/provider-error.js';
-import { estimateTextTokens } from '../../limits/estimate-tokens.js';
-import type { EmbeddingResponse } from '../chat-types.js';
-import type { EmbeddingCall, EmbeddingResult, Usage } from '../spec.js';
+import { estimateEmbeddingTokens } from '../../limits/estimate-tokens.js';
+import { batches, embeddingResult } from '../shared/embedding-result.js';
+import { malformedResponse, type ResponseContext } from '../shared/response-errors.js';
+import type { EmbeddingCall, EmbeddingResult } from '../spec.js';
 import { cohereEmbeddingResponseSchema, titanEmbeddingResponseSchema } from './bedrock-api.js';
 
 /** One signed InvokeModel call (`POST /model/{modelId}/invoke`): its JSON answer and headers. */
-export type InvokeModel = (body: Record<string, unknown>) => Promise<{ json: unknown; headers: Headers; status: number; requestId: string | null }>;
+export type InvokeModel = (body: Record<string, unknown>) => Promise<ResponseContext & { json: unknown; headers: Headers }>;
 
 /** Titan embeds one text per call: arrays are sent as parallel calls, this many at a time. */
 const TITAN_CONCURRENCY = 4;
@@ -54,7 +55,7 @@ export async function embedWithBedrock(call: EmbeddingCall, invoke: InvokeModel,
     const header = Number.parseInt(headers.get(INPUT_TOKENS_HEADER) ?? '', 10);
     const tokens = reported ?? (Number.isFinite(header) ? header : undefined);
     if (tokens === undefined) estimated = true;
-    inputTokens += tokens ?? batch.reduce((n, text) => n + estimateTextTokens(text), 0);
+    inputTokens += tokens ?? estimateEmbeddingTokens(batch, false);
   };
 
   if (family === 'cohere') {
@@ -64,13 +65,12 @@ export async function embedWithBedrock(call: EmbeddingCall, invoke: InvokeModel,
       if (/cohere\.embed-v4/.test(body.model)) request.output_dimension = body.dimensions;
       else call.warn(`${provider}: dimensions is not supported by ${body.model}: ignored`);
     }
-    for (let i = 0; i < texts.length; i += COHERE_BATCH) {
-      const batch = texts.slice(i, i + COHERE_BATCH);
+    for (const batch of batches(texts, COHERE_BATCH)) {
       const answer = await invoke({ texts: batch, ...request });
       requestId ??= answer.requestId;
       const parsed = cohereEmbeddingResponseSchema.safeParse(answer.json);
       const embeddings = parsed.success ? (Array.isArray(parsed.data.embeddings) ? parsed.data.embeddings : parsed.data.embeddings.float) : null;
-      if (!embeddings || embeddings.length !== batch.length) throw malformed(provider, 'the response is not a Cohere embeddings answer', answer);
+      if (!embeddings || embeddings.length !== batch.length) throw malformedResponse(answer, 'the response is not a Cohere embeddings answer');
       vectors.push(...embeddings);
       count(undefined, answer.headers, batch);
       raw.push({ id: parsed.data?.id, inputTokens: answer.headers.get(INPUT_TOKENS_HEADER) });
@@ -86,35 +86,18 @@ export async function embedWithBedrock(call: EmbeddingCall, invoke: InvokeModel,
       if (body.dimensions !== undefined) request.dimensions = body.dimensions;
       if (body.normalize !== undefined) request.normalize = body.normalize;
     }
-    const answers = await mapLimited(texts, TITAN_CONCURRENCY, (text) => invoke({ inputText: text, ...request }));
+    const answers = await pMap(texts, (text) => invoke({ inputText: text, ...request }), { concurrency: TITAN_CONCURRENCY });
     answers.forEach((answer, i) => {
       requestId ??= answer.requestId;
       const parsed = titanEmbeddingResponseSchema.safeParse(answer.json);
-      if (!parsed.success) throw malformed(provider, 'the response is not a Titan embedding', answer);
+      if (!parsed.success) throw malformedResponse(answer, 'the response is not a Titan embedding');
       vectors.push(parsed.data.embedding);
       count(parsed.data.inputTextTokenCount, answer.headers, [texts[i]!]);
       raw.push({ inputTextTokenCount: parsed.data.inputTextTokenCount });
     });
   }
 
-  const base64 = body.encoding_format === 'base64';
-  const response: EmbeddingResponse = {
-    object: 'list',
-    data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(embedding) : embedding })),
-    model: body.model,
-    usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
-  };
-  const usage: Usage = {
-    inputTokens,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    totalTokens: inputTokens,
-    estimated,
-    raw,
-  };
-  return { response, usage, providerRequestId: requestId };
+  return embeddingResult(call, vectors, { inputTokens, estimated, raw }, requestId);
 }
 
 function embeddingFamily(model: string): 'titan-v1' | 'titan-image' | 'titan' | 'cohere' | null {
@@ -134,34 +117,4 @@ function inputTexts(input: EmbeddingCall['body']['input']): string[] {
     throw new RequestValidationError([{ path: 'input', message: 'Bedrock embedding models take text: token arrays are not supported' }]);
   }
   return texts;
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-function toBase64(vector: readonly number[]): string {
-  const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
-  return bytes.toString('base64');
-}
-
-function malformed(provider: string, message: string, answer: { status: number; requestId: string | null }): ProviderError {
-  return new ProviderError({
-    provider,
-    message: `malformed response: ${message}`,
-    upstreamStatus: answer.status,
-    status: 502,
-    isRetryable: false,
-    requestId: answer.requestId,
-  });
 }

@@ -1,5 +1,6 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { readBody } from '../shared/read-body.js';
 
 /** One decoded `application/vnd.amazon.eventstream` message: string headers and the raw payload. */
 export interface AwsEventStreamMessage {
@@ -38,40 +39,23 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
  * abort) cancels the body, which closes the upstream connection.
  */
 export async function* readAwsEventStream(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<AwsEventStreamMessage> {
-  const reader = body.getReader();
-  // Cancelling resolves a pending read with `done`; the abort is then rethrown below.
-  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
-  signal?.addEventListener('abort', onAbort, { once: true });
   let buffer: Uint8Array = new Uint8Array(0);
-  let finished = false;
-  try {
-    for (;;) {
-      signal?.throwIfAborted();
-      const { done, value } = await reader.read();
-      signal?.throwIfAborted();
-      if (done) break;
-      buffer = buffer.length === 0 ? value : concat(buffer, value);
-      let offset = 0;
-      while (buffer.length - offset >= PRELUDE_LENGTH) {
-        const view = new DataView(buffer.buffer, buffer.byteOffset + offset, PRELUDE_LENGTH);
-        const length = view.getUint32(0, false);
-        if (length < MIN_FRAME || length > MAX_FRAME) {
-          throw new AwsEventStreamError('malformed', `an event stream frame declares an impossible length (${length} bytes)`);
-        }
-        if (buffer.length - offset < length) break;
-        yield decode(buffer.subarray(offset, offset + length));
-        offset += length;
+  for await (const value of readBody(body, signal)) {
+    buffer = buffer.length === 0 ? value : concat(buffer, value);
+    let offset = 0;
+    while (buffer.length - offset >= PRELUDE_LENGTH) {
+      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, PRELUDE_LENGTH);
+      const length = view.getUint32(0, false);
+      if (length < MIN_FRAME || length > MAX_FRAME) {
+        throw new AwsEventStreamError('malformed', `an event stream frame declares an impossible length (${length} bytes)`);
       }
-      buffer = offset === 0 ? buffer : buffer.slice(offset);
+      if (buffer.length - offset < length) break;
+      yield decode(buffer.subarray(offset, offset + length));
+      offset += length;
     }
-    if (buffer.length > 0) throw new AwsEventStreamError('truncated', `the stream ended in the middle of a frame (${buffer.length} bytes left)`);
-    finished = true;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    // Not awaited: cancelling a teed body settles only once every branch is cancelled.
-    if (!finished) void reader.cancel().catch(() => {});
-    reader.releaseLock();
+    buffer = offset === 0 ? buffer : buffer.slice(offset);
   }
+  if (buffer.length > 0) throw new AwsEventStreamError('truncated', `the stream ended in the middle of a frame (${buffer.length} bytes left)`);
 }
 
 function decode(frame: Uint8Array): AwsEventStreamMessage {

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { untilAborted } from '../../util/until-aborted.js';
 import type { TemporaryCredentials } from './assume-role.js';
+import { createHash } from 'node:crypto';
 
 export interface RoleCredentialsCacheOptions {
   /** Current time in ms. Default `Date.now` (a seam for tests). */
@@ -71,23 +72,4 @@ export class RoleCredentialsCache {
       if (!entry.pending && (!entry.credentials || entry.credentials.expiration <= now)) this.#entries.delete(key);
     }
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, FinishReason, ToolCall } from '../chat-types.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
 import type { Usage } from '../spec.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
-import { toCompletionUsage } from './convert-gemini-usage.js';
 import type { GoogleToolCallExtra } from './convert-to-gemini-contents.js';
 import type { GeminiCandidate, GeminiResponse } from './gemini-api.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { randomUUID } from 'node:crypto';
 
 /** A tool call id in OpenAI's shape, for function calls Gemini sends without one. */
 export function toolCallId(): string {

@@ -1,4 +1,3 @@
-import type { CompletionUsage } from '../chat-types.js';
 import type { Usage } from '../spec.js';
 import type { GeminiUsage } from './gemini-api.js';
 
@@ -23,16 +22,5 @@ export function convertGeminiUsage(usage: GeminiUsage): Usage {
     totalTokens: inputTokens + outputTokens,
     estimated: false,
     raw: usage,
-  };
-}
-
-/** The OpenAI `usage` of a completion, from normalized usage. */
-export function toCompletionUsage(usage: Usage): CompletionUsage {
-  return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
 }

@@ -1,10 +1,12 @@
 import { redactProviderError } from '../../config/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import { estimateUsage } from '../../limits/estimate-tokens.js';
-import type { ChatCompletion } from '../chat-types.js';
+import { completionOutputChars } from '../shared/completion-usage.js';
 import { isRetryableStatus } from '../shared/is-retryable-status.js';
-import { networkError } from '../shared/provider-fetch.js';
+import { providerStream } from '../shared/provider-stream.js';
+import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
+import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
@@ -28,6 +30,8 @@ export interface GeminiChatAdapterOptions {
 export function createGeminiChatAdapter(transport: GeminiTransport, options: GeminiChatAdapterOptions = {}): ChatAdapter {
   const { provider } = transport;
 
+  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER) });
+
   const adapter: ChatAdapter = {
     provider,
 
@@ -35,21 +39,17 @@ export function createGeminiChatAdapter(transport: GeminiTransport, options: Gem
       const warn = (message: string) => call.warn(message);
       const request = convertToGeminiRequest(call.body, warn);
       const { response } = await postGemini(transport, call, call.body.model, 'generateContent', request, 'application/json');
-      const headerId = response.headers.get(REQUEST_ID_HEADER);
-      const json = await readJson(response, call.signal, provider, headerId);
-      const parsed = geminiResponseSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw malformed(provider, `the response is not a GenerateContentResponse (${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? ''})`, headerId, response.status);
-      }
+      const ctx = answerOf(response);
+      const parsed = geminiResponseSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      if (!parsed.success) throw malformedResponse(ctx, `the response is not a GenerateContentResponse (${firstIssue(parsed.error)})`);
       const data = parsed.data;
-      const requestId = data.responseId || headerId;
+      const requestId = data.responseId || ctx.requestId;
       if (!data.candidates?.length && !data.promptFeedback?.blockReason) {
-        throw malformed(provider, 'the response has neither candidates nor a prompt block reason', requestId, response.status);
+        throw malformedResponse({ ...ctx, requestId }, 'the response has neither candidates nor a prompt block reason');
       }
       const reported = data.usageMetadata ? convertGeminiUsage(data.usageMetadata) : null;
       const { completion, finishReason } = convertGeminiResponse(data, call.body.model, reported, warn);
-      const usage = reported ?? estimateUsage(call.body, completion.choices.reduce((n, c) => n + outputChars(c.message), 0));
+      const usage = reported ?? estimateUsage(call.body, completionOutputChars(completion));
       return { completion, usage, finishReason, providerRequestId: requestId };
     },
 
@@ -57,95 +57,44 @@ export function createGeminiChatAdapter(transport: GeminiTransport, options: Gem
       const warn = (message: string) => call.warn(message);
       const request = convertToGeminiRequest(call.body, warn);
       const { response, secrets } = await postGemini(transport, call, call.body.model, 'streamGenerateContent', request, 'text/event-stream');
-      const headerId = response.headers.get(REQUEST_ID_HEADER);
-      if (!response.body) throw malformed(provider, 'the stream has no body', headerId, response.status);
+      // The request id becomes Gemini's responseId once the first event names it.
+      const ctx = answerOf(response);
+      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       const events = readSse(response.body, call.signal);
       const converter = new GeminiChunkConverter({ model: call.body.model, includeUsage: call.body.stream_options?.include_usage === true, warn });
 
       async function* parts(): AsyncGenerator<StreamPart> {
         try {
           for await (const event of events) {
-            let json: unknown;
-            try {
-              json = JSON.parse(event.data);
-            } catch {
-              throw malformed(provider, 'a stream event is not JSON', stream.providerRequestId, response.status);
-            }
+            const json = parseEventJson(event.data, ctx);
             const frame = geminiErrorBodySchema.safeParse(json);
-            if (frame.success) throw errorFrame(provider, frame.data.error, json, response.status, stream.providerRequestId);
+            if (frame.success) throw errorFrame(provider, frame.data.error, json, ctx.status, ctx.requestId);
             const parsed = geminiResponseSchema.safeParse(json);
-            if (!parsed.success) throw malformed(provider, 'a stream event is not a GenerateContentResponse', stream.providerRequestId, response.status);
+            if (!parsed.success) throw malformedResponse(ctx, 'a stream event is not a GenerateContentResponse');
             const chunks = converter.convert(parsed.data);
-            if (converter.responseId) stream.providerRequestId = converter.responseId;
+            if (converter.responseId) stream.providerRequestId = ctx.requestId = converter.responseId;
             // Every event carries the usage so far: reported, a cut stream is charged its exact prompt.
             if (parsed.data.usageMetadata && converter.usage) yield { type: 'usage', usage: converter.usage };
             for (const chunk of chunks) yield { type: 'chunk', chunk };
           }
         } catch (error) {
-          if (call.signal.aborted) throw call.signal.reason;
-          if (ProviderError.isInstance(error)) throw redactProviderError(error, secrets);
-          throw new ProviderError({
-            provider,
-            message: `the stream was interrupted: ${error instanceof Error ? error.message : String(error)}`,
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId: stream.providerRequestId,
-            cause: error,
-          });
+          const failure = streamFailure(ctx, error, call.signal);
+          throw ProviderError.isInstance(failure) ? redactProviderError(failure, secrets) : failure;
         }
         // Gemini ends a stream by closing it after the event with the finish reason: without one, it was cut.
-        if (!converter.complete) {
-          throw new ProviderError({
-            provider,
-            message: 'the stream ended before completion',
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId: stream.providerRequestId,
-          });
-        }
+        if (!converter.complete) throw streamEndedEarly(ctx);
         const usageChunk = converter.usageChunk();
         if (usageChunk) yield { type: 'chunk', chunk: usageChunk };
         yield { type: 'finish', usage: converter.usage, finishReason: converter.finishReason };
       }
 
-      const stream = parts() as AsyncGenerator<StreamPart> & { providerRequestId: string | null };
-      stream.providerRequestId = headerId;
+      const stream = providerStream(parts(), ctx.requestId);
       return stream;
     },
   };
   const embed = options.embed;
   if (embed) adapter.embed = (call) => embed(transport, call);
   return adapter;
-}
-
-/** Reads a 2xx body as JSON; a body that is not JSON is a malformed answer (502, not retried). */
-export async function readJson(response: Response, signal: AbortSignal, provider: string, requestId: string | null): Promise<unknown> {
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw networkError(provider, error);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw malformed(provider, 'the response body is not JSON', requestId, response.status);
-  }
-}
-
-export function malformed(provider: string, message: string, requestId: string | null, status: number): ProviderError {
-  return new ProviderError({
-    provider,
-    message: `malformed response: ${message}`,
-    upstreamStatus: status,
-    status: 502,
-    // The provider did the work (and may bill for it): asking again could double the cost.
-    isRetryable: false,
-    requestId,
-  });
 }
 
 /** An error sent as an event of a 200 stream: Google's status, retried when its code says so. */
@@ -167,11 +116,4 @@ function errorFrame(
     body,
     requestId,
   });
-}
-
-/** Characters a message produced: its text and its tool calls' names and arguments. */
-function outputChars(message: ChatCompletion['choices'][number]['message']): number {
-  let n = message.content?.length ?? 0;
-  for (const call of message.tool_calls ?? []) n += call.function.name.length + call.function.arguments.length;
-  return n;
 }

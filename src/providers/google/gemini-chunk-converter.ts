@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { ChatCompletionChunk, FinishReason } from '../chat-types.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
 import type { Usage } from '../spec.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
 import { blockedPromptMessage, createdAt, readCandidate } from './convert-gemini-response.js';
-import { convertGeminiUsage, toCompletionUsage } from './convert-gemini-usage.js';
+import { convertGeminiUsage } from './convert-gemini-usage.js';
 import type { GeminiResponse } from './gemini-api.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { randomUUID } from 'node:crypto';
 
 type Choice = ChatCompletionChunk['choices'][number];
 

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ProviderError } from '../../errors/provider-error.js';
 import { CredentialsUnavailableError } from '../../errors/runtime-errors.js';
+import { untilAborted } from '../../util/until-aborted.js';
 import type { AuthCall } from './gemini-fetch.js';
 import { loadGoogleAuth, type GoogleAuthLibrary } from './load-google-auth.js';
+import { createHash } from 'node:crypto';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** A token is renewed this long before it expires (google-auth-library's own eager refresh). */
@@ -53,7 +54,7 @@ export class ServiceAccountTokens {
       minting.then(clear, clear);
       this.#pending = pending = minting;
     }
-    return abortable(pending, call.signal);
+    return untilAborted(pending, call.signal);
   }
 
   /**
@@ -146,23 +147,4 @@ function parseKey(json: string): { client_email: string; private_key: string; pr
     // not JSON
   }
   return null;
-}
-
-/** `promise`, or the signal's reason as soon as it aborts (the shared request goes on for others). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,8 +1,10 @@
-import { ProviderError } from '../../errors/provider-error.js';
 import { createHash } from 'node:crypto';
+import { ProviderError } from '../../errors/provider-error.js';
 import { estimateEmbeddingTokens, estimateInputTokens, estimateTextTokens, estimateUsage } from '../../limits/estimate-tokens.js';
 import { sleep } from '../../util/sleep.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason, ToolCall } from '../chat-types.js';
+import { toCompletionUsage } from '../shared/completion-usage.js';
+import { embeddingResult } from '../shared/embedding-result.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
 import type { MockFailure, ParsedMockOptions } from './mock-options.js';
 
@@ -116,7 +118,7 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
           },
         ],
       };
-      if (reply.usage) completion.usage = toOpenAIUsage(reply.usage);
+      if (reply.usage) completion.usage = toCompletionUsage(reply.usage);
       return {
         completion,
         usage: reply.usage ?? estimateUsage(call.body, reply.text?.length ?? 0),
@@ -136,16 +138,8 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
       const dimensions = call.body.dimensions ?? 8;
       const inputTokens = options.usage?.inputTokens ?? estimateEmbeddingTokens(input, false);
       ++sequence;
-      return {
-        response: {
-          object: 'list',
-          data: texts.map((text, index) => ({ object: 'embedding', index, embedding: mockVector(text, dimensions) })),
-          model: call.body.model,
-          usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
-        },
-        usage: { inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, totalTokens: inputTokens, estimated: false, raw: null },
-        providerRequestId: `mock-req-${sequence}`,
-      };
+      const vectors = texts.map((text) => mockVector(text, dimensions));
+      return embeddingResult(call, vectors, { inputTokens, estimated: false, raw: null }, `mock-req-${sequence}`);
     },
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
@@ -186,7 +180,7 @@ export function createMockChatAdapter(options: ParsedMockOptions): ChatAdapter {
         }
         yield { type: 'chunk', chunk: chunk({}, reply.finishReason) };
         if (includeUsage && reply.usage) {
-          yield { type: 'chunk', chunk: { ...chunk({}), choices: [], usage: toOpenAIUsage(reply.usage) } };
+          yield { type: 'chunk', chunk: { ...chunk({}), choices: [], usage: toCompletionUsage(reply.usage) } };
         }
         yield { type: 'finish', usage: reply.usage, finishReason: reply.finishReason };
       }
@@ -226,16 +220,6 @@ function contentPieces(reply: Reply): Delta[] {
   }
   const pieces = reply.chunks ?? reply.text?.match(/\S+\s*|\s+/g) ?? [];
   return pieces.map((content) => ({ content }));
-}
-
-function toOpenAIUsage(usage: Usage) {
-  return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
-  };
 }
 
 /** A unit vector that depends only on the text: the same text always embeds the same. */

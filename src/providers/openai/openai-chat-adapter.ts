@@ -1,8 +1,13 @@
 import { ProviderError } from '../../errors/provider-error.js';
 import { estimateEmbeddingTokens, estimateUsage } from '../../limits/estimate-tokens.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from '../chat-types.js';
-import { networkError, providerFetch } from '../shared/provider-fetch.js';
+import { completionOutputChars } from '../shared/completion-usage.js';
+import { embeddingUsage } from '../shared/embedding-result.js';
+import { providerFetch } from '../shared/provider-fetch.js';
+import { providerStream } from '../shared/provider-stream.js';
+import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
+import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
 import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
@@ -44,6 +49,8 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       readErrorBody: readOpenAIError,
     });
 
+  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
+
   return {
     provider,
 
@@ -51,34 +58,31 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       const body = { ...call.body, stream: false };
       delete body.stream_options;
       const response = await send(call, body, 'application/json', options.url(call.body.model));
-      const requestId = response.headers.get('x-request-id');
-      const json = await readJson(response, call, provider, requestId);
-      const parsed = openaiChatCompletionSchema.safeParse(json);
-      if (!parsed.success) {
-        throw malformed(provider, `the response is not a chat completion (${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? ''})`, requestId, response.status);
-      }
+      const ctx = answerOf(response);
+      const parsed = openaiChatCompletionSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      if (!parsed.success) throw malformedResponse(ctx, `the response is not a chat completion (${firstIssue(parsed.error)})`);
       const completion = parsed.data as unknown as ChatCompletion;
-      const usage = parsed.data.usage
-        ? convertOpenAIUsage(parsed.data.usage)
-        : estimateUsage(call.body, completion.choices.reduce((n, c) => n + outputChars(c.message), 0));
+      const usage = parsed.data.usage ? convertOpenAIUsage(parsed.data.usage) : estimateUsage(call.body, completionOutputChars(completion));
       return {
         completion,
         usage,
         finishReason: mapOpenAIFinishReason(completion.choices[0]?.finish_reason),
-        providerRequestId: requestId,
+        providerRequestId: ctx.requestId,
       };
     },
 
     async embed(call: EmbeddingCall): Promise<EmbeddingResult> {
       const response = await send(call, call.body, 'application/json', options.embeddingsUrl(call.body.model));
-      const requestId = response.headers.get('x-request-id');
-      const json = await readJson(response, call, provider, requestId);
-      const parsed = openaiEmbeddingsSchema.safeParse(json);
-      if (!parsed.success) throw malformed(provider, 'the response is not an embeddings list', requestId, response.status);
+      const ctx = answerOf(response);
+      const parsed = openaiEmbeddingsSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      if (!parsed.success) throw malformedResponse(ctx, `the response is not an embeddings list (${firstIssue(parsed.error)})`);
       const reported = parsed.data.usage?.prompt_tokens;
-      const inputTokens = reported ?? estimateEmbeddingTokens(call.body.input, false);
-      const usage: Usage = { ...ZERO_OUTPUT, inputTokens, totalTokens: inputTokens, estimated: reported === undefined, raw: parsed.data.usage ?? null };
-      return { response: parsed.data as unknown as EmbeddingResult['response'], usage, providerRequestId: requestId };
+      const usage = embeddingUsage({
+        inputTokens: reported ?? estimateEmbeddingTokens(call.body.input, false),
+        estimated: reported === undefined,
+        raw: parsed.data.usage ?? null,
+      });
+      return { response: parsed.data as unknown as EmbeddingResult['response'], usage, providerRequestId: ctx.requestId };
     },
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
@@ -92,8 +96,8 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
         call.warn(`${provider}: stream_options.include_usage is not sent to this server (streamUsage: false); streamed usage is estimated`);
       }
       const response = await send(call, body, 'text/event-stream', options.url(call.body.model));
-      const requestId = response.headers.get('x-request-id');
-      if (!response.body) throw malformed(provider, 'the stream has no body', requestId, response.status);
+      const ctx = answerOf(response);
+      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       const events = readSse(response.body, call.signal);
 
       async function* parts(): AsyncGenerator<StreamPart> {
@@ -106,12 +110,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
               done = true;
               break;
             }
-            let json: unknown;
-            try {
-              json = JSON.parse(event.data);
-            } catch {
-              throw malformed(provider, 'a stream event is not JSON', requestId, response.status);
-            }
+            const json = parseEventJson(event.data, ctx);
             const errorFrame = openaiErrorBodySchema.safeParse(json);
             if (event.event === 'error' || errorFrame.success) {
               const e = errorFrame.success ? errorFrame.data.error : undefined;
@@ -123,11 +122,11 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
                 isRetryable: true,
                 type: (typeof e?.code === 'string' ? e.code : null) ?? e?.type ?? null,
                 body: json,
-                requestId,
+                requestId: ctx.requestId,
               });
             }
             const parsed = openaiChunkSchema.safeParse(json);
-            if (!parsed.success) throw malformed(provider, 'a stream event is not a chat completion chunk', requestId, response.status);
+            if (!parsed.success) throw malformedResponse(ctx, 'a stream event is not a chat completion chunk');
             const chunk = parsed.data as unknown as ChatCompletionChunk;
             if (parsed.data.usage) usage = convertOpenAIUsage(parsed.data.usage);
             const choices = parsed.data.choices ?? [];
@@ -144,72 +143,15 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
             yield { type: 'chunk', chunk };
           }
         } catch (error) {
-          if (call.signal.aborted) throw call.signal.reason;
-          if (error instanceof ProviderError) throw error;
-          throw new ProviderError({
-            provider,
-            message: `the stream was interrupted: ${error instanceof Error ? error.message : String(error)}`,
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId,
-            cause: error,
-          });
+          throw streamFailure(ctx, error, call.signal);
         }
         // Servers that skip `[DONE]` still end cleanly with a finish reason and usage.
-        if (!done && (finishReason === null || usage === null)) {
-          throw new ProviderError({
-            provider,
-            message: 'the stream ended before completion',
-            upstreamStatus: response.status,
-            status: 502,
-            isRetryable: true,
-            requestId,
-          });
-        }
+        if (!done && (finishReason === null || usage === null)) throw streamEndedEarly(ctx);
         yield { type: 'finish', usage, finishReason };
       }
 
-      const stream = parts() as AsyncGenerator<StreamPart> & { providerRequestId: string | null };
-      stream.providerRequestId = requestId;
-      return stream;
+      return providerStream(parts(), ctx.requestId);
     },
   };
 }
 
-function malformed(provider: string, message: string, requestId: string | null, status: number): ProviderError {
-  return new ProviderError({
-    provider,
-    message: `malformed response: ${message}`,
-    upstreamStatus: status,
-    status: 502,
-    // The provider did the work (and may bill for it): asking again could double the cost.
-    isRetryable: false,
-    requestId,
-  });
-}
-
-/** Characters a message produced: its text and its tool calls' names and arguments. */
-function outputChars(message: ChatCompletion['choices'][number]['message']): number {
-  let n = message.content?.length ?? 0;
-  for (const call of message.tool_calls ?? []) n += call.function.name.length + call.function.arguments.length;
-  return n;
-}
-
-/** The body of a 2xx answer as JSON; a network failure while reading is retryable, bad JSON is not. */
-async function readJson(response: Response, call: { signal: AbortSignal }, provider: string, requestId: string | null): Promise<unknown> {
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    if (call.signal.aborted) throw call.signal.reason;
-    throw networkError(provider, error);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw malformed(provider, 'the response body is not JSON', requestId, response.status);
-  }
-}
-
-const ZERO_OUTPUT = { outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } as const;

@@ -42,7 +42,7 @@ describe('Anthropic adapter: non-streaming chat', () => {
           logprobs: null,
         },
       ],
-      usage: { prompt_tokens: 19, completion_tokens: 12, total_tokens: 31, prompt_tokens_details: { cached_tokens: 0 } },
+      usage: { prompt_tokens: 19, completion_tokens: 12, total_tokens: 31, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
     });
     expect(info.usage).toEqual({
       inputTokens: 19,
@@ -213,7 +213,7 @@ describe('Anthropic adapter: non-streaming chat', () => {
     // 14 uncached + 2048 read from the cache + 1320 written to it.
     const usage = { inputTokens: 3382, outputTokens: 96, cacheReadTokens: 2048, cacheWriteTokens: 1320, reasoningTokens: 0, totalTokens: 3478, estimated: false };
     expect(res.gateway.usage).toEqual(usage);
-    expect(res.usage).toEqual({ prompt_tokens: 3382, completion_tokens: 96, total_tokens: 3478, prompt_tokens_details: { cached_tokens: 2048 } });
+    expect(res.usage).toEqual({ prompt_tokens: 3382, completion_tokens: 96, total_tokens: 3478, prompt_tokens_details: { cached_tokens: 2048 }, completion_tokens_details: { reasoning_tokens: 0 } });
     expect(events[0]!.usage).toEqual(usage);
     expect(events[0]!.rawUsage).toEqual(fixture.usage);
   });

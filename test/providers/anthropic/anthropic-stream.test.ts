@@ -91,7 +91,7 @@ describe('Anthropic adapter: streaming', () => {
     expect(chunks.at(-1)).toEqual({
       ...base,
       choices: [],
-      usage: { prompt_tokens: 1855, completion_tokens: 12, total_tokens: 1867, prompt_tokens_details: { cached_tokens: 1843 } },
+      usage: { prompt_tokens: 1855, completion_tokens: 12, total_tokens: 1867, prompt_tokens_details: { cached_tokens: 1843 }, completion_tokens_details: { reasoning_tokens: 0 } },
     });
     // stream_options is OpenAI's: never sent to Anthropic.
     expect(anthropic.requests[0]!.body).not.toHaveProperty('stream_options');

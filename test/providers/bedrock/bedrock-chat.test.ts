@@ -37,7 +37,7 @@ describe('Bedrock adapter: non-streaming chat (Converse)', () => {
       model: MODEL_ID,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I help you today?' }, finish_reason: 'stop', logprobs: null }],
       // Bedrock: inputTokens 18 (uncached) + 1152 cache reads + 256 cache writes.
-      usage: { prompt_tokens: 1426, completion_tokens: 12, total_tokens: 1438, prompt_tokens_details: { cached_tokens: 1152 } },
+      usage: { prompt_tokens: 1426, completion_tokens: 12, total_tokens: 1438, prompt_tokens_details: { cached_tokens: 1152 }, completion_tokens_details: { reasoning_tokens: 0 } },
     } satisfies ChatCompletion);
     expect(info.usage).toEqual({
       inputTokens: 1426,

@@ -97,7 +97,7 @@ describe('Bedrock adapter: streaming (ConverseStream)', () => {
 
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
-    expect(last.usage).toEqual({ prompt_tokens: 1170, completion_tokens: 12, total_tokens: 1182, prompt_tokens_details: { cached_tokens: 1152 } });
+    expect(last.usage).toEqual({ prompt_tokens: 1170, completion_tokens: 12, total_tokens: 1182, prompt_tokens_details: { cached_tokens: 1152 }, completion_tokens_details: { reasoning_tokens: 0 } });
     for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
     // stream_options is the gateway's business: never sent to Converse.
