@@ -109,13 +109,35 @@ export const eventsSchema = z
 
 const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
 
-const sinkSchema = z.union([
-  fn('a function'),
-  z.custom<object>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as { write?: unknown }).write === 'function',
-    'must be a function or an object with a write(events) method',
-  ),
-]);
+const positiveInt = z.number().int().positive();
+const optionalFn = (what: string) => fn(what).optional();
+
+/** The delivery options and methods of a sink object; checked, never copied (a sink may be a class instance). */
+const sinkObjectSchema = z
+  .looseObject({
+    name: z.string().min(1).optional(),
+    write: optionalFn('a function (events, { signal }) => void | Promise<void>'),
+    notify: optionalFn('a function (notice, { signal }) => void | Promise<void>'),
+    flush: optionalFn('a function'),
+    close: optionalFn('a function'),
+    notices: z.array(z.enum(['budget.alert', 'budget.exhausted', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'])).optional(),
+    sampling: z.strictObject({ rate: z.number().min(0).max(1), keepFailures: z.boolean().optional() }).optional(),
+    cap: z.strictObject({ events: positiveInt, per: z.enum(['minute', 'hour', 'day', 'month']) }).optional(),
+    queueSize: positiveInt.optional(),
+    batchSize: positiveInt.optional(),
+    timeoutMs: positiveInt.optional(),
+  })
+  .refine((sink) => sink.write !== undefined || sink.notify !== undefined, 'a sink object needs a write(events) or a notify(notice) method');
+
+const sinkSchema = z.any().superRefine((value: unknown, ctx) => {
+  if (typeof value === 'function') return;
+  if (typeof value !== 'object' || value === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a function or an object with a write(events) or notify(notice) method' });
+    return;
+  }
+  const result = sinkObjectSchema.safeParse(value);
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});
 
 export const limitsOptionsSchema = z
   .strictObject({

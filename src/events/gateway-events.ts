@@ -43,6 +43,12 @@ type AnyListener = (payload: any) => void;
 export class GatewayEvents {
   readonly #emitter = new EventEmitter();
   readonly #wrapped = new Map<GatewayEventName, Map<AnyListener, AnyListener>>();
+  /** Sees every event after the listeners (the sinks' notices); never removed by `removeAll`. */
+  readonly #tap: ((name: GatewayEventName, payload: unknown) => void) | undefined;
+
+  constructor(tap?: (name: GatewayEventName, payload: unknown) => void) {
+    this.#tap = tap;
+  }
 
   on<K extends GatewayEventName>(name: K, listener: Listener<K>, once = false): void {
     const safe = (payload: GatewayEventMap[K]) => {
@@ -83,6 +89,7 @@ export class GatewayEvents {
 
   emit<K extends GatewayEventName>(name: K, payload: GatewayEventMap[K]): void {
     this.#emitter.emit(name, payload);
+    this.#tap?.(name, payload);
   }
 
   removeAll(): void {

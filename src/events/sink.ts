@@ -1,35 +1,105 @@
+import type {
+  BudgetAlertEvent,
+  BudgetChangedEvent,
+  BudgetExhaustedEvent,
+  RateLimitExceededEvent,
+  StoreDegradedEvent,
+} from '../limits/limit-events.js';
 import type { UsageEvent } from './usage-event.js';
 
-/** A sink as a function, called once per event. */
+/** A sink as a function, called once per usage event. */
 export type SinkFunction = (event: UsageEvent) => void | Promise<void>;
 
-/** A sink as an object: events arrive in batches; `flush` and `close` are called by the gateway's. */
+/** The gateway events a sink can be notified of, besides usage events. */
+export interface SinkNoticeMap {
+  'budget.alert': BudgetAlertEvent;
+  'budget.exhausted': BudgetExhaustedEvent;
+  'ratelimit.exceeded': RateLimitExceededEvent;
+  'budget.changed': BudgetChangedEvent;
+  'store.degraded': StoreDegradedEvent;
+}
+
+export type SinkNoticeType = keyof SinkNoticeMap;
+
+/** One gateway event handed to a sink's `notify`, tagged with its name. */
+export type SinkNotice = { [K in SinkNoticeType]: { type: K; event: SinkNoticeMap[K] } }[SinkNoticeType];
+
+/** The notices a sink with `notify` receives unless it lists its own: the alerts. */
+export const DEFAULT_SINK_NOTICES: readonly SinkNoticeType[] = Object.freeze(['budget.alert', 'budget.exhausted', 'ratelimit.exceeded']);
+
+/** Handed to every `write` and `notify`: aborted when the gateway stops waiting (the sink's timeout). */
+export interface SinkDelivery {
+  signal: AbortSignal;
+}
+
+/** A cap on the usage events a sink receives per UTC period; events beyond it are dropped and counted. */
+export interface SinkCap {
+  events: number;
+  per: 'minute' | 'hour' | 'day' | 'month';
+}
+
+/** Which usage events a sink receives: a share of the calls, chosen by request id. */
+export interface SinkSampling {
+  /** Share of calls kept, 0 to 1. */
+  rate: number;
+  /** Keep every failed, rejected or aborted call whatever the rate. Default true. */
+  keepFailures?: boolean;
+}
+
+/**
+ * A sink as an object. Usage events arrive in batches through `write`; with `notify`, the
+ * gateway's alerts arrive one at a time. `flush` and `close` are called by the gateway's. The
+ * delivery options (`sampling`, `cap`, `queueSize`, `batchSize`, `timeoutMs`) apply to this
+ * sink only.
+ */
 export interface SinkObject {
   /** Name in `stats()` and `sink.error` events. Default: `sink-<index>`. */
   name?: string;
-  write(events: UsageEvent[]): void | Promise<void>;
+  /** Receives usage events in batches. A sink without it receives none (a notice-only sink). */
+  write?(events: UsageEvent[], delivery: SinkDelivery): void | Promise<void>;
+  /** Receives the gateway events listed in `notices`. */
+  notify?(notice: SinkNotice, delivery: SinkDelivery): void | Promise<void>;
+  /** The gateway events `notify` receives. Default: `budget.alert`, `budget.exhausted`, `ratelimit.exceeded`. */
+  notices?: readonly SinkNoticeType[];
   flush?(): void | Promise<void>;
   close?(): void | Promise<void>;
+  /** Deliver only a share of the usage events. Default: every event. */
+  sampling?: SinkSampling;
+  /** At most this many usage events per UTC period (cap-and-drop). Default: no cap. */
+  cap?: SinkCap;
+  /** Items this sink may have waiting; beyond it new ones are dropped (and counted). Default: `events.queueSize`. */
+  queueSize?: number;
+  /** Usage events per `write`. Default: `events.batchSize`. */
+  batchSize?: number;
+  /** A `write` or `notify` that takes longer is abandoned (its signal aborted), its events counted as dropped. Default: `events.sinkTimeoutMs`. */
+  timeoutMs?: number;
 }
 
 export type Sink = SinkFunction | SinkObject;
 
 export interface SinkStats {
   name: string;
-  /** Events waiting for delivery. */
+  /** Usage events and notices waiting for delivery. */
   queued: number;
+  /** Usage events delivered. */
   delivered: number;
-  /** Events lost: queue full, a failed or timed-out write. */
+  /** Notices delivered. */
+  notified: number;
+  /** Usage events and notices lost: queue full, a failed or timed-out write, the sink closed. */
   dropped: number;
-  /** Failed or timed-out writes. */
+  /** Usage events left out by the sink's `sampling` (by design, not lost). */
+  sampledOut: number;
+  /** Usage events dropped by the sink's `cap` (cap-and-drop: the calls themselves passed). */
+  capped: number;
+  /** Failed or timed-out writes and notifications. */
   errors: number;
 }
 
 export interface SinkErrorEvent {
   sink: string;
-  reason: 'error' | 'timeout' | 'overflow';
-  /** What went wrong, as an Error; for `overflow`, a description. */
+  reason: 'error' | 'timeout' | 'overflow' | 'cap';
+  /** What went wrong, as an Error; for `overflow` and `cap`, a description. */
   error: Error;
-  /** Events lost by this failure. */
+  /** Events lost by this failure (for `overflow` and `cap`: the first one; later ones are counted in stats). */
   dropped: number;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Admission } from '../limits/limiter.js';
-import { microsToUsd } from '../limits/money.js';
+import { refusedLimits } from '../limits/limiter.js';
+import { costBreakdown, microsToUsd } from '../limits/money.js';
 import type { GatewayState } from './gateway-state.js';
-import { buildUsageEvent, type CallEnd, type CallRecord } from './usage-record.js';
+import { buildUsageEvent, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
 
 /**
  * One gateway call from entry to its usage event: the record the event is built from, the
@@ -15,20 +16,31 @@ export class CallLifecycle {
   #finished = false;
   readonly #state: GatewayState;
 
-  constructor(state: GatewayState, operation: CallRecord['operation'], stream: boolean) {
+  constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, traceparent: string | undefined) {
     this.#state = state;
+    const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
       requestId: randomUUID(),
       operation,
       startedAt: state.clock(),
       t0: performance.now(),
-      stream,
+      stream: request?.stream === true,
+      trace: null,
+      requestedModel: typeof request?.model === 'string' ? request.model : null,
+      body: null,
       target: null,
       metadata: {},
       retries: 0,
       fallbackIndex: 0,
       attempts: null,
+      upstreamMs: 0,
+      retryWaitMs: 0,
+      admissionMs: 0,
     };
+    if (traceparent !== undefined) {
+      this.record.trace = parseTraceparent(String(traceparent));
+      if (!this.record.trace) this.warn('traceparent ignored: not a valid W3C traceparent (a new trace was started)');
+    }
   }
 
   warn(message: string): void {
@@ -58,19 +70,33 @@ export class CallLifecycle {
     if (this.#finished) return null;
     this.#finished = true;
     if (this.#warnings) end.warnings = this.#warnings.slice();
-    let micros: number | null = null;
-    let settled: Promise<void> | void = undefined;
     const admission = this.admission;
-    if (admission) {
-      ({ cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null));
-      end.priceSource = admission.price?.source ?? null;
+    if (!admission) {
+      if (end.error !== undefined) end.limits = refusedLimits(end.error);
+      this.#publish(end);
+      return null;
     }
-    end.cost = micros === null ? null : microsToUsd(micros);
-    const publish = () => this.#state.dispatcher.publishUsage(buildUsageEvent(this.record, end, this.#state.clock()));
-    if (settled instanceof Promise) void settled.then(publish);
-    else publish();
-    return end.cost;
+    const { cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null);
+    const price = admission.price;
+    end.priceSource = price?.source ?? null;
+    end.costMicros = micros;
+    if (price && micros !== null) end.costBreakdown = costBreakdown(end.usage ?? ZERO_USAGE, price.price);
+    if (settled instanceof Promise) {
+      void settled.then((limits) => {
+        end.limits = limits;
+        this.#publish(end);
+      });
+    } else {
+      end.limits = settled;
+      this.#publish(end);
+    }
+    return micros === null ? null : microsToUsd(micros);
+  }
+
+  #publish(end: CallEnd): void {
+    this.#state.dispatcher.publishUsage(buildUsageEvent(this.record, end, this.#state.clock()));
   }
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
+const ZERO_USAGE = Object.freeze({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });

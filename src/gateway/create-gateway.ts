@@ -39,6 +39,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     queueSize: parsed.events.queueSize,
     batchSize: parsed.events.batchSize,
     sinkTimeoutMs: parsed.events.sinkTimeoutMs,
+    clock,
   });
   const limiter = new Limiter(
     (parsed.store as Store | undefined) ?? memoryStore(),

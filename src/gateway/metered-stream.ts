@@ -32,10 +32,11 @@ export function meterStream(
     let servedModel: string | null = null;
     let ttftMs: number | null = null;
     let outputChars = 0;
+    let toolCallCount = 0;
     let ended = false;
     const end = (error?: unknown, cancelled?: boolean) => {
       ended = true;
-      onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, error, cancelled });
+      onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, toolCallCount, error, cancelled });
     };
     try {
       for await (const part of parts) {
@@ -53,7 +54,13 @@ export function meterStream(
         for (const choice of chunk.choices) {
           const delta = choice.delta;
           let chars = delta.content?.length ?? 0;
-          if (delta.tool_calls) for (const call of delta.tool_calls) chars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+          if (delta.tool_calls) {
+            for (const call of delta.tool_calls) {
+              chars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+              // A tool call's id comes with its first delta only.
+              if (call.id) toolCallCount++;
+            }
+          }
           if (chars > 0 && ttftMs === null) ttftMs = Math.round((performance.now() - t0) * 1000) / 1000;
           outputChars += chars;
         }

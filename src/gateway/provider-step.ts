@@ -23,6 +23,8 @@ export interface AttemptHost {
   readonly signal: AbortSignal | undefined;
   retries: number;
   warn(message: string): void;
+  /** Where the time spent waiting is added up (the call's record). */
+  readonly timing: { upstreamMs: number; retryWaitMs: number };
 }
 
 /**
@@ -67,17 +69,21 @@ export async function withProvider<Body, T>(
     return await withRetries(
       async (attempt) => {
         const link = new AttemptSignal(host.signal, options.timeoutMs);
+        const t = performance.now();
         try {
           return await run(new Attempt(body(), credentials.values, link, options.fetch, attempt, host), clean);
         } catch (error) {
           link.dispose();
           throw clean(error, link);
+        } finally {
+          host.timing.upstreamMs += performance.now() - t;
         }
       },
       options.retry,
       host.signal,
-      () => {
+      (_error, delayMs) => {
         host.retries++;
+        host.timing.retryWaitMs += delayMs;
       },
     );
   } catch (error) {
@@ -108,7 +114,8 @@ export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderSt
       first = await iterator.next();
     }
     call.link.clearTimeout();
-    return { type: 'stream', parts: resume(head, first, iterator, call.link, (error) => clean(error, call.link)), providerRequestId: opened.providerRequestId };
+    const parts = resume(head, first, iterator, call.link, ctx.timing, (error) => clean(error, call.link));
+    return { type: 'stream', parts, providerRequestId: opened.providerRequestId };
   });
 }
 
@@ -128,8 +135,11 @@ async function* resume(
   first: IteratorResult<StreamPart>,
   iterator: AsyncIterator<StreamPart>,
   link: AttemptSignal,
+  timing: AttemptHost['timing'],
   clean: (error: unknown) => unknown,
 ): AsyncGenerator<StreamPart> {
+  // The attempt's time until the first chunk is counted by withProvider; the rest of the stream here.
+  const t = performance.now();
   try {
     yield* head;
     if (first.done) return;
@@ -145,6 +155,7 @@ async function* resume(
     link.dispose();
     // Stopping early must close the provider's stream (and its connection).
     await iterator.return?.();
+    timing.upstreamMs += performance.now() - t;
   }
 }
 

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
-import type { ChatRequestBody } from '../providers/chat-types.js';
+import type { ChatCompletion, ChatRequestBody } from '../providers/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';
@@ -13,7 +13,7 @@ import { callProvider } from './provider-step.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { runChain } from './run-chain.js';
 import type { ChatContext, ChatOptions, ChatOutcome, GatewayChatCompletion, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
-import { publicUsage } from './usage-record.js';
+import { publicUsage, type CallRecord } from './usage-record.js';
 
 /**
  * The request path: validate; then for the model and, if it fails, each fallback in turn:
@@ -22,8 +22,7 @@ import { publicUsage } from './usage-record.js';
  * and publish one usage event, whatever the outcome.
  */
 export async function runChat(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayChatCompletion | GatewayStream> {
-  const stream = typeof input === 'object' && input !== null && (input as { stream?: unknown }).stream === true;
-  const call = new CallLifecycle(state, 'chat', stream);
+  const call = new CallLifecycle(state, 'chat', input, options.traceparent);
   const record = call.record;
   let ctx: CallContext | undefined;
   try {
@@ -31,6 +30,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     const parsed = chatRequestSchema.safeParse(input);
     if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
     const data = parsed.data;
+    record.body = data;
     if (data.metadata) record.metadata = data.metadata;
 
     // One policy snapshot for the whole call: a concurrent provisioning change applies to the next call.
@@ -49,7 +49,14 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         checkAccess(target);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         const admitted = state.limiter.admit(record.requestId, policy, target, ctx.request);
-        call.admission = admitted instanceof Promise ? await admitted : admitted;
+        if (admitted instanceof Promise) {
+          const t = performance.now();
+          try {
+            call.admission = await admitted;
+          } finally {
+            record.admissionMs += performance.now() - t;
+          }
+        } else call.admission = admitted;
         outcome = await runTarget(state, target, ctx);
       } catch (error) {
         if (ctx) record.retries += ctx.retries;
@@ -73,7 +80,13 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     if (outcome.type === 'completion') {
       const { result } = outcome;
       const usage = result.usage;
-      const cost = call.finish({ usage, finishReason: result.finishReason, providerRequestId: result.providerRequestId, servedModel: result.completion.model });
+      const cost = call.finish({
+        usage,
+        finishReason: result.finishReason,
+        providerRequestId: result.providerRequestId,
+        servedModel: result.completion.model,
+        toolCallCount: countToolCalls(result.completion),
+      });
       // A copy, so that an object a middleware returns (a cache) is never changed. Copied by hand:
       // adding `gateway` to a spread copy leaves V8's fast path and costs about 1.5 µs.
       const completion = {} as Record<string, unknown>;
@@ -101,6 +114,12 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     call.finish({ error });
     throw error;
   }
+}
+
+function countToolCalls(completion: ChatCompletion): number {
+  let n = 0;
+  for (const choice of completion.choices) n += choice.message.tool_calls?.length ?? 0;
+  return n;
 }
 
 /** The middleware chain and the provider call, for one target. */
@@ -156,6 +175,11 @@ class CallContext implements ChatContext {
 
   get state(): Map<string | symbol, unknown> {
     return (this.#state ??= new Map());
+  }
+
+  /** Where the provider step adds the time it waited (upstream, between retries). */
+  get timing(): CallRecord {
+    return this.call.record;
   }
 
   warn(message: string): void {

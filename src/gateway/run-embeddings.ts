@@ -10,7 +10,7 @@ import { callEmbeddings } from './provider-step.js';
 import { resolveTarget } from './resolve-target.js';
 import { describeTarget } from './run-chat.js';
 import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse, GatewayInfo } from './types.js';
-import { publicUsage } from './usage-record.js';
+import { publicUsage, type RequestSummarySource } from './usage-record.js';
 
 const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
 
@@ -20,14 +20,15 @@ const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
  * for chat and does not run here.
  */
 export async function runEmbeddings(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayEmbeddingResponse> {
-  const call = new CallLifecycle(state, 'embeddings', false);
+  const call = new CallLifecycle(state, 'embeddings', input, options.traceparent);
   const record = call.record;
-  const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message) };
+  const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message), timing: record };
   try {
     if (state.closed) throw new GatewayClosedError();
     const parsed = embeddingsRequestSchema.safeParse(input);
     if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
     const data = parsed.data;
+    record.body = data as RequestSummarySource;
     if (data.metadata) record.metadata = data.metadata;
     const policy = state.policy;
     const target = resolveTarget(data, policy);
@@ -43,7 +44,14 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = (data as Record<string, unknown>)[name];
 
     const admitted = state.limiter.admitEmbeddings(record.requestId, policy, target, data.input);
-    call.admission = admitted instanceof Promise ? await admitted : admitted;
+    if (admitted instanceof Promise) {
+      const t = performance.now();
+      try {
+        call.admission = await admitted;
+      } finally {
+        record.admissionMs += performance.now() - t;
+      }
+    } else call.admission = admitted;
     const result = await callEmbeddings(host, body as EmbeddingRequestBody, {
       adapter,
       integration: integration.slug,

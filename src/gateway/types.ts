@@ -21,6 +21,12 @@ export interface ChatRequest extends ChatRequestBody {
 export interface ChatOptions {
   /** Aborts the call (and the upstream request); the usage event records `aborted`. */
   signal?: AbortSignal;
+  /**
+   * The caller's W3C trace context (a `traceparent` header value): the usage event carries its
+   * trace id and parent span id, so that sinks (OpenTelemetry) attach the call to the caller's trace.
+   * @example propagation.inject(context.active(), carrier); gateway.chat(req, { traceparent: carrier.traceparent })
+   */
+  traceparent?: string;
 }
 
 /** Where the gateway sent the call, as middleware and results see it. */

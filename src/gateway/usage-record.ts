@@ -1,10 +1,16 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
-import type { UsageEvent } from '../events/usage-event.js';
+import { USAGE_EVENT_SCHEMA_VERSION, type CostBreakdown, type LimitSnapshot, type UsageEvent } from '../events/usage-event.js';
 import type { Usage } from '../providers/spec.js';
 import { toIso } from '../util/to-iso.js';
 import type { TargetInfo } from './types.js';
+
+/** The caller's trace context, from a W3C `traceparent`. */
+export interface TraceParent {
+  traceId: string;
+  parentSpanId: string;
+}
 
 /** What the gateway knows about a call while it runs; turned into its usage event at the end. */
 export interface CallRecord {
@@ -15,6 +21,11 @@ export interface CallRecord {
   /** `performance.now()` at entry, for durations that a clock change cannot distort. */
   t0: number;
   stream: boolean;
+  trace: TraceParent | null;
+  /** The model as the caller named it. */
+  requestedModel: string | null;
+  /** The validated request body, read for the event's request fields. */
+  body: RequestSummarySource | null;
   target: TargetInfo | null;
   metadata: Record<string, string>;
   retries: number;
@@ -22,18 +33,37 @@ export interface CallRecord {
   fallbackIndex: number;
   /** Targets tried before, and why they were left. */
   attempts: UsageEvent['attempts'] | null;
+  /** Milliseconds waiting for the provider, every attempt (a stream: to its end). */
+  upstreamMs: number;
+  /** Milliseconds waiting between retries. */
+  retryWaitMs: number;
+  /** Milliseconds waiting for the limits store's admission. */
+  admissionMs: number;
+}
+
+/** The fields of a chat or embeddings body the event describes. */
+export interface RequestSummarySource {
+  messages?: readonly unknown[];
+  input?: unknown;
+  tools?: readonly unknown[] | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  user?: string | null;
 }
 
 export interface CallEnd {
   warnings?: string[];
-  /** USD, or null when the price is unknown. */
-  cost?: number | null;
+  /** Micro-dollars, or null when the price is unknown. */
+  costMicros?: number | null;
+  costBreakdown?: CostBreakdown | null;
   priceSource?: UsageEvent['priceSource'];
   usage?: Usage | null;
   finishReason?: string | null;
   providerRequestId?: string | null;
   servedModel?: string | null;
+  toolCallCount?: number;
   ttftMs?: number | null;
+  limits?: LimitSnapshot[];
   error?: unknown;
   /** The caller stopped reading a stream. */
   cancelled?: boolean;
@@ -56,42 +86,76 @@ function outcome(error: unknown, cancelled: boolean | undefined): Outcome {
   return { status: 'error', httpStatus: 500, errorCode: 'internal_error', errorMessage: error instanceof Error ? error.message : String(error), upstreamStatus: null };
 }
 
+const ms = (value: number) => Math.round(value * 1000) / 1000;
+
 /** Built as one literal with a fixed shape: spreads here would cost more than the rest of the event. */
 export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): UsageEvent {
   const usage = end.usage;
   const result = outcome(end.error, end.cancelled);
+  const body = record.body;
+  // The request id is a random UUID: its 32 hex digits serve as the trace id of a call without
+  // a caller's trace, and its last 16 as the call's span id, at no cost in randomness.
+  const hex = record.requestId.replace(/-/g, '');
+  const latencyMs = ms(performance.now() - record.t0);
+  const upstreamMs = ms(record.upstreamMs);
+  const retryWaitMs = ms(record.retryWaitMs);
+  const costMicros = end.costMicros ?? null;
   return {
-    schemaVersion: 1,
+    schemaVersion: USAGE_EVENT_SCHEMA_VERSION,
     requestId: record.requestId,
+    traceId: record.trace?.traceId ?? hex,
+    spanId: hex.slice(16),
+    parentSpanId: record.trace?.parentSpanId ?? null,
     operation: record.operation,
-    startedAt: toIso(record.startedAt),
-    endedAt: toIso(now),
     workspace: record.target?.workspace ?? null,
     integration: record.target?.integration ?? null,
     provider: record.target?.provider ?? null,
     key: record.target?.key ?? null,
+    user: (typeof body?.user === 'string' ? body.user : null) ?? record.metadata.user ?? null,
+    metadata: record.metadata,
+    requestedModel: record.requestedModel,
     model: record.target?.model ?? null,
     servedModel: end.servedModel ?? null,
-    metadata: record.metadata,
     stream: record.stream,
+    maxTokens: body?.max_completion_tokens ?? body?.max_tokens ?? null,
+    messageCount: body ? countMessages(body) : 0,
+    toolCount: body?.tools?.length ?? 0,
+    toolCallCount: end.toolCallCount ?? 0,
+    fallbackIndex: record.fallbackIndex,
+    attempts: record.attempts ?? [],
+    retries: record.retries,
+    usage: publicUsage(usage),
+    rawUsage: usage?.raw ?? null,
+    cost: costMicros === null ? null : costMicros / 1_000_000,
+    costMicros,
+    costBreakdown: end.costBreakdown ?? null,
+    priceSource: end.priceSource ?? null,
+    startedAt: toIso(record.startedAt),
+    endedAt: toIso(now),
+    latencyMs,
+    ttftMs: end.ttftMs ?? null,
+    upstreamMs,
+    retryWaitMs,
+    admissionMs: ms(record.admissionMs),
+    overheadMs: Math.max(0, ms(latencyMs - upstreamMs - retryWaitMs)),
     status: result.status,
     httpStatus: result.httpStatus,
     errorCode: result.errorCode,
     errorMessage: result.errorMessage,
     upstreamStatus: result.upstreamStatus,
-    retries: record.retries,
-    fallbackIndex: record.fallbackIndex,
-    attempts: record.attempts ?? [],
     finishReason: end.finishReason ?? null,
     providerRequestId: end.providerRequestId ?? null,
-    usage: publicUsage(usage),
-    rawUsage: usage?.raw ?? null,
     warnings: end.warnings ?? [],
-    cost: end.cost ?? null,
-    priceSource: end.priceSource ?? null,
-    latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
-    ttftMs: end.ttftMs ?? null,
+    limits: end.limits ?? [],
   };
+}
+
+/** Chat: messages; embeddings: inputs (a string, or a flat token array, is one). */
+function countMessages(body: RequestSummarySource): number {
+  if (body.messages) return body.messages.length;
+  const input = body.input;
+  if (!Array.isArray(input)) return input === undefined ? 0 : 1;
+  return input.length > 0 && typeof input[0] === 'number' ? 1 : input.length;
 }
 
 /** Usage as callers and sinks see it: the normalized figures without the provider's raw object. */
@@ -106,4 +170,19 @@ export function publicUsage(usage: Usage | null | undefined): UsageEvent['usage'
     totalTokens: usage.totalTokens,
     estimated: usage.estimated,
   };
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(?:-.*)?$/;
+
+/**
+ * The trace context of a W3C `traceparent` header value, or null for one that is not valid (the
+ * spec's rule: an invalid traceparent starts a new trace). Version `ff` and all-zero ids are invalid.
+ */
+export function parseTraceparent(value: string): TraceParent | null {
+  const match = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (!match) return null;
+  const [, version, traceId, parentSpanId] = match;
+  if (version === 'ff' || (version === '00' && value.trim().length !== 55)) return null;
+  if (/^0+$/.test(traceId!) || /^0+$/.test(parentSpanId!)) return null;
+  return { traceId: traceId!, parentSpanId: parentSpanId! };
 }

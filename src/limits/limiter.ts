@@ -7,6 +7,7 @@ import { IntegrationNotFoundError, KeyNotFoundError, ScopeDisabledError, Workspa
 import { BudgetExceededError, PricingUnknownError, RateLimitExceededError } from '../errors/limit-errors.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
+import type { LimitSnapshot } from '../events/usage-event.js';
 import type { AdmitResult, BudgetRegistration, CounterSpec, CounterState, MaybePromise, SettledCounter, Store } from '../stores/store.js';
 import { GuardedStore, UNRESERVED, type StoreFailurePolicy, type StoreStats } from './guarded-store.js';
 import { toIso } from '../util/to-iso.js';
@@ -309,12 +310,12 @@ export class Limiter {
    * micro-dollars (null when its price is unknown) and when the store recorded it: callers need
    * not wait, since until then the reservation holds the call's worst case.
    */
-  settle(admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<void> } {
+  settle(admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
     if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
     admission.settled = true;
     const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
     const { counters, plan } = admission;
-    if (counters.length === 0) return { cost, settled: undefined };
+    if (counters.length === 0) return { cost, settled: NO_LIMITS };
     const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
     const now = this.#clock();
     const announce = (settled: SettledCounter[]): void => {
@@ -331,13 +332,16 @@ export class Limiter {
       announce,
     );
     if (!(settled instanceof Promise)) {
-      if (settled) announce(settled);
-      return { cost, settled: undefined };
+      if (!settled) return { cost, settled: NO_LIMITS };
+      announce(settled);
+      return { cost, settled: snapshots(plan.limits, settled) };
     }
     return {
       cost,
       settled: settled.then((result) => {
-        if (result) announce(result);
+        if (!result) return NO_LIMITS;
+        announce(result);
+        return snapshots(plan.limits, result);
       }),
     };
   }
@@ -395,6 +399,12 @@ export class Limiter {
   }
 
   #refusal(limit: PlannedLimit, state: CounterState, amount: number, first: boolean, now: number): Error {
+    const error = this.#refusalError(limit, state, amount, first, now);
+    refusals.set(error, [{ ...snapshot(limit, state), refused: true }]);
+    return error;
+  }
+
+  #refusalError(limit: PlannedLimit, state: CounterState, amount: number, first: boolean, now: number): Error {
     const span = spanAt(limit, now);
     const resetAt = span.end === null ? null : toIso(span.end);
     if (limit.kind === 'budget') {
@@ -448,6 +458,45 @@ export class Limiter {
       at: toIso(now),
     };
   }
+}
+
+// Shared by every event without limits: frozen, so that no consumer can change it for the others.
+const NO_LIMITS = Object.freeze([]) as unknown as LimitSnapshot[];
+
+/** The limit that refused a call, by the error it was refused with (for the call's usage event). */
+const refusals = new WeakMap<object, LimitSnapshot[]>();
+
+/** The limits of a refused call's usage event: the one that refused it. */
+export function refusedLimits(error: unknown): LimitSnapshot[] {
+  return (typeof error === 'object' && error !== null && refusals.get(error)) || NO_LIMITS;
+}
+
+/** A limit as it stands, in its unit (USD for cost budgets). */
+function snapshot(limit: PlannedLimit, state: CounterState): LimitSnapshot {
+  const unit = limit.type === 'cost' ? microsToUsd : (n: number) => n;
+  return {
+    scope: limit.scope,
+    kind: limit.kind,
+    type: limit.type,
+    limit: unit(limit.limit),
+    used: unit(state.used),
+    remaining: unit(Math.max(0, limit.limit - state.used - state.reserved)),
+    alerted: false,
+    exhausted: false,
+    refused: false,
+  };
+}
+
+function snapshots(limits: readonly PlannedLimit[], settled: readonly SettledCounter[]): LimitSnapshot[] {
+  const out: LimitSnapshot[] = [];
+  for (let i = 0; i < settled.length; i++) {
+    const state = settled[i]!;
+    const s = snapshot(limits[i]!, state);
+    s.alerted = state.alerted;
+    s.exhausted = state.exhausted;
+    out.push(s);
+  }
+  return out;
 }
 
 /** The scopes a query covers, each with its limits, outermost first. */

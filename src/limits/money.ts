@@ -52,3 +52,18 @@ export function worstCaseCostMicros(inputTokens: number, outputTokens: number, p
   const input = Math.max(price.input, price.cachedInput, price.cacheWrite);
   return Math.ceil((inputTokens * input + outputTokens * price.output) / MICROS_PER_USD);
 }
+
+/** The cost of each part of a call's usage in USD, exact: the parts `costMicros` rounds up once as a whole. */
+export function costBreakdown(
+  usage: Pick<Usage, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>,
+  price: PriceMicros,
+): { input: number; output: number; cacheRead: number; cacheWrite: number } {
+  // Price micro-dollars per 1M tokens x tokens = pico-dollars: / 1e12 for USD.
+  const usd = (tokens: number, micros: number) => (tokens * micros) / 1e12;
+  return {
+    input: usd(Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens), price.input),
+    output: usd(usage.outputTokens, price.output),
+    cacheRead: usd(usage.cacheReadTokens, price.cachedInput),
+    cacheWrite: usd(usage.cacheWriteTokens, price.cacheWrite),
+  };
+}

@@ -71,8 +71,8 @@ describe('sinks', () => {
     await expect(gateway.chat(ask('@mock/m'))).resolves.toBeDefined();
     await gateway.flush();
     expect(gateway.stats().sinks).toEqual([
-      { name: 'sink-0', queued: 0, delivered: 0, dropped: 2, errors: 2 },
-      { name: 'async', queued: 0, delivered: 0, dropped: 2, errors: expect.any(Number) },
+      { name: 'sink-0', queued: 0, delivered: 0, notified: 0, dropped: 2, sampledOut: 0, capped: 0, errors: 2 },
+      { name: 'async', queued: 0, delivered: 0, notified: 0, dropped: 2, sampledOut: 0, capped: 0, errors: expect.any(Number) },
     ]);
     expect(errors.filter((e) => e.sink === 'sink-0')).toMatchObject([
       { reason: 'error', dropped: 1, error: { message: 'sync boom' } },
