@@ -64,8 +64,20 @@ export type { MockOptions } from './providers/mock/mock-options.js';
 
 export * from './errors/index.js';
 
-export type { UsageEvent } from './events/usage-event.js';
-export type { Sink, SinkFunction, SinkObject, SinkStats, SinkErrorEvent } from './events/sink.js';
+export { USAGE_EVENT_SCHEMA_VERSION, type UsageEvent, type UsageTokens, type CostBreakdown, type LimitSnapshot } from './events/usage-event.js';
+export type {
+  Sink,
+  SinkFunction,
+  SinkObject,
+  SinkStats,
+  SinkErrorEvent,
+  SinkNotice,
+  SinkNoticeMap,
+  SinkNoticeType,
+  SinkDelivery,
+  SinkCap,
+  SinkSampling,
+} from './events/sink.js';
 export type { GatewayEventMap, GatewayEventName, ProvisioningChangeEvent } from './events/gateway-events.js';
 
 export type {
