@@ -215,7 +215,7 @@ describe('the usage event, in full', () => {
         { scope: 'workspace:research', type: 'tokens', used: 0, remaining: 100_000 },
         { scope: 'key:app-1', type: 'requests', used: 1, remaining: 1 },
       ],
-    } satisfies Partial<UsageEvent> as object);
+    });
     expect(e.retryWaitMs).toBeGreaterThanOrEqual(3); // 5 ms minus up to 25 % jitter
     expect(e.upstreamMs + e.retryWaitMs).toBeLessThanOrEqual(e.latencyMs + 0.002);
   });
