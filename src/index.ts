@@ -16,7 +16,10 @@ export type {
 } from './gateway/types.js';
 
 export { secret, type Secret } from './config/secret.js';
-export { memoryStore } from './stores/memory-store.js';
+export { memoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
+export type { AnalyticsQuery, AnalyticsResult, AnalyticsRow, LatencyPercentiles } from './analytics/analytics-query.js';
+export type { AnalyticsStats } from './analytics/analytics-recorder.js';
+export type { AnalyticsCell, AnalyticsCounts, AnalyticsDims, AnalyticsDimension } from './analytics/analytics-cell.js';
 export type {
   Store,
   CounterSpec,
@@ -28,6 +31,10 @@ export type {
   BudgetOrigin,
   BudgetRegistration,
   MaybePromise,
+  AnalyticsGranularity,
+  AnalyticsRetention,
+  AnalyticsWrite,
+  AnalyticsRead,
 } from './stores/store.js';
 export type { LimitStatus, StatusQuery } from './limits/limiter.js';
 export type { StoreStats } from './limits/guarded-store.js';
@@ -59,6 +66,7 @@ export type {
   RetryConfig,
   EventsConfig,
   LimitsOptionsConfig,
+  AnalyticsConfig,
 } from './config/types.js';
 export type { MockOptions } from './providers/mock/mock-options.js';
 

@@ -164,6 +164,31 @@ const storeSchema = z.custom<object>(
   'must be a store (memoryStore(), redisStore(...), or an object with admit, settle, read and registerBudgets)',
 );
 
+const DAY_MS = 86_400_000;
+const RETENTION = { minute: DAY_MS, hour: 31 * DAY_MS, day: 400 * DAY_MS };
+const ANALYTICS = { flushIntervalMs: 1_000, maxPendingCells: 10_000, retention: RETENTION };
+
+/** Analytics rollups (`gateway.analytics.query`), or `false` to keep none. */
+export const analyticsSchema = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      /** How often the calls' rollups are written to the store (off the request path). Default 1,000 ms. */
+      flushIntervalMs: z.number().int().min(10).default(ANALYTICS.flushIntervalMs),
+      /** How long buckets are kept after they end, per granularity (ms). Default: minutes 1 day, hours 31 days, days 400 days. */
+      retention: z
+        .strictObject({
+          minute: z.number().int().min(60_000).default(RETENTION.minute),
+          hour: z.number().int().min(3_600_000).default(RETENTION.hour),
+          day: z.number().int().min(DAY_MS).default(RETENTION.day),
+        })
+        .default(RETENTION),
+      /** Cells waiting for the store (it failed) beyond which the oldest batch is dropped, and counted. Default 10,000. */
+      maxPendingCells: z.number().int().positive().default(ANALYTICS.maxPendingCells),
+    }),
+  ])
+  .default(ANALYTICS);
+
 /** The root object; `integrations` and `keys` are checked element by element (see parse-config). */
 export const rootSchema = z.strictObject({
   integrations: z.array(z.unknown()).min(1, 'at least one integration is required'),
@@ -181,6 +206,7 @@ export const rootSchema = z.strictObject({
   /** A store call that takes longer counts as failed. Default 250 ms. */
   storeTimeoutMs: z.number().int().positive().default(250),
   limits: limitsOptionsSchema,
+  analytics: analyticsSchema,
   clock: fn('a function returning epoch milliseconds').optional(),
   fetch: fn('a fetch function').optional(),
 });

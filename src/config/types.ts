@@ -143,6 +143,18 @@ export interface EventsConfig {
   sinkTimeoutMs?: number;
 }
 
+export interface AnalyticsConfig {
+  /** How often the calls' rollups are written to the store, off the request path. Default 1,000 ms. */
+  flushIntervalMs?: number;
+  /**
+   * How long buckets are kept after they end, in ms, per granularity. Default: minute buckets
+   * 1 day, hour buckets 31 days, day buckets 400 days.
+   */
+  retention?: { minute?: number; hour?: number; day?: number };
+  /** Cells waiting for a failing store beyond which the oldest batch is dropped (and counted). Default 10,000. */
+  maxPendingCells?: number;
+}
+
 export interface LimitsOptionsConfig {
   /** Output tokens reserved when a request sets no `max_tokens` (or `max_completion_tokens`). Default 4,096. */
   defaultMaxOutputTokens?: number;
@@ -180,6 +192,11 @@ export interface GatewayConfig {
   /** A store call that takes longer counts as failed (the request never waits longer). Default 250 ms. */
   storeTimeoutMs?: number;
   limits?: LimitsOptionsConfig;
+  /**
+   * Usage analytics (`gateway.analytics.query`), kept in the store: in memory, or shared by
+   * every process with the Redis store. `false` keeps none. Default: on.
+   */
+  analytics?: AnalyticsConfig | false;
   /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
   clock?: () => number;
   /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */

@@ -10,4 +10,4 @@ export {
 } from './access-errors.js';
 export { RateLimitExceededError, BudgetExceededError, PricingUnknownError } from './limit-errors.js';
 export { ProviderError, type ProviderErrorFields } from './provider-error.js';
-export { StoreUnavailableError, CredentialsUnavailableError, RequestAbortedError, GatewayClosedError } from './runtime-errors.js';
+export { StoreUnavailableError, CredentialsUnavailableError, RequestAbortedError, GatewayClosedError, AnalyticsUnavailableError } from './runtime-errors.js';

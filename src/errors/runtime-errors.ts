@@ -43,3 +43,12 @@ export class GatewayClosedError extends GatewayError {
     super('gateway_closed', 503, 'The gateway is closed');
   }
 }
+
+/** `gateway.analytics.query` on a gateway without analytics: turned off, or a store that keeps none. */
+export class AnalyticsUnavailableError extends GatewayError {
+  static override isInstance = isInstanceOf<AnalyticsUnavailableError>('analytics_unavailable');
+
+  constructor(reason: string) {
+    super('analytics_unavailable', 501, `Analytics are not available: ${reason}`);
+  }
+}

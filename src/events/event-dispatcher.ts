@@ -10,8 +10,8 @@ export interface DispatcherOptions {
   clock: () => number;
 }
 
-/** Something else that takes every usage event (the analytics recorder); never throws. */
-export type UsageTap = (event: UsageEvent) => void;
+/** Something else that takes every usage event (the analytics recorder), with the call's start (epoch ms); never throws. */
+export type UsageTap = (event: UsageEvent, startedAt: number) => void;
 
 /**
  * Hands each usage event to the listeners (synchronously, isolated), to every sink's queue and
@@ -52,11 +52,11 @@ export class EventDispatcher {
     this.#taps.push(consumer);
   }
 
-  publishUsage(event: UsageEvent): void {
+  publishUsage(event: UsageEvent, startedAt: number): void {
     this.#published++;
     this.events.emit('usage', event);
     for (const queue of this.#usageQueues) queue.push(event);
-    for (const tap of this.#taps) tap(event);
+    for (const tap of this.#taps) tap(event, startedAt);
   }
 
   #notice(name: GatewayEventName, payload: unknown): void {

@@ -94,7 +94,7 @@ export class CallLifecycle {
   }
 
   #publish(end: CallEnd): void {
-    this.#state.dispatcher.publishUsage(buildUsageEvent(this.record, end, this.#state.clock()));
+    this.#state.dispatcher.publishUsage(buildUsageEvent(this.record, end, this.#state.clock()), this.record.startedAt);
   }
 }
 

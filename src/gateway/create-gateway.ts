@@ -2,6 +2,7 @@ import { parseConfig } from '../config/parse-config.js';
 import { buildPolicy } from '../config/policy.js';
 import type { GatewayConfig } from '../config/types.js';
 import { ConfigError } from '../errors/config-error.js';
+import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';
 import type { Sink } from '../events/sink.js';
 import { providers } from '../providers/registry.js';
@@ -51,12 +52,36 @@ export function createGateway(config: GatewayConfig): Gateway {
   const policy = buildPolicy(parsed);
   limiter.usePolicy(policy);
 
+  const analyticsConfig = parsed.analytics;
+  const store = limiter.store;
+  let analytics: GatewayState['analytics'] = null;
+  let analyticsOff: string | null = null;
+  if (analyticsConfig === false) analyticsOff = 'turned off (analytics: false)';
+  else if (!store.recordAnalytics || !store.readAnalytics) analyticsOff = `the ${store.name} store keeps no analytics (it has no recordAnalytics and readAnalytics)`;
+  else {
+    const recorder = new AnalyticsRecorder(
+      limiter.guardedStore,
+      {
+        retention: analyticsConfig.retention,
+        flushIntervalMs: analyticsConfig.flushIntervalMs,
+        maxPendingCells: analyticsConfig.maxPendingCells,
+        // A batch is not urgent: a slow store gets time, and a batch sent again applies once.
+        timeoutMs: Math.max(parsed.storeTimeoutMs, 5_000),
+      },
+      clock,
+    );
+    dispatcher.tap((event, startedAt) => recorder.add(event, startedAt));
+    analytics = { recorder, retention: analyticsConfig.retention };
+  }
+
   const state: GatewayState = {
     policy,
     adapters,
     middlewares: [],
     dispatcher,
     limiter,
+    analytics,
+    analyticsOff,
     clock,
     fetch: (parsed.fetch as typeof globalThis.fetch | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
     retry: parsed.retry,

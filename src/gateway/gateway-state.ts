@@ -1,4 +1,6 @@
+import type { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import type { Policy } from '../config/policy.js';
+import type { AnalyticsRetention } from '../stores/store.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
@@ -12,6 +14,10 @@ export interface GatewayState {
   readonly middlewares: ChatMiddleware[];
   readonly dispatcher: EventDispatcher;
   readonly limiter: Limiter;
+  /** Null when analytics are off, or the store keeps none. */
+  readonly analytics: { recorder: AnalyticsRecorder; retention: AnalyticsRetention } | null;
+  /** Why `analytics` is null. */
+  readonly analyticsOff: string | null;
   readonly clock: () => number;
   readonly fetch: typeof globalThis.fetch;
   readonly retry: RetryPolicy;

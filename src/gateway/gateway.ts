@@ -1,4 +1,8 @@
+import { aggregate, planQuery, type AnalyticsQuery, type AnalyticsResult } from '../analytics/analytics-query.js';
+import type { AnalyticsStats } from '../analytics/analytics-recorder.js';
+import { AnalyticsUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEventMap, GatewayEventName } from '../events/gateway-events.js';
+import { withTimeout } from '../util/with-timeout.js';
 import type { SinkStats } from '../events/sink.js';
 import type { LimitStatus, StatusQuery } from '../limits/limiter.js';
 import type { StoreStats } from '../limits/guarded-store.js';
@@ -14,6 +18,8 @@ export interface GatewayStats {
   sinks: SinkStats[];
   /** The limit store: degraded decisions by kind, settlements being retried. */
   store: StoreStats;
+  /** Analytics: calls recorded in the store, waiting, dropped; null when analytics are off. */
+  analytics: AnalyticsStats | null;
 }
 
 /** The gateway: one object in front of every provider. Create it with `createGateway(config)`. */
@@ -31,12 +37,35 @@ export class Gateway {
      */
     status(query: StatusQuery): Promise<LimitStatus[]>;
   };
+  /** Usage analytics, from the store's rollups (this process's calls, or every process's with Redis). */
+  readonly analytics: {
+    /**
+     * Requests, errors, tokens, cost and latency and TTFT percentiles over a time range, by
+     * minute, hour or day and by any of workspace, integration, provider, model, key and user.
+     * @example await gateway.analytics.query({ from: Date.now() - 86_400_000, groupBy: ['workspace', 'model'], interval: 'hour' })
+     * @throws RequestValidationError for a bad query; AnalyticsUnavailableError when analytics are off
+     */
+    query(query: AnalyticsQuery): Promise<AnalyticsResult>;
+  };
 
   /** @internal use `createGateway` */
   constructor(state: GatewayState) {
     this.#state = state;
     this.provisioning = new Provisioning(state);
     this.limits = { status: (query) => state.limiter.status(state.policy, query) };
+    this.analytics = { query: (query) => this.#queryAnalytics(query) };
+  }
+
+  async #queryAnalytics(query: AnalyticsQuery): Promise<AnalyticsResult> {
+    const analytics = this.#state.analytics;
+    if (!analytics) throw new AnalyticsUnavailableError(this.#state.analyticsOff!);
+    const plan = planQuery(query, this.#state.clock(), analytics.retention);
+    // This process's latest calls first, so that a query sees every call made before it.
+    await analytics.recorder.flush();
+    const store = this.#state.limiter.store;
+    const read = store.readAnalytics!({ granularity: plan.granularity, from: plan.from, to: plan.to, now: this.#state.clock(), retention: analytics.retention });
+    const cells = read instanceof Promise ? await withTimeout(read, 30_000, `${store.name} store analytics read`) : read;
+    return aggregate(plan, cells);
   }
 
   /**
@@ -90,6 +119,7 @@ export class Gateway {
   async flush(): Promise<void> {
     await this.#state.limiter.flush();
     await this.#state.dispatcher.flush();
+    await this.#state.analytics?.recorder.flush();
   }
 
   /** Refuses new calls, delivers what is queued, then closes the sinks and the store. Idempotent. */
@@ -98,12 +128,13 @@ export class Gateway {
     this.#state.closed = true;
     await this.#state.limiter.flush();
     await this.#state.dispatcher.close();
+    await this.#state.analytics?.recorder.flush();
     await this.#state.limiter.store.close?.();
   }
 
   /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */
   stats(): GatewayStats {
     const { published, sinks } = this.#state.dispatcher.stats();
-    return { events: published, sinks, store: this.#state.limiter.stats() };
+    return { events: published, sinks, store: this.#state.limiter.stats(), analytics: this.#state.analytics?.recorder.stats() ?? null };
   }
 }

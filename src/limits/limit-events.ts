@@ -54,7 +54,8 @@ export interface BudgetChangedEvent {
 /** The store failed (or timed out); what the gateway did about it. */
 export interface StoreDegradedEvent {
   store: string;
-  operation: 'admit' | 'settle' | 'read' | 'register';
+  /** `analytics`: writing the analytics rollups (off the request path; calls are never refused for it). */
+  operation: 'admit' | 'settle' | 'read' | 'register' | 'analytics';
   error: Error;
   /**
    * `refused`: the call was refused (`onStoreError: 'fail-closed'`). `admitted`: the call went

@@ -109,6 +109,11 @@ export class Limiter {
     return this.#store.store;
   }
 
+  /** The store behind the failure policy (timeouts, degraded announcements). */
+  get guardedStore(): GuardedStore {
+    return this.#store;
+  }
+
   /** Resolves once every deferred settlement is recorded or given up. */
   flush(): Promise<void> {
     return this.#store.flush();

@@ -1,6 +1,10 @@
+import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
+import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type {
   AdmitInput,
   AdmitResult,
+  AnalyticsRead,
+  AnalyticsWrite,
   BudgetOrigin,
   BudgetRegistration,
   CounterSpec,
@@ -45,11 +49,18 @@ const SWEEP_EVERY_MS = 1_000;
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
+  readonly #analytics: AnalyticsTable;
   readonly #counters = new Map<string, Counter>();
   readonly #budgets = new Map<string, Map<string, number>>();
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxCells = options.analyticsMaxCells ?? 100_000;
+    if (!Number.isInteger(maxCells) || maxCells < 1) throw new TypeError(`memoryStore: analyticsMaxCells must be a positive integer (got ${String(maxCells)})`);
+    this.#analytics = new AnalyticsTable(maxCells);
+  }
 
   admit(input: AdmitInput): AdmitResult {
     const { counters, amounts, now } = input;
@@ -131,6 +142,20 @@ export class MemoryStore implements Store {
     });
   }
 
+  recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void {
+    // Synchronous, so a batch either applies whole or not at all: its id needs no bookkeeping.
+    this.#analytics.record(cells, options);
+  }
+
+  readAnalytics(read: AnalyticsRead): AnalyticsCell[] {
+    return this.#analytics.read(read);
+  }
+
+  /** Cells held by the analytics rollups, and cells evicted to stay under `analyticsMaxCells`. */
+  analyticsStats(): AnalyticsTableStats {
+    return this.#analytics.stats();
+  }
+
   #unlink(reservation: Reservation): void {
     reservation.done = true;
     if (reservation.prev) reservation.prev.next = reservation.next;
@@ -161,7 +186,16 @@ export class MemoryStore implements Store {
   }
 }
 
-/** The in-process store (the default): limits hold within one process. */
-export function memoryStore(): Store {
-  return new MemoryStore();
+export interface MemoryStoreOptions {
+  /**
+   * Analytics cells kept at most (one per time bucket and distinct workspace, integration,
+   * model, key and user), every granularity together; beyond it the oldest minute buckets are
+   * dropped first, and counted. Default 100,000 (a few tens of MB).
+   */
+  analyticsMaxCells?: number;
+}
+
+/** The in-process store (the default): limits and analytics hold within one process. */
+export function memoryStore(options?: MemoryStoreOptions): Store {
+  return new MemoryStore(options);
 }

@@ -7,6 +7,8 @@
  * unit: micro-dollars, tokens or requests. Stores never interpret keys.
  */
 
+import type { AnalyticsCell } from '../analytics/analytics-cell.js';
+
 export type MaybePromise<T> = T | Promise<T>;
 
 export interface CounterSpec {
@@ -113,5 +115,38 @@ export interface Store {
    * longer listed is forgotten: defined again later, it is a new budget starting at zero.
    */
   registerBudgets(origins: readonly BudgetOrigin[], now: number): MaybePromise<BudgetRegistration[]>;
+  /**
+   * Adds per-minute analytics cells (the gateway batches them, off the request path) to the
+   * store's minute, hour and day rollups, each kept for its retention. Optional: a store
+   * without it has no `gateway.analytics`.
+   */
+  recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): MaybePromise<void>;
+  /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
+  readAnalytics?(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
   close?(): MaybePromise<void>;
+}
+
+export type AnalyticsGranularity = 'minute' | 'hour' | 'day';
+
+/** How long each granularity's buckets are kept after they end, in ms. */
+export type AnalyticsRetention = Record<AnalyticsGranularity, number>;
+
+export interface AnalyticsWrite {
+  now: number;
+  retention: AnalyticsRetention;
+  /**
+   * Unique per batch, the same when a batch is sent again after a failure or a timeout: a store
+   * that cannot tell whether a write applied must apply a batch id at most once.
+   */
+  batchId: string;
+}
+
+export interface AnalyticsRead {
+  granularity: AnalyticsGranularity;
+  /** Bucket starts from here (inclusive), aligned to the granularity. */
+  from: number;
+  /** Bucket starts before here (exclusive), aligned to the granularity. */
+  to: number;
+  now: number;
+  retention: AnalyticsRetention;
 }

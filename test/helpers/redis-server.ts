@@ -29,9 +29,12 @@ export class TestRedis {
   port = 0;
   #process: ChildProcess | null = null;
 
+  /** Extra `redis-server` arguments (e.g. cluster mode). */
+  constructor(readonly args: readonly string[] = []) {}
+
   async start(): Promise<this> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args], {
       stdio: 'ignore',
     });
     this.#process = child;
@@ -100,4 +103,14 @@ export function useTestRedis(hooks: { beforeAll: (fn: () => Promise<void>) => vo
       return c;
     },
   };
+}
+
+/**
+ * The Redis Cluster hash tag of a key: what its slot is computed from (the part between the
+ * first `{` and the next `}`, when not empty), or the whole key.
+ */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }

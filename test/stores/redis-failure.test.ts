@@ -57,7 +57,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     expect(limit).toMatchObject({ used: 4, reserved: 0 });
   });
 
-  it('counts exactly one Redis command to admit and one to settle', async () => {
+  it('counts exactly one Redis command to admit and one to settle; analytics add one per batch, not per call', async () => {
     const client = redis.newClient();
     const gateway = createGateway({
       integrations: [
@@ -69,9 +69,12 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
         },
       ],
       store: redisStore({ client, prefix: `cmd-${randomUUID()}` }),
+      // Analytics are written once per interval: a long one, so that none falls inside the count.
+      analytics: { flushIntervalMs: 60_000 },
     });
     const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
     await call(); // registers the budgets and loads the scripts
+    await gateway.flush(); // and the analytics script
     const stats = async () => {
       const info = await client.info('commandstats');
       const calls = new Map<string, number>();
@@ -95,5 +98,10 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     const evalsha = delta.find(([name]) => name === 'evalsha')?.[1];
     expect(evalsha).toBe(20);
     expect(delta.find(([name]) => name === 'eval')).toBeUndefined();
+    // The 10 calls' analytics: one script, when the batch is written.
+    sent.length = 0;
+    await gateway.flush();
+    expect(sent).toEqual(['evalsha']);
+    expect(gateway.stats().analytics).toEqual({ recorded: 11, pending: 0, dropped: 0 });
   });
 });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type {
   AdmitInput,
   AdmitResult,
+  AnalyticsRead,
+  AnalyticsWrite,
   BudgetOrigin,
   BudgetRegistration,
   CounterSpec,
@@ -10,7 +12,10 @@ import type {
   SettleInput,
   Store,
 } from '../store.js';
+import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
+import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
 import { ADMIT, READ, REGISTER, SETTLE } from './lua-scripts.js';
+import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redis-analytics.js';
 
 /**
  * What the store needs of a Redis client: scripts by hash, and by source when Redis does not know
@@ -38,7 +43,14 @@ interface Script {
 }
 
 const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const SCRIPTS = { admit: script(ADMIT), settle: script(SETTLE), read: script(READ), register: script(REGISTER) };
+const SCRIPTS = {
+  admit: script(ADMIT),
+  settle: script(SETTLE),
+  read: script(READ),
+  register: script(REGISTER),
+  recordAnalytics: script(RECORD_ANALYTICS),
+  readAnalytics: script(READ_ANALYTICS),
+};
 
 /** Script hashes, pinned by a test: a changed script is a deliberate change. */
 export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, s.sha])));
@@ -125,6 +137,24 @@ export class RedisStore implements Store {
     const specs = keys.map((key) => ({ key, limit: 0, expiresAt: null }));
     const reply = (await this.#run(SCRIPTS.read, this.#keys(specs), [now])) as number[][];
     return reply.map(([used, reserved]) => ({ used: used!, reserved: reserved! }));
+  }
+
+  /** One script per batch (the gateway batches per second): never on a call's path. */
+  async recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): Promise<void> {
+    if (cells.length === 0) return;
+    const { keys, args } = recordArgs(this.#tag, cells, options);
+    await this.#run(SCRIPTS.recordAnalytics, keys, args);
+  }
+
+  async readAnalytics(read: AnalyticsRead): Promise<AnalyticsCell[]> {
+    const buckets = readKeys(this.#tag, read);
+    const cells: AnalyticsCell[] = [];
+    for (let i = 0; i < buckets.length; i += READ_CHUNK) {
+      const chunk = buckets.slice(i, i + READ_CHUNK);
+      const reply = (await this.#run(SCRIPTS.readAnalytics, [dimsHashKey(this.#tag), ...chunk.map((b) => b.key)], [])) as unknown[];
+      cells.push(...parseRead(reply, chunk.map((b) => b.start)));
+    }
+    return cells;
   }
 
   async registerBudgets(origins: readonly BudgetOrigin[], now: number): Promise<BudgetRegistration[]> {

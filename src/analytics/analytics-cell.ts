@@ -1,0 +1,102 @@
+import type { UsageEvent } from '../events/usage-event.js';
+import { addTo, bucketIndex, mergeInto, type Histogram } from './latency-histogram.js';
+
+/** What calls are grouped and filtered by. */
+export const ANALYTICS_DIMENSIONS = ['workspace', 'integration', 'provider', 'model', 'key', 'user'] as const;
+export type AnalyticsDimension = (typeof ANALYTICS_DIMENSIONS)[number];
+
+/** The values of every dimension for a cell; null when a call had none (no key, refused before resolution). */
+export type AnalyticsDims = Record<AnalyticsDimension, string | null>;
+
+/** Totals of a cell. Money in integer micro-dollars, so that sums are exact. */
+export interface AnalyticsCounts {
+  requests: number;
+  /** Calls the provider failed (or the gateway could not serve): `status: 'error'`. */
+  errors: number;
+  /** Calls the gateway refused (validation, access, limits). */
+  rejected: number;
+  /** Calls the caller aborted. */
+  aborted: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costMicros: number;
+}
+
+export const COUNT_FIELDS = [
+  'requests',
+  'errors',
+  'rejected',
+  'aborted',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'costMicros',
+] as const satisfies ReadonlyArray<keyof AnalyticsCounts>;
+
+/**
+ * The rollup of the calls with the same dimensions in one time bucket: their totals and the
+ * histograms of their latency and time to first token. Stores keep cells per minute, hour and
+ * day; any group over any range is a sum of cells.
+ */
+export interface AnalyticsCell {
+  /** Start of the bucket, epoch ms (UTC). */
+  start: number;
+  dims: AnalyticsDims;
+  counts: AnalyticsCounts;
+  latency: Histogram;
+  ttft: Histogram;
+}
+
+export const MINUTE_MS = 60_000;
+
+export function emptyCounts(): AnalyticsCounts {
+  return { requests: 0, errors: 0, rejected: 0, aborted: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0 };
+}
+
+export function dimsOf(event: UsageEvent): AnalyticsDims {
+  return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user: event.user };
+}
+
+/** A stable identity of a cell's dimensions (a JSON array: unambiguous whatever the values hold). */
+export function dimsKey(dims: AnalyticsDims): string {
+  return JSON.stringify([dims.workspace, dims.integration, dims.provider, dims.model, dims.key, dims.user]);
+}
+
+export function dimsFromKey(key: string): AnalyticsDims {
+  const [workspace, integration, provider, model, k, user] = JSON.parse(key) as Array<string | null>;
+  return { workspace: workspace ?? null, integration: integration ?? null, provider: provider ?? null, model: model ?? null, key: k ?? null, user: user ?? null };
+}
+
+/** Adds one call to a cell. */
+export function addEvent(cell: AnalyticsCell, event: UsageEvent): void {
+  const c = cell.counts;
+  c.requests++;
+  if (event.status === 'error') c.errors++;
+  else if (event.status === 'rejected') c.rejected++;
+  else if (event.status === 'aborted') c.aborted++;
+  const u = event.usage;
+  c.inputTokens += u.inputTokens;
+  c.outputTokens += u.outputTokens;
+  c.cacheReadTokens += u.cacheReadTokens;
+  c.cacheWriteTokens += u.cacheWriteTokens;
+  c.reasoningTokens += u.reasoningTokens;
+  c.costMicros += event.costMicros ?? 0;
+  addTo(cell.latency, bucketIndex(event.latencyMs));
+  if (event.ttftMs !== null) addTo(cell.ttft, bucketIndex(event.ttftMs));
+}
+
+/** Adds a cell's totals and histograms to another's. */
+export function mergeCell(target: AnalyticsCell, source: AnalyticsCell): void {
+  for (const field of COUNT_FIELDS) target.counts[field] += source.counts[field];
+  mergeInto(target.latency, source.latency);
+  mergeInto(target.ttft, source.ttft);
+}
+
+export function newCell(start: number, dims: AnalyticsDims): AnalyticsCell {
+  return { start, dims, counts: emptyCounts(), latency: {}, ttft: {} };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { UsageEvent } from '../events/usage-event.js';
+import type { GuardedStore } from '../limits/guarded-store.js';
+import type { AnalyticsRetention } from '../stores/store.js';
+import { withTimeout } from '../util/with-timeout.js';
+import { addEvent, dimsKey, dimsOf, MINUTE_MS, newCell, type AnalyticsCell } from './analytics-cell.js';
+
+export interface AnalyticsRecorderOptions {
+  retention: AnalyticsRetention;
+  /** How often pending cells are written to the store. */
+  flushIntervalMs: number;
+  /** Cells waiting (new and failed batches together) beyond which the oldest batch is dropped, and counted. */
+  maxPendingCells: number;
+  /** A write that takes longer counts as failed (and is sent again: batches apply at most once). */
+  timeoutMs: number;
+}
+
+export interface AnalyticsStats {
+  /** Calls recorded in the store. */
+  recorded: number;
+  /** Calls waiting to be written (batched, or in a batch being retried). */
+  pending: number;
+  /** Calls whose analytics were dropped: the store failed for too long. */
+  dropped: number;
+}
+
+interface Batch {
+  id: string;
+  cells: AnalyticsCell[];
+  events: number;
+}
+
+/**
+ * Folds usage events into per-minute cells as they are published (in memory, no I/O), and
+ * writes the cells to the store in batches, on a timer: analytics never add a store round trip
+ * to a call. A batch that fails is sent again (same id, so it applies once) until it succeeds or
+ * too much is waiting; what is dropped is announced (`store.degraded`) and counted.
+ */
+export class AnalyticsRecorder {
+  #pending = new Map<string, AnalyticsCell>();
+  #pendingEvents = 0;
+  /** Batches that failed, oldest first, sent again before new ones. */
+  readonly #retry: Batch[] = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #writing: Promise<void> | null = null;
+  #recorded = 0;
+  #dropped = 0;
+  readonly #store: GuardedStore;
+  readonly #options: AnalyticsRecorderOptions;
+  readonly #clock: () => number;
+
+  constructor(store: GuardedStore, options: AnalyticsRecorderOptions, clock: () => number) {
+    this.#store = store;
+    this.#options = options;
+    this.#clock = clock;
+  }
+
+  add(event: UsageEvent, startedAt: number): void {
+    const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
+    const dims = dimsOf(event);
+    const key = `${start}\n${dimsKey(dims)}`;
+    let cell = this.#pending.get(key);
+    if (!cell) this.#pending.set(key, (cell = newCell(start, dims)));
+    addEvent(cell, event);
+    this.#pendingEvents++;
+    if (this.#timer === null && this.#writing === null) {
+      this.#timer = setTimeout(() => void this.#write(), this.#options.flushIntervalMs);
+      // Pending analytics never keep a process alive; `close()` writes them.
+      this.#timer.unref?.();
+    }
+  }
+
+  /** Writes everything pending; resolves when the store has it (or the write failed, announced). */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+    if (this.#pending.size > 0 || this.#retry.length > 0) await this.#write();
+  }
+
+  stats(): AnalyticsStats {
+    let retrying = 0;
+    for (const batch of this.#retry) retrying += batch.events;
+    return { recorded: this.#recorded, pending: this.#pendingEvents + retrying, dropped: this.#dropped };
+  }
+
+  #write(): Promise<void> {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#writing ??= this.#writeAll().finally(() => {
+      this.#writing = null;
+      // Events added while writing, or a batch to retry: the next round.
+      if ((this.#pending.size > 0 || this.#retry.length > 0) && this.#timer === null) {
+        this.#timer = setTimeout(() => void this.#write(), this.#options.flushIntervalMs);
+        this.#timer.unref?.();
+      }
+    });
+    return this.#writing;
+  }
+
+  async #writeAll(): Promise<void> {
+    if (this.#pending.size > 0) {
+      this.#retry.push({ id: randomUUID(), cells: [...this.#pending.values()], events: this.#pendingEvents });
+      this.#pending = new Map();
+      this.#pendingEvents = 0;
+    }
+    while (this.#retry.length > 0) {
+      const batch = this.#retry[0]!;
+      try {
+        await this.#send(batch);
+      } catch (error) {
+        this.#store.announce('analytics', error, 'deferred');
+        this.#bound(error);
+        return;
+      }
+      this.#retry.shift();
+      this.#recorded += batch.events;
+    }
+  }
+
+  async #send(batch: Batch): Promise<void> {
+    const store = this.#store.store;
+    const result = store.recordAnalytics!(batch.cells, { now: this.#clock(), retention: this.#options.retention, batchId: batch.id });
+    if (result instanceof Promise) await withTimeout(result, this.#options.timeoutMs, `${store.name} store analytics`);
+  }
+
+  /** Drops the oldest failed batches while too many cells wait. */
+  #bound(error: unknown): void {
+    let cells = 0;
+    for (const batch of this.#retry) cells += batch.cells.length;
+    while (cells > this.#options.maxPendingCells && this.#retry.length > 0) {
+      const dropped = this.#retry.shift()!;
+      cells -= dropped.cells.length;
+      this.#dropped += dropped.events;
+      this.#store.announce('analytics', error, 'lost');
+    }
+  }
+}
