@@ -62,6 +62,17 @@ export function dimsOf(event: UsageEvent): AnalyticsDims {
   return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user: event.user };
 }
 
+/**
+ * A cell's identity within a minute, straight from an event's fields (no object, no JSON: this
+ * runs on every call). Each value is prefixed by its length, so the key is unambiguous whatever
+ * the values hold; null is `-`.
+ */
+export function eventDimsKey(event: UsageEvent): string {
+  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(event.user)}`;
+}
+
+const part = (value: string | null): string => (value === null ? '-' : `${value.length}:${value}`);
+
 /** A stable identity of a cell's dimensions (a JSON array: unambiguous whatever the values hold). */
 export function dimsKey(dims: AnalyticsDims): string {
   return JSON.stringify([dims.workspace, dims.integration, dims.provider, dims.model, dims.key, dims.user]);

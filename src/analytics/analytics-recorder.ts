@@ -3,7 +3,7 @@ import type { UsageEvent } from '../events/usage-event.js';
 import type { GuardedStore } from '../limits/guarded-store.js';
 import type { AnalyticsRetention } from '../stores/store.js';
 import { withTimeout } from '../util/with-timeout.js';
-import { addEvent, dimsKey, dimsOf, MINUTE_MS, newCell, type AnalyticsCell } from './analytics-cell.js';
+import { addEvent, dimsOf, eventDimsKey, MINUTE_MS, newCell, type AnalyticsCell } from './analytics-cell.js';
 
 export interface AnalyticsRecorderOptions {
   retention: AnalyticsRetention;
@@ -57,10 +57,9 @@ export class AnalyticsRecorder {
 
   add(event: UsageEvent, startedAt: number): void {
     const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
-    const dims = dimsOf(event);
-    const key = `${start}\n${dimsKey(dims)}`;
+    const key = `${start}|${eventDimsKey(event)}`;
     let cell = this.#pending.get(key);
-    if (!cell) this.#pending.set(key, (cell = newCell(start, dims)));
+    if (!cell) this.#pending.set(key, (cell = newCell(start, dimsOf(event))));
     addEvent(cell, event);
     this.#pendingEvents++;
     if (this.#timer === null && this.#writing === null) {

@@ -93,9 +93,11 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
   const usage = end.usage;
   const result = outcome(end.error, end.cancelled);
   const body = record.body;
-  // The request id is a random UUID: its 32 hex digits serve as the trace id of a call without
-  // a caller's trace, and its last 16 as the call's span id, at no cost in randomness.
-  const hex = record.requestId.replace(/-/g, '');
+  // The request id is a random UUID (8-4-4-4-12 hex digits): its 32 hex digits serve as the
+  // trace id of a call without a caller's trace, and its last 16 as the call's span id, at no
+  // cost in randomness. Sliced, not a regex replace: this runs on every call.
+  const id = record.requestId;
+  const spanId = id.slice(19, 23) + id.slice(24);
   const latencyMs = ms(performance.now() - record.t0);
   const upstreamMs = ms(record.upstreamMs);
   const retryWaitMs = ms(record.retryWaitMs);
@@ -103,8 +105,8 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
   return {
     schemaVersion: USAGE_EVENT_SCHEMA_VERSION,
     requestId: record.requestId,
-    traceId: record.trace?.traceId ?? hex,
-    spanId: hex.slice(16),
+    traceId: record.trace?.traceId ?? id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + spanId,
+    spanId,
     parentSpanId: record.trace?.parentSpanId ?? null,
     operation: record.operation,
     workspace: record.target?.workspace ?? null,
