@@ -13,7 +13,7 @@ export interface SinkQueueOptions {
 
 class SinkTimeoutError extends Error {
   constructor(ms: number) {
-    super(`write did not settle within ${ms} ms`);
+    super(`did not settle within ${ms} ms`);
     this.name = 'SinkTimeoutError';
   }
 }
@@ -189,7 +189,18 @@ export class SinkQueue {
   }
 
   /** One write or notification, bounded by the timeout; a failure drops its items and is reported. */
-  async #deliver(send: (signal: AbortSignal) => void | Promise<void>, count: number): Promise<boolean> {
+  async #deliver(send: (signal: AbortSignal) => unknown, count: number): Promise<boolean> {
+    const failed = await this.#bounded(send, count);
+    if (failed) this.#dropped += count;
+    return !failed;
+  }
+
+  /**
+   * Runs one call into the sink (write, notify, flush, close), bounded by the timeout, which aborts
+   * the signal it was given. A failure is counted and reported; resolves to whether it failed. The
+   * call itself may still be running after a timeout: JavaScript cannot stop it, only signal it.
+   */
+  async #bounded(call: (signal: AbortSignal) => unknown, dropped: number): Promise<boolean> {
     const controller = new AbortController();
     try {
       await new Promise<void>((resolve, reject) => {
@@ -200,7 +211,7 @@ export class SinkQueue {
         }, this.#timeoutMs);
         // Promise.resolve().then() also catches a sink that throws synchronously.
         Promise.resolve()
-          .then(() => send(controller.signal))
+          .then(() => call(controller.signal))
           .then(
             () => {
               clearTimeout(timer);
@@ -212,13 +223,12 @@ export class SinkQueue {
             },
           );
       });
-      return true;
+      return false;
     } catch (error) {
       this.#errors++;
-      this.#dropped += count;
       const timeout = error instanceof SinkTimeoutError;
-      this.#report(timeout ? 'timeout' : 'error', error instanceof Error ? error : new Error(String(error)), count);
-      return false;
+      this.#report(timeout ? 'timeout' : 'error', error instanceof Error ? error : new Error(String(error)), dropped);
+      return true;
     }
   }
 
@@ -230,32 +240,24 @@ export class SinkQueue {
     }
   }
 
-  /** Resolves when every queued item has been handed to the sink and the sink's `flush` returned. */
+  /**
+   * Resolves when every queued item has been handed to the sink and the sink's `flush` returned
+   * or timed out: a sink that hangs cannot hold `gateway.flush()` for longer than its timeout.
+   */
   async flush(): Promise<void> {
     if (this.#planned) this.#start();
     while (this.#draining) await this.#draining;
-    if (typeof this.sink !== 'function' && this.sink.flush) {
-      try {
-        await this.sink.flush();
-      } catch (error) {
-        this.#errors++;
-        this.#report('error', error instanceof Error ? error : new Error(String(error)), 0);
-      }
-    }
+    const sink = this.sink;
+    if (typeof sink !== 'function' && sink.flush) await this.#bounded((signal) => sink.flush!({ signal }), 0);
   }
 
+  /** Flushes, then closes the sink, its `close` bounded by the timeout like every call into it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.flush();
-    if (typeof this.sink !== 'function' && this.sink.close) {
-      try {
-        await this.sink.close();
-      } catch (error) {
-        this.#errors++;
-        this.#report('error', error instanceof Error ? error : new Error(String(error)), 0);
-      }
-    }
+    const sink = this.sink;
+    if (typeof sink !== 'function' && sink.close) await this.#bounded((signal) => sink.close!({ signal }), 0);
   }
 
   stats(): SinkStats {

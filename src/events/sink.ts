@@ -51,6 +51,10 @@ export interface SinkSampling {
  * gateway's alerts arrive one at a time. `flush` and `close` are called by the gateway's. The
  * delivery options (`sampling`, `cap`, `queueSize`, `batchSize`, `timeoutMs`) apply to this
  * sink only.
+ *
+ * Calls never overlap while they settle in time: the next `write` starts when the previous one
+ * resolved. A call that outlives `timeoutMs` is abandoned, its signal aborted, and the next one
+ * starts: a sink that ignores the signal may see a late write still running beside it.
  */
 export interface SinkObject {
   /** Name in `stats()` and `sink.error` events. Default: `sink-<index>`. */
@@ -61,8 +65,10 @@ export interface SinkObject {
   notify?(notice: SinkNotice, delivery: SinkDelivery): void | Promise<void>;
   /** The gateway events `notify` receives. Default: `budget.alert`, `budget.exhausted`, `ratelimit.exceeded`. */
   notices?: readonly SinkNoticeType[];
-  flush?(): void | Promise<void>;
-  close?(): void | Promise<void>;
+  /** Called by `gateway.flush()` once the queue is delivered; bounded by `timeoutMs` like a write. */
+  flush?(delivery: SinkDelivery): void | Promise<void>;
+  /** Called once by `gateway.close()` after the last flush; bounded by `timeoutMs` like a write. */
+  close?(delivery: SinkDelivery): void | Promise<void>;
   /** Deliver only a share of the usage events. Default: every event. */
   sampling?: SinkSampling;
   /** At most this many usage events per UTC period (cap-and-drop). Default: no cap. */
@@ -71,7 +77,10 @@ export interface SinkObject {
   queueSize?: number;
   /** Usage events per `write`. Default: `events.batchSize`. */
   batchSize?: number;
-  /** A `write` or `notify` that takes longer is abandoned (its signal aborted), its events counted as dropped. Default: `events.sinkTimeoutMs`. */
+  /**
+   * A `write`, `notify`, `flush` or `close` that takes longer is abandoned (its signal aborted) and
+   * reported; a write's events are counted as dropped. Default: `events.sinkTimeoutMs`.
+   */
   timeoutMs?: number;
 }
 

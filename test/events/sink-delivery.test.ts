@@ -129,11 +129,35 @@ describe('sink delivery', () => {
     await call(gateway);
     await gateway.flush();
     expect(aborted).toBeInstanceOf(Error);
-    expect((aborted as Error).message).toBe('write did not settle within 20 ms');
+    expect((aborted as Error).message).toBe('did not settle within 20 ms');
     expect(gateway.stats().sinks[0]).toMatchObject({ delivered: 0, dropped: 1, errors: 1 });
     expect(errors).toMatchObject([{ sink: 'hung', reason: 'timeout', dropped: 1 }]);
   });
 
+
+  it('a sink whose flush or close never settles holds gateway.flush() and close() for its timeout only, and is reported', async () => {
+    const signals: AbortSignal[] = [];
+    const never = ({ signal }: { signal: AbortSignal }) => {
+      signals.push(signal);
+      return new Promise<void>(() => {});
+    };
+    const stuck: SinkObject = { name: 'stuck', timeoutMs: 20, write: () => {}, flush: never, close: never };
+    const { sink: fine, events } = recorder();
+    const { gateway, errors } = setup([stuck, fine]);
+    await call(gateway);
+    await gateway.flush();
+    await gateway.close();
+    // The other sink got its event; the stuck one was asked to flush twice (flush, then close's flush) and to close.
+    expect(events).toHaveLength(1);
+    expect(signals).toHaveLength(3);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(errors).toMatchObject([
+      { sink: 'stuck', reason: 'timeout', dropped: 0 },
+      { sink: 'stuck', reason: 'timeout', dropped: 0 },
+      { sink: 'stuck', reason: 'timeout', dropped: 0 },
+    ]);
+    expect(gateway.stats().sinks[0]).toMatchObject({ delivered: 1, dropped: 0, errors: 3 });
+  });
   it('per-sink batch and queue sizes', async () => {
     const batches: number[] = [];
     let release!: () => void;
