@@ -3,6 +3,11 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   redis: 'src/redis.ts',
+  // Each sink is its own entry: importing one loads nothing of the others (nor their peers).
+  'sinks/jsonl': 'src/sinks/jsonl.ts',
+  'sinks/otel': 'src/sinks/otel.ts',
+  'sinks/prometheus': 'src/sinks/prometheus.ts',
+  'sinks/webhook': 'src/sinks/webhook.ts',
 };
 
 export default defineConfig([
@@ -23,5 +28,9 @@ export default defineConfig([
     // p-retry (and its helper) and p-map ship as ESM only; Node 20 before 20.19 cannot require() ESM,
     // so the CommonJS build carries its own copy instead of a require() that would throw.
     noExternal: ['p-retry', 'is-network-error', 'p-map'],
+    // Entries share chunks, as in the ESM build: without it each CommonJS entry would carry its own
+    // copy of the core, and a Secret made by `require('tollgate')` could not be read by
+    // `require('tollgate/sinks/webhook')` (its value sits in the other copy's private fields).
+    splitting: true,
   },
 ]);

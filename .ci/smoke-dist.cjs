@@ -1,6 +1,10 @@
 // The built package from both module systems: CommonJS require() (which must not hit the
-// ESM-only p-retry) and ESM import, each running one mock call end to end.
+// ESM-only p-retry) and ESM import, each running one mock call end to end, then every sink entry.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Registry } = require('prom-client');
 
 async function check(mod, label) {
   const gateway = mod.createGateway({
@@ -13,9 +17,33 @@ async function check(mod, label) {
   console.log(`${label}: ok (${res.choices[0].message.content})`);
 }
 
+/** Each sink entry loads alone and works with the core loaded by the same module system. */
+async function checkSinks(core, load, label) {
+  const [{ jsonlSink }, { otelSink }, { prometheusSink }, { webhookSink }] = await Promise.all(
+    ['jsonl', 'otel', 'prometheus', 'webhook'].map(load),
+  );
+  // A Secret made by the core entry is readable by the webhook entry: one shared copy of the core.
+  webhookSink('https://hooks.example.com/tollgate', { secret: core.secret.value('whk-smoke') });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-smoke-')), 'usage.jsonl');
+  const registry = new Registry();
+  const gateway = core.createGateway({
+    integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }],
+    sinks: [jsonlSink(file), otelSink(), prometheusSink(registry)],
+  });
+  await gateway.chat({ workspace: 'w', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
+  await gateway.close();
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.equal(JSON.parse(lines[0]).status, 'success');
+  assert.match(await registry.metrics(), /tollgate_requests_total\{[^}]*\} 1/);
+  console.log(`${label}: sinks ok`);
+}
+
 (async () => {
   await check(require('../dist/index.cjs'), 'require');
   await check(await import('../dist/index.js'), 'import');
+  await checkSinks(require('../dist/index.cjs'), async (name) => require(`../dist/sinks/${name}.cjs`), 'require');
+  await checkSinks(await import('../dist/index.js'), (name) => import(`../dist/sinks/${name}.js`), 'import');
 })().catch((error) => {
   console.error(error);
   process.exit(1);
