@@ -3,7 +3,7 @@ import { toConfigIssues } from '../config/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { AnalyticsGranularity, AnalyticsRetention } from '../stores/store.js';
 import { toIso } from '../util/to-iso.js';
-import { ANALYTICS_DIMENSIONS, COUNT_FIELDS, emptyCounts, type AnalyticsCell, type AnalyticsDimension } from './analytics-cell.js';
+import { ANALYTICS_DIMENSIONS, COUNT_FIELDS, emptyCounts, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDimension } from './analytics-cell.js';
 import { bucketStart, GRANULARITIES, GRANULARITY_MS } from './granularity.js';
 import { mergeInto, quantile, type Histogram } from './latency-histogram.js';
 
@@ -41,26 +41,14 @@ export interface LatencyPercentiles {
 }
 
 /** One group (and bucket) of calls. Only the grouped dimensions are present. */
-export interface AnalyticsRow extends Partial<Record<AnalyticsDimension, string | null>> {
+export interface AnalyticsRow extends Partial<Record<AnalyticsDimension, string | null>>, AnalyticsCounts {
   /** ISO start of the bucket (with an interval), else of the range. */
   start: string;
   /** ISO end of the bucket (exclusive), else of the range. */
   end: string;
-  requests: number;
-  /** Calls the provider failed or the gateway could not serve. */
-  errors: number;
-  /** Calls the gateway refused (validation, access, limits). */
-  rejected: number;
-  aborted: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
   totalTokens: number;
   /** USD, exact (summed in micro-dollars). */
   cost: number;
-  costMicros: number;
   latencyMs: LatencyPercentiles | null;
   /** Time to first token of streamed calls; null when the group has none. */
   ttftMs: LatencyPercentiles | null;

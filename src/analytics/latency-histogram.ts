@@ -36,7 +36,7 @@ export function mergeInto(target: Histogram, source: Histogram): void {
 
 /**
  * The `q` quantile (0 < q <= 1) by nearest rank: the smallest value with at least q of the
- * values at or below it; null for an empty histogram. Rounded to the microsecond.
+ * values at or below it; null for an empty histogram. Rounded to 4 significant digits.
  */
 export function quantile(histogram: Histogram, q: number): number | null {
   const indexes = Object.keys(histogram)
@@ -49,7 +49,13 @@ export function quantile(histogram: Histogram, q: number): number | null {
   let seen = 0;
   for (const i of indexes) {
     seen += histogram[i]!;
-    if (seen >= rank) return Math.round(bucketValue(i) * 1000) / 1000;
+    if (seen >= rank) return fourDigits(bucketValue(i));
   }
-  return Math.round(bucketValue(indexes[indexes.length - 1]!) * 1000) / 1000;
+  return fourDigits(bucketValue(indexes[indexes.length - 1]!));
 }
+
+/**
+ * Relative rounding (at most 0.05 %), not to a fixed decimal: a fixed step would add up to 1.3 %
+ * of error to a 40 µs latency on top of the bucket's 4.8 %.
+ */
+const fourDigits = (value: number): number => Number(value.toPrecision(4));

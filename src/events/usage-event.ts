@@ -1,3 +1,4 @@
+import type { Usage } from '../providers/spec.js';
 /** The version of the usage event's schema: raised when a field is removed or changes meaning. */
 export const USAGE_EVENT_SCHEMA_VERSION = 2;
 
@@ -24,22 +25,8 @@ export interface LimitSnapshot {
   refused: boolean;
 }
 
-/** Normalized token usage of a call. */
-export interface UsageTokens {
-  /** Every input token, cache reads and writes included. */
-  inputTokens: number;
-  /** Every output token, reasoning included. */
-  outputTokens: number;
-  /** The part of `inputTokens` read from the provider's prompt cache. */
-  cacheReadTokens: number;
-  /** The part of `inputTokens` written to the provider's prompt cache. */
-  cacheWriteTokens: number;
-  /** The part of `outputTokens` spent reasoning (where the provider reports it apart). */
-  reasoningTokens: number;
-  totalTokens: number;
-  /** True when the provider did not report usage (a cut stream, say) and these are estimates. */
-  estimated: boolean;
-}
+/** Normalized token usage of a call: the adapter's, without the provider's raw object (the event has it as `rawUsage`). */
+export type UsageTokens = Omit<Usage, 'raw'>;
 
 /** The cost of each part of a call's usage in USD, exact (before the one rounding of the total). */
 export interface CostBreakdown {

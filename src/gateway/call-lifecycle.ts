@@ -43,6 +43,28 @@ export class CallLifecycle {
     }
   }
 
+  /**
+   * Holds the target's reservation. A store that answers at once (memory) is taken without an
+   * await, which would cost every call a microtask; a wait on the store is timed as admission.
+   */
+  admit(admitted: Admission | Promise<Admission>): void | Promise<void> {
+    if (!(admitted instanceof Promise)) {
+      this.admission = admitted;
+      return;
+    }
+    const t = performance.now();
+    return admitted.then(
+      (admission) => {
+        this.record.admissionMs += performance.now() - t;
+        this.admission = admission;
+      },
+      (error: unknown) => {
+        this.record.admissionMs += performance.now() - t;
+        throw error;
+      },
+    );
+  }
+
   warn(message: string): void {
     const warnings = (this.#warnings ??= []);
     if (!warnings.includes(message)) warnings.push(message);

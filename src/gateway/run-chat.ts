@@ -48,15 +48,8 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         record.target = info;
         checkAccess(target);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
-        const admitted = state.limiter.admit(record.requestId, policy, target, ctx.request);
-        if (admitted instanceof Promise) {
-          const t = performance.now();
-          try {
-            call.admission = await admitted;
-          } finally {
-            record.admissionMs += performance.now() - t;
-          }
-        } else call.admission = admitted;
+        const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request));
+        if (admitting) await admitting;
         outcome = await runTarget(state, target, ctx);
       } catch (error) {
         if (ctx) record.retries += ctx.retries;

@@ -43,15 +43,8 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     const body: Record<string, unknown> = { model: target.model };
     for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = (data as Record<string, unknown>)[name];
 
-    const admitted = state.limiter.admitEmbeddings(record.requestId, policy, target, data.input);
-    if (admitted instanceof Promise) {
-      const t = performance.now();
-      try {
-        call.admission = await admitted;
-      } finally {
-        record.admissionMs += performance.now() - t;
-      }
-    } else call.admission = admitted;
+    const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input));
+    if (admitting) await admitting;
     const result = await callEmbeddings(host, body as EmbeddingRequestBody, {
       adapter,
       integration: integration.slug,

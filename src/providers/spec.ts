@@ -6,16 +6,18 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingReq
  * own usage object for audits.
  */
 export interface Usage {
+  /** Every input token, cache reads and writes included. */
   inputTokens: number;
+  /** Every output token, reasoning included. */
   outputTokens: number;
-  /** Input tokens read from the provider's prompt cache (priced at the cached-input rate). */
+  /** The part of `inputTokens` read from the provider's prompt cache (priced at the cached-input rate). */
   cacheReadTokens: number;
-  /** Input tokens written to the provider's prompt cache (priced at the cache-write rate). */
+  /** The part of `inputTokens` written to the provider's prompt cache (priced at the cache-write rate). */
   cacheWriteTokens: number;
-  /** Output tokens spent on reasoning (priced as output). */
+  /** The part of `outputTokens` spent reasoning, where the provider reports it apart (priced as output). */
   reasoningTokens: number;
   totalTokens: number;
-  /** True when the provider did not report usage and the figures are the gateway's estimate. */
+  /** True when the provider did not report usage (a cut stream, say) and these are the gateway's estimates. */
   estimated: boolean;
   /** The provider's usage object as it arrived. */
   raw: unknown;

@@ -245,14 +245,21 @@ describe('jsonlSink to a stream', () => {
 
   it('a stream that never drains: batches time out, are dropped and counted; requests are unaffected', async () => {
     const stream = new Writable({ highWaterMark: 1, write() {} }); // never calls back
-    const { gateway, errors } = gatewayWith([jsonlSink(stream, { batchSize: 1, timeoutMs: 20 })]);
+    const sink = jsonlSink(stream, { batchSize: 1, timeoutMs: 20 });
+    const { gateway, errors } = gatewayWith([sink]);
     const results = await Promise.all([gateway.chat(ask('@mock/m')), gateway.chat(ask('@mock/m')), gateway.chat(ask('@mock/m'))]);
     expect(results.every((r) => r.choices[0]!.message.content!.includes('Mock reply'))).toBe(true);
-    await gateway.flush(); // bounded: the sink's flush gives up after timeoutMs
+    await gateway.flush(); // bounded: the gateway gives up on the sink's flush after timeoutMs
     // The first batch was handed to the stream; the others waited for a drain that never came.
     expect(gateway.stats().sinks[0]).toMatchObject({ delivered: 1, dropped: 2, queued: 0 });
-    expect(errors.filter((e) => e.reason === 'timeout')).toHaveLength(2);
-    expect(errors.some((e) => e.reason === 'error' && /did not answer within 20 ms/.test(e.error.message))).toBe(true);
+    // Two batches and the flush, each abandoned after 20 ms.
+    expect(errors.map((e) => [e.reason, e.dropped])).toEqual([
+      ['timeout', 1],
+      ['timeout', 1],
+      ['timeout', 0],
+    ]);
+    // Called directly, without the gateway's bound, the sink's flush has its own.
+    await expect(sink.flush!({ signal: new AbortController().signal })).rejects.toThrow('did not answer within 20 ms');
   });
 
   it('a stream that fails is reported as sink.error instead of crashing the process', async () => {
