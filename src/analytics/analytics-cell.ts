@@ -71,6 +71,18 @@ export function eventDimsKey(event: UsageEvent): string {
   return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(event.user)}`;
 }
 
+/** Whether an event has these dimensions. */
+export function sameDims(dims: AnalyticsDims, event: UsageEvent): boolean {
+  return (
+    dims.workspace === event.workspace &&
+    dims.integration === event.integration &&
+    dims.provider === event.provider &&
+    dims.model === event.model &&
+    dims.key === event.key &&
+    dims.user === event.user
+  );
+}
+
 const part = (value: string | null): string => (value === null ? '-' : `${value.length}:${value}`);
 
 /** A stable identity of a cell's dimensions (a JSON array: unambiguous whatever the values hold). */

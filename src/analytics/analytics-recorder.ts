@@ -3,7 +3,7 @@ import type { UsageEvent } from '../events/usage-event.js';
 import type { GuardedStore } from '../limits/guarded-store.js';
 import type { AnalyticsRetention } from '../stores/store.js';
 import { withTimeout } from '../util/with-timeout.js';
-import { addEvent, dimsOf, eventDimsKey, MINUTE_MS, newCell, type AnalyticsCell } from './analytics-cell.js';
+import { addEvent, dimsOf, eventDimsKey, MINUTE_MS, newCell, sameDims, type AnalyticsCell } from './analytics-cell.js';
 
 export interface AnalyticsRecorderOptions {
   retention: AnalyticsRetention;
@@ -38,6 +38,8 @@ interface Batch {
  */
 export class AnalyticsRecorder {
   #pending = new Map<string, AnalyticsCell>();
+  /** The cell of the previous event: traffic comes in runs of the same dimensions, and a hit skips building a key. */
+  #last: AnalyticsCell | null = null;
   #pendingEvents = 0;
   /** Batches that failed, oldest first, sent again before new ones. */
   readonly #retry: Batch[] = [];
@@ -57,9 +59,13 @@ export class AnalyticsRecorder {
 
   add(event: UsageEvent, startedAt: number): void {
     const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
-    const key = `${start}|${eventDimsKey(event)}`;
-    let cell = this.#pending.get(key);
-    if (!cell) this.#pending.set(key, (cell = newCell(start, dimsOf(event))));
+    let cell = this.#last;
+    if (cell === null || cell.start !== start || !sameDims(cell.dims, event)) {
+      const key = `${start}|${eventDimsKey(event)}`;
+      let found = this.#pending.get(key);
+      if (!found) this.#pending.set(key, (found = newCell(start, dimsOf(event))));
+      this.#last = cell = found;
+    }
     addEvent(cell, event);
     this.#pendingEvents++;
     if (this.#timer === null && this.#writing === null) {
@@ -99,6 +105,7 @@ export class AnalyticsRecorder {
     if (this.#pending.size > 0) {
       this.#retry.push({ id: randomUUID(), cells: [...this.#pending.values()], events: this.#pendingEvents });
       this.#pending = new Map();
+      this.#last = null;
       this.#pendingEvents = 0;
     }
     while (this.#retry.length > 0) {
