@@ -308,6 +308,7 @@ describe('prometheusSink', () => {
     prometheusSink(registry);
     const before = await registry.metrics();
 
+    expect(() => prometheusSink(registry)).toThrow(ConfigError);
     expect(() => prometheusSink(registry)).toThrow(/already has tollgate_requests_total, tollgate_tokens_total, .*give that same sink to every gateway/);
     expect(await registry.metrics()).toBe(before);
     // One clashing name is enough to refuse, and nothing of the second sink is registered.

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors/config-error.js';
 import { Counter, Histogram, type OpenMetricsContentType, type PrometheusContentType, type Registry } from 'prom-client';
 import type { PrometheusLabel, ResolvedPrometheusSinkOptions } from './prometheus-sink-options.js';
 
@@ -39,10 +40,17 @@ export function createMetrics(registry: PrometheusRegistry, options: ResolvedPro
     .map((name) => prefix + name)
     .filter((name) => registry.getSingleMetric(name) !== undefined);
   if (taken.length > 0) {
-    throw new Error(
-      `prometheusSink: the registry already has ${taken.join(', ')} (another prometheusSink with prefix "${prefix}"?). ` +
-        'Create one sink per registry and prefix, and give that same sink to every gateway that should count into it; ' +
-        'or give this sink another `prefix` or its own registry (Registry.merge exposes several on one endpoint).',
+    throw new ConfigError(
+      [
+        {
+          path: 'registry',
+          message:
+            `already has ${taken.join(', ')} (another prometheusSink with prefix "${prefix}"?). ` +
+            'Create one sink per registry and prefix, and give that same sink to every gateway that should count into it; ' +
+            'or give this sink another `prefix` or its own registry (Registry.merge exposes several on one endpoint).',
+        },
+      ],
+      'Invalid prometheusSink(registry)',
     );
   }
   const registers = [registry];
