@@ -1,5 +1,6 @@
 export { createGateway } from './gateway/create-gateway.js';
 export type { Gateway, GatewayStats } from './gateway/gateway.js';
+export type { KeyIdentity } from './gateway/key-access.js';
 export type { Provisioning } from './gateway/provisioning.js';
 export type {
   ChatRequest,

@@ -80,6 +80,11 @@ export const keySchema = z.strictObject({
   integration: slugSchema,
   name: z.string().optional(),
   models: z.array(modelIdSchema).optional(),
+  /** SHA-256 of the key's token (`hashKey(token)` from `tollgate/http`): the token itself is never configured. */
+  hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the token as 64 lowercase hex digits (hashKey(token) or generateKey().hash from tollgate/http), never the token itself')
+    .optional(),
   ...limitsShape,
 });
 

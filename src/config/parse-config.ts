@@ -163,11 +163,18 @@ function crossCheck(
   }
 
   const keyIndex = new Map<string, number>();
+  const hashIndex = new Map<string, number>();
   for (const { index: k, key } of keys) {
     const at = (...path: PropertyKey[]) => formatPath(['keys', k, ...path]);
     const first = keyIndex.get(key.id);
     if (first !== undefined) issues.push({ path: at('id'), message: `duplicate key id '${key.id}' (also keys[${first}])` });
     else keyIndex.set(key.id, k);
+    if (key.hash !== undefined) {
+      // One token, one key: a shared hash would make the key a token opens depend on config order.
+      const other = hashIndex.get(key.hash);
+      if (other !== undefined) issues.push({ path: at('hash'), message: `the same hash as keys[${other}]: each key needs its own token (generateKey())` });
+      else hashIndex.set(key.hash, k);
+    }
 
     const integration = bySlug.get(key.integration);
     if (!integration) {

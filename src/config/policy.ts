@@ -40,6 +40,8 @@ export interface KeyPolicy extends ScopeLimits {
   readonly workspace: string;
   readonly integration: string;
   readonly models: ReadonlySet<string> | null;
+  /** SHA-256 of the key's token (hex), null for a key that is not used over HTTP. */
+  readonly hash: string | null;
 }
 
 /** The validated configuration, indexed for the request path. Immutable: a change builds a new one. */
@@ -47,6 +49,8 @@ export interface Policy {
   readonly config: ParsedConfig;
   readonly integrations: ReadonlyMap<string, IntegrationPolicy>;
   readonly keys: ReadonlyMap<string, KeyPolicy>;
+  /** Keys by the SHA-256 of their token (those that have one). */
+  readonly keysByHash: ReadonlyMap<string, KeyPolicy>;
   /** Workspace-wide limits by name, `'*'` merged into each named one; `everyWorkspace` for the others. */
   readonly workspaces: ReadonlyMap<string, ScopeLimits>;
   readonly everyWorkspace: ScopeLimits;
@@ -116,6 +120,7 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     workspace: key.workspace,
     integration: key.integration,
     models: key.models ? new Set(key.models) : null,
+    hash: key.hash ?? null,
     budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
   };
@@ -142,10 +147,14 @@ function buildWorkspaceLimits(config: ParsedConfig): { named: Map<string, ScopeL
 
 export function buildPolicy(config: ParsedConfig): Policy {
   const workspaces = buildWorkspaceLimits(config);
+  const keys = new Map(config.keys.map((k) => [k.id, buildKeyPolicy(k)]));
+  const keysByHash = new Map<string, KeyPolicy>();
+  for (const key of keys.values()) if (key.hash !== null) keysByHash.set(key.hash, key);
   return {
     config,
     integrations: new Map(config.integrations.map((i) => [i.slug, buildIntegrationPolicy(i)])),
-    keys: new Map(config.keys.map((k) => [k.id, buildKeyPolicy(k)])),
+    keys,
+    keysByHash,
     workspaces: workspaces.named,
     everyWorkspace: workspaces.everyone,
   };

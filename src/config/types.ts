@@ -121,6 +121,12 @@ export interface KeyConfig extends LimitsConfig {
   integration: string;
   name?: string;
   models?: string[];
+  /**
+   * SHA-256 of the key's bearer token, as 64 lowercase hex digits, for the HTTP endpoint
+   * (`generateKey()` / `hashKey(token)` from `tollgate/http`). Only the hash is configured: a
+   * leaked config does not leak a token. A key without one cannot be used over HTTP.
+   */
+  hash?: string;
 }
 
 export interface RetryConfig {

@@ -3,7 +3,11 @@ import type { Admission } from '../limits/limiter.js';
 import { refusedLimits } from '../limits/limiter.js';
 import { costBreakdown, microsToUsd } from '../limits/money.js';
 import type { GatewayState } from './gateway-state.js';
+import type { ChatOptions } from './types.js';
 import { buildUsageEvent, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
+
+/** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * One gateway call from entry to its usage event: the record the event is built from, the
@@ -16,11 +20,11 @@ export class CallLifecycle {
   #finished = false;
   readonly #state: GatewayState;
 
-  constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, traceparent: string | undefined) {
+  constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, options: ChatOptions) {
     this.#state = state;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
-      requestId: randomUUID(),
+      requestId: options.requestId !== undefined && UUID.test(options.requestId) ? options.requestId : randomUUID(),
       operation,
       startedAt: state.clock(),
       t0: performance.now(),
@@ -37,6 +41,10 @@ export class CallLifecycle {
       retryWaitMs: 0,
       admissionMs: 0,
     };
+    if (options.requestId !== undefined && this.record.requestId !== options.requestId) {
+      this.warn('requestId ignored: not a lowercase UUID (a new one was made)');
+    }
+    const traceparent = options.traceparent;
     if (traceparent !== undefined) {
       this.record.trace = parseTraceparent(String(traceparent));
       if (!this.record.trace) this.warn('traceparent ignored: not a valid W3C traceparent (a new trace was started)');

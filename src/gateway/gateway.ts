@@ -7,6 +7,7 @@ import type { SinkStats } from '../events/sink.js';
 import type { LimitStatus, StatusQuery } from '../limits/limiter.js';
 import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
+import { authenticateKey, modelsOfKey, type KeyIdentity } from './key-access.js';
 import { Provisioning } from './provisioning.js';
 import { runChat } from './run-chat.js';
 import { runEmbeddings } from './run-embeddings.js';
@@ -48,9 +49,25 @@ export class Gateway {
     query(query: AnalyticsQuery): Promise<AnalyticsResult>;
   };
 
+  /** Virtual keys, as an HTTP layer in front of the gateway needs them (see `tollgate/http`). */
+  readonly keys: {
+    /**
+     * The key a bearer token opens (its configured `hash` is the token's SHA-256), or null. Never
+     * throws, whatever the input; refusals take the same time whatever the token.
+     * @example const key = gateway.keys.authenticate(bearerToken); if (key) await gateway.chat({ ...body, key: key.id })
+     */
+    authenticate(token: string): KeyIdentity | null;
+    /**
+     * The models a key may call, as bare ids (sorted); null for an unknown key.
+     * @example gateway.keys.models('app-1') // ['gpt-4o', 'gpt-4o-mini']
+     */
+    models(id: string): string[] | null;
+  };
+
   /** @internal use `createGateway` */
   constructor(state: GatewayState) {
     this.#state = state;
+    this.keys = { authenticate: (token) => authenticateKey(state.policy, token), models: (id) => modelsOfKey(state.policy, id) };
     this.provisioning = new Provisioning(state);
     this.limits = { status: (query) => state.limiter.status(state.policy, query) };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };

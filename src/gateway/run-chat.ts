@@ -22,7 +22,7 @@ import { publicUsage, type CallRecord } from './usage-record.js';
  * and publish one usage event, whatever the outcome.
  */
 export async function runChat(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayChatCompletion | GatewayStream> {
-  const call = new CallLifecycle(state, 'chat', input, options.traceparent);
+  const call = new CallLifecycle(state, 'chat', input, options);
   const record = call.record;
   let ctx: CallContext | undefined;
   try {

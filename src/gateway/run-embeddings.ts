@@ -20,7 +20,7 @@ const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
  * for chat and does not run here.
  */
 export async function runEmbeddings(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayEmbeddingResponse> {
-  const call = new CallLifecycle(state, 'embeddings', input, options.traceparent);
+  const call = new CallLifecycle(state, 'embeddings', input, options);
   const record = call.record;
   const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message), timing: record };
   try {

@@ -27,6 +27,11 @@ export interface ChatOptions {
    * @example propagation.inject(context.active(), carrier); gateway.chat(req, { traceparent: carrier.traceparent })
    */
   traceparent?: string;
+  /**
+   * The call's id, for a caller that must know it before the call (an HTTP server answering
+   * `x-request-id`): a random UUID, lowercase (`crypto.randomUUID()`). Default: a new one.
+   */
+  requestId?: string;
 }
 
 /** Where the gateway sent the call, as middleware and results see it. */

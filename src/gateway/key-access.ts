@@ -1,0 +1,50 @@
+import { timingSafeEqual } from 'node:crypto';
+import { hashKey } from '../config/key-token.js';
+import { resolveGrant, type KeyPolicy, type Policy } from '../config/policy.js';
+
+/** What a bearer token opens: the key, and so the workspace and the integration. */
+export interface KeyIdentity {
+  id: string;
+  workspace: string;
+  integration: string;
+}
+
+/** Longer than any token `generateKey` makes by far; a longer header is refused without hashing it. */
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * The key whose configured hash is the token's, or null. The token is hashed first, so the
+ * lookup compares digests, never tokens, and the final check compares the two digests in
+ * constant time: how long a refusal takes says nothing about any configured token.
+ */
+export function authenticateKey(policy: Policy, token: string): KeyIdentity | null {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+  const digest = hashKey(token);
+  const key = policy.keysByHash.get(digest);
+  if (!key || !timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(key.hash!, 'hex'))) return null;
+  return { id: key.id, workspace: key.workspace, integration: key.integration };
+}
+
+/**
+ * The models a key may call, sorted: the integration's allowlist and custom models, narrowed by
+ * the workspace's grant and by the key. An integration with `models: 'all'` cannot enumerate what
+ * its provider serves: its list is what a grant or the key names, else its custom models and
+ * the models it prices. Empty when the workspace lost its grant.
+ */
+export function modelsOfKey(policy: Policy, keyId: string): string[] | null {
+  const key: KeyPolicy | undefined = policy.keys.get(keyId);
+  if (!key) return null;
+  const integration = policy.integrations.get(key.integration);
+  if (!integration) return [];
+  const grant = resolveGrant(integration, key.workspace);
+  if (!grant) return [];
+  const config = integration.config;
+  const base = integration.models ?? grant.models ?? key.models ?? new Set([...config.customModels.map((m) => m.id), ...Object.keys(config.pricing ?? {})]);
+  const models: string[] = [];
+  for (const model of base) {
+    if (grant.models && !grant.models.has(model)) continue;
+    if (key.models && !key.models.has(model)) continue;
+    models.push(model);
+  }
+  return models.sort();
+}

@@ -1,0 +1,36 @@
+import type { LimitStatus } from '../limits/limiter.js';
+
+/**
+ * OpenAI's rate-limit headers from the key's limits: for requests and for tokens, the rate limit
+ * closest to refusing (least remaining, then soonest reset) across every scope and window that
+ * applies (key, grant, workspace, integration): `x-ratelimit-limit-*`, `x-ratelimit-remaining-*`
+ * and `x-ratelimit-reset-*` (a duration such as `1s` or `6m0s`, as OpenAI writes it). A type with
+ * no rate limit gets no headers.
+ */
+export function rateLimitHeaders(limits: readonly LimitStatus[], now: number): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const type of ['requests', 'tokens'] as const) {
+    let tightest: LimitStatus | null = null;
+    for (const limit of limits) {
+      if (limit.kind !== 'rateLimit' || limit.type !== type) continue;
+      if (!tightest || limit.remaining < tightest.remaining || (limit.remaining === tightest.remaining && (limit.resetAt ?? '') < (tightest.resetAt ?? ''))) tightest = limit;
+    }
+    if (!tightest) continue;
+    headers[`x-ratelimit-limit-${type}`] = String(tightest.limit);
+    headers[`x-ratelimit-remaining-${type}`] = String(Math.max(0, tightest.remaining));
+    if (tightest.resetAt !== null) headers[`x-ratelimit-reset-${type}`] = formatDuration(Math.max(0, Date.parse(tightest.resetAt) - now));
+  }
+  return headers;
+}
+
+/** `17ms`, `1s`, `6m0s`, `1h0m0s`: OpenAI's format (Go's time.Duration, whole units). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.ceil(ms)}ms`;
+  const total = Math.ceil(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}
