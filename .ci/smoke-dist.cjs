@@ -18,6 +18,27 @@ async function check(mod, label) {
 }
 
 /** Each sink entry loads alone and works with the core loaded by the same module system. */
+/** The HTTP entry answers an OpenAI chat request with a key made by the same module system. */
+async function checkHttp(core, http, label) {
+  const { token, hash } = http.generateKey();
+  const gateway = core.createGateway({
+    integrations: [{ slug: 'mock', provider: 'mock', models: ['m'], workspaces: 'all' }],
+    keys: [{ id: 'app', workspace: 'w', integration: 'mock', hash }],
+  });
+  const handler = http.createFetchHandler(gateway);
+  const response = await handler(
+    new Request('http://localhost/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    }),
+  );
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).object, 'chat.completion');
+  await gateway.close();
+  console.log(`${label}: http ok`);
+}
+
 async function checkSinks(core, load, label) {
   const [{ jsonlSink }, { otelSink }, { prometheusSink }, { webhookSink }] = await Promise.all(
     ['jsonl', 'otel', 'prometheus', 'webhook'].map(load),
@@ -42,6 +63,8 @@ async function checkSinks(core, load, label) {
 (async () => {
   await check(require('../dist/index.cjs'), 'require');
   await check(await import('../dist/index.js'), 'import');
+  await checkHttp(require('../dist/index.cjs'), require('../dist/http.cjs'), 'require');
+  await checkHttp(await import('../dist/index.js'), await import('../dist/http.js'), 'import');
   await checkSinks(require('../dist/index.cjs'), async (name) => require(`../dist/sinks/${name}.cjs`), 'require');
   await checkSinks(await import('../dist/index.js'), (name) => import(`../dist/sinks/${name}.js`), 'import');
 })().catch((error) => {
