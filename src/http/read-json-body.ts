@@ -1,31 +1,35 @@
 import { HttpError } from './openai-error.js';
 
 /**
- * The request's JSON body, refused with 413 as soon as it is known to be larger than `maxBytes`
- * (from Content-Length, else while it streams in: an endless body is never buffered), and with
- * 400 when it is not a JSON object.
+ * Reads a body stream, refusing it with 413 as soon as it is known to be larger than `maxBytes`:
+ * from the declared length, else while it streams in (an endless body is never buffered).
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) throw new HttpError(400, 'invalid_json', 'The request has no body: send a JSON object.');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      void reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
+export async function readBody(chunks: AsyncIterable<Uint8Array>, declaredLength: string | null, maxBytes: number, cancel: () => void): Promise<Buffer> {
+  if (declaredLength !== null && Number(declaredLength) > maxBytes) {
+    cancel();
+    throw bodyTooLarge(maxBytes);
   }
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      cancel();
+      throw bodyTooLarge(maxBytes);
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, size);
+}
+
+export const bodyTooLarge = (maxBytes: number) => new HttpError(413, 'request_too_large', `The request body is larger than ${maxBytes} bytes.`);
+
+/** The body as a JSON object, or a 400 that says what is wrong with it (never quoting it). */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) throw new HttpError(400, 'invalid_json', 'The request has no body: send a JSON object.');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
     // Not JSON.parse's message: V8 quotes the input in it, and the body may hold anything.
     throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
@@ -35,5 +39,3 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   return parsed as Record<string, unknown>;
 }
-
-const tooLarge = (maxBytes: number) => new HttpError(413, 'request_too_large', `The request body is larger than ${maxBytes} bytes.`);

@@ -1,37 +1,21 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorAnswer } from './openai-error.js';
 
-const encoder = new TextEncoder();
-const DONE = encoder.encode('data: [DONE]\n\n');
-
 /**
  * A gateway stream as Server-Sent Events, the way OpenAI streams: one `data: <chunk JSON>` event
  * per chunk, then `data: [DONE]`. Chunks are pulled as the client reads (backpressure reaches the
  * provider). An error after the first byte can no longer change the status: it is sent as a
  * `data: {"error": ...}` event, which OpenAI clients raise as an APIError, and the stream ends.
- * A client that goes away cancels the body, which stops the gateway stream: the upstream request
- * is closed and the reservation settled with what was delivered.
+ * Returning the iterator early (the client went away) returns the gateway stream's: the upstream
+ * request is closed and the reservation settled with what was delivered.
  */
-export function sseBody(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): ReadableStream<Uint8Array> {
-  const iterator = stream[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await iterator.next();
-        if (next.done) {
-          controller.enqueue(DONE);
-          controller.close();
-          return;
-        }
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
-      } catch (error) {
-        if (!GatewayError.isInstance(error)) onUnexpected(error);
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(errorAnswer(error).body)}\n\n`));
-        controller.close();
-      }
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
+export async function* sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
+  try {
+    for await (const chunk of stream) yield `data: ${JSON.stringify(chunk)}\n\n`;
+  } catch (error) {
+    if (!GatewayError.isInstance(error)) onUnexpected(error);
+    yield `data: ${JSON.stringify(errorAnswer(error).body)}\n\n`;
+    return;
+  }
+  yield 'data: [DONE]\n\n';
 }

@@ -68,6 +68,8 @@ export interface StatusQuery {
   integration?: string;
   workspace?: string;
   key?: string;
+  /** Only budgets, or only rate limits (fewer counters read). Default: both. */
+  kind?: 'budget' | 'rateLimit';
 }
 
 const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null });
@@ -96,6 +98,8 @@ export class Limiter {
   #register: () => MaybePromise<void> = () => undefined;
   /** Plan and price by (integration, workspace, key, model): one lookup per call. */
   #plans = new LRUCache<string, PlannedCall>({ max: 10_000 });
+  /** Plans of `status` queries (an HTTP endpoint reads one per answer for its rate-limit headers). */
+  #statusPlans = new LRUCache<string, LimitPlan>({ max: 10_000 });
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
     this.#store = new GuardedStore(store, failure, events, clock);
@@ -131,6 +135,7 @@ export class Limiter {
   usePolicy(policy: Policy): void {
     this.#policy = policy;
     this.#plans = new LRUCache({ max: 10_000 });
+    this.#statusPlans = new LRUCache({ max: 10_000 });
     const origins = budgetOrigins(policy);
     const definitions = new Map(origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)));
     const request = origins.map(({ origin, budgets }) => ({ origin, ids: [...new Set(budgets.map(budgetId))] }));
@@ -354,11 +359,11 @@ export class Limiter {
   /** Every limit that applies to the query, with its current usage. */
   async status(policy: Policy, query: StatusQuery): Promise<LimitStatus[]> {
     await this.#ready();
-    const scopes = scopesOf(policy, query);
-    const plan = buildPlan(scopes, (origin, id) => this.#setAt(origin, id));
     const now = this.#clock();
-    const keys = plan.limits.map((l) => counterAt(l, now, this.#options.reservationTtlMs).key);
+    const limits = this.#statusPlan(policy, query).limits.filter((l) => query.kind === undefined || l.kind === query.kind);
+    const keys = limits.map((l) => counterAt(l, now, this.#options.reservationTtlMs).key);
     const states = await this.#store.read(keys, now);
+    const plan = { limits };
     return plan.limits.map((limit, i) => {
       const state = states[i]!;
       const span = spanAt(limit, now);
@@ -380,6 +385,17 @@ export class Limiter {
       } else status.per = limit.rateLimit!.per;
       return status;
     });
+  }
+
+  #statusPlan(policy: Policy, query: StatusQuery): LimitPlan {
+    const cacheKey = `${query.integration ?? ''}\n${query.workspace ?? ''}\n${query.key ?? ''}`;
+    const cache = policy === this.#policy ? this.#statusPlans : null;
+    let plan = cache?.get(cacheKey);
+    if (!plan) {
+      plan = buildPlan(scopesOf(policy, query), (origin, id) => this.#setAt(origin, id));
+      cache?.set(cacheKey, plan);
+    }
+    return plan;
   }
 
   #setAt(origin: string, id: string): number {

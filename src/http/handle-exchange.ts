@@ -1,0 +1,148 @@
+import type { Gateway } from '../gateway/gateway.js';
+import type { KeyIdentity } from '../gateway/key-access.js';
+import type { ChatOptions, ChatRequest, EmbeddingsRequest } from '../gateway/types.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { HandlerSettings } from './handler-options.js';
+import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
+import { errorAnswer, HttpError } from './openai-error.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
+import { parseJsonObject } from './read-json-body.js';
+import { sseEvents } from './sse-body.js';
+
+type Route = { name: 'chat' | 'embeddings' | 'models'; method: 'POST' | 'GET' } | { name: 'model'; method: 'GET'; id: string };
+
+/** The endpoint, whatever serves it: routes, authenticates, calls the gateway, answers. Never throws. */
+export type Exchange = (request: HttpRequestLike, requestId: string) => Promise<HttpAnswer>;
+
+export function createExchange(gateway: Gateway, settings: HandlerSettings): Exchange {
+  const base = settings.basePath;
+
+  const route = (path: string): Route | null => {
+    if (!path.startsWith(`${base}/`)) return null;
+    const rest = path.slice(base.length);
+    if (rest === '/chat/completions') return { name: 'chat', method: 'POST' };
+    if (rest === '/embeddings') return { name: 'embeddings', method: 'POST' };
+    if (rest === '/models') return { name: 'models', method: 'GET' };
+    if (rest.startsWith('/models/') && rest.length > '/models/'.length) {
+      const id = decodeSegment(rest.slice('/models/'.length));
+      // A malformed escape (`%E0%A4%A`) names no model: a 404, not a URIError answered as a 500.
+      return id === null ? null : { name: 'model', method: 'GET', id };
+    }
+    return null;
+  };
+
+  /**
+   * OpenAI's rate-limit headers for the key, read from the store after the call (so they count
+   * it): one more store read per answer, never a reason to fail one.
+   */
+  const limitHeaders = async (key: KeyIdentity | null, headers: Record<string, string>): Promise<Record<string, string>> => {
+    if (key === null) return headers;
+    try {
+      return Object.assign(headers, rateLimitHeaders(await gateway.limits.status({ key: key.id, kind: 'rateLimit' }), Date.now()));
+    } catch {
+      return headers;
+    }
+  };
+
+  const json = async (key: KeyIdentity | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>): Promise<HttpAnswer> => {
+    const headers = await limitHeaders(key, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra });
+    return { status, headers, body: JSON.stringify(body) };
+  };
+
+  const answer = async (request: HttpRequestLike, requestId: string, setKey: (key: KeyIdentity) => void): Promise<HttpAnswer> => {
+    const path = request.path;
+    const target = route(path);
+    // The path only: a query string may carry anything, a key included.
+    if (!target) throw new HttpError(404, 'not_found', `There is no route ${request.method} ${path}: this endpoint serves ${base}/chat/completions, ${base}/embeddings and ${base}/models.`);
+    if (request.method !== target.method) {
+      throw new HttpError(405, 'method_not_allowed', `${path} takes ${target.method}, not ${request.method}.`, { allow: target.method });
+    }
+    const key = authenticate(gateway, request.header('authorization'));
+    setKey(key);
+    const call: ChatOptions = { signal: request.signal, requestId };
+    const traceparent = request.header('traceparent');
+    if (traceparent !== null) call.traceparent = traceparent;
+
+    switch (target.name) {
+      case 'chat': {
+        const body = asKeyRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        if (body.stream === true) {
+          const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
+          const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
+          return { status: 200, headers, body: sseEvents(stream, (error) => settings.onError(error, requestId)) };
+        }
+        const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
+        return json(key, requestId, 200, completion);
+      }
+      case 'embeddings': {
+        const body = asKeyRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        const { gateway: _info, ...embeddings } = await gateway.embeddings(body as unknown as EmbeddingsRequest, call);
+        return json(key, requestId, 200, embeddings);
+      }
+      case 'models': {
+        const models = gateway.keys.models(key.id) ?? [];
+        return json(key, requestId, 200, { object: 'list', data: models.map((id) => modelObject(id, key)) });
+      }
+      case 'model': {
+        if (!(gateway.keys.models(key.id) ?? []).includes(target.id)) {
+          throw new HttpError(404, 'model_not_found', `The model '${target.id}' does not exist or this key may not use it.`);
+        }
+        return json(key, requestId, 200, modelObject(target.id, key));
+      }
+    }
+  };
+
+  return async (request, requestId) => {
+    let key: KeyIdentity | null = null;
+    try {
+      return await answer(request, requestId, (k) => (key = k));
+    } catch (error) {
+      if (!(error instanceof HttpError) && !GatewayError.isInstance(error)) settings.onError(error, requestId);
+      const { status, body, headers } = errorAnswer(error);
+      try {
+        return await json(key, requestId, status, body, headers);
+      } catch (failure) {
+        settings.onError(failure, requestId);
+        return internalError(requestId);
+      }
+    }
+  };
+}
+
+/** The answer when even answering failed: fixed text, nothing of the failure. */
+export function internalError(requestId: string): HttpAnswer {
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body: '{"error":{"message":"The gateway failed to handle the request.","type":"api_error","param":null,"code":"internal_error"}}',
+  };
+}
+
+/** `decodeURIComponent`, or null for a malformed escape (where it throws). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** The key a bearer token opens; 401 without one or for a token no key has. */
+function authenticate(gateway: Gateway, header: string | null): KeyIdentity {
+  const match = header === null ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!match) throw new HttpError(401, 'missing_api_key', 'No key given: send your tollgate key as `Authorization: Bearer <key>`.');
+  const key = gateway.keys.authenticate(match[1]!);
+  // Never the token in the message: a wrong one is often a real key of another service.
+  if (!key) throw new HttpError(401, 'invalid_api_key', 'The key given is not a valid tollgate key.');
+  return key;
+}
+
+/** The body as the gateway takes it: the token decided the key, so the body cannot name another. */
+function asKeyRequest(body: Record<string, unknown>, key: KeyIdentity): Record<string, unknown> & { key: string } {
+  delete body.workspace;
+  return Object.assign(body, { key: key.id });
+}
+
+function modelObject(id: string, key: KeyIdentity) {
+  return { id, object: 'model', created: 0, owned_by: key.integration };
+}
