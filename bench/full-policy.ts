@@ -14,12 +14,19 @@ const limits = {
   ],
 };
 
+export interface FullPolicyOptions {
+  /** The store of the counters. Default: the memory store. */
+  store?: Store;
+  /** The SHA-256 of the key's token (`generateKey().hash`), so that the key opens over HTTP. */
+  hash?: string;
+}
+
 /**
  * The full policy of DESIGN.md's target: model allowlist (integration, grant and key each narrow
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
- * counters, a usage event with a listener and a sink, on the memory store.
+ * counters, a usage event with a listener and a sink, on the memory store unless `store` is given.
  */
-export function fullPolicyGateway(store?: Store): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway({ store, hash }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
     ...(store ? { store } : {}),
     integrations: [
@@ -32,7 +39,7 @@ export function fullPolicyGateway(store?: Store): { gateway: Gateway; events: ()
         ...limits,
       },
     ],
-    keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['gpt-4o-mini'], ...limits }],
+    keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['gpt-4o-mini'], ...(hash ? { hash } : {}), ...limits }],
     sinks: [{ name: 'null', write: () => {} }],
   });
   let events = 0;
@@ -66,5 +73,8 @@ export function directAdapter() {
   return {
     chat: () => adapter.chat(call({ model: 'gpt-4o-mini', messages, max_tokens: 200 })),
     stream: () => adapter.stream(call({ model: 'gpt-4o-mini', messages, max_tokens: 200, stream: true })),
+    /** The same calls with a body as a server parsed it (bench/http.ts's bare server). */
+    chatBody: (body: ChatRequestBody) => adapter.chat(call(body)),
+    streamBody: (body: ChatRequestBody) => adapter.stream(call(body)),
   };
 }

@@ -33,9 +33,9 @@ export async function benchRedis(timeMs: number): Promise<RedisFigures> {
   const plain = new Redis({ port: server.port, host: '127.0.0.1' });
   const piped = new Redis({ port: server.port, host: '127.0.0.1', enableAutoPipelining: true });
   try {
-    const { gateway } = fullPolicyGateway(redisStore({ client: plain, prefix: 'bench' }));
+    const { gateway } = fullPolicyGateway({ store: redisStore({ client: plain, prefix: 'bench' }) });
     const call = gatewayCall(gateway);
-    const { gateway: pipedGateway } = fullPolicyGateway(redisStore({ client: piped, prefix: 'bench-piped' }));
+    const { gateway: pipedGateway } = fullPolicyGateway({ store: redisStore({ client: piped, prefix: 'bench-piped' }) });
     const pipedCall = gatewayCall(pipedGateway);
     await rate(call, 8, 1_000); // warm-up: scripts loaded, JIT warm
     await rate(pipedCall, 8, 500);

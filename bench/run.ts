@@ -7,11 +7,15 @@
  * the mock adapter directly: validation, target resolution, provisioning, admission and
  * settlement of 9 counters on the memory store, the middleware chain, the retry wrapper,
  * credentials, the usage event with a listener and a sink.
+ *
+ * HTTP added latency = a chat call through `toNodeListener(createFetchHandler(gateway))` on
+ * node:http minus the same mock reply from a bare node:http server, both on loopback (bench/http.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench, type Task } from 'tinybench';
 import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './full-policy.js';
+import { benchHttp } from './http.js';
 import { benchRedis } from './redis.js';
 import { callsPerSecond } from './throughput.js';
 
@@ -75,6 +79,7 @@ const concurrent = median(concurrentRuns, (n) => n);
 await gateway.flush();
 const sink = gateway.stats().sinks[0]!;
 const redis = process.env.BENCH_REDIS === '0' ? null : await benchRedis(TIME_MS);
+const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -94,7 +99,21 @@ const results = {
     ...redis,
     overheadMicros: { p50: redis.latencyMicros.p50 - d.p50, p99: redis.latencyMicros.p99 - d.p99 },
   },
-  targets: { overheadP50: 10, overheadP99: 100, callsPerSecond: 100_000, firstChunkAddedMicros: 500, redisOverheadP50: 150, redisCallsPerSecond: 10_000 },
+  http: http && {
+    ...http,
+    /** What HTTP adds beyond the gateway's own work measured in process above. */
+    beyondGovernanceMicros: { p50: http.addedMicros.p50 - (g.p50 - d.p50) },
+  },
+  targets: {
+    overheadP50: 10,
+    overheadP99: 100,
+    callsPerSecond: 100_000,
+    firstChunkAddedMicros: 500,
+    redisOverheadP50: 150,
+    redisCallsPerSecond: 10_000,
+    httpAddedP50Micros: 500,
+    httpFirstChunkAddedMicros: 500,
+  },
 };
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 
@@ -120,6 +139,21 @@ if (redis) {
   console.log(`| throughput, 1 in flight | ${rate(redis.throughput.sequential)} | | |`);
   console.log(`| throughput, 64 in flight | ${rate(redis.throughput.concurrent64)} | | >= 10,000 calls/s |`);
   console.log(`| throughput, 64 in flight, ioredis enableAutoPipelining | ${rate(redis.throughput.concurrent64AutoPipelining)} | | |`);
+}
+if (http) {
+  console.log(
+    `\nHTTP endpoint on loopback: toNodeListener(createFetchHandler(gateway)) on node:http, key by hash, full policy, against a bare node:http server calling the mock adapter; ${http.client}, servers and client in this process; median of ${http.rounds.length} alternating rounds (added p50 per round: ${http.rounds.map((r) => r.addedP50.toFixed(0)).join(', ')} µs):\n`,
+  );
+  console.log('| what | p50 | p99 | target |');
+  console.log('|---|---|---|---|');
+  console.log(`| bare node:http server, mock adapter, for reference | ${us(http.latencyMicros.bare.p50)} | ${us(http.latencyMicros.bare.p99)} | |`);
+  console.log(`| through the HTTP handler, full policy | ${us(http.latencyMicros.handler.p50)} | ${us(http.latencyMicros.handler.p99)} | |`);
+  console.log(`| **added by the handler and the gateway** | **${us(http.addedMicros.p50)}** | **${us(http.addedMicros.p99)}** | p50 <= 0.5 ms |`);
+  console.log(`| of which beyond the governance overhead measured in process | ${us(http.addedMicros.p50 - (g.p50 - d.p50))} | | |`);
+  console.log(`| streaming: time to first chunk, bare server | ${us(http.firstChunkMicros.bare)} | | |`);
+  console.log(`| **streaming: added time to first chunk** | **${us(http.firstChunkMicros.added)}** | | <= 0.5 ms |`);
+  console.log(`| throughput, 16 in flight, bare server | ${rate(http.throughput.bare16)} | | |`);
+  console.log(`| throughput, 16 in flight, through the HTTP handler | ${rate(http.throughput.handler16)} | | |`);
 }
 console.log(`\nusage events: ${events().toLocaleString('en-US')} published, ${sink.delivered.toLocaleString('en-US')} delivered to the sink, ${sink.dropped} dropped`);
 console.log('written: bench/results.json');
