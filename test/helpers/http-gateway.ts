@@ -153,7 +153,7 @@ export function withParsedBody(listener: RequestListener): RequestListener {
  * `until` for an asynchronous condition (a store read): checks it, then lets the event loop turn
  * (sockets included), at most `maxTurns` times. Never a timer, so it says nothing of timing.
  */
-export async function eventually(condition: () => Promise<boolean> | boolean, maxTurns = 10_000): Promise<void> {
+export async function eventually(condition: () => Promise<boolean> | boolean, maxTurns = 200_000): Promise<void> {
   for (let i = 0; i < maxTurns; i++) {
     if (await condition()) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
