@@ -62,6 +62,8 @@ async function serveExchange(exchange: Exchange, req: IncomingMessage, res: Serv
 async function write(answer: HttpAnswer, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const body = answer.body;
   if (typeof body === 'string') {
+    // A known length: no chunked encoding, and the client knows when the answer is complete.
+    answer.headers['content-length'] = String(Buffer.byteLength(body));
     res.writeHead(answer.status, answer.headers).end(body);
     return;
   }
