@@ -9,13 +9,39 @@ import { errorAnswer } from './openai-error.js';
  * Returning the iterator early (the client went away) returns the gateway stream's: the upstream
  * request is closed and the reservation settled with what was delivered.
  */
-export async function* sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
+export function sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
+  const events = generate(stream, onUnexpected);
+  let started = false;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      started = true;
+      return events.next();
+    },
+    async return(value?: unknown) {
+      // An async generator returned before its first next() never runs its body: the gateway
+      // stream would never be iterated, so never settled (reservation held until
+      // reservationTtlMs, no usage event) when the client left before the first write
+      // (toNodeListener's `if (signal.aborted) return stop()`). Start it, then return it.
+      if (!started) {
+        started = true;
+        await events.next().catch(() => {});
+      }
+      return events.return(value as undefined);
+    },
+  };
+}
+
+async function* generate(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncGenerator<string, undefined> {
   try {
     for await (const chunk of stream) yield `data: ${JSON.stringify(chunk)}\n\n`;
   } catch (error) {
     if (!GatewayError.isInstance(error)) onUnexpected(error);
     yield `data: ${JSON.stringify(errorAnswer(error).body)}\n\n`;
-    return;
+    return undefined;
   }
   yield 'data: [DONE]\n\n';
+  return undefined;
 }

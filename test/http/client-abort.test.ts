@@ -176,6 +176,30 @@ describe('client aborts', () => {
     });
     await settled(app);
   });
+  it('a stream whose client left while its rate-limit headers were read is stopped and settled (node:http path)', async () => {
+    const app = await served({ reply: LONG_REPLY });
+    let closed = false;
+    app.server.on('connection', (socket) => socket.on('close', () => (closed = true)));
+    // The handler reads the key's rate limits once the stream has started: the client leaves then.
+    const status = app.gateway.limits.status;
+    let reading!: () => void;
+    const headersRead = new Promise<void>((resolve) => (reading = resolve));
+    app.gateway.limits.status = async (query) => {
+      if (query.kind === 'rateLimit') {
+        reading();
+        await until(() => closed);
+        for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return status(query);
+    };
+    const req = httpRequest(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}` } });
+    req.on('error', () => {});
+    req.end(JSON.stringify({ model: 'm', messages: HELLO, stream: true }));
+    await headersRead;
+    expect(await reservedOf(app.gateway, 'app-1')).toBeGreaterThan(0);
+    req.destroy();
+    await settled(app);
+  });
 });
 
 describe('toNodeListener and a client that went away', () => {

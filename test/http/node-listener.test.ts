@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage, type RequestListener } fr
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { toNodeListener } from '../../src/http.js';
+import { until } from '../helpers/until.js';
 import { httpGateway, listen, mockIntegration, rawRequest, withParsedBody } from '../helpers/http-gateway.js';
 
 /** `toNodeListener`: the fetch handler served by node:http, and as an Express middleware. */
@@ -106,43 +107,70 @@ describe('toNodeListener', () => {
     );
     const get = await rawRequest(server.origin, { method: 'GET', path: '/a/b?c=d', headers: { 'x-custom': 'one' } });
     const post = await rawRequest(server.origin, { method: 'POST', path: '/p', chunks: ['he', 'llo'] });
+    // An absolute-form target (as sent to a proxy) keeps its path and query.
+    const absolute = await absoluteGet(server.port, 'http://elsewhere.test/x/y?z=1');
     expect(get).toMatchObject({ status: 204, body: '', headers: { 'x-answer': 'yes' } });
     expect(post.status).toBe(204);
+    expect(absolute.status).toBe(204);
     expect(seen).toEqual([
       { method: 'GET', url: `http://127.0.0.1:${server.port}/a/b?c=d`, custom: 'one', body: '' },
       { method: 'POST', url: `http://127.0.0.1:${server.port}/p`, custom: null, body: 'hello' },
+      { method: 'GET', url: `http://127.0.0.1:${server.port}/x/y?z=1`, custom: null, body: '' },
     ]);
   });
 
-  it('writes a large streamed answer whole, through backpressure', async () => {
-    const total = 8 * 1024 * 1024;
+  it('routes an absolute-form target on its path, whatever its host', async () => {
+    const app = await httpGateway({ integrations: [mockIntegration()], keys: [KEY] });
+    const models = await absoluteGet(app.port, 'http://elsewhere.test/v1/models?x=1', { authorization: `Bearer ${app.tokens['app-1']}` });
+    expect(models.status).toBe(200);
+    expect(JSON.parse(models.body)).toMatchObject({ object: 'list', data: [{ id: 'e' }, { id: 'm' }, { id: 'm2' }] });
+    expect((await absoluteGet(app.port, 'http://elsewhere.test/v2/models', { authorization: `Bearer ${app.tokens['app-1']}` })).status).toBe(404);
+  });
+
+  it('writes a large streamed answer whole, pulling no further ahead than the socket takes', async () => {
+    const pieces = 1024;
     const piece = new Uint8Array(64 * 1024).fill(97);
-    let sent = 0;
+    let pulled = 0;
     const server = await listen(
       toNodeListener(
         async () =>
           new Response(
             new ReadableStream<Uint8Array>({
               pull(controller) {
-                if (sent >= total) return controller.close();
-                sent += piece.byteLength;
+                if (pulled === pieces) return controller.close();
+                pulled++;
                 controller.enqueue(piece);
               },
             }),
           ),
       ) as RequestListener,
     );
-    const received = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${server.origin}/`, (res) => {
-        let size = 0;
-        res.on('data', (d: Buffer) => (size += d.byteLength));
-        res.on('end', () => resolve(size));
-        res.on('error', reject);
+    let size = 0;
+    let res!: IncomingMessage;
+    const done = new Promise<void>((resolve, reject) => {
+      const req = httpRequest(`${server.origin}/`, (r) => {
+        res = r;
+        r.on('data', (d: Buffer) => (size += d.byteLength));
+        r.on('end', () => resolve());
+        r.on('error', reject);
+        // A client that stops reading after the first bytes.
+        r.once('data', () => r.pause());
       });
       req.on('error', reject);
       req.end();
     });
-    expect(received).toBe(total);
+    // Until the server stops pulling: then the socket is full and the listener waits for 'drain'.
+    let stable = 0;
+    let last = -1;
+    while (stable < 200) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      stable = pulled === last ? stable + 1 : 0;
+      last = pulled;
+    }
+    expect(pulled).toBeLessThan(pieces / 2);
+    res.resume();
+    await done;
+    expect(size).toBe(pieces * piece.byteLength);
   });
 
   it('serves many concurrent calls through one server', async () => {
@@ -161,4 +189,45 @@ describe('toNodeListener', () => {
     );
     expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `echo n${i}`));
   });
+
+  it('a gateway stream is pulled only as fast as the client reads: a paused client holds it open', async () => {
+    const reply = Array.from({ length: 100_000 }, (_, i) => `w${i} `).join('');
+    const app = await httpGateway({ integrations: [mockIntegration({ mock: { reply } })], keys: [KEY] });
+    let text = '';
+    let res!: IncomingMessage;
+    const done = new Promise<void>((resolve, reject) => {
+      const req = httpRequest(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}` } }, (r) => {
+        res = r;
+        r.setEncoding('utf8');
+        r.on('data', (d: string) => (text += d));
+        r.on('end', () => resolve());
+        r.on('error', reject);
+        r.once('data', () => r.pause());
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'm', messages: HELLO, stream: true }));
+    });
+    await until(() => text.length > 0);
+    for (let i = 0; i < 500; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    // Not read to its end: no usage event yet, the call still holds its reservation.
+    expect(app.events).toEqual([]);
+    res.resume();
+    await done;
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(app.events).toMatchObject([{ status: 'success', stream: true }]);
+  });
 });
+
+/** A GET whose request target is an absolute URL (`GET http://host/path HTTP/1.1`), to the local port. */
+function absoluteGet(port: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: target, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
