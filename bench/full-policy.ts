@@ -1,7 +1,7 @@
 import { createGateway, secret, type Gateway, type Store } from '../src/index.js';
 import { createMockChatAdapter } from '../src/providers/mock/mock-chat-adapter.js';
 import { mockOptionsSchema } from '../src/providers/mock/mock-options.js';
-import type { ChatRequestBody } from '../src/providers/chat-types.js';
+import type { ChatRequestBody } from '../src/usage/chat-types.js';
 
 export const messages = [{ role: 'user' as const, content: 'Summarize the quarterly report in three bullet points.' }];
 

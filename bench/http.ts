@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createFetchHandler, generateKey, toNodeListener } from '../src/http.js';
-import type { ChatRequestBody } from '../src/providers/chat-types.js';
+import type { ChatRequestBody } from '../src/usage/chat-types.js';
 import { directAdapter, fullPolicyGateway, messages } from './full-policy.js';
 import { callsPerSecond } from './throughput.js';
 

@@ -16,7 +16,7 @@ export type {
   GatewayEmbeddingResponse,
 } from './gateway/types.js';
 
-export { secret, type Secret } from './config/secret.js';
+export { secret, type Secret } from './secrets/secret.js';
 export { memoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export type { AnalyticsQuery, AnalyticsResult, AnalyticsRow, LatencyPercentiles } from './analytics/analytics-query.js';
 export type { AnalyticsStats } from './analytics/analytics-recorder.js';
@@ -32,12 +32,10 @@ export type {
   BudgetOrigin,
   BudgetRegistration,
   MaybePromise,
-  AnalyticsGranularity,
-  AnalyticsRetention,
-  AnalyticsWrite,
-  AnalyticsRead,
 } from './stores/store.js';
-export type { LimitStatus, StatusQuery } from './limits/limiter.js';
+export type { AnalyticsGranularity, AnalyticsRetention } from './analytics/granularity.js';
+export type { AnalyticsWrite, AnalyticsRead } from './analytics/analytics-storage.js';
+export type { LimitStatus, StatusQuery } from './limits/limit-status.js';
 export type { StoreStats } from './limits/guarded-store.js';
 export type {
   BudgetAlertEvent,
@@ -45,9 +43,9 @@ export type {
   BudgetChangedEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
-} from './limits/limit-events.js';
+} from './events/limit-events.js';
+export type { GatewayConfig } from './gateway/gateway-config.js';
 export type {
-  GatewayConfig,
   IntegrationConfig,
   OpenAIIntegrationConfig,
   AzureIntegrationConfig,
@@ -102,5 +100,6 @@ export type {
   ToolCall,
   ToolChoice,
   ResponseFormat,
-} from './providers/chat-types.js';
-export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage, EmbeddingCall, EmbeddingResult } from './providers/spec.js';
+} from './usage/chat-types.js';
+export type { Usage } from './usage/usage.js';
+export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, EmbeddingCall, EmbeddingResult } from './providers/spec.js';

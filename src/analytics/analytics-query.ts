@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { toConfigIssues } from '../config/format-issues.js';
+import { toConfigIssues } from '../errors/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
-import type { AnalyticsGranularity, AnalyticsRetention } from '../stores/store.js';
+import type { AnalyticsGranularity, AnalyticsRetention } from './granularity.js';
 import { toIso } from '../util/to-iso.js';
 import { ANALYTICS_DIMENSIONS, COUNT_FIELDS, emptyCounts, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDimension } from './analytics-cell.js';
 import { bucketStart, GRANULARITIES, GRANULARITY_MS } from './granularity.js';

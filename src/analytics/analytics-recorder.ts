@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageEvent } from '../events/usage-event.js';
-import type { GuardedStore } from '../limits/guarded-store.js';
-import type { AnalyticsRetention } from '../stores/store.js';
+import type { AnalyticsRetention } from './granularity.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { addEvent, dimsOf, eventDimsKey, MINUTE_MS, newCell, sameDims, type AnalyticsCell } from './analytics-cell.js';
+import type { AnalyticsWrite } from './analytics-storage.js';
+
+/**
+ * Where the recorder writes: the gateway's store behind its failure policy (GuardedStore). Said
+ * here as the little it needs, so that analytics depend on no store and no limits code.
+ */
+export interface AnalyticsTarget {
+  readonly store: { readonly name: string; recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void | Promise<void> };
+  /** Announces a batch deferred (to be sent again) or lost, as `store.degraded`. */
+  announce(operation: 'analytics', error: unknown, decision: 'deferred' | 'lost'): void;
+}
 
 export interface AnalyticsRecorderOptions {
   retention: AnalyticsRetention;
@@ -47,11 +57,11 @@ export class AnalyticsRecorder {
   #writing: Promise<void> | null = null;
   #recorded = 0;
   #dropped = 0;
-  readonly #store: GuardedStore;
+  readonly #store: AnalyticsTarget;
   readonly #options: AnalyticsRecorderOptions;
   readonly #clock: () => number;
 
-  constructor(store: GuardedStore, options: AnalyticsRecorderOptions, clock: () => number) {
+  constructor(store: AnalyticsTarget, options: AnalyticsRecorderOptions, clock: () => number) {
     this.#store = store;
     this.#options = options;
     this.#clock = clock;

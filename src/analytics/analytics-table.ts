@@ -1,4 +1,5 @@
-import type { AnalyticsRead, AnalyticsRetention, AnalyticsWrite } from '../stores/store.js';
+import type { AnalyticsRead, AnalyticsWrite } from './analytics-storage.js';
+import type { AnalyticsRetention } from './granularity.js';
 import { dimsKey, mergeCell, newCell, type AnalyticsCell } from './analytics-cell.js';
 import { bucketStart, GRANULARITIES, GRANULARITY_MS } from './granularity.js';
 

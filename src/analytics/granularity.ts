@@ -1,4 +1,7 @@
-import type { AnalyticsGranularity } from '../stores/store.js';
+export type AnalyticsGranularity = 'minute' | 'hour' | 'day';
+
+/** How long each granularity's buckets are kept after they end, in ms. */
+export type AnalyticsRetention = Record<AnalyticsGranularity, number>;
 
 /** Bucket sizes: UTC minutes, hours and days are whole multiples of these from the epoch. */
 export const GRANULARITY_MS: Readonly<Record<AnalyticsGranularity, number>> = Object.freeze({ minute: 60_000, hour: 3_600_000, day: 86_400_000 });

@@ -1,6 +1,6 @@
-import { scopeName } from '../limits/scope.js';
+import { scopeName } from './scope-name.js';
 import type { Budget, RateLimit } from './limits-schema.js';
-import type { ParsedConfig, ParsedIntegration, ParsedKey } from './parse-config.js';
+import type { ParsedConfig, ParsedIntegration, ParsedKey } from './parsed-config.js';
 
 /**
  * A budget and where the config defines it (`integration:<slug>`, `grant:<slug>/<workspace or *>`,

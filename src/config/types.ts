@@ -1,12 +1,10 @@
-import type { Sink } from '../events/sink.js';
-import type { Store } from '../stores/store.js';
 import type { AnthropicFields } from '../providers/anthropic/anthropic-config.js';
 import type { AzureFields } from '../providers/azure/azure-config.js';
 import type { OpenAICompatibleFields } from '../providers/openai-compatible/openai-compatible-config.js';
 import type { BedrockFields } from '../providers/bedrock/bedrock-config.js';
 import type { GeminiFields, VertexFields } from '../providers/google/google-config.js';
 import type { MockOptions } from '../providers/mock/mock-options.js';
-import type { Secret } from './secret.js';
+import type { Secret } from '../secrets/secret.js';
 
 /**
  * A budget: a cap on spend or tokens in a scope.
@@ -174,37 +172,4 @@ export interface LimitsOptionsConfig {
   unpricedModels?: 'reject' | 'allow';
   /** A reservation not settled within this time (a crashed process, an abandoned stream) is released. Default 1,800,000 ms. */
   reservationTtlMs?: number;
-}
-
-export interface GatewayConfig {
-  integrations: IntegrationConfig[];
-  /** Workspace-wide limits, across every integration (`'*'`: each workspace gets them). */
-  workspaces?: Record<string, LimitsConfig>;
-  keys?: KeyConfig[];
-  /** Where usage events go, each through its own bounded queue. */
-  sinks?: Sink[];
-  retry?: RetryConfig;
-  /** Upstream timeout of one attempt. Default 600,000 ms. */
-  timeoutMs?: number;
-  events?: EventsConfig;
-  /** Where limit counters live. Default: `memoryStore()` (this process only). */
-  store?: Store;
-  /**
-   * When the store fails or does not answer within `storeTimeoutMs`: `fail-closed` (default)
-   * refuses the call with `StoreUnavailableError`; `fail-open` lets it through unchecked. Every
-   * degraded decision emits `store.degraded`.
-   */
-  onStoreError?: 'fail-closed' | 'fail-open';
-  /** A store call that takes longer counts as failed (the request never waits longer). Default 250 ms. */
-  storeTimeoutMs?: number;
-  limits?: LimitsOptionsConfig;
-  /**
-   * Usage analytics (`gateway.analytics.query`), kept in the store: in memory, or shared by
-   * every process with the Redis store. `false` keeps none. Default: on.
-   */
-  analytics?: AnalyticsConfig | false;
-  /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
-  clock?: () => number;
-  /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
 }

@@ -5,7 +5,7 @@ import type {
   BudgetExhaustedEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
-} from '../limits/limit-events.js';
+} from './limit-events.js';
 import type { SinkErrorEvent } from './sink.js';
 import type { UsageEvent } from './usage-event.js';
 

@@ -1,4 +1,4 @@
-import { monthAt, windowAt } from '../limits/periods.js';
+import { monthAt, windowAt } from '../util/periods.js';
 import { DEFAULT_SINK_NOTICES, type Sink, type SinkCap, type SinkErrorEvent, type SinkNotice, type SinkNoticeType, type SinkStats } from './sink.js';
 import type { UsageEvent } from './usage-event.js';
 

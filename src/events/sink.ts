@@ -4,7 +4,7 @@ import type {
   BudgetExhaustedEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
-} from '../limits/limit-events.js';
+} from './limit-events.js';
 import type { UsageEvent } from './usage-event.js';
 
 /** A sink as a function, called once per usage event. */

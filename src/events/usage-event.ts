@@ -1,4 +1,4 @@
-import type { Usage } from '../providers/spec.js';
+import type { Usage } from '../usage/usage.js';
 /** The version of the usage event's schema: raised when a field is removed or changes meaning. */
 export const USAGE_EVENT_SCHEMA_VERSION = 2;
 

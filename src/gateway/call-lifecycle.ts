@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Admission } from '../limits/limiter.js';
-import { refusedLimits } from '../limits/limiter.js';
+import type { Admission } from '../limits/admit-call.js';
+import { refusedLimits } from '../limits/refusal.js';
 import { costBreakdown, microsToUsd } from '../limits/money.js';
 import type { GatewayState } from './gateway-state.js';
 import type { ChatOptions } from './types.js';

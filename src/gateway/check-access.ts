@@ -1,6 +1,6 @@
 import { resolveGrant } from '../config/policy.js';
 import { ModelNotAllowedError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
-import { scopeName } from '../limits/scope.js';
+import { scopeName } from '../config/scope-name.js';
 import type { Target } from './resolve-target.js';
 
 /**

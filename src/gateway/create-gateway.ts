@@ -1,6 +1,6 @@
 import { parseConfig } from '../config/parse-config.js';
 import { buildPolicy } from '../config/policy.js';
-import type { GatewayConfig } from '../config/types.js';
+import type { GatewayConfig } from './gateway-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';

@@ -1,6 +1,6 @@
 import type { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import type { Policy } from '../config/policy.js';
-import type { AnalyticsRetention } from '../stores/store.js';
+import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';

@@ -4,7 +4,7 @@ import { AnalyticsUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEventMap, GatewayEventName } from '../events/gateway-events.js';
 import { withTimeout } from '../util/with-timeout.js';
 import type { SinkStats } from '../events/sink.js';
-import type { LimitStatus, StatusQuery } from '../limits/limiter.js';
+import type { LimitStatus, StatusQuery } from '../limits/limit-status.js';
 import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
 import { authenticateKey, modelsOfKey, type KeyIdentity } from './key-access.js';

@@ -1,6 +1,7 @@
-import { estimateUsage } from '../limits/estimate-tokens.js';
-import type { ChatCompletionChunk, ChatRequestBody, FinishReason } from '../providers/chat-types.js';
-import type { StreamPart, Usage } from '../providers/spec.js';
+import { estimateUsage } from '../usage/estimate-tokens.js';
+import type { ChatCompletionChunk, ChatRequestBody, FinishReason } from '../usage/chat-types.js';
+import type { StreamPart } from '../providers/spec.js';
+import type { Usage } from '../usage/usage.js';
 import type { CallEnd } from './usage-record.js';
 
 /**

@@ -1,8 +1,8 @@
-import { redactProviderError } from '../config/redact-secrets.js';
-import { resolveCredentials, resolveCredentialsNow } from '../config/resolve-credentials.js';
+import { redactProviderError } from '../secrets/redact-secrets.js';
+import { resolveCredentials, resolveCredentialsNow } from '../secrets/resolve-credentials.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
-import type { ChatRequestBody, EmbeddingRequestBody } from '../providers/chat-types.js';
+import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, StreamPart } from '../providers/spec.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { ChatContext, ChatOutcome } from './types.js';

@@ -1,4 +1,4 @@
-import type { ParsedConfig, ParsedIntegration } from '../config/parse-config.js';
+import type { ParsedConfig, ParsedIntegration } from '../config/parsed-config.js';
 import { parseConfig } from '../config/parse-config.js';
 import { buildPolicy } from '../config/policy.js';
 import type { GrantConfig } from '../config/types.js';

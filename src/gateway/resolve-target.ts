@@ -1,7 +1,7 @@
 import { KeyNotFoundError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { IntegrationPolicy, KeyPolicy, Policy } from '../config/policy.js';
-import { scopeName } from '../limits/scope.js';
+import { scopeName } from '../config/scope-name.js';
 
 /** Where a request goes: the integration, the workspace it is made for, the key (if any), the model. */
 export interface Target {

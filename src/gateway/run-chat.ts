@@ -1,9 +1,9 @@
-import { toConfigIssues } from '../config/format-issues.js';
+import { toConfigIssues } from '../errors/format-issues.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
-import type { ChatCompletion, ChatRequestBody } from '../providers/chat-types.js';
+import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';

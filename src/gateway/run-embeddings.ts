@@ -1,7 +1,7 @@
-import { toConfigIssues } from '../config/format-issues.js';
+import { toConfigIssues } from '../errors/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
-import type { EmbeddingRequestBody } from '../providers/chat-types.js';
+import type { EmbeddingRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { checkAccess } from './check-access.js';
 import { embeddingsRequestSchema } from './embeddings-request-schema.js';

@@ -1,5 +1,6 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse } from '../providers/chat-types.js';
-import type { ProviderResult, StreamPart, Usage } from '../providers/spec.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse } from '../usage/chat-types.js';
+import type { ProviderResult, StreamPart } from '../providers/spec.js';
+import type { Usage } from '../usage/usage.js';
 
 /** A chat request: the OpenAI body plus the gateway's fields. */
 export interface ChatRequest extends ChatRequestBody {

@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
 import { USAGE_EVENT_SCHEMA_VERSION, type CostBreakdown, type LimitSnapshot, type UsageEvent } from '../events/usage-event.js';
-import type { Usage } from '../providers/spec.js';
+import type { Usage } from '../usage/usage.js';
 import { toIso } from '../util/to-iso.js';
 import type { TargetInfo } from './types.js';
 

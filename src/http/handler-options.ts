@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toConfigIssues } from '../config/format-issues.js';
+import { toConfigIssues } from '../errors/format-issues.js';
 import { ConfigError } from '../errors/config-error.js';
 
 /** Options of `createFetchHandler(gateway, options)`. Every one is optional. */

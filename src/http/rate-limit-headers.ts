@@ -1,4 +1,4 @@
-import type { LimitStatus } from '../limits/limiter.js';
+import type { LimitStatus } from '../limits/limit-status.js';
 
 /**
  * OpenAI's rate-limit headers from the key's limits: for requests and for tokens, the rate limit

@@ -14,7 +14,7 @@ import type {
 } from '../stores/store.js';
 import { toIso } from '../util/to-iso.js';
 import { withTimeout } from '../util/with-timeout.js';
-import type { StoreDegradedEvent } from './limit-events.js';
+import type { StoreDegradedEvent } from '../events/limit-events.js';
 
 export interface StoreFailurePolicy {
   /** `fail-closed`: refuse calls the store cannot check. `fail-open`: admit them, unchecked. */

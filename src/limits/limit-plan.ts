@@ -3,7 +3,7 @@ import type { ScopeLimits } from '../config/policy.js';
 import type { CounterSpec } from '../stores/store.js';
 import { budgetId } from './budget-identity.js';
 import { usdToMicros } from './money.js';
-import { budgetPeriod, windowAt, type Span } from './periods.js';
+import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
 
 /** One limit a call is checked against, in one scope, with its counter's key built once. */
 export interface PlannedLimit {

@@ -1,4 +1,4 @@
-import type { Usage } from '../providers/spec.js';
+import type { Usage } from '../usage/usage.js';
 
 /**
  * Money is counted in integer micro-dollars (1 USD = 1,000,000), so that adding millions of

@@ -1,27 +1,6 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse, FinishReason } from './chat-types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse, FinishReason } from '../usage/chat-types.js';
+import type { Usage } from '../usage/usage.js';
 
-/**
- * Token usage in one shape for every provider. `inputTokens` includes cached reads and cache
- * writes; `outputTokens` includes reasoning. Pricing reads the parts; `raw` keeps the provider's
- * own usage object for audits.
- */
-export interface Usage {
-  /** Every input token, cache reads and writes included. */
-  inputTokens: number;
-  /** Every output token, reasoning included. */
-  outputTokens: number;
-  /** The part of `inputTokens` read from the provider's prompt cache (priced at the cached-input rate). */
-  cacheReadTokens: number;
-  /** The part of `inputTokens` written to the provider's prompt cache (priced at the cache-write rate). */
-  cacheWriteTokens: number;
-  /** The part of `outputTokens` spent reasoning, where the provider reports it apart (priced as output). */
-  reasoningTokens: number;
-  totalTokens: number;
-  /** True when the provider did not report usage (a cut stream, say) and these are the gateway's estimates. */
-  estimated: boolean;
-  /** The provider's usage object as it arrived. */
-  raw: unknown;
-}
 
 /** Everything an adapter needs for one attempt. Credentials are resolved; the adapter never sees a `Secret`. */
 export interface ProviderCall {

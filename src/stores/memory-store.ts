@@ -1,10 +1,9 @@
 import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
+import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
 import type {
   AdmitInput,
   AdmitResult,
-  AnalyticsRead,
-  AnalyticsWrite,
   BudgetOrigin,
   BudgetRegistration,
   CounterSpec,

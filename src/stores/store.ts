@@ -8,6 +8,7 @@
  */
 
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
+import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -124,29 +125,4 @@ export interface Store {
   /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
   readAnalytics?(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
   close?(): MaybePromise<void>;
-}
-
-export type AnalyticsGranularity = 'minute' | 'hour' | 'day';
-
-/** How long each granularity's buckets are kept after they end, in ms. */
-export type AnalyticsRetention = Record<AnalyticsGranularity, number>;
-
-export interface AnalyticsWrite {
-  now: number;
-  retention: AnalyticsRetention;
-  /**
-   * Unique per batch, the same when a batch is sent again after a failure or a timeout: a store
-   * that cannot tell whether a write applied must apply a batch id at most once.
-   */
-  batchId: string;
-}
-
-export interface AnalyticsRead {
-  granularity: AnalyticsGranularity;
-  /** Bucket starts from here (inclusive), aligned to the granularity. */
-  from: number;
-  /** Bucket starts before here (exclusive), aligned to the granularity. */
-  to: number;
-  now: number;
-  retention: AnalyticsRetention;
 }

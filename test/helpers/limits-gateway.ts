@@ -1,5 +1,5 @@
 import { createGateway, type BudgetConfig, type GatewayConfig, type GatewayEventMap, type RateLimitConfig, type UsageEvent } from '../../src/index.js';
-import { estimateInputTokensUpperBound } from '../../src/limits/estimate-tokens.js';
+import { estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';
 
 /**
  * A mock integration whose model 'm' costs exactly USD 0.001 per token (USD 1,000 per 1M), and

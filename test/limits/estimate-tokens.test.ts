@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateInputTokens, estimateInputTokensUpperBound } from '../../src/limits/estimate-tokens.js';
+import { estimateInputTokens, estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';
 
 describe('input token estimates', () => {
   it('the upper bound is at least the UTF-8 size of every text, and never below the average', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DAY, HOUR, MINUTE, WEEK, budgetPeriod, monthAt, weekStart, windowAt } from '../../src/limits/periods.js';
+import { DAY, HOUR, MINUTE, WEEK, budgetPeriod, monthAt, weekStart, windowAt } from '../../src/util/periods.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

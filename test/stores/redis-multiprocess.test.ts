@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
-import { estimateInputTokensUpperBound } from '../../src/limits/estimate-tokens.js';
+import { estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';
 import { useTestRedis } from '../helpers/redis-server.js';
 
 const redis = useTestRedis({ beforeAll, afterAll });

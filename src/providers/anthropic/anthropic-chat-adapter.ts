@@ -1,4 +1,4 @@
-import { estimateUsage } from '../../limits/estimate-tokens.js';
+import { estimateUsage } from '../../usage/estimate-tokens.js';
 import { completionOutputChars, toCompletionUsage } from '../shared/completion-usage.js';
 import { providerFetch } from '../shared/provider-fetch.js';
 import { providerStream } from '../shared/provider-stream.js';

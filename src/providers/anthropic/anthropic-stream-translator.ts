@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { ChatCompletionChunk, FinishReason } from '../chat-types.js';
-import type { Usage } from '../spec.js';
+import type { ChatCompletionChunk, FinishReason } from '../../usage/chat-types.js';
+import type { Usage } from '../../usage/usage.js';
 import {
   contentBlockDeltaEventSchema,
   contentBlockStartEventSchema,

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ToolCall } from '../chat-types.js';
+import type { ChatCompletion, ToolCall } from '../../usage/chat-types.js';
 import { isTextContent, isToolUseContent, type AnthropicMessage } from './anthropic-api.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 

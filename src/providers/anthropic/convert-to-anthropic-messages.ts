@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../../errors/config-error.js';
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import type { ChatMessage, ContentPart, TextContentPart } from '../chat-types.js';
+import type { ChatMessage, ContentPart, TextContentPart } from '../../usage/chat-types.js';
 import type {
   AnthropicRequestBlock,
   AnthropicRequestMessage,

@@ -1,4 +1,4 @@
-import type { ChatRequestBody } from '../chat-types.js';
+import type { ChatRequestBody } from '../../usage/chat-types.js';
 import type { AnthropicRequestBody, AnthropicTextBlock } from './anthropic-api.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import { prepareAnthropicTools } from './prepare-anthropic-tools.js';

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../errors/provider-error.js';
 import { isRetryableStatus } from '../shared/is-retryable-status.js';
-import { parseRetryAfter } from '../shared/retry-after.js';
+import { parseRetryAfter } from '../../util/retry-after.js';
 import { signAwsRequest, type AwsCredentials } from './sign-aws-request.js';
 
 /** Temporary credentials of an assumed role; `expiration` in ms since the epoch. */

@@ -1,4 +1,4 @@
-import { redactProviderError } from '../../config/redact-secrets.js';
+import { redactProviderError } from '../../secrets/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import type { AdapterSettings } from '../provider-definition.js';
 import { errorFromResponse, networkError } from '../shared/provider-fetch.js';

@@ -1,4 +1,4 @@
-import type { Secret } from '../../config/secret.js';
+import type { Secret } from '../../secrets/secret.js';
 
 /** Fields of an integration with `provider: 'bedrock'`. */
 export interface BedrockFields {

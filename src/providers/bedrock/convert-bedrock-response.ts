@@ -1,6 +1,6 @@
-import type { ChatCompletion, FinishReason, ToolCall } from '../chat-types.js';
+import type { ChatCompletion, FinishReason, ToolCall } from '../../usage/chat-types.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
-import type { Usage } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import type { converseResponseSchema } from './bedrock-api.js';
 import { convertBedrockUsage } from './convert-bedrock-usage.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';

@@ -1,8 +1,9 @@
 import { ProviderError } from '../../errors/provider-error.js';
-import type { ChatCompletionChunk, FinishReason } from '../chat-types.js';
+import type { ChatCompletionChunk, FinishReason } from '../../usage/chat-types.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
 import { malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
-import type { StreamPart, Usage } from '../spec.js';
+import type { StreamPart } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import {
   contentBlockDeltaEventSchema,
   contentBlockStartEventSchema,

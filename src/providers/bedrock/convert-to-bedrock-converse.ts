@@ -1,7 +1,7 @@
-import { formatPath } from '../../config/format-issues.js';
+import { formatPath } from '../../errors/format-issues.js';
 import type { ConfigIssue } from '../../errors/config-error.js';
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import type { ChatMessage, ChatRequestBody, ContentPart, FunctionTool, ToolChoice } from '../chat-types.js';
+import type { ChatMessage, ChatRequestBody, ContentPart, FunctionTool, ToolChoice } from '../../usage/chat-types.js';
 
 /** A Converse `ContentBlock`, as the gateway sends it. */
 export type ConverseContentBlock =

@@ -1,6 +1,6 @@
 import pMap from 'p-map';
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import { estimateEmbeddingTokens } from '../../limits/estimate-tokens.js';
+import { estimateEmbeddingTokens } from '../../usage/estimate-tokens.js';
 import { batches, embeddingResult } from '../shared/embedding-result.js';
 import { malformedResponse, type ResponseContext } from '../shared/response-errors.js';
 import type { EmbeddingCall, EmbeddingResult } from '../spec.js';

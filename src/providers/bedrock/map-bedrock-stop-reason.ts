@@ -1,4 +1,4 @@
-import type { FinishReason } from '../chat-types.js';
+import type { FinishReason } from '../../usage/chat-types.js';
 
 const REASONS: Record<string, FinishReason> = {
   end_turn: 'stop',

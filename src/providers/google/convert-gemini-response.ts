@@ -1,6 +1,6 @@
-import type { ChatCompletion, FinishReason, ToolCall } from '../chat-types.js';
+import type { ChatCompletion, FinishReason, ToolCall } from '../../usage/chat-types.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
-import type { Usage } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
 import type { GoogleToolCallExtra } from './convert-to-gemini-contents.js';
 import type { GeminiCandidate, GeminiResponse } from './gemini-api.js';

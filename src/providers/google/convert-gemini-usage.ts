@@ -1,4 +1,4 @@
-import type { Usage } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import type { GeminiUsage } from './gemini-api.js';
 
 /**

@@ -1,5 +1,5 @@
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import type { ChatMessage, ToolCall } from '../chat-types.js';
+import type { ChatMessage, ToolCall } from '../../usage/chat-types.js';
 import type { GeminiContent, GeminiRequest, GeminiRequestPart } from './gemini-api.js';
 import { audioPart, filePart, imagePart } from './to-gemini-media-part.js';
 

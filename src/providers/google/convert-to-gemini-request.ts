@@ -1,4 +1,4 @@
-import type { ChatRequestBody } from '../chat-types.js';
+import type { ChatRequestBody } from '../../usage/chat-types.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import type { GeminiRequest } from './gemini-api.js';
 import { prepareGeminiTools } from './prepare-gemini-tools.js';

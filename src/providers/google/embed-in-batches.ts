@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import { RequestValidationError } from '../../errors/request-validation-error.js';
-import { estimateEmbeddingTokens } from '../../limits/estimate-tokens.js';
-import type { EmbeddingRequestBody } from '../chat-types.js';
+import { estimateEmbeddingTokens } from '../../usage/estimate-tokens.js';
+import type { EmbeddingRequestBody } from '../../usage/chat-types.js';
 import { batches, embeddingResult } from '../shared/embedding-result.js';
 import { readJsonBody } from '../shared/read-json.js';
 import { malformedResponse } from '../shared/response-errors.js';

@@ -1,6 +1,6 @@
-import { redactProviderError } from '../../config/redact-secrets.js';
+import { redactProviderError } from '../../secrets/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
-import { estimateUsage } from '../../limits/estimate-tokens.js';
+import { estimateUsage } from '../../usage/estimate-tokens.js';
 import { completionOutputChars } from '../shared/completion-usage.js';
 import { isRetryableStatus } from '../shared/is-retryable-status.js';
 import { providerStream } from '../shared/provider-stream.js';

@@ -1,6 +1,6 @@
-import type { ChatCompletionChunk, FinishReason } from '../chat-types.js';
+import type { ChatCompletionChunk, FinishReason } from '../../usage/chat-types.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
-import type { Usage } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
 import { blockedPromptMessage, createdAt, readCandidate } from './convert-gemini-response.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretSchema } from '../../config/secret-schema.js';
+import { secretSchema } from '../../secrets/secret-schema.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 import { embedWithGeminiApi } from './embed-with-gemini-api.js';
 import { createGeminiChatAdapter } from './gemini-chat-adapter.js';

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../chat-types.js';
+import type { FinishReason } from '../../usage/chat-types.js';
 
 /** Output withheld by a filter: safety, recitation, blocklists, PII, Model Armor, image filters. */
 const FILTERED = new Set([

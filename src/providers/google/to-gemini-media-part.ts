@@ -1,4 +1,4 @@
-import type { AudioContentPart, FileContentPart, ImageContentPart } from '../chat-types.js';
+import type { AudioContentPart, FileContentPart, ImageContentPart } from '../../usage/chat-types.js';
 import type { GeminiRequestPart } from './gemini-api.js';
 
 /** MIME types by file extension, for the media Gemini accepts by URL. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretSchema } from '../../config/secret-schema.js';
+import { secretSchema } from '../../secrets/secret-schema.js';
 import { CredentialsUnavailableError } from '../../errors/runtime-errors.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 import { embedWithVertex } from './embed-with-vertex.js';

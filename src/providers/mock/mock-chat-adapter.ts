@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ProviderError } from '../../errors/provider-error.js';
-import { estimateEmbeddingTokens, estimateInputTokens, estimateTextTokens, estimateUsage } from '../../limits/estimate-tokens.js';
+import { estimateEmbeddingTokens, estimateInputTokens, estimateTextTokens, estimateUsage } from '../../usage/estimate-tokens.js';
 import { sleep } from '../../util/sleep.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason, ToolCall } from '../chat-types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason, ToolCall } from '../../usage/chat-types.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
 import { embeddingResult } from '../shared/embedding-result.js';
-import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import type { MockFailure, ParsedMockOptions } from './mock-options.js';
 
 interface Reply {

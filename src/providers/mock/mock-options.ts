@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatRequestBody } from '../chat-types.js';
+import type { ChatRequestBody } from '../../usage/chat-types.js';
 
 /** One scripted failure: an upstream error status, or a network error when `status` is absent. */
 const failureSchema = z.strictObject({

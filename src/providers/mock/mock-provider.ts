@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretSchema } from '../../config/secret-schema.js';
+import { secretSchema } from '../../secrets/secret-schema.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 import { createMockChatAdapter } from './mock-chat-adapter.js';
 import { mockOptionsSchema, type ParsedMockOptions } from './mock-options.js';

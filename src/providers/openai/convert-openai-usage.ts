@@ -1,4 +1,4 @@
-import type { Usage } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import type { OpenAIUsage } from './openai-api.js';
 
 /** OpenAI counts cached tokens inside `prompt_tokens` and reasoning inside `completion_tokens`. */

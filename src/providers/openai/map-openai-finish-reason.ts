@@ -1,4 +1,4 @@
-import type { FinishReason } from '../chat-types.js';
+import type { FinishReason } from '../../usage/chat-types.js';
 
 const KNOWN = new Set<string>(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
 

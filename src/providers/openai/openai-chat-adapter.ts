@@ -1,6 +1,6 @@
 import { ProviderError } from '../../errors/provider-error.js';
-import { estimateEmbeddingTokens, estimateUsage } from '../../limits/estimate-tokens.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from '../chat-types.js';
+import { estimateEmbeddingTokens, estimateUsage } from '../../usage/estimate-tokens.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from '../../usage/chat-types.js';
 import { completionOutputChars } from '../shared/completion-usage.js';
 import { embeddingUsage } from '../shared/embedding-result.js';
 import { providerFetch } from '../shared/provider-fetch.js';
@@ -8,7 +8,8 @@ import { providerStream } from '../shared/provider-stream.js';
 import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
 import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
-import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart, Usage } from '../spec.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';

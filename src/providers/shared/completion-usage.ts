@@ -1,5 +1,5 @@
-import type { ChatCompletion, CompletionUsage } from '../chat-types.js';
-import type { Usage } from '../spec.js';
+import type { ChatCompletion, CompletionUsage } from '../../usage/chat-types.js';
+import type { Usage } from '../../usage/usage.js';
 
 /**
  * The OpenAI `usage` object of a completion (or of a stream's last chunk) from normalized usage,

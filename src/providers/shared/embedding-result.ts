@@ -1,5 +1,6 @@
-import type { EmbeddingResponse } from '../chat-types.js';
-import type { EmbeddingCall, EmbeddingResult, Usage } from '../spec.js';
+import type { EmbeddingResponse } from '../../usage/chat-types.js';
+import type { EmbeddingCall, EmbeddingResult } from '../spec.js';
+import type { Usage } from '../../usage/usage.js';
 
 /** Input tokens of an embeddings call: the provider's count, or the gateway's estimate. */
 export interface EmbeddingTokens {

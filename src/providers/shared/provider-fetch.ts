@@ -1,7 +1,7 @@
 import { ProviderError } from '../../errors/provider-error.js';
 import { isRetryableStatus } from './is-retryable-status.js';
 import { pickHeaders } from './pick-headers.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from '../../util/retry-after.js';
 
 const MAX_ERROR_BODY = 8 * 1024;
 

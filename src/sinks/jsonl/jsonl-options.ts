@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toConfigIssues } from '../../config/format-issues.js';
+import { toConfigIssues } from '../../errors/format-issues.js';
 import { ConfigError, type ConfigIssue } from '../../errors/config-error.js';
 import type { SinkCap, SinkSampling } from '../../events/sink.js';
 import type { UsageEvent } from '../../events/usage-event.js';

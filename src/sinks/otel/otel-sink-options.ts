@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { z } from 'zod';
-import { toConfigIssues } from '../../config/format-issues.js';
+import { toConfigIssues } from '../../errors/format-issues.js';
 import { ConfigError } from '../../errors/config-error.js';
 import type { SinkObject } from '../../events/sink.js';
 

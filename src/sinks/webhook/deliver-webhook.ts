@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
-import { redactText } from '../../config/redact-secrets.js';
+import { redactText } from '../../secrets/redact-secrets.js';
 import type { SinkNotice } from '../../events/sink.js';
-import { parseRetryAfter } from '../../providers/shared/retry-after.js';
+import { parseRetryAfter } from '../../util/retry-after.js';
 import { AttemptSignal } from '../../util/link-signal.js';
 import { sleep } from '../../util/sleep.js';
 import { untilAborted } from '../../util/until-aborted.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toConfigIssues } from '../../config/format-issues.js';
-import { isSecret, revealSecret, type Secret } from '../../config/secret.js';
+import { toConfigIssues } from '../../errors/format-issues.js';
+import { isSecret, revealSecret, type Secret } from '../../secrets/secret.js';
 import { ConfigError, type ConfigIssue } from '../../errors/config-error.js';
 import { DEFAULT_SINK_NOTICES, type SinkNoticeType } from '../../events/sink.js';
 import { parseWebhookUrl, type WebhookTarget } from './webhook-target.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { COUNT_FIELDS, dimsFromKey, dimsKey, emptyCounts, type AnalyticsCell, type AnalyticsCounts } from '../../analytics/analytics-cell.js';
 import { bucketStart, GRANULARITIES, GRANULARITY_MS } from '../../analytics/granularity.js';
-import type { AnalyticsGranularity, AnalyticsRead, AnalyticsWrite } from '../store.js';
+import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
+import type { AnalyticsGranularity } from '../../analytics/granularity.js';
 
 /** How long a batch's marker is kept: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import type {
   AdmitInput,
   AdmitResult,
-  AnalyticsRead,
-  AnalyticsWrite,
   BudgetOrigin,
   BudgetRegistration,
   CounterSpec,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, secret } from '../../../src/index.js';
-import { estimateTextTokens } from '../../../src/limits/estimate-tokens.js';
+import { estimateTextTokens } from '../../../src/usage/estimate-tokens.js';
 import { failure } from '../../helpers/failure.js';
 import {
   ACCESS_TOKEN,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConfigIssue } from '../errors/config-error.js';
+import type { ConfigIssue } from './config-error.js';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
 

@@ -1,5 +1,5 @@
-import type { ChatMessage, FunctionTool } from '../providers/chat-types.js';
-import type { Usage } from '../providers/spec.js';
+import type { ChatMessage, FunctionTool } from './chat-types.js';
+import type { Usage } from './usage.js';
 
 /** How to count the tokens of each kind of input. */
 interface Measure {

@@ -1,0 +1,37 @@
+import type { AnalyticsConfig, EventsConfig, IntegrationConfig, KeyConfig, LimitsConfig, LimitsOptionsConfig, RetryConfig } from '../config/types.js';
+import type { Sink } from '../events/sink.js';
+import type { Store } from '../stores/store.js';
+
+/** Everything `createGateway` takes. Its parts are defined with the concept they configure. */
+export interface GatewayConfig {
+  integrations: IntegrationConfig[];
+  /** Workspace-wide limits, across every integration (`'*'`: each workspace gets them). */
+  workspaces?: Record<string, LimitsConfig>;
+  keys?: KeyConfig[];
+  /** Where usage events go, each through its own bounded queue. */
+  sinks?: Sink[];
+  retry?: RetryConfig;
+  /** Upstream timeout of one attempt. Default 600,000 ms. */
+  timeoutMs?: number;
+  events?: EventsConfig;
+  /** Where limit counters live. Default: `memoryStore()` (this process only). */
+  store?: Store;
+  /**
+   * When the store fails or does not answer within `storeTimeoutMs`: `fail-closed` (default)
+   * refuses the call with `StoreUnavailableError`; `fail-open` lets it through unchecked. Every
+   * degraded decision emits `store.degraded`.
+   */
+  onStoreError?: 'fail-closed' | 'fail-open';
+  /** A store call that takes longer counts as failed (the request never waits longer). Default 250 ms. */
+  storeTimeoutMs?: number;
+  limits?: LimitsOptionsConfig;
+  /**
+   * Usage analytics (`gateway.analytics.query`), kept in the store: in memory, or shared by
+   * every process with the Redis store. `false` keeps none. Default: on.
+   */
+  analytics?: AnalyticsConfig | false;
+  /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
+  clock?: () => number;
+  /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+}

@@ -1,0 +1,63 @@
+import type { Budget } from '../config/limits-schema.js';
+import { toIso } from '../util/to-iso.js';
+import type { LimiterContext } from './limiter-context.js';
+import { counterAt, spanAt, type LimitPlan } from './limit-plan.js';
+import { microsToUsd } from './money.js';
+
+export interface LimitStatus {
+  scope: string;
+  kind: 'budget' | 'rateLimit';
+  type: 'cost' | 'tokens' | 'requests';
+  /** USD for cost budgets; tokens or requests otherwise. */
+  limit: number;
+  used: number;
+  reserved: number;
+  remaining: number;
+  /** ISO time of the next reset; null for a budget that never resets. */
+  resetAt: string | null;
+  /** Budgets: `none`, `weekly` or `monthly`. */
+  reset?: Budget['reset'];
+  /** Budgets: the threshold of the `budget.alert` event, in the budget's unit. */
+  alertThreshold?: number;
+  /** Budgets: ISO start of the current period (never before the budget was set). */
+  since?: string;
+  /** Rate limits: the window. */
+  per?: 'minute' | 'hour' | 'day';
+}
+
+export interface StatusQuery {
+  integration?: string;
+  workspace?: string;
+  key?: string;
+  /** Only budgets, or only rate limits (fewer counters read). Default: both. */
+  kind?: 'budget' | 'rateLimit';
+}
+
+/** Every limit of the plan (of the query's kind), with its current usage, in its unit. */
+export async function readStatus(ctx: LimiterContext, plan: LimitPlan, kind: StatusQuery['kind']): Promise<LimitStatus[]> {
+  const now = ctx.clock();
+  const limits = plan.limits.filter((l) => kind === undefined || l.kind === kind);
+  const keys = limits.map((l) => counterAt(l, now, ctx.options.reservationTtlMs).key);
+  const states = await ctx.store.read(keys, now);
+  return limits.map((limit, i) => {
+    const state = states[i]!;
+    const span = spanAt(limit, now);
+    const unit = (n: number) => (limit.type === 'cost' ? microsToUsd(n) : n);
+    const status: LimitStatus = {
+      scope: limit.scope,
+      kind: limit.kind,
+      type: limit.type,
+      limit: unit(limit.limit),
+      used: unit(state.used),
+      reserved: unit(state.reserved),
+      remaining: unit(Math.max(0, limit.limit - state.used - state.reserved)),
+      resetAt: span.end === null ? null : toIso(span.end),
+    };
+    if (limit.budget) {
+      status.reset = limit.budget.reset;
+      if (limit.budget.alertThreshold !== undefined) status.alertThreshold = limit.budget.alertThreshold;
+      status.since = toIso(span.start);
+    } else status.per = limit.rateLimit!.per;
+    return status;
+  });
+}

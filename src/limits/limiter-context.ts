@@ -1,0 +1,30 @@
+import type { IntegrationPolicy, KeyPolicy } from '../config/policy.js';
+import type { GatewayEvents } from '../events/gateway-events.js';
+import type { GuardedStore } from './guarded-store.js';
+
+export interface LimitsOptions {
+  /** Output tokens reserved when a request sets no `max_tokens`. */
+  defaultMaxOutputTokens: number;
+  /** `upper-bound`: reservations that always hold; `average`: closer to real counts, may overshoot. */
+  inputEstimate: 'upper-bound' | 'average';
+  /** `reject`: a cost budget refuses unpriced models; `allow`: they pass and are not charged. */
+  unpricedModels: 'reject' | 'allow';
+  /** A reservation not settled within this time is released. */
+  reservationTtlMs: number;
+}
+
+/** What admission, settlement and status share: the store behind its failure policy, the events, the options, the clock. */
+export interface LimiterContext {
+  readonly store: GuardedStore;
+  readonly events: GatewayEvents;
+  readonly options: LimitsOptions;
+  readonly clock: () => number;
+}
+
+/** Who makes a call and to which model: the scopes it passes through. */
+export interface CallTarget {
+  integration: IntegrationPolicy;
+  workspace: string;
+  key: KeyPolicy | null;
+  model: string;
+}

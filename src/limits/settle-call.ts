@@ -1,0 +1,51 @@
+import type { LimitSnapshot } from '../events/usage-event.js';
+import type { MaybePromise, SettledCounter } from '../stores/store.js';
+import type { Usage } from '../usage/usage.js';
+import type { Admission } from './admit-call.js';
+import { budgetEvent } from './budget-event.js';
+import type { LimiterContext } from './limiter-context.js';
+import { NO_LIMITS, snapshots } from './limit-snapshot.js';
+import { costMicros } from './money.js';
+
+/**
+ * Replaces the reservation by actual usage (null: unknown, e.g. a failed call: tokens and cost
+ * are released, the request still counts). Runs once per admission. Returns the call's cost in
+ * micro-dollars (null when its price is unknown) and when the store recorded it: callers need
+ * not wait, since until then the reservation holds the call's worst case. Alerts and exhaustion
+ * reached by this settlement are announced.
+ */
+export function settleCall(ctx: LimiterContext, admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
+  if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
+  admission.settled = true;
+  const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
+  const { counters, plan } = admission;
+  if (counters.length === 0) return { cost, settled: NO_LIMITS };
+  const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
+  const now = ctx.clock();
+  const announce = (settled: SettledCounter[]): void => {
+    for (let i = 0; i < settled.length; i++) {
+      const state = settled[i]!;
+      const limit = plan.limits[i]!;
+      if (limit.kind !== 'budget' || !(state.alerted || state.exhausted)) continue;
+      if (state.alerted) ctx.events.emit('budget.alert', { ...budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
+      if (state.exhausted) ctx.events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: 'limit-reached' });
+    }
+  };
+  const settled = ctx.store.settle(
+    { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now },
+    announce,
+  );
+  if (!(settled instanceof Promise)) {
+    if (!settled) return { cost, settled: NO_LIMITS };
+    announce(settled);
+    return { cost, settled: snapshots(plan.limits, settled) };
+  }
+  return {
+    cost,
+    settled: settled.then((result) => {
+      if (!result) return NO_LIMITS;
+      announce(result);
+      return snapshots(plan.limits, result);
+    }),
+  };
+}
