@@ -33,7 +33,7 @@ export const analyticsQuerySchema = z
 
 export type AnalyticsQuery = z.input<typeof analyticsQuerySchema>;
 
-/** Latency percentiles of a row, in ms (within 4.8 % of the exact values; see the README). */
+/** Latency percentiles of a row, in ms (within 4.8 % of the exact values; see docs/analytics.md). */
 export interface LatencyPercentiles {
   p50: number;
   p95: number;

@@ -88,7 +88,7 @@ export class Gateway {
   /**
    * A chat completion through the gateway: validated, provisioned, limited, retried and metered.
    * With `stream: true`, resolves to an async iterable of chunks once the provider has started.
-   * @throws a `GatewayError` subclass (see the README's error table)
+   * @throws a `GatewayError` subclass (see docs/errors.md)
    */
   chat(request: ChatRequest & { stream: true }, options?: ChatOptions): Promise<GatewayStream>;
   chat(request: ChatRequest & { stream?: false | null }, options?: ChatOptions): Promise<GatewayChatCompletion>;

@@ -42,7 +42,7 @@ export function genAiAttributes(event: UsageEvent, providerNames: Readonly<Recor
 
 /**
  * `error.type` of a call that did not succeed: tollgate's stable error code (`rate_limit_exceeded`,
- * `budget_exceeded`, `provider_error`, `request_aborted`, ... the codes of the README's error
+ * `budget_exceeded`, `provider_error`, `request_aborted`, ... the codes of docs/errors.md's
  * table), which is low-cardinality and documented, as the conventions ask. Every outcome but
  * `success` counts as an error, refusals and aborts included: the caller did not get an answer.
  */

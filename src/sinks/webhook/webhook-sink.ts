@@ -9,7 +9,7 @@ import { parseWebhookOptions, type WebhookSinkOptions } from './webhook-options.
  *
  * Each request carries `tollgate-signature: t=<unix seconds>,v1=<hex>`, the HMAC-SHA256 of
  * `<t>.<raw body>` keyed with `secret`, and `tollgate-delivery`, the delivery id that stays the
- * same on retries (see the README for the verification code).
+ * same on retries (see docs/sinks.md for the verification code).
  *
  * The secret and the URL's credentials, path and query never appear in errors, `sink.error`
  * events, `util.inspect(sink)` or `JSON.stringify(sink)`: they live in closures only.

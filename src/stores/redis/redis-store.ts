@@ -60,7 +60,7 @@ export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries
  * yet, e.g. after a restart), so admission is one round trip and settlement is one more.
  *
  * Time: the gateway's clock (`now` of each call) decides windows, periods and reservation
- * expiry, so processes must agree on the time; see the README on clock skew.
+ * expiry, so processes must agree on the time; see docs/stores.md on clock skew.
  */
 export class RedisStore implements Store {
   readonly name = 'redis';
