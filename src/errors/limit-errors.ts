@@ -24,25 +24,50 @@ export class RateLimitExceededError extends GatewayError {
   }
 }
 
-/** A budget of the scope is exhausted; `resetAt` is null when it never resets. */
+/**
+ * A budget of the scope has no room for the call: status 429, as OpenAI answers a spent quota.
+ * `reason` says whether the budget is spent (`exhausted`: used, or used and reserved by calls in
+ * flight, reach the limit) or only this call does not fit (`reservation-exceeds-remaining`: a
+ * smaller `max_tokens` may pass). `resetAt` and `retryAfterMs` are null when it never resets.
+ */
 export class BudgetExceededError extends GatewayError {
   static override isInstance = isInstanceOf<BudgetExceededError>('budget_exceeded');
   readonly scope: string;
   readonly limit: number;
   readonly used: number;
+  /** What the budget still has for new calls, in its unit: the limit less used and reserved. */
+  readonly remaining: number;
   readonly resetAt: string | null;
+  readonly retryAfterMs: number | null;
+  readonly reason: 'exhausted' | 'reservation-exceeds-remaining';
 
-  constructor(fields: { scope: string; limit: number; used: number; resetAt: string | null; unit: 'USD' | 'tokens'; detail?: string }) {
+  constructor(fields: {
+    scope: string;
+    limit: number;
+    used: number;
+    remaining: number;
+    resetAt: string | null;
+    retryAfterMs: number | null;
+    unit: 'USD' | 'tokens';
+    reason: 'exhausted' | 'reservation-exceeds-remaining';
+    detail?: string;
+  }) {
     const until = fields.resetAt ? `until ${fields.resetAt}` : 'and it does not reset';
+    const detail = fields.detail ? `; ${fields.detail}` : '';
     super(
       'budget_exceeded',
-      412,
-      `Budget of ${fields.limit} ${fields.unit} for ${fields.scope} is exhausted (${fields.used} used${fields.detail ? `; ${fields.detail}` : ''}) ${until}`,
+      429,
+      fields.reason === 'exhausted'
+        ? `Budget of ${fields.limit} ${fields.unit} for ${fields.scope} is exhausted (${fields.used} used${detail}) ${until}`
+        : `This request's reservation exceeds what remains of the budget of ${fields.limit} ${fields.unit} for ${fields.scope} (${fields.remaining} remains, ${fields.used} used${detail}); ask for fewer output tokens`,
     );
     this.scope = fields.scope;
     this.limit = fields.limit;
     this.used = fields.used;
+    this.remaining = fields.remaining;
     this.resetAt = fields.resetAt;
+    this.retryAfterMs = fields.retryAfterMs;
+    this.reason = fields.reason;
   }
 }
 

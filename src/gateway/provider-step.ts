@@ -6,7 +6,7 @@ import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, StreamPart } from '../providers/spec.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { ChatContext, ChatOutcome } from './types.js';
-import { withRetries, type RetryPolicy } from './with-retries.js';
+import { sameRetryHistory, withRetries, type RetryPolicy } from './with-retries.js';
 
 export interface ProviderStepOptions {
   adapter: ChatAdapter;
@@ -87,7 +87,7 @@ export async function withProvider<Body, T>(
       },
     );
   } catch (error) {
-    throw clean(error, null);
+    throw sameRetryHistory(error, clean(error, null));
   }
 }
 

@@ -41,14 +41,39 @@ export async function withRetries<T>(
   } catch (error) {
     if (!(await backOff(error, 0, policy, signal, onRetry))) throw error;
   }
-  return pRetry((n) => attempt(n + 1), {
-    retries: policy.retries - 1,
-    minTimeout: 0,
-    factor: 1,
-    randomize: false,
-    signal,
-    shouldRetry: ({ error, retriesConsumed }) => backOff(error, retriesConsumed + 1, policy, signal, onRetry),
-  });
+  try {
+    return await pRetry((n) => attempt(n + 1), {
+      retries: policy.retries - 1,
+      minTimeout: 0,
+      factor: 1,
+      randomize: false,
+      signal,
+      shouldRetry: ({ error, retriesConsumed }) => backOff(error, retriesConsumed + 1, policy, signal, onRetry),
+    });
+  } catch (error) {
+    // The last attempt's error, after at least one retry (p-retry does not ask shouldRetry then).
+    if (ProviderError.isInstance(error) && error.isRetryable) settledByRetryPolicy.add(error);
+    throw error;
+  }
+}
+
+/**
+ * Upstream errors the gateway's retry policy has dealt with: retried until the retries ran out,
+ * or not retried because the provider asked for a longer wait than `maxRetryAfterMs`. A server
+ * answering them tells its client not to retry again (`x-should-retry: false`), so that retries
+ * never multiply through layers.
+ */
+const settledByRetryPolicy = new WeakSet<object>();
+
+/** Whether the gateway's retry policy already retried (or deliberately did not retry) this error. */
+export function retriedByGateway(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && settledByRetryPolicy.has(error);
+}
+
+/** `to` replaces `from` (a redacted copy): it keeps what the retry policy knew of `from`. */
+export function sameRetryHistory<T>(from: unknown, to: T): T {
+  if (retriedByGateway(from) && typeof to === 'object' && to !== null) settledByRetryPolicy.add(to);
+  return to;
 }
 
 /** Waits before retry number `retry` (0-based) if the error deserves one; false = give up. */
@@ -59,9 +84,16 @@ async function backOff(
   signal: AbortSignal | undefined,
   onRetry: (error: ProviderError, delayMs: number) => void,
 ): Promise<boolean> {
-  if (retry >= policy.retries || !ProviderError.isInstance(error) || !error.isRetryable) return false;
+  if (!ProviderError.isInstance(error) || !error.isRetryable) return false;
+  if (retry >= policy.retries) {
+    if (retry > 0) settledByRetryPolicy.add(error);
+    return false;
+  }
   const delay = retryDelay(error, retry, policy);
-  if (delay === null) return false;
+  if (delay === null) {
+    settledByRetryPolicy.add(error);
+    return false;
+  }
   onRetry(error, delay);
   await sleep(delay, signal);
   return true;

@@ -63,6 +63,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
     const traceparent = request.header('traceparent');
     if (traceparent !== null) call.traceparent = traceparent;
 
+    if (target.method === 'POST') requireJson(request.header('content-type'));
     switch (target.name) {
       case 'chat': {
         const body = asKeyRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
@@ -135,6 +136,19 @@ function authenticate(gateway: Gateway, header: string | null): KeyIdentity {
   // Never the token in the message: a wrong one is often a real key of another service.
   if (!key) throw new HttpError(401, 'invalid_api_key', 'The key given is not a valid tollgate key.');
   return key;
+}
+
+/**
+ * JSON routes take JSON: `application/json` or a `+json` type, any parameters. A request without
+ * a Content-Type is read as JSON (no browser sends one without it); any other type is a 415, which
+ * also keeps a cross-site HTML form (`text/plain`, `application/x-www-form-urlencoded`, which a
+ * browser posts without a CORS preflight) from reaching the gateway.
+ */
+function requireJson(contentType: string | null): void {
+  if (contentType === null) return;
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  if (type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return;
+  throw new HttpError(415, 'unsupported_media_type', 'The request body must be JSON: send it with `Content-Type: application/json`.');
 }
 
 /** The body as the gateway takes it: the token decided the key, so the body cannot name another. */

@@ -30,14 +30,20 @@ function refusalError(events: GatewayEvents, limit: PlannedLimit, state: Counter
   const span = spanAt(limit, now);
   const resetAt = span.end === null ? null : toIso(span.end);
   if (limit.kind === 'budget') {
+    // The store says `first` only for a budget that is spent (used reaches the limit), so a call
+    // that merely does not fit never announces exhaustion, nor uses up the one announcement.
     if (first) events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: 'refused' });
     const unit = limit.type === 'cost' ? microsToUsd : (n: number) => n;
+    const left = limit.limit - state.used - state.reserved;
     return new BudgetExceededError({
       scope: limit.scope,
       limit: limit.budget!.limit,
       used: unit(state.used),
+      remaining: unit(Math.max(0, left)),
       resetAt,
+      retryAfterMs: span.end === null ? null : span.end - now,
       unit: limit.type === 'cost' ? 'USD' : 'tokens',
+      reason: left > 0 ? 'reservation-exceeds-remaining' : 'exhausted',
       detail: `${unit(state.reserved)} reserved by calls in flight; this call may need up to ${unit(amount)}`,
     });
   }

@@ -35,6 +35,15 @@ interface Reservation {
   settled: boolean;
 }
 
+/**
+ * Whether a refusal by this counter announces it (see AdmitResult.first): a budget when its usage
+ * reached the limit, a rate limit when used and reserved leave nothing. A call that is merely
+ * too large for what is left is refused without an announcement.
+ */
+function isFull(spec: CounterSpec, counter: Counter): boolean {
+  return spec.announceAtLimit === true ? counter.used >= spec.limit : counter.used + counter.reserved >= spec.limit;
+}
+
 /** How often, at most, expired reservations and counters are swept (on the next call). */
 const SWEEP_EVERY_MS = 1_000;
 
@@ -73,8 +82,8 @@ export class MemoryStore implements Store {
         this.#counters.set(spec.key, counter);
       }
       if (counter.used + counter.reserved + amounts[i]! > spec.limit) {
-        const first = !counter.announced;
-        counter.announced = true;
+        const first = isFull(spec, counter) && !counter.announced;
+        if (first) counter.announced = true;
         return { admitted: false, index: i, state: { used: counter.used, reserved: counter.reserved }, first };
       }
       found.push(counter);

@@ -51,7 +51,10 @@ export type AdmitResult =
   | { admitted: true; handle?: unknown }
   /**
    * A counter had no room: nothing was reserved anywhere. `index` is the first such counter;
-   * `first` is true for its first refusal in its period (to announce exhaustion once).
+   * `first` is true for its first refusal in its period while it is full (to announce exhaustion
+   * once): with `announceAtLimit` when `used >= limit`, otherwise when `used + reserved >= limit`.
+   * A call refused only because it is larger than what is left is never `first`, and leaves the
+   * one announcement for the real exhaustion.
    */
   | { admitted: false; index: number; state: CounterState; first: boolean };
 

@@ -28,10 +28,10 @@ describe('errors', () => {
       { scope: 'key:k', limit: 10, remaining: 0, resetAt: '2026-01-01T00:01:00.000Z', retryAfterMs: 1500 },
     ],
     [
-      new BudgetExceededError({ scope: 'workspace:w', limit: 5, used: 5.2, resetAt: null, unit: 'USD' }),
+      new BudgetExceededError({ scope: 'workspace:w', limit: 5, used: 5.2, remaining: 0, resetAt: null, retryAfterMs: null, unit: 'USD', reason: 'exhausted' }),
       'budget_exceeded',
-      412,
-      { scope: 'workspace:w', limit: 5, used: 5.2, resetAt: null },
+      429,
+      { scope: 'workspace:w', limit: 5, used: 5.2, remaining: 0, resetAt: null, retryAfterMs: null, reason: 'exhausted' },
     ],
     [new PricingUnknownError('m'), 'pricing_unknown', 422, { model: 'm' }],
     [

@@ -67,7 +67,7 @@ describe('createFetchHandler without a server', () => {
     const { handler, token, events } = direct({ latencyMs: 600_000 });
     const controller = new AbortController();
     const pending = handler(
-      new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ model: 'm', messages: HELLO }), signal: controller.signal }),
+      new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: HELLO }), signal: controller.signal }),
     );
     controller.abort();
     const response = await pending;
@@ -94,7 +94,7 @@ describe('createFetchHandler without a server', () => {
   it('checks the body size from Content-Length and as it reads', async () => {
     const { handler, token } = direct({}, { maxBodyBytes: 100 });
     const big = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(200) }] });
-    const declared = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-length': '1000' }, body: '{}' }));
+    const declared = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-length': '1000', 'content-type': 'application/json' }, body: '{}' }));
     expect(declared.status).toBe(413);
     let pulled = 0;
     const endless = new ReadableStream<Uint8Array>({
@@ -103,10 +103,10 @@ describe('createFetchHandler without a server', () => {
         controller.enqueue(new TextEncoder().encode(big));
       },
     });
-    const streamed = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: endless, duplex: 'half' } as RequestInit));
+    const streamed = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: endless, duplex: 'half' } as RequestInit));
     expect(streamed.status).toBe(413);
     expect(pulled).toBeLessThan(5);
-    const fits = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ model: 'm', messages: HELLO }) }));
+    const fits = await handler(new Request('http://x/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: HELLO }) }));
     expect(fits.status).toBe(200);
   });
 });

@@ -82,18 +82,51 @@ describe('rate limits', () => {
 });
 
 describe('budgets and access', () => {
-  it('an exhausted budget is a 412 with code budget_exceeded and type insufficient_quota', async () => {
+  it('an exhausted budget is a 429 in OpenAI quota shape (insufficient_quota), not retried when it never resets', async () => {
     const app = await httpGateway({
       integrations: [mockIntegration({ mock: { usage: { inputTokens: 60, outputTokens: 60 } } })],
       keys: [{ ...KEY, budgets: [{ type: 'tokens', limit: 100, reset: 'none' }] }],
     });
-    const client = app.client('app-1');
+    // The client's own retries are on: x-should-retry: false must stop them.
+    const client = app.client('app-1', { maxRetries: 2 });
     await client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 });
     const error = await failure(client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 }));
-    expect(error.status).toBe(412);
-    expect(error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota', param: null });
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.status).toBe(429);
+    expect(error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota', param: null, error: { tollgate_code: 'budget_exceeded' } });
     expect(error.message).toContain('key:app-1');
-    expect(eventOf(app.events, error.requestID)).toMatchObject({ status: 'rejected', httpStatus: 412 });
+    expect(error.headers.get('x-should-retry')).toBe('false');
+    expect(error.headers.get('retry-after')).toBeNull();
+    // One refusal: the client did not retry it.
+    expect(app.events.map((e) => e.status)).toEqual(['success', 'rejected']);
+    expect(eventOf(app.events, error.requestID)).toMatchObject({ status: 'rejected', httpStatus: 429 });
+  });
+
+  it('a budget that resets says when in retry-after', async () => {
+    const app = await httpGateway({
+      integrations: [mockIntegration({ mock: { usage: { inputTokens: 60, outputTokens: 60 } } })],
+      keys: [{ ...KEY, budgets: [{ type: 'tokens', limit: 100, reset: 'monthly' }] }],
+    });
+    const client = app.client('app-1', { maxRetries: 0 });
+    await client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 });
+    const error = await failure(client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 }));
+    expect(error.status).toBe(429);
+    const [resetAt] = (await app.gateway.limits.status({ key: 'app-1', kind: 'budget' })).map((s) => s.resetAt);
+    const expected = (Date.parse(resetAt!) - Date.now()) / 1000;
+    expect(Math.abs(Number(error.headers.get('retry-after')) - expected)).toBeLessThan(60);
+  });
+
+  it('upstream failures the gateway retried carry x-should-retry: false: one call, not retries times retries', async () => {
+    const app = await httpGateway({
+      integrations: [mockIntegration({ mock: { failures: [{ status: 500 }, { status: 500 }, { status: 500 }] } })],
+      keys: [KEY],
+      retry: { retries: 2, minDelayMs: 1, maxDelayMs: 1 },
+    });
+    const error = await failure(app.client('app-1', { maxRetries: 2 }).chat.completions.create({ model: 'm', messages: HELLO }));
+    expect(error.status).toBe(500);
+    expect(error.headers.get('x-should-retry')).toBe('false');
+    expect(app.events).toHaveLength(1);
+    expect(app.events[0]).toMatchObject({ status: 'error', retries: 2 });
   });
 
   it('a model the key may not use is a 403 PermissionDeniedError (model_not_allowed)', async () => {
@@ -299,7 +332,7 @@ describe('requests the endpoint refuses', () => {
     });
     const response = await fetch(`${app.origin}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${app.tokens['app-1']}` },
+      headers: { authorization: `Bearer ${app.tokens['app-1']}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: HELLO }),
     });
     expect(response.status).toBe(500);
@@ -322,7 +355,7 @@ describe('requests the endpoint refuses', () => {
     );
     const auth = { authorization: `Bearer ${app.tokens['app-1']}` };
     const url = (path: string) => `${app.origin}/v1${path}`;
-    const chat = (body: string) => fetch(url('/chat/completions'), { method: 'POST', headers: auth, body });
+    const chat = (body: string, type = 'application/json') => fetch(url('/chat/completions'), { method: 'POST', headers: { ...auth, 'content-type': type }, body });
     const responses = [
       await chat('{bad'),
       await chat('[]'),
@@ -339,9 +372,10 @@ describe('requests the endpoint refuses', () => {
       await fetch(url('/models'), { method: 'POST', headers: auth }),
       await fetch(url('/models')),
       await fetch(url('/models'), { headers: { authorization: 'Bearer nope' } }),
+      await chat(JSON.stringify({ model: 'm', messages: HELLO }), 'text/plain'),
     ];
     const statuses = responses.map((r) => r.status);
-    expect(statuses).toEqual([400, 400, 400, 403, 500, 502, 413, 400, 200, 429, 404, 404, 405, 401, 401]);
+    expect(statuses).toEqual([400, 400, 400, 403, 500, 502, 413, 400, 200, 429, 404, 404, 405, 401, 401, 415]);
     for (const response of responses) {
       const text = await response.text();
       expect(text, `${response.status}`).not.toMatch(STACK);

@@ -92,7 +92,7 @@ describe('x-ratelimit-* headers', () => {
     const notFound = (await client.models.retrieve('m2').catch((e: unknown) => e)) as StatusError;
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get('x-ratelimit-remaining-requests')).toBe('5');
-    const badJson = await fetch(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}` }, body: '{' });
+    const badJson = await fetch(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}`, 'content-type': 'application/json' }, body: '{' });
     expect(badJson.status).toBe(400);
     expect(badJson.headers.get('x-ratelimit-limit-requests')).toBe('5');
     for (let i = 0; i < 5; i++) await client.chat.completions.create({ model: 'm', messages: HELLO });
@@ -181,7 +181,7 @@ describe('x-request-id', () => {
     ids.push(((await app.client('nope').models.list().catch((e: unknown) => e)) as StatusError).requestID ?? null);
     ids.push((await fetch(`${app.origin}/nowhere`)).headers.get('x-request-id'));
     ids.push((await fetch(`${app.baseURL}/chat/completions`)).headers.get('x-request-id'));
-    ids.push((await fetch(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}` }, body: '[' })).headers.get('x-request-id'));
+    ids.push((await fetch(`${app.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}`, 'content-type': 'application/json' }, body: '[' })).headers.get('x-request-id'));
 
     for (const id of ids) expect(id).toMatch(UUID);
     expect(new Set(ids).size).toBe(ids.length);

@@ -11,32 +11,28 @@ const fits = (limit: number) => {
 };
 
 describe('cost budgets', () => {
-  it('refuse calls once exhausted, with scope, limit, used and the next reset', async () => {
+  it('refuse calls that no longer fit, with scope, limit, used, what remains and the next reset', async () => {
     const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } } });
     const { ok, error } = await t.drain();
     expect(ok).toBe(fits(1));
     expect(error).toBeInstanceOf(BudgetExceededError);
+    const used = Math.round(ok * CALL_COST * 1e6) / 1e6;
     expect(error).toMatchObject({
-      status: 412,
+      status: 429,
       code: 'budget_exceeded',
       scope: 'grant:mock/team-a',
       limit: 1,
-      used: Math.round(ok * CALL_COST * 1e6) / 1e6,
+      used,
+      remaining: Math.round((1 - used) * 1e6) / 1e6,
+      reason: 'reservation-exceeds-remaining',
       resetAt: '2026-12-01T00:00:00.000Z',
+      retryAfterMs: Date.parse('2026-12-01T00:00:00.000Z') - Date.parse('2026-11-18T09:30:00.000Z'),
     });
-    // The refusal is a usage event too, and is announced once per period.
-    expect(t.events.usage.at(-1)).toMatchObject({ status: 'rejected', errorCode: 'budget_exceeded', httpStatus: 412 });
+    expect((error as Error).message).toContain("This request's reservation exceeds what remains");
+    // The refusal is a usage event too; the budget has room left, so nothing announces exhaustion.
+    expect(t.events.usage.at(-1)).toMatchObject({ status: 'rejected', errorCode: 'budget_exceeded', httpStatus: 429 });
     await expect(t.call()).rejects.toBeInstanceOf(BudgetExceededError);
-    expect(t.events['budget.exhausted']).toHaveLength(1);
-    expect(t.events['budget.exhausted'][0]).toMatchObject({
-      scope: 'grant:mock/team-a',
-      origin: 'grant:mock/team-a',
-      reason: 'refused',
-      unit: 'USD',
-      limit: 1,
-      periodStart: '2026-11-18T09:30:00.000Z',
-      resetAt: '2026-12-01T00:00:00.000Z',
-    });
+    expect(t.events['budget.exhausted']).toEqual([]);
   });
 
   it('reset monthly on the 1st 00:00 UTC, whatever the day they were set', async () => {
@@ -46,8 +42,8 @@ describe('cost budgets', () => {
     await expect(t.call()).rejects.toBeInstanceOf(BudgetExceededError);
     t.setNow('2026-12-01T00:00:00.000Z');
     expect((await t.drain()).ok).toBe(fits(1));
-    // A new period announces exhaustion again, once.
-    expect(t.events['budget.exhausted'].map((e) => e.periodStart)).toEqual(['2026-11-18T09:30:00.000Z', '2026-12-01T00:00:00.000Z']);
+    // Each period's last calls did not fit; no period was spent to its limit.
+    expect(t.events['budget.exhausted']).toEqual([]);
   });
 
   it('reset weekly on Sunday 00:00 UTC', async () => {
@@ -92,6 +88,22 @@ describe('cost budgets', () => {
     for (let i = 0; i < 3; i++) await t.call();
     expect(t.events['budget.exhausted']).toEqual([expect.objectContaining({ reason: 'limit-reached', used: RESERVED_TOKENS * 3, unit: 'tokens' })]);
     await expect(t.call()).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(t.events['budget.exhausted']).toHaveLength(1);
+  });
+
+  it('a call too large for the budget cannot suppress its exhaustion alert: it is refused quietly, the real exhaustion fires once', async () => {
+    const t = limitsGateway({
+      mock: { usage: { inputTokens: RESERVED_TOKENS - 80, outputTokens: 80 } },
+      grants: { 'team-a': { budgets: [{ type: 'tokens', limit: RESERVED_TOKENS * 3 }] } },
+    });
+    // Anyone with access asks for more than the whole budget first.
+    const oversized = await t.call('team-a', { max_tokens: RESERVED_TOKENS * 10 }).catch((e: unknown) => e);
+    expect(oversized).toMatchObject({ code: 'budget_exceeded', reason: 'reservation-exceeds-remaining', used: 0, remaining: RESERVED_TOKENS * 3 });
+    expect((oversized as Error).message).not.toContain('is exhausted');
+    expect(t.events['budget.exhausted']).toEqual([]);
+    for (let i = 0; i < 3; i++) await t.call();
+    expect(t.events['budget.exhausted']).toEqual([expect.objectContaining({ reason: 'limit-reached', used: RESERVED_TOKENS * 3 })]);
+    await expect(t.call()).rejects.toMatchObject({ reason: 'exhausted' });
     expect(t.events['budget.exhausted']).toHaveLength(1);
   });
 });

@@ -14,7 +14,7 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "bbe8c58e21e7b7dee132d3a0bc75c873dbb76e3b",
+        "admit": "36a92cde4d06ad644b5ce3b4a60dc60646559422",
         "read": "005d4ea562267bf240a2f6de0cfda01751050f5a",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",

@@ -44,7 +44,8 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const b = counter('b', 5);
       await store.admit({ reservationId: id(), counters: [b], amounts: [4], now: T0, ttlMs: 60_000 });
       const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [3, 2], now: T0, ttlMs: 60_000 });
-      expect(result).toEqual({ admitted: false, index: 1, state: { used: 0, reserved: 4 }, first: true });
+      // b has room left (1): the call is only too large, which announces nothing.
+      expect(result).toEqual({ admitted: false, index: 1, state: { used: 0, reserved: 4 }, first: false });
       expect(await store.read(['a', 'b'], T0)).toEqual([{ used: 0, reserved: 0 }, { used: 0, reserved: 4 }]);
     });
 
@@ -56,6 +57,30 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       await store.settle({ reserved: true, reservationId: r1, counters: [c], actual: [5], now: T0 });
       expect((await store.admit({ reservationId: id(), counters: [c], amounts: [5], now: T0, ttlMs: 60_000 })).admitted).toBe(true);
       expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).admitted).toBe(false);
+    });
+
+    it('a call too large for what is left is refused without using up the announcement', async () => {
+      const store = await makeStore();
+      const budget = counter('budget', 100, { announceAtLimit: true });
+      const window = counter('window', 10);
+      // Nothing used: a call larger than the limit is refused, and nothing is announced.
+      expect(await store.admit({ reservationId: id(), counters: [budget], amounts: [150], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: false });
+      expect(await store.admit({ reservationId: id(), counters: [window], amounts: [11], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: false });
+      // The budget truly spent: its exhaustion is still announced, once, by the settlement that spends it.
+      const spend = id();
+      await store.admit({ reservationId: spend, counters: [budget], amounts: [100], now: T0, ttlMs: 60_000 });
+      const [settled] = await store.settle({ reservationId: spend, reserved: true, counters: [budget], actual: [100], now: T0 });
+      expect(settled).toMatchObject({ used: 100, exhausted: true });
+      // The window full: its first refusal is announced.
+      await store.admit({ reservationId: id(), counters: [window], amounts: [10], now: T0, ttlMs: 60_000 });
+      expect(await store.admit({ reservationId: id(), counters: [window], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true });
+    });
+
+    it('a budget fully reserved by calls in flight is not announced as exhausted by a refusal', async () => {
+      const store = await makeStore();
+      const budget = counter('budget', 10, { announceAtLimit: true });
+      await store.admit({ reservationId: id(), counters: [budget], amounts: [10], now: T0, ttlMs: 60_000 });
+      expect(await store.admit({ reservationId: id(), counters: [budget], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: false });
     });
 
     it('reports the first refusal of a counter once', async () => {

@@ -57,15 +57,17 @@ end
 
 /**
  * KEYS: res, exp, amt, then one hash per counter.
- * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt;` (expiresAt -1: never).
+ * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,announceAtLimit;`
+ * (expiresAt -1: never; announceAtLimit 0/1).
  * Returns {1} when every counter had room (all reserved), else {0, index, used, reserved, first}.
+ * `first` (see AdmitResult) only for a full counter: a call merely too large announces nothing.
  */
 export const ADMIT = `${PURGE}
 local now, ttl, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 purge(now)
 local record, amounts = {}, {}
 local i = 0
-for limit, amount, expiresAt in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+);') do
+for limit, amount, expiresAt, announce in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
   i = i + 1
   local k = KEYS[3 + i]
   amounts[i] = amount
@@ -76,8 +78,11 @@ for limit, amount, expiresAt in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]
   if total > tonumber(limit) then
     for j = 1, i do redis.call('HINCRBY', KEYS[3 + j], 't', '-' .. amounts[j]) end
     local used = tonumber(redis.call('HGET', k, 'u') or '0')
-    local first = redis.call('HSETNX', k, 'n', 1)
-    return {0, i - 1, used, total - tonumber(amount) - used, first}
+    local before = total - tonumber(amount)
+    local full = (announce == '1' and used >= tonumber(limit)) or (announce ~= '1' and before >= tonumber(limit))
+    local first = 0
+    if full then first = redis.call('HSETNX', k, 'n', 1) end
+    return {0, i - 1, used, before - used, first}
   end
   record[#record + 1] = k
   record[#record + 1] = amount

@@ -114,7 +114,7 @@ export class RedisStore implements Store {
 
   async admit(input: AdmitInput): Promise<AdmitResult> {
     let packed = '';
-    input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1};`));
+    input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? 1 : 0};`));
     const reply = (await this.#run(SCRIPTS.admit, this.#keys(input.counters), [input.now, input.ttlMs, input.reservationId, packed])) as number[];
     if (reply[0] === 1) return { admitted: true };
     return { admitted: false, index: reply[1]!, state: { used: reply[2]!, reserved: reply[3]! }, first: reply[4] === 1 };
