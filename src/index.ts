@@ -40,6 +40,7 @@ export type { StoreStats } from './limits/guarded-store.js';
 export type {
   BudgetAlertEvent,
   BudgetExhaustedEvent,
+  BudgetOvershootEvent,
   BudgetChangedEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,

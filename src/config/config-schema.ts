@@ -125,7 +125,7 @@ const sinkObjectSchema = z
     notify: optionalFn('a function (notice, { signal }) => void | Promise<void>'),
     flush: optionalFn('a function'),
     close: optionalFn('a function'),
-    notices: z.array(z.enum(['budget.alert', 'budget.exhausted', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'])).optional(),
+    notices: z.array(z.enum(['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'])).optional(),
     sampling: z.strictObject({ rate: z.number().min(0).max(1), keepFailures: z.boolean().optional() }).optional(),
     cap: z.strictObject({ events: positiveInt, per: z.enum(['minute', 'hour', 'day', 'month']) }).optional(),
     queueSize: positiveInt.optional(),
@@ -149,6 +149,11 @@ export const limitsOptionsSchema = z
     /** Output tokens reserved when a request sets no `max_tokens`. Default 4,096. */
     defaultMaxOutputTokens: z.number().int().positive().default(4_096),
     /**
+     * A request without an output limit whose default reservation does not fit a budget or token
+     * limit is admitted with a smaller one, down to this many output tokens. Default 16.
+     */
+    minOutputTokens: z.number().int().positive().default(16),
+    /**
      * How input tokens are estimated for reservations. `upper-bound` (default): the UTF-8 size of
      * the prompt, which no tokenizer exceeds, so budgets and token limits never overshoot.
      * `average`: about 4 characters a token, closer to real counts but may overshoot.
@@ -159,7 +164,11 @@ export const limitsOptionsSchema = z
     /** A reservation not settled within this time is released. Default 30 minutes. */
     reservationTtlMs: z.number().int().positive().default(30 * 60_000),
   })
-  .default({ defaultMaxOutputTokens: 4_096, inputEstimate: 'upper-bound', unpricedModels: 'reject', reservationTtlMs: 30 * 60_000 });
+  .refine((o) => o.minOutputTokens <= o.defaultMaxOutputTokens, {
+    path: ['minOutputTokens'],
+    message: 'must not be above defaultMaxOutputTokens (the reservation only ever shrinks)',
+  })
+  .default({ defaultMaxOutputTokens: 4_096, minOutputTokens: 16, inputEstimate: 'upper-bound', unpricedModels: 'reject', reservationTtlMs: 30 * 60_000 });
 
 const storeSchema = z.custom<object>(
   (v) =>

@@ -163,6 +163,13 @@ export interface LimitsOptionsConfig {
   /** Output tokens reserved when a request sets no `max_tokens` (or `max_completion_tokens`). Default 4,096. */
   defaultMaxOutputTokens?: number;
   /**
+   * When a request sets no output limit and its default reservation does not fit what a budget
+   * or token limit has left, the reservation shrinks to what fits, down to this many output
+   * tokens, and that is the limit sent upstream: the last part of a budget stays usable.
+   * Default 16.
+   */
+  minOutputTokens?: number;
+  /**
    * How input tokens are estimated for reservations. `upper-bound` (default): the prompt's UTF-8
    * size, which no tokenizer exceeds, so budgets and token limits never overshoot when
    * `max_tokens` is set. `average`: about 4 characters a token; tighter, may overshoot.

@@ -40,7 +40,7 @@ export class EventDispatcher {
         }),
     );
     this.#usageQueues = this.#queues.filter((q) => q.takesUsage);
-    const types: SinkNoticeType[] = ['budget.alert', 'budget.exhausted', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'];
+    const types: SinkNoticeType[] = ['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'];
     for (const type of types) {
       const queues = this.#queues.filter((q) => q.takes(type));
       if (queues.length > 0) this.#noticeQueues.set(type, queues);

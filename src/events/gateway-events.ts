@@ -3,6 +3,7 @@ import type {
   BudgetAlertEvent,
   BudgetChangedEvent,
   BudgetExhaustedEvent,
+  BudgetOvershootEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
 } from './limit-events.js';
@@ -23,6 +24,7 @@ export interface GatewayEventMap {
   usage: UsageEvent;
   'budget.alert': BudgetAlertEvent;
   'budget.exhausted': BudgetExhaustedEvent;
+  'budget.overshoot': BudgetOvershootEvent;
   'budget.changed': BudgetChangedEvent;
   'ratelimit.exceeded': RateLimitExceededEvent;
   'store.degraded': StoreDegradedEvent;

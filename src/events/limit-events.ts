@@ -23,11 +23,28 @@ export interface BudgetAlertEvent extends BudgetEventBase {
 }
 
 /**
- * The budget stops requests: once per scope per period, when usage reaches the limit or when it
- * first refuses a request (whose worst case did not fit), whichever comes first.
+ * The budget is spent: once per scope per period, when usage reaches the limit (`limit-reached`),
+ * or at the first refusal once it has (`refused`). A call refused only because its worst case
+ * does not fit what is left announces nothing.
  */
 export interface BudgetExhaustedEvent extends BudgetEventBase {
   reason: 'limit-reached' | 'refused';
+}
+
+/**
+ * A call's reported usage went beyond what was reserved for it (an upstream that counts more
+ * input than the bound, or ignores the output limit): the usage is recorded all the same (the
+ * money was spent), so `used` may pass the limit by `overshoot`. Every such call, in the budget's unit.
+ */
+export interface BudgetOvershootEvent extends BudgetEventBase {
+  /** What the call reserved on the budget. */
+  reserved: number;
+  /** What it used. */
+  actual: number;
+  /** `actual - reserved`. */
+  overshoot: number;
+  /** The call's request id. */
+  requestId: string;
 }
 
 /** A rate limit refused a request: once per scope, limit and window. */

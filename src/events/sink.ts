@@ -2,6 +2,7 @@ import type {
   BudgetAlertEvent,
   BudgetChangedEvent,
   BudgetExhaustedEvent,
+  BudgetOvershootEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
 } from './limit-events.js';
@@ -14,6 +15,7 @@ export type SinkFunction = (event: UsageEvent) => void | Promise<void>;
 export interface SinkNoticeMap {
   'budget.alert': BudgetAlertEvent;
   'budget.exhausted': BudgetExhaustedEvent;
+  'budget.overshoot': BudgetOvershootEvent;
   'ratelimit.exceeded': RateLimitExceededEvent;
   'budget.changed': BudgetChangedEvent;
   'store.degraded': StoreDegradedEvent;

@@ -50,6 +50,10 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request));
         if (admitting) await admitting;
+        // No output limit of the caller's: the one reserved goes upstream, so the answer cannot
+        // cost more than the reservation (adapters send it as their provider's own limit).
+        const cap = call.admission!.outputCap;
+        if (cap !== null) ctx.request.max_completion_tokens = cap;
         outcome = await runTarget(state, target, ctx);
       } catch (error) {
         if (ctx) record.retries += ctx.retries;

@@ -1,11 +1,11 @@
 import { PricingUnknownError } from '../errors/limit-errors.js';
 import { ScopeDisabledError } from '../errors/access-errors.js';
-import type { AdmitResult, CounterSpec, MaybePromise } from '../stores/store.js';
+import type { AdmitResult, CounterSpec, CounterState, MaybePromise } from '../stores/store.js';
 import type { PlannedCall } from './call-plans.js';
 import { UNRESERVED } from './guarded-store.js';
 import type { CallTarget, LimiterContext } from './limiter-context.js';
-import { counterAt, type LimitPlan } from './limit-plan.js';
-import { worstCaseCostMicros } from './money.js';
+import { counterAt, type LimitPlan, type PlannedLimit } from './limit-plan.js';
+import { MICROS_PER_USD, worstCaseCostMicros } from './money.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
 import { refusal } from './refusal.js';
 
@@ -20,33 +20,60 @@ export interface Admission {
   readonly counters: readonly CounterSpec[];
   readonly amounts: readonly number[];
   readonly price: ResolvedPrice | null;
+  /**
+   * Output tokens per choice the reservation covers when the request set no limit of its own and
+   * a token or cost limit applies: the gateway sends it upstream so that the answer cannot
+   * outgrow what was reserved. Null when the request set `max_tokens` / `max_completion_tokens`,
+   * or no limit counts output.
+   */
+  outputCap: number | null;
   settled: boolean;
 }
 
 /** The most a call can use: its input tokens (bounded or estimated) and output tokens. */
 export interface Demand {
-  input: number;
+  /** Input tokens; measured only when a limit needs them (a walk over the whole prompt). */
+  input: () => number;
+  /** Output tokens per choice. */
   output: number;
+  /** Choices (`n`): the output is reserved for each. */
+  choices: number;
+  /**
+   * The request set no output limit: `output` is the default reservation, and may shrink (down
+   * to `minOutputTokens`) to fit what a budget or token limit has left.
+   */
+  flexible: boolean;
 }
 
 /** An admission that reserved nothing (no limit applies, or the store failed open). */
 export function unreserved(id: string, plan: LimitPlan, price: ResolvedPrice | null): Admission {
-  return { id, plan, counters: [], amounts: [], price, reserved: false, settled: false };
+  return { id, plan, counters: [], amounts: [], price, outputCap: null, settled: false, reserved: false };
 }
+
+/** Shrinking attempts after a refusal: each is refused by another counter, or fits. */
+const MAX_SHRINKS = 3;
 
 /**
  * Checks the call against every limit of its plan and reserves its worst case on all of them in
  * one store call, or refuses it with the error of the first limit without room and reserves
- * nothing.
+ * nothing. A request without an output limit that does not fit is tried again with the output
+ * that fits the refusing counter's room (one more store call, only near a limit).
  */
-export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: () => Demand): MaybePromise<Admission> {
+export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand): MaybePromise<Admission> {
   const { plan, price } = planned;
   if (plan.limits.length === 0) return unreserved(requestId, plan, price);
   if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
   if (plan.costLimit && !price && ctx.options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
+  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0);
+}
 
+/** A demand whose input is measured. */
+type Measured = Omit<Demand, 'input'> & { input: number };
+
+function attempt(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, demand: Measured, shrinks: number): MaybePromise<Admission> {
   const now = ctx.clock();
-  const { input: inputTokens, output: outputTokens } = demand();
+  const inputTokens = demand.input;
+  const outputTokens = demand.output * demand.choices;
   const tokens = inputTokens + outputTokens;
   const cost = price ? worstCaseCostMicros(inputTokens, outputTokens, price.price) : 0;
   const counters: CounterSpec[] = [];
@@ -56,10 +83,26 @@ export function admitCall(ctx: LimiterContext, requestId: string, planned: Plann
     amounts.push(limit.type === 'requests' ? 1 : limit.type === 'tokens' ? tokens : cost);
   }
 
-  const admission: Admission = { id: requestId, plan, counters, amounts, price, reserved: false, settled: false };
+  const admission: Admission = {
+    id: requestId,
+    plan,
+    counters,
+    amounts,
+    price,
+    outputCap: demand.flexible && plan.metersOutput ? demand.output : null,
+    reserved: false,
+    settled: false,
+  };
   let admitted = false;
-  const decide = (result: AdmitResult): Admission => {
-    if (!result.admitted) throw refusal(ctx.events, plan.limits[result.index]!, result.state, amounts[result.index]!, result.first, now);
+  const decide = (result: AdmitResult): MaybePromise<Admission> => {
+    if (!result.admitted) {
+      const limit = plan.limits[result.index]!;
+      const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
+      if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {
+        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1);
+      }
+      throw refusal(ctx.events, limit, result.state, amounts[result.index]!, result.first, now);
+    }
     admitted = true;
     if (result !== UNRESERVED) {
       admission.reserved = true;
@@ -83,4 +126,23 @@ export function admitCall(ctx: LimiterContext, requestId: string, planned: Plann
   });
   // Synchronous when the store is (memory): no promise per call on the hot path.
   return result instanceof Promise ? result.then(decide) : decide(result);
+}
+
+/**
+ * The most output tokens per choice that the refusing counter has room for, or null when no
+ * output changes its answer (a request count). Exact in the counter's unit: a cost is the
+ * rounded-up micro-dollars of the worst case, as reserved.
+ */
+function outputThatFits(limit: PlannedLimit, state: CounterState, demand: Measured, price: ResolvedPrice | null): number | null {
+  const room = limit.limit - state.used - state.reserved;
+  let total: number;
+  if (limit.type === 'tokens') total = room - demand.input;
+  else if (limit.type === 'cost' && price) {
+    const p = price.price;
+    const input = Math.max(p.input, p.cachedInput, p.cacheWrite);
+    if (p.output === 0) return null;
+    // ceil((in * inputPrice + out * outputPrice) / 1e6) <= room  <=>  in * inputPrice + out * outputPrice <= room * 1e6
+    total = Math.floor((room * MICROS_PER_USD - demand.input * input) / p.output);
+  } else return null;
+  return Math.floor(total / demand.choices);
 }

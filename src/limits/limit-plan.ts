@@ -29,6 +29,8 @@ export interface LimitPlan {
   readonly disabledScope: string | null;
   /** The first cost budget, if any: a call needs a price. */
   readonly costLimit: PlannedLimit | null;
+  /** Whether a limit counts tokens or cost: then the output a call may produce is reserved, and capped upstream. */
+  readonly metersOutput: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
       });
     }
   }
-  return { limits, disabledScope, costLimit };
+  return { limits, disabledScope, costLimit, metersOutput: limits.some((l) => l.type !== 'requests') };
 }
 
 /** The limit's period (budget) or window (rate limit) containing `now`. */

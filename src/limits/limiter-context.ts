@@ -5,6 +5,8 @@ import type { GuardedStore } from './guarded-store.js';
 export interface LimitsOptions {
   /** Output tokens reserved when a request sets no `max_tokens`. */
   defaultMaxOutputTokens: number;
+  /** The smallest output reservation a request without `max_tokens` is shrunk to. */
+  minOutputTokens: number;
   /** `upper-bound`: reservations that always hold; `average`: closer to real counts, may overshoot. */
   inputEstimate: 'upper-bound' | 'average';
   /** `reject`: a cost budget refuses unpriced models; `allow`: they pass and are not charged. */

@@ -16,7 +16,7 @@ import type { LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
 import { settleCall } from './settle-call.js';
 
-const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null });
+const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false });
 
 /**
  * Budgets and rate limits: plans the counters a call touches in every scope, admits it with one
@@ -70,21 +70,26 @@ export class Limiter {
    */
   admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody): MaybePromise<Admission> {
     const { inputEstimate, defaultMaxOutputTokens } = this.#ctx.options;
-    return this.#admitDemand(requestId, policy, target, () => {
-      const input = inputEstimate === 'upper-bound' ? estimateInputTokensUpperBound(body.messages, body.tools) : estimateInputTokens(body.messages, body.tools);
-      return { input, output: (body.max_completion_tokens ?? body.max_tokens ?? defaultMaxOutputTokens) * (body.n ?? 1) };
+    const asked = body.max_completion_tokens ?? body.max_tokens;
+    return this.#admitDemand(requestId, policy, target, {
+      input: () => (inputEstimate === 'upper-bound' ? estimateInputTokensUpperBound(body.messages, body.tools) : estimateInputTokens(body.messages, body.tools)),
+      output: asked ?? defaultMaxOutputTokens,
+      choices: body.n ?? 1,
+      flexible: asked == null,
     });
   }
 
   /** Admission of an embeddings call: its input tokens, no output. */
   admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input']): MaybePromise<Admission> {
-    return this.#admitDemand(requestId, policy, target, () => ({
-      input: estimateEmbeddingTokens(input, this.#ctx.options.inputEstimate === 'upper-bound'),
+    return this.#admitDemand(requestId, policy, target, {
+      input: () => estimateEmbeddingTokens(input, this.#ctx.options.inputEstimate === 'upper-bound'),
       output: 0,
-    }));
+      choices: 1,
+      flexible: false,
+    });
   }
 
-  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: () => Demand): MaybePromise<Admission> {
+  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand): MaybePromise<Admission> {
     let ready: MaybePromise<void>;
     try {
       ready = this.#registry.ready();

@@ -5,7 +5,7 @@ import type { Admission } from './admit-call.js';
 import { budgetEvent } from './budget-event.js';
 import type { LimiterContext } from './limiter-context.js';
 import { NO_LIMITS, snapshots } from './limit-snapshot.js';
-import { costMicros } from './money.js';
+import { costMicros, microsToUsd } from './money.js';
 
 /**
  * Replaces the reservation by actual usage (null: unknown, e.g. a failed call: tokens and cost
@@ -22,11 +22,23 @@ export function settleCall(ctx: LimiterContext, admission: Admission, usage: Usa
   if (counters.length === 0) return { cost, settled: NO_LIMITS };
   const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
   const now = ctx.clock();
+  const { amounts, reserved } = admission;
   const announce = (settled: SettledCounter[]): void => {
     for (let i = 0; i < settled.length; i++) {
       const state = settled[i]!;
       const limit = plan.limits[i]!;
-      if (limit.kind !== 'budget' || !(state.alerted || state.exhausted)) continue;
+      if (limit.kind !== 'budget') continue;
+      // Recorded all the same (the money is spent); said, so that the bound's failure is seen.
+      if (reserved && actual[i]! > amounts[i]!) {
+        const unit = limit.type === 'cost' ? microsToUsd : (n: number) => n;
+        ctx.events.emit('budget.overshoot', {
+          ...budgetEvent(limit, state, now),
+          reserved: unit(amounts[i]!),
+          actual: unit(actual[i]!),
+          overshoot: unit(actual[i]! - amounts[i]!),
+          requestId: admission.id,
+        });
+      }
       if (state.alerted) ctx.events.emit('budget.alert', { ...budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
       if (state.exhausted) ctx.events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: 'limit-reached' });
     }

@@ -35,6 +35,9 @@ const served = (mock: Record<string, unknown>) => {
           budgets: [{ type: 'cost', limit: 100 }],
         },
       ],
+      // Requests set no max_tokens: the output reserved is the cap sent upstream, and the mock
+      // honours it. Large, so that LONG_REPLY is not cut short before the client leaves.
+      limits: { defaultMaxOutputTokens: 50_000 },
     },
     { onError: (error) => unexpected.push(error) },
   );

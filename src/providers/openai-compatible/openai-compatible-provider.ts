@@ -28,6 +28,7 @@ export const openaiCompatibleProvider: ProviderDefinition = {
       url: () => `${base}/chat/completions`,
       embeddingsUrl: () => `${base}/embeddings`,
       streamUsage: settings.streamUsage as boolean,
+      legacyMaxTokens: true,
       headers: (resolved) => {
         const headers: Record<string, string> = { ...settings.headers };
         if (resolved.apiKey) headers.authorization = `Bearer ${resolved.apiKey}`;

@@ -29,6 +29,12 @@ export interface OpenAIChatAdapterOptions {
    * OpenAI-compatible servers reject it). Without it streamed usage is estimated. Default true.
    */
   streamUsage?: boolean;
+  /**
+   * Send the output limit as `max_tokens` rather than `max_completion_tokens` (OpenAI's current
+   * name, which it needs for reasoning models): for OpenAI-compatible servers, many of which know
+   * only the older name and would ignore the newer one, leaving the answer unbounded.
+   */
+  legacyMaxTokens?: boolean;
 }
 
 /**
@@ -39,8 +45,9 @@ export interface OpenAIChatAdapterOptions {
 export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): ChatAdapter {
   const { provider } = options;
 
-  const send = (call: ProviderCall | EmbeddingCall, body: unknown, accept: string, url: string) =>
-    providerFetch({
+  const send = (call: ProviderCall | EmbeddingCall, body: unknown, accept: string, url: string) => {
+    if (options.legacyMaxTokens) renameOutputLimit(body as ChatRequestBody);
+    return providerFetch({
       provider,
       fetch: call.fetch,
       url,
@@ -49,6 +56,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       signal: call.signal,
       readErrorBody: readOpenAIError,
     });
+  };
 
   const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
 
@@ -156,3 +164,9 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
   };
 }
 
+/** `max_completion_tokens` as `max_tokens`, when the request does not set that already (a body copy: never the caller's). */
+function renameOutputLimit(body: ChatRequestBody): void {
+  if (body.max_completion_tokens == null) return;
+  if (body.max_tokens == null) body.max_tokens = body.max_completion_tokens;
+  delete body.max_completion_tokens;
+}

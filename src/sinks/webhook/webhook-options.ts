@@ -107,7 +107,7 @@ export interface ParsedWebhookOptions {
   fetch: typeof globalThis.fetch;
 }
 
-const NOTICE_TYPES = ['budget.alert', 'budget.exhausted', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'] as const;
+const NOTICE_TYPES = ['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'] as const;
 const ms = z.number().int().min(0);
 
 const optionsSchema = z
