@@ -7,5 +7,8 @@ export default defineConfig({
     // A skipped test must be visible in the output, never silent.
     reporters: ['default'],
     testTimeout: 20_000,
+    // Streams dropped unread are settled by a FinalizationRegistry: its test forces collections.
+    pool: 'forks',
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });

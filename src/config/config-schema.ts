@@ -212,6 +212,8 @@ export const rootSchema = z.strictObject({
   retry: retrySchema,
   /** Upstream timeout of one attempt. Default 600,000 ms (10 minutes, like the OpenAI SDK). */
   timeoutMs: z.number().int().positive().default(600_000),
+  /** A stream the caller stops reading for this long is closed and settled; 0: never. Default 5 minutes. */
+  streamIdleTimeoutMs: z.number().int().min(0).default(300_000),
   events: eventsSchema,
   /** Where limit counters live. Default: a new memoryStore(). */
   store: storeSchema.optional(),

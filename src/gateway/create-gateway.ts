@@ -86,6 +86,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     fetch: (parsed.fetch as typeof globalThis.fetch | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,
+    streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,
     closed: false,
   };
   return new Gateway(state);

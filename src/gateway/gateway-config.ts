@@ -13,6 +13,13 @@ export interface GatewayConfig {
   retry?: RetryConfig;
   /** Upstream timeout of one attempt. Default 600,000 ms. */
   timeoutMs?: number;
+  /**
+   * A stream the caller stops reading for this long (between two chunks, or before the first) is
+   * closed upstream and settled with what was delivered, its usage event `aborted`: a stream
+   * dropped or forgotten never holds its reservation until `reservationTtlMs`. 0: never.
+   * Default 300,000 ms (5 minutes).
+   */
+  streamIdleTimeoutMs?: number;
   events?: EventsConfig;
   /** Where limit counters live. Default: `memoryStore()` (this process only). */
   store?: Store;

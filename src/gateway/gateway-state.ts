@@ -22,5 +22,7 @@ export interface GatewayState {
   readonly fetch: typeof globalThis.fetch;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
+  /** See GatewayConfig.streamIdleTimeoutMs. */
+  readonly streamIdleTimeoutMs: number;
   closed: boolean;
 }

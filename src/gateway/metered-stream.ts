@@ -1,44 +1,100 @@
+import { RequestAbortedError } from '../errors/runtime-errors.js';
 import { estimateUsage } from '../usage/estimate-tokens.js';
 import type { ChatCompletionChunk, ChatRequestBody, FinishReason } from '../usage/chat-types.js';
 import type { StreamPart } from '../providers/spec.js';
 import type { Usage } from '../usage/usage.js';
 import type { CallEnd } from './usage-record.js';
 
+export interface MeterOptions {
+  /** The caller's signal: aborting it ends the stream even while nobody reads it. */
+  signal: AbortSignal | undefined;
+  /** A stream not read for this long is abandoned (closed, settled, its event sent); 0: never. */
+  idleTimeoutMs: number;
+  /** Records why a stream was abandoned, on its usage event. */
+  warn(message: string): void;
+}
+
+/**
+ * Streams dropped unread and collected by the garbage collector before they ended: closed and
+ * settled then, instead of holding their reservation until it expires.
+ */
+const dropped = new FinalizationRegistry<() => void>((abandon) => abandon());
+
 /**
  * Taps a stream on its way to the caller: time to first token, the text delivered (to estimate
  * usage when the provider never reports it, e.g. a cut stream) and the final usage. Never
  * buffers: each chunk is passed on as it arrives. `onEnd` runs exactly once, however it ends:
- * completed, failed, aborted, or abandoned by the caller (`break`).
+ * completed, failed, aborted, or abandoned by the caller — by `break`, by aborting its signal
+ * (even while not reading), by not reading for `idleTimeoutMs`, or by dropping the stream
+ * unread. An abandoned stream closes the upstream request and settles what was delivered.
  */
 export function meterStream(
   parts: AsyncIterable<StreamPart>,
   request: ChatRequestBody,
   t0: number,
   onEnd: (end: CallEnd) => void,
+  options: MeterOptions,
 ): AsyncIterable<ChatCompletionChunk> {
-  let started = false;
-  return {
-    [Symbol.asyncIterator]() {
-      if (started) throw new Error('this stream has already been read: a stream can be iterated once');
-      started = true;
-      return run();
-    },
+  let usage: Usage | null = null;
+  /** Usage the provider reported before its finish (the input, say). */
+  let partial: Usage | null = null;
+  let finishReason: FinishReason | null = null;
+  let servedModel: string | null = null;
+  let ttftMs: number | null = null;
+  let outputChars = 0;
+  let toolCallCount = 0;
+  let ended = false;
+  /** Why the gateway stopped the stream itself; then reading it again throws this. */
+  let abandoned: RequestAbortedError | null = null;
+  let generator: AsyncGenerator<ChatCompletionChunk> | null = null;
+  /** A `next()` of the caller is in progress: the stream is being read. */
+  let reading = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Unregisters the stream from `dropped` once it ended (an object of its own: never the stream). */
+  const registration = {};
+
+  const end = (error?: unknown, cancelled?: boolean) => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    dropped.unregister(registration);
+    options.signal?.removeEventListener('abort', onAbort);
+    onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, toolCallCount, error, cancelled });
+  };
+
+  /** Stops a stream nobody is reading: settles it now, then closes the upstream request. */
+  const abandon = (reason: string) => {
+    if (ended || reading) return;
+    abandoned = new RequestAbortedError(reason);
+    options.warn(reason);
+    end(undefined, true);
+    void closeUpstream();
+  };
+  const onAbort = () => abandon('the caller aborted the stream');
+  const idle = () => abandon(`stream abandoned: not read for ${options.idleTimeoutMs} ms`);
+  const arm = () => {
+    if (options.idleTimeoutMs <= 0 || ended) return;
+    timer = setTimeout(idle, options.idleTimeoutMs);
+    // A stream left unread must not keep the process alive.
+    timer.unref?.();
+  };
+
+  const closeUpstream = async () => {
+    try {
+      if (generator) await generator.return(undefined);
+      else {
+        // Never read: its first part is buffered already, so starting it costs no I/O, and only a
+        // started generator runs its cleanup (releasing the attempt, closing the connection).
+        const iterator = parts[Symbol.asyncIterator]();
+        await iterator.next();
+        await iterator.return?.();
+      }
+    } catch {
+      // Closing a stream that failed meanwhile: its failure is moot, the call is settled.
+    }
   };
 
   async function* run(): AsyncGenerator<ChatCompletionChunk> {
-    let usage: Usage | null = null;
-    /** Usage the provider reported before its finish (the input, say). */
-    let partial: Usage | null = null;
-    let finishReason: FinishReason | null = null;
-    let servedModel: string | null = null;
-    let ttftMs: number | null = null;
-    let outputChars = 0;
-    let toolCallCount = 0;
-    let ended = false;
-    const end = (error?: unknown, cancelled?: boolean) => {
-      ended = true;
-      onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, toolCallCount, error, cancelled });
-    };
     try {
       for await (const part of parts) {
         if (part.type === 'usage') {
@@ -69,13 +125,54 @@ export function meterStream(
       }
       end();
     } catch (error) {
-      if (!ended) end(error);
+      end(error);
       throw error;
     } finally {
       // Reached without `end` only when the caller stopped iterating.
-      if (!ended) end(undefined, true);
+      end(undefined, true);
     }
   }
+
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  arm();
+
+  let started = false;
+  const stream: AsyncIterable<ChatCompletionChunk> = {
+    [Symbol.asyncIterator]() {
+      if (started) throw new Error('this stream has already been read: a stream can be iterated once');
+      started = true;
+      const gen = (generator = run());
+      const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+        async next() {
+          if (abandoned) throw abandoned;
+          clearTimeout(timer);
+          reading = true;
+          try {
+            return await gen.next();
+          } finally {
+            reading = false;
+            arm();
+          }
+        },
+        return(value?: unknown) {
+          clearTimeout(timer);
+          return gen.return(value as undefined);
+        },
+      };
+      // From now on the caller holds the iterator (a `for await` keeps only it): watch that instead.
+      dropped.unregister(registration);
+      if (!ended) dropped.register(iterator, onDropped, registration);
+      return iterator;
+    },
+  };
+  // The registry holds the abandon function, never the stream (or it would never be collected).
+  const onDropped = () => abandon('stream dropped unread');
+  dropped.register(stream, onDropped, registration);
+  return stream;
 }
 
 /**

@@ -100,10 +100,16 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     }
 
     const providerRequestId = outcome.providerRequestId;
-    const chunks = meterStream(outcome.parts, ctx!.request, record.t0, (end) => {
-      end.providerRequestId = providerRequestId;
-      call.finish(end);
-    }) as GatewayStream & { gateway: GatewayStream['gateway'] };
+    const chunks = meterStream(
+      outcome.parts,
+      ctx!.request,
+      record.t0,
+      (end) => {
+        end.providerRequestId = providerRequestId;
+        call.finish(end);
+      },
+      { signal: options.signal, idleTimeoutMs: state.streamIdleTimeoutMs, warn: (message) => call.warn(message) },
+    ) as GatewayStream & { gateway: GatewayStream['gateway'] };
     chunks.gateway = describe(target, record.requestId, providerRequestId);
     return chunks;
   } catch (error) {
