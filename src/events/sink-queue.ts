@@ -139,8 +139,10 @@ export class SinkQueue {
 
   #enqueue(item: Item): void {
     if (this.#closed) {
-      // The sink was closed with the gateway: nothing may be written to it any more.
+      // The sink was closed with the gateway (a call outlived close()'s timeout): nothing may be
+      // written to it any more. Dropped, counted and said, like any other loss.
       this.#dropped++;
+      this.#report('closed', new Error('the gateway was closed: this event came after its sinks were closed'), 1);
       return;
     }
     if (this.#queue.length >= this.#queueSize) {

@@ -108,7 +108,7 @@ export interface SinkStats {
 
 export interface SinkErrorEvent {
   sink: string;
-  reason: 'error' | 'timeout' | 'overflow' | 'cap';
+  reason: 'error' | 'timeout' | 'overflow' | 'cap' | 'closed';
   /** What went wrong, as an Error; for `overflow` and `cap`, a description. */
   error: Error;
   /** Events lost by this failure (for `overflow` and `cap`: the first one; later ones are counted in stats). */

@@ -22,6 +22,7 @@ export class CallLifecycle {
 
   constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, options: ChatOptions) {
     this.#state = state;
+    state.inFlight++;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
       requestId: options.requestId !== undefined && UUID.test(options.requestId) ? options.requestId : randomUUID(),
@@ -124,7 +125,9 @@ export class CallLifecycle {
   }
 
   #publish(end: CallEnd): void {
-    this.#state.dispatcher.publishUsage(buildUsageEvent(this.record, end, this.#state.clock()), this.record.startedAt);
+    const state = this.#state;
+    state.dispatcher.publishUsage(buildUsageEvent(this.record, end, state.clock()), this.record.startedAt);
+    if (--state.inFlight === 0 && state.whenIdle.length > 0) for (const idle of state.whenIdle.splice(0)) idle();
   }
 }
 

@@ -88,6 +88,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     timeoutMs: parsed.timeoutMs,
     streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,
     closed: false,
+    inFlight: 0,
+    whenIdle: [],
   };
   return new Gateway(state);
 }

@@ -25,4 +25,8 @@ export interface GatewayState {
   /** See GatewayConfig.streamIdleTimeoutMs. */
   readonly streamIdleTimeoutMs: number;
   closed: boolean;
+  /** Calls between their start and their usage event: what close() waits for. */
+  inFlight: number;
+  /** Called (and emptied) when `inFlight` falls to 0. */
+  readonly whenIdle: Array<() => void>;
 }

@@ -139,14 +139,50 @@ export class Gateway {
     await this.#state.analytics?.recorder.flush();
   }
 
-  /** Refuses new calls, delivers what is queued, then closes the sinks and the store. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#state.closed) return this.flush();
-    this.#state.closed = true;
-    await this.#state.limiter.flush();
-    await this.#state.dispatcher.close();
-    await this.#state.analytics?.recorder.flush();
-    await this.#state.limiter.store.close?.();
+  /**
+   * Shuts the gateway down without losing a billing record: refuses new calls
+   * (`GatewayClosedError`), waits for the calls in flight to end and send their usage events
+   * (streams included: until they end or are abandoned), at most `timeoutMs` (default 10,000 ms;
+   * keep it below your platform's shutdown grace period), then delivers what is queued, closes
+   * the sinks, writes pending analytics and closes the store. A call still running after the
+   * timeout is settled when it ends, but its event can no longer be delivered: it is counted as
+   * dropped with a `sink.error` (`reason: 'closed'`). Calling it again waits for the first close.
+   * @example process.once('SIGTERM', () => void gateway.close({ timeoutMs: 20_000 }).then(() => process.exit(0)))
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+      return Promise.reject(new TypeError(`gateway.close({ timeoutMs }): timeoutMs must be a finite number of ms, 0 or more (got ${String(timeoutMs)})`));
+    }
+    return (this.#closing ??= this.#close(timeoutMs));
+  }
+
+  #closing: Promise<void> | undefined;
+
+  async #close(timeoutMs: number): Promise<void> {
+    const state = this.#state;
+    state.closed = true;
+    await this.#idle(timeoutMs);
+    await state.limiter.flush();
+    await state.dispatcher.close();
+    await state.analytics?.recorder.flush();
+    await state.limiter.store.close?.();
+  }
+
+  /** Resolves when no call is in flight, or after `timeoutMs`. */
+  #idle(timeoutMs: number): Promise<void> {
+    const state = this.#state;
+    if (state.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        const i = state.whenIdle.indexOf(done);
+        if (i >= 0) state.whenIdle.splice(i, 1);
+        resolve();
+      }
+      state.whenIdle.push(done);
+    });
   }
 
   /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */
