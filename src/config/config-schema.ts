@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretSchema } from '../secrets/secret-schema.js';
 import { limitsShape } from './limits-schema.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -57,8 +58,26 @@ export const integrationBaseShape = {
   slug: slugSchema,
   name: z.string().optional(),
   description: z.string().optional(),
-  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  headers: z.record(z.string(), z.string()).default({}),
+  baseURL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    // Never the URL in the message: it is the part that holds the password.
+    .refine((url) => {
+      const parsed = new URL(url);
+      return parsed.username === '' && parsed.password === '';
+    }, 'must not carry credentials (user:password@): put them in credentials, or in headers as secrets')
+    .optional(),
+  /**
+   * Extra headers sent with every request to the provider, plain or as secrets (a custom auth
+   * header): every value is kept out of errors, events and answers like a credential.
+   */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name'),
+      z.union([z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'), secretSchema], {
+        error: "must be a string or a secret (secret.env('NAME'), secret.value(value), secret.from(...))",
+      }),
+    )
+    .default({}),
   models: literalOr('all', z.array(modelIdSchema), "must be 'all' or a list of model ids").default('all'),
   customModels: z.array(customModelSchema).default([]),
   pricing: z.record(modelIdSchema, priceSchema).default({}),

@@ -28,11 +28,9 @@ export function createGateway(config: GatewayConfig): Gateway {
 
   const adapters = new Map<string, ChatAdapter>();
   for (const integration of parsed.integrations) {
-    const { slug, provider, baseURL, headers } = integration;
-    adapters.set(
-      slug,
-      providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers, defaultMaxOutputTokens: parsed.limits.defaultMaxOutputTokens }),
-    );
+    const { slug, provider, baseURL } = integration;
+    // The integration's own headers are the gateway's to send (they may be secrets): see withProvider.
+    adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers: undefined, defaultMaxOutputTokens: parsed.limits.defaultMaxOutputTokens }));
   }
 
   const clock = (parsed.clock as (() => number) | undefined) ?? Date.now;

@@ -13,6 +13,8 @@ export interface ProviderStepOptions {
   /** The integration's slug, for errors about its credentials. */
   integration: string;
   credentials: Record<string, unknown>;
+  /** The integration's own headers, plain strings or secrets, sent with every request. */
+  headers: Record<string, unknown>;
   retry: RetryPolicy;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
@@ -63,15 +65,23 @@ export async function withProvider<Body, T>(
   run: (call: Attempt<Body>, clean: (error: unknown, link: AttemptSignal | null) => unknown) => Promise<T>,
 ): Promise<T> {
   const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
-  const clean = (error: unknown, link: AttemptSignal | null) =>
-    sanitize(error, host.signal, link, options.adapter.provider, credentials.secrets, options.timeoutMs);
+  let fetch = options.fetch;
+  let secrets = credentials.secrets;
+  if (!isEmpty(options.headers)) {
+    // Headers configured on the integration: resolved like credentials, and every value, plain
+    // or secret, is kept out of what the gateway outputs (a custom auth header is a credential).
+    const headers = resolveCredentialsNow(options.headers) ?? (await resolveCredentials(options.integration, options.headers, 'headers'));
+    fetch = withHeaders(options.fetch, headers.values);
+    secrets = [...secrets, ...Object.values(headers.values)];
+  }
+  const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, host.signal, link, options.adapter.provider, secrets, options.timeoutMs);
   try {
     return await withRetries(
       async (attempt) => {
         const link = new AttemptSignal(host.signal, options.timeoutMs);
         const t = performance.now();
         try {
-          return await run(new Attempt(body(), credentials.values, link, options.fetch, attempt, host), clean);
+          return await run(new Attempt(body(), credentials.values, link, fetch, attempt, host), clean);
         } catch (error) {
           link.dispose();
           throw clean(error, link);
@@ -178,4 +188,23 @@ function sanitize(
   }
   if (ProviderError.isInstance(error)) return redactProviderError(error, secrets);
   return error;
+}
+
+/**
+ * `fetch` adding the integration's headers to every request, under those the adapter set (its
+ * authentication and content type win): one place for every provider, and no adapter ever holds
+ * a header secret. They are added after a request is signed (Bedrock), so they are not signed.
+ */
+function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<string, string>>): typeof globalThis.fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!);
+    return fetch(input, { ...init, headers });
+  };
+}
+
+/** Without building an array of keys (this runs on every call). */
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

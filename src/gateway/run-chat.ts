@@ -133,6 +133,7 @@ function runTarget(state: GatewayState, target: Target, ctx: CallContext): Promi
       adapter: state.adapters.get(integration.slug)!,
       integration: integration.slug,
       credentials: integration.config.credentials,
+      headers: integration.config.headers,
       retry: state.retry,
       timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
       fetch: state.fetch,

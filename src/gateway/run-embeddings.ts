@@ -49,6 +49,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
       adapter,
       integration: integration.slug,
       credentials: integration.config.credentials,
+      headers: integration.config.headers,
       retry: state.retry,
       timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
       fetch: state.fetch,

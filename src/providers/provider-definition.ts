@@ -7,8 +7,6 @@ export interface AdapterSettings {
   provider: string;
   /** Private endpoint, self-hosted server or test server; the provider's public URL when absent. */
   baseURL?: string;
-  /** Extra headers sent with every request to the provider. */
-  headers: Record<string, string>;
   /**
    * The gateway's `limits.defaultMaxOutputTokens`: what a call without `max_tokens` reserves.
    * A provider that requires a maximum (Anthropic) sends this one, so reservations hold.

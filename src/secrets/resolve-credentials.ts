@@ -27,8 +27,11 @@ export function resolveCredentialsNow(credentials: Record<string, unknown>): Res
   return { values, secrets };
 }
 
-/** Reveals an integration's credentials for one call; an unset variable names itself and the integration. */
-export async function resolveCredentials(integration: string, credentials: Record<string, unknown>): Promise<ResolvedCredentials> {
+/**
+ * Reveals an integration's credentials (or its headers: `field`) for one call; an unset variable
+ * names itself and the integration.
+ */
+export async function resolveCredentials(integration: string, credentials: Record<string, unknown>, field = 'credentials'): Promise<ResolvedCredentials> {
   const values: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(credentials)) {
@@ -39,7 +42,7 @@ export async function resolveCredentials(integration: string, credentials: Recor
         secrets.push(revealed);
       } catch (error) {
         const reason = error instanceof SecretResolutionError ? error.reason : 'failed to load';
-        throw new CredentialsUnavailableError(integration, `credentials.${name} (${value.description})`, reason);
+        throw new CredentialsUnavailableError(integration, `${field}.${name} (${value.description})`, reason);
       }
     } else if (typeof value === 'string') values[name] = value;
   }

@@ -22,7 +22,7 @@ export const anthropicProvider: ProviderDefinition = {
     return createAnthropicChatAdapter({
       provider: 'anthropic',
       url: `${root}/v1/messages`,
-      headers: (resolved) => ({ ...settings.headers, 'x-api-key': resolved.apiKey!, 'anthropic-version': version }),
+      headers: (resolved) => ({ 'x-api-key': resolved.apiKey!, 'anthropic-version': version }),
       // Anthropic requires max_tokens: a call without one sends what the gateway reserved for it.
       defaultMaxTokens: settings.defaultMaxOutputTokens,
     });

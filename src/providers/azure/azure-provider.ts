@@ -51,7 +51,7 @@ export const azureProvider: ProviderDefinition = {
       url: (model) => path(model, 'chat/completions'),
       embeddingsUrl: (model) => path(model, 'embeddings'),
       headers: (resolved) => {
-        const headers: Record<string, string> = { ...settings.headers };
+        const headers: Record<string, string> = {};
         if (resolved.apiKey) headers['api-key'] = resolved.apiKey;
         else headers.authorization = `Bearer ${resolved.azureAdToken}`;
         return headers;

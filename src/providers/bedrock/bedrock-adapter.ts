@@ -77,7 +77,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
     const payload = JSON.stringify(body);
     const credentials = await signingCredentials(call);
     const headers = await signAwsRequest(
-      { method: 'POST', url, headers: { ...settings.headers, 'content-type': 'application/json', accept }, body: payload },
+      { method: 'POST', url, headers: { 'content-type': 'application/json', accept }, body: payload },
       { credentials, region, service: 'bedrock' },
     );
     // The gateway removes the integration's own keys from errors; an assumed role's temporary

@@ -40,7 +40,7 @@ export const geminiProvider: ProviderDefinition = {
         provider: 'gemini',
         url: (model, method) =>
           `${base}/${modelPath(model).split('/').map(encodeURIComponent).join('/')}:${method}${method === 'streamGenerateContent' ? '?alt=sse' : ''}`,
-        authenticate: async (call) => ({ ...settings.headers, 'x-goog-api-key': call.credentials.apiKey! }),
+        authenticate: async (call) => ({ 'x-goog-api-key': call.credentials.apiKey! }),
       },
       { embed: embedWithGeminiApi },
     );

@@ -55,7 +55,7 @@ export const vertexProvider: ProviderDefinition = {
           if (accessToken) token = accessToken;
           else if (serviceAccountKey) token = await tokens.get(serviceAccountKey, call);
           else throw new CredentialsUnavailableError(settings.slug, 'credentials', 'has neither serviceAccountKey nor accessToken');
-          return { ...settings.headers, authorization: `Bearer ${token}` };
+          return { authorization: `Bearer ${token}` };
         },
         onUnauthorized: () => tokens.invalidate(),
       },

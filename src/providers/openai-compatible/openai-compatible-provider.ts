@@ -30,7 +30,7 @@ export const openaiCompatibleProvider: ProviderDefinition = {
       streamUsage: settings.streamUsage as boolean,
       legacyMaxTokens: true,
       headers: (resolved) => {
-        const headers: Record<string, string> = { ...settings.headers };
+        const headers: Record<string, string> = {};
         if (resolved.apiKey) headers.authorization = `Bearer ${resolved.apiKey}`;
         return headers;
       },

@@ -22,7 +22,7 @@ export const openaiProvider: ProviderDefinition = {
       url: () => `${base}/chat/completions`,
       embeddingsUrl: () => `${base}/embeddings`,
       headers: (resolved) => {
-        const headers: Record<string, string> = { ...settings.headers, authorization: `Bearer ${resolved.apiKey}` };
+        const headers: Record<string, string> = { authorization: `Bearer ${resolved.apiKey}` };
         if (resolved.organization) headers['openai-organization'] = resolved.organization;
         if (resolved.project) headers['openai-project'] = resolved.project;
         return headers;
