@@ -65,8 +65,12 @@ interface IntegrationCommon extends LimitsConfig {
   description?: string;
   /** Private endpoint, self-hosted server or test server. Default: the provider's public URL. */
   baseURL?: string;
-  /** Extra headers sent with every request to the provider. */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers sent with every request to the provider, under those the adapter sets. A value
+   * may be a secret (a custom auth header); every value is redacted like a credential.
+   * @example { 'x-proxy-auth': secret.env('PROXY_TOKEN'), 'x-tenant': 'acme' }
+   */
+  headers?: Record<string, string | Secret>;
   /**
    * `'all'` (default): any model the provider serves. A list: only those (and `customModels`).
    * Grants and keys can narrow it, never widen it.

@@ -104,4 +104,13 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     expect(sent).toEqual(['evalsha']);
     expect(gateway.stats().analytics).toEqual({ recorded: 11, pending: 0, dropped: 0 });
   });
+
+  it('a client still connecting, with its offline queue off, is waited for (within storeTimeoutMs): the first call passes', async () => {
+    const client = redis.newClient({ enableOfflineQueue: false });
+    const { gateway, call, degraded } = setup({ store: redisStore({ client, prefix: `c-${randomUUID()}` }), storeTimeoutMs: 5_000 });
+    expect(client.status).not.toBe('ready');
+    await expect(call()).resolves.toMatchObject({ object: 'chat.completion' });
+    expect(degraded).toEqual([]);
+    expect((await gateway.limits.status({ workspace: 'team-a', integration: 'mock' }))[0]).toMatchObject({ used: 1 });
+  });
 });

@@ -23,7 +23,18 @@ import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redi
 export interface RedisScriptClient {
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  /** ioredis's connection state; `ready` when commands can be sent. */
+  readonly status?: string;
+  once?(event: 'ready' | 'end', listener: () => void): unknown;
+  off?(event: 'ready' | 'end', listener: () => void): unknown;
 }
+
+/**
+ * ioredis states in which the client will be ready soon: a command is held until then (the
+ * gateway's `storeTimeoutMs` bounds the wait) rather than refused by a client whose offline queue
+ * is off (`enableOfflineQueue: false`, as rate-limiter-flexible recommends).
+ */
+const COMING_UP = new Set(['connecting', 'connect', 'reconnecting']);
 
 export interface RedisStoreOptions {
   /** An ioredis client (`new Redis(url)` or `new Cluster(nodes)`), connected or connecting. */
@@ -102,7 +113,26 @@ export class RedisStore implements Store {
     return key;
   }
 
+  /** Resolves when the client is ready, or has ended (then the command fails as it would). */
+  #ready: Promise<void> | null = null;
+
+  #whenReady(): Promise<void> {
+    const client = this.#client;
+    return (this.#ready ??= new Promise<void>((resolve) => {
+      const done = () => {
+        client.off?.('ready', done);
+        client.off?.('end', done);
+        this.#ready = null;
+        resolve();
+      };
+      client.once!('ready', done);
+      client.once!('end', done);
+    }));
+  }
+
   async #run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    const status = this.#client.status;
+    if (status !== undefined && status !== 'ready' && COMING_UP.has(status) && this.#client.once) await this.#whenReady();
     try {
       return await this.#client.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (error) {
