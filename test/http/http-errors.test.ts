@@ -164,6 +164,20 @@ describe('budgets and access', () => {
     expect(error).toMatchObject({ status: 503, code: 'provider_error', type: 'api_error' });
   });
 
+  it("the upstream refusing the integration's credentials is a 502 saying so, not a 401 that blames the caller's key", async () => {
+    for (const status of [401, 403]) {
+      const app = await httpGateway({ integrations: [mockIntegration({ mock: { failures: [{ status, message: 'Incorrect API key provided' }] } })], keys: [KEY], retry: { retries: 0 } });
+      const error = await failure(app.client('app-1', { maxRetries: 2 }).chat.completions.create({ model: 'm', messages: HELLO }));
+      expect(error).not.toBeInstanceOf(OpenAI.AuthenticationError);
+      expect(error).not.toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(error).toMatchObject({ status: 502, code: 'upstream_authentication_failed', type: 'api_error' });
+      expect(error.message).toContain("rejected the credentials of the integration");
+      // Retrying cannot fix a configuration: the client is told not to, and did not.
+      expect(error.headers.get('x-should-retry')).toBe('false');
+      expect(app.events).toHaveLength(1);
+    }
+  });
+
   it('a stream that fails after its first chunk ends with an error event the client raises', async () => {
     const app = await httpGateway({ integrations: [mockIntegration({ mock: { chunks: ['one ', 'two ', 'three'], cutStreamAfter: 1 } })], keys: [KEY] });
     const stream = await app.client('app-1').chat.completions.create({ model: 'm', messages: HELLO, stream: true });
