@@ -112,6 +112,33 @@ describe('zero overshoot without max_tokens', () => {
     expect(up.bodies[0]!.max_completion_tokens).toBeUndefined();
   });
 
+  it('Azure OpenAI gets max_completion_tokens, or max_tokens on an API version older than 2024-09-01', async () => {
+    for (const [apiVersion, field] of [
+      [undefined, 'max_completion_tokens'],
+      ['2024-06-01', 'max_tokens'],
+    ] as const) {
+      const up = honest(300);
+      const gateway = createGateway({
+        integrations: [
+          {
+            slug: 'az',
+            provider: 'azure-openai',
+            baseURL: 'https://acme.openai.azure.test',
+            ...(apiVersion ? { apiVersion } : {}),
+            credentials: { apiKey: secret.value('azure-test-key') },
+            pricing: { m: PRICE },
+            workspaces: { 'team-a': { budgets: [{ type: 'cost', limit: 1 }] } },
+          },
+        ],
+        fetch: up.fetch,
+        limits: { defaultMaxOutputTokens: 100 },
+      });
+      await gateway.chat({ workspace: 'team-a', model: '@az/m', messages: MESSAGES });
+      expect(up.bodies[0]![field]).toBe(100);
+      expect(Object.keys(up.bodies[0]!).filter((k) => k.startsWith('max_'))).toEqual([field]);
+    }
+  });
+
   it("a caller's own max_tokens is sent as given, and no cap is added when no limit counts output", async () => {
     const up = honest(10);
     const t = gatewayOn(up);

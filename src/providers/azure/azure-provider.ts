@@ -6,6 +6,9 @@ import type { ProviderDefinition } from '../provider-definition.js';
 /** The GA data-plane API version used when none is configured. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
+/** The first API version that takes `max_completion_tokens`; older ones know only `max_tokens`. */
+const FIRST_MAX_COMPLETION_TOKENS = '2024-09-01';
+
 /**
  * `provider: 'azure-openai'`: the OpenAI adapter with Azure's deployment URLs and auth. Requests
  * go to `{endpoint}/openai/deployments/{deployment}/...?api-version=...`, the deployment being
@@ -48,6 +51,8 @@ export const azureProvider: ProviderDefinition = {
       `${endpoint}/openai/deployments/${encodeURIComponent(deployments[model] ?? model)}/${operation}?api-version=${apiVersion}`;
     return createOpenAIChatAdapter({
       provider: 'azure-openai',
+      // Versions are dates (YYYY-MM-DD[-preview]): they compare as strings.
+      legacyMaxTokens: (settings.apiVersion as string) < FIRST_MAX_COMPLETION_TOKENS,
       url: (model) => path(model, 'chat/completions'),
       embeddingsUrl: (model) => path(model, 'embeddings'),
       headers: (resolved) => {
