@@ -32,6 +32,8 @@ export type {
   BudgetOrigin,
   BudgetRegistration,
   MaybePromise,
+  PolicyChangeInput,
+  PolicyChangeRecord,
 } from './stores/store.js';
 export type { AnalyticsGranularity, AnalyticsRetention } from './analytics/granularity.js';
 export type { AnalyticsWrite, AnalyticsRead } from './analytics/analytics-storage.js';

@@ -96,6 +96,8 @@ function attempt(ctx: LimiterContext, requestId: string, plan: LimitPlan, price:
   let admitted = false;
   const decide = (result: AdmitResult): MaybePromise<Admission> => {
     if (!result.admitted) {
+      // A scope revoked by a policy change in the store (the guards): no process admits it again.
+      if ('revoked' in result) throw new ScopeDisabledError(result.revoked);
       const limit = plan.limits[result.index]!;
       const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
       if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {

@@ -8,6 +8,8 @@ import type {
   BudgetRegistration,
   CounterSpec,
   CounterState,
+  PolicyChangeInput,
+  PolicyChangeRecord,
   SettledCounter,
   SettleInput,
   Store,
@@ -60,6 +62,9 @@ export class MemoryStore implements Store {
   readonly #analytics: AnalyticsTable;
   readonly #counters = new Map<string, Counter>();
   readonly #budgets = new Map<string, Map<string, number>>();
+  /** The policy log: the change of version v at index v - 1. */
+  readonly #policyLog: string[] = [];
+  readonly #revoked = new Set<string>();
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
@@ -71,8 +76,11 @@ export class MemoryStore implements Store {
   }
 
   admit(input: AdmitInput): AdmitResult {
-    const { counters, amounts, now } = input;
+    const { counters, amounts, now, guards } = input;
     this.#sweep(now);
+    if (guards !== undefined && this.#revoked.size > 0) {
+      for (const scope of guards) if (this.#revoked.has(scope)) return { admitted: false, revoked: scope };
+    }
     const found: Counter[] = [];
     for (let i = 0; i < counters.length; i++) {
       const spec = counters[i]!;
@@ -148,6 +156,17 @@ export class MemoryStore implements Store {
       else this.#budgets.delete(origin);
       return { origin, setAt: Object.fromEntries(next), added, removed, known: known !== undefined };
     });
+  }
+
+  appendPolicyChange(input: PolicyChangeInput): number {
+    for (const scope of input.revoke ?? []) this.#revoked.add(scope);
+    for (const scope of input.restore ?? []) this.#revoked.delete(scope);
+    return this.#policyLog.push(input.change);
+  }
+
+  readPolicyChanges(after: number, limit: number): PolicyChangeRecord[] {
+    const from = Math.max(0, after);
+    return this.#policyLog.slice(from, from + limit).map((change, i) => ({ version: from + i + 1, change }));
   }
 
   recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void {

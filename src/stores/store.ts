@@ -41,6 +41,12 @@ export interface AdmitInput {
   now: number;
   /** A reservation not settled within this time is released (a crashed process, a lost stream). */
   ttlMs: number;
+  /**
+   * Scopes the call passes through (`key:<id>`, `grant:<slug>/<workspace>`, ...) that a policy
+   * change may have revoked: checked in the same atomic step, so that once a revocation is
+   * appended no admission anywhere lets the scope through. Optional (none: nothing checked).
+   */
+  guards?: readonly string[];
 }
 
 export type AdmitResult =
@@ -56,7 +62,9 @@ export type AdmitResult =
    * A call refused only because it is larger than what is left is never `first`, and leaves the
    * one announcement for the real exhaustion.
    */
-  | { admitted: false; index: number; state: CounterState; first: boolean };
+  | { admitted: false; index: number; state: CounterState; first: boolean }
+  /** A scope of `guards` is revoked: nothing was reserved. */
+  | { admitted: false; revoked: string };
 
 export interface SettleInput {
   reservationId: string;
@@ -101,6 +109,22 @@ export interface BudgetRegistration {
   known: boolean;
 }
 
+/** A runtime policy change to append to the store's log (see Store.appendPolicyChange). */
+export interface PolicyChangeInput {
+  /** The change as the gateway encodes it (JSON text): the store keeps it as is and never reads it. */
+  change: string;
+  /** Scopes refused by every admission that names them in `guards`, from this change on. */
+  revoke?: readonly string[];
+  /** Scopes no longer refused. */
+  restore?: readonly string[];
+}
+
+/** A change of the policy log, with its version: 1, 2, 3..., one order for every process, no gaps. */
+export interface PolicyChangeRecord {
+  version: number;
+  change: string;
+}
+
 export interface Store {
   /** Name used in errors and events (`memory`, `redis`). */
   readonly name: string;
@@ -127,5 +151,14 @@ export interface Store {
   recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): MaybePromise<void>;
   /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
   readAnalytics?(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
+  /**
+   * The policy log, shared by every gateway on the store: appends a change and applies its
+   * revocations in one atomic step, and returns the change's version. Two processes appending at
+   * once both get a version, in one order; none is lost. Optional: a store without it keeps
+   * runtime policy changes in the process that makes them.
+   */
+  appendPolicyChange?(input: PolicyChangeInput): MaybePromise<number>;
+  /** The changes after `version`, oldest first, at most `limit` of them. */
+  readPolicyChanges?(after: number, limit: number): MaybePromise<PolicyChangeRecord[]>;
   close?(): MaybePromise<void>;
 }

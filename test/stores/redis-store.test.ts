@@ -14,9 +14,11 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "36a92cde4d06ad644b5ce3b4a60dc60646559422",
+        "admit": "1f4d7e302f2eac089c5d56320fc5e9d9738caad6",
+        "appendPolicy": "77db310d5d56b3ac51c562237c44122f58e2632d",
         "read": "005d4ea562267bf240a2f6de0cfda01751050f5a",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
+        "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
         "settle": "b1b7a347c1644c7300d2086258d2091e022ef88b",
@@ -39,6 +41,27 @@ describe.skipIf(!redis.available)('redis store', () => {
     expect(keys.filter((k) => k.startsWith(`{${prefix}}:c:`))).toHaveLength(3);
     // Every key hashes on the {prefix} tag: one slot (this server has no cluster mode to ask).
     expect(new Set(keys.map(hashTag))).toEqual(new Set([prefix]));
+  });
+
+  it('shares its policy log and revocations with every store on the same prefix (another client, another process), under one hash tag', async () => {
+    const prefix = `pol-${randomUUID()}`;
+    const a = redisStore({ client: redis.client, prefix });
+    const b = redisStore({ client: redis.newClient(), prefix });
+    const other = redisStore({ client: redis.client, prefix: `${prefix}-other` });
+    expect(await a.appendPolicyChange!({ change: '{"from":"a"}', revoke: ['key:leaked'] })).toBe(1);
+    expect(await b.appendPolicyChange!({ change: '{"from":"b"}' })).toBe(2);
+    expect(await b.readPolicyChanges!(0, 10)).toEqual([
+      { version: 1, change: '{"from":"a"}' },
+      { version: 2, change: '{"from":"b"}' },
+    ]);
+    const counters = [{ key: 'r|key:leaked|requests:10:minute|0', limit: 10, expiresAt: Date.now() + 60_000 }];
+    const admit = (store: typeof a) => store.admit({ reservationId: randomUUID(), counters, amounts: [1], now: Date.now(), ttlMs: 60_000, guards: ['key:leaked'] });
+    expect(await admit(b)).toEqual({ admitted: false, revoked: 'key:leaked' });
+    expect(await admit(other)).toMatchObject({ admitted: true });
+    expect(await other.readPolicyChanges!(0, 10)).toEqual([]);
+    const keys = await redis.client.keys(`{${prefix}}:*`);
+    expect(new Set(keys.map(hashTag))).toEqual(new Set([prefix]));
+    expect(keys.sort()).toEqual([`{${prefix}}:pol`, `{${prefix}}:rev`]);
   });
 
   it('recovers scripts after Redis forgot them (SCRIPT FLUSH, a restart)', async () => {

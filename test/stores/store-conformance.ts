@@ -21,6 +21,8 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       settle: (input) => store.settle({ ...input, ...admitted.get(input.reservationId) }),
       read: (keys, now) => store.read(keys, now),
       registerBudgets: (origins, now) => store.registerBudgets(origins, now),
+      appendPolicyChange: (input) => store.appendPolicyChange!(input),
+      readPolicyChanges: (after, limit) => store.readPolicyChanges!(after, limit),
     };
   };
   const counter = (key: string, limit: number, extra: Partial<CounterSpec> = {}): CounterSpec => ({ key, limit, expiresAt: null, ...extra });
@@ -241,6 +243,44 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         }),
         { numRuns: 150 },
       );
+    });
+
+    describe('policy log', () => {
+      it('numbers changes 1, 2, 3... and reads them back after a version, oldest first, as written', async () => {
+        const store = await makeStore();
+        const changes = ['{"a":1}', '{"b":"é ✓ 🚀"}', '{"c":[1,2,3]}', '{}'];
+        const versions: number[] = [];
+        for (const change of changes) versions.push(await store.appendPolicyChange!({ change }));
+        expect(versions).toEqual([1, 2, 3, 4]);
+        expect(await store.readPolicyChanges!(0, 100)).toEqual(changes.map((change, i) => ({ version: i + 1, change })));
+        expect(await store.readPolicyChanges!(2, 1)).toEqual([{ version: 3, change: '{"c":[1,2,3]}' }]);
+        expect(await store.readPolicyChanges!(4, 10)).toEqual([]);
+      });
+
+      it('concurrent appends all get a version, in one order, none lost', async () => {
+        const store = await makeStore();
+        const versions = await Promise.all(Array.from({ length: 50 }, (_, i) => store.appendPolicyChange!({ change: `{"n":${i}}` })));
+        expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        const log = await store.readPolicyChanges!(0, 100);
+        expect(new Set(log.map((r) => r.change)).size).toBe(50);
+        // Each append's version is where its change stands in the log.
+        versions.forEach((v, i) => expect(log[v - 1]!.change).toBe(`{"n":${i}}`));
+      });
+
+      it('a revoked scope refuses every admission that names it as a guard, reserving nothing, until restored', async () => {
+        const store = await makeStore();
+        const c = counter('guarded', 10);
+        const admit = (guards?: string[]) => store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000, ...(guards ? { guards } : {}) });
+        expect(await admit(['key:k1', 'grant:i/w'])).toMatchObject({ admitted: true });
+        await store.appendPolicyChange!({ change: '{"revoke":"key:k1"}', revoke: ['key:k1'] });
+        expect(await admit(['grant:i/w', 'key:k1'])).toEqual({ admitted: false, revoked: 'key:k1' });
+        expect(await admit(['key:k2'])).toMatchObject({ admitted: true });
+        // Guards are checked only when given: the revocation does not touch other calls.
+        expect(await admit()).toMatchObject({ admitted: true });
+        expect(await store.read(['guarded'], T0)).toEqual([{ used: 0, reserved: 3 }]);
+        await store.appendPolicyChange!({ change: '{"restore":"key:k1"}', restore: ['key:k1'] });
+        expect(await admit(['key:k1'])).toMatchObject({ admitted: true });
+      });
     });
   });
 }

@@ -58,12 +58,20 @@ end
 /**
  * KEYS: res, exp, amt, then one hash per counter.
  * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,announceAtLimit;`
- * (expiresAt -1: never; announceAtLimit 0/1).
- * Returns {1} when every counter had room (all reserved), else {0, index, used, reserved, first}.
- * `first` (see AdmitResult) only for a full counter: a call merely too large announces nothing.
+ * (expiresAt -1: never; announceAtLimit 0/1), then the guards (scopes a revocation refuses).
+ * Returns {1} when every counter had room (all reserved), {0, index, used, reserved, first} when
+ * one had none, {2, guard index} when a guard is revoked. `first` (see AdmitResult) only for a
+ * full counter: a call merely too large announces nothing. The revoked set (`rev`, beside `res`
+ * under the same hash tag) is read, not declared: like the purge's counters, it shares the slot.
  */
 export const ADMIT = `${PURGE}
 local now, ttl, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+if #ARGV > 4 then
+  local rev = string.gsub(KEYS[1], ':res$', ':rev')
+  for g = 5, #ARGV do
+    if redis.call('SISMEMBER', rev, ARGV[g]) == 1 then return {2, g - 5} end
+  end
+end
 purge(now)
 local record, amounts = {}, {}
 local i = 0
@@ -183,4 +191,24 @@ for i = 1, #KEYS do
   table.insert(out, {#existing > 0 and 1 or 0, added, removed, setAt})
 end
 return out
+`;
+
+/**
+ * The policy log: a list whose index + 1 is the version (RPUSH answers the new length, so the
+ * version comes from the same atomic step as the append), and the set of revoked scopes, changed
+ * in that step too: a revocation and its log entry are never seen apart.
+ * KEYS: log, rev.   ARGV: change, count of revoked scopes, the revoked scopes, the restored ones.
+ * Returns the change's version.
+ */
+export const APPEND_POLICY = `
+local revoking = tonumber(ARGV[2])
+for i = 3, 2 + revoking do redis.call('SADD', KEYS[2], ARGV[i]) end
+for i = 3 + revoking, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
+return redis.call('RPUSH', KEYS[1], ARGV[1])
+`;
+
+/** KEYS: log.   ARGV: after, limit.   Returns the changes after version `after`, oldest first. */
+export const READ_POLICY = `
+local after, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+return redis.call('LRANGE', KEYS[1], after, after + limit - 1)
 `;

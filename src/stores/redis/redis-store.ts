@@ -7,13 +7,15 @@ import type {
   BudgetRegistration,
   CounterSpec,
   CounterState,
+  PolicyChangeInput,
+  PolicyChangeRecord,
   SettledCounter,
   SettleInput,
   Store,
 } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
-import { ADMIT, READ, REGISTER, SETTLE } from './lua-scripts.js';
+import { ADMIT, APPEND_POLICY, READ, READ_POLICY, REGISTER, SETTLE } from './lua-scripts.js';
 import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redis-analytics.js';
 
 /**
@@ -60,6 +62,8 @@ const SCRIPTS = {
   register: script(REGISTER),
   recordAnalytics: script(RECORD_ANALYTICS),
   readAnalytics: script(READ_ANALYTICS),
+  appendPolicy: script(APPEND_POLICY),
+  readPolicy: script(READ_POLICY),
 };
 
 /** Script hashes, pinned by a test: a changed script is a deliberate change. */
@@ -145,8 +149,11 @@ export class RedisStore implements Store {
   async admit(input: AdmitInput): Promise<AdmitResult> {
     let packed = '';
     input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? 1 : 0};`));
-    const reply = (await this.#run(SCRIPTS.admit, this.#keys(input.counters), [input.now, input.ttlMs, input.reservationId, packed])) as number[];
+    const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed];
+    if (input.guards) args.push(...input.guards);
+    const reply = (await this.#run(SCRIPTS.admit, this.#keys(input.counters), args)) as number[];
     if (reply[0] === 1) return { admitted: true };
+    if (reply[0] === 2) return { admitted: false, revoked: input.guards![reply[1]!]! };
     return { admitted: false, index: reply[1]!, state: { used: reply[2]!, reserved: reply[3]! }, first: reply[4] === 1 };
   }
 
@@ -166,6 +173,19 @@ export class RedisStore implements Store {
     const specs = keys.map((key) => ({ key, limit: 0, expiresAt: null }));
     const reply = (await this.#run(SCRIPTS.read, this.#keys(specs), [now])) as number[][];
     return reply.map(([used, reserved]) => ({ used: used!, reserved: reserved! }));
+  }
+
+  /** One script: the log entry and its revocations are applied together, and numbered by Redis. */
+  async appendPolicyChange(input: PolicyChangeInput): Promise<number> {
+    const revoke = input.revoke ?? [];
+    const args = [input.change, revoke.length, ...revoke, ...(input.restore ?? [])];
+    return Number(await this.#run(SCRIPTS.appendPolicy, [`${this.#tag}:pol`, `${this.#tag}:rev`], args));
+  }
+
+  async readPolicyChanges(after: number, limit: number): Promise<PolicyChangeRecord[]> {
+    const from = Math.max(0, after);
+    const reply = (await this.#run(SCRIPTS.readPolicy, [`${this.#tag}:pol`], [from, limit])) as string[];
+    return reply.map((change, i) => ({ version: from + i + 1, change }));
   }
 
   /** One script per batch (the gateway batches per second): never on a call's path. */
