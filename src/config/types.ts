@@ -164,7 +164,11 @@ export interface AnalyticsConfig {
 }
 
 export interface LimitsOptionsConfig {
-  /** Output tokens reserved when a request sets no `max_tokens` (or `max_completion_tokens`). Default 4,096. */
+  /**
+   * Output tokens reserved when a request sets no `max_tokens` (or `max_completion_tokens`); when
+   * a token or cost limit applies, also sent upstream as the request's output limit, so that the
+   * answer cannot cost more than its reservation. Default 4,096.
+   */
   defaultMaxOutputTokens?: number;
   /**
    * When a request sets no output limit and its default reservation does not fit what a budget
