@@ -88,7 +88,7 @@ export type {
   SinkCap,
   SinkSampling,
 } from './events/sink.js';
-export type { GatewayEventMap, GatewayEventName, ProvisioningChangeEvent } from './events/gateway-events.js';
+export type { GatewayEventMap, GatewayEventName, KeyChangeEvent, ProvisioningChangeEvent } from './events/gateway-events.js';
 
 export type {
   ChatMessage,

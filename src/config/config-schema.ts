@@ -104,6 +104,10 @@ export const keySchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the token as 64 lowercase hex digits (hashKey(token) or generateKey().hash from tollgate/http), never the token itself')
     .optional(),
+  /** Labels of the key (owner, app, ticket...), returned by `gateway.keys.get`. */
+  metadata: z.record(z.string(), z.string()).optional(),
+  /** ISO time from which the key is refused (`KeyExpiredError`). */
+  expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO date-time, e.g. 2027-01-31T00:00:00Z' }).optional(),
   ...limitsShape,
 });
 

@@ -42,6 +42,10 @@ export interface KeyPolicy extends ScopeLimits {
   readonly models: ReadonlySet<string> | null;
   /** SHA-256 of the key's token (hex), null for a key that is not used over HTTP. */
   readonly hash: string | null;
+  /** Epoch ms from which the key is refused; null: never. */
+  readonly expiresAt: number | null;
+  /** The scopes the store checks for a revocation at every admission through the key. */
+  readonly guards: readonly string[];
 }
 
 /** The validated configuration, indexed for the request path. Immutable: a change builds a new one. */
@@ -51,6 +55,8 @@ export interface Policy {
   readonly keys: ReadonlyMap<string, KeyPolicy>;
   /** Keys by the SHA-256 of their token (those that have one). */
   readonly keysByHash: ReadonlyMap<string, KeyPolicy>;
+  /** Ids of keys revoked at runtime (`gateway.keys.revoke`): refused as revoked, not as unknown. */
+  readonly revokedKeys: ReadonlySet<string>;
   /** Workspace-wide limits by name, `'*'` merged into each named one; `everyWorkspace` for the others. */
   readonly workspaces: ReadonlyMap<string, ScopeLimits>;
   readonly everyWorkspace: ScopeLimits;
@@ -58,6 +64,7 @@ export interface Policy {
 
 const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
 const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 const withOrigin = (origin: string, budgets: readonly Budget[]): OriginBudget[] => budgets.map((budget) => ({ origin, budget }));
 
@@ -121,6 +128,8 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     integration: key.integration,
     models: key.models ? new Set(key.models) : null,
     hash: key.hash ?? null,
+    expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
+    guards: Object.freeze([scopeName.key(key.id)]),
     budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
   };
@@ -145,7 +154,7 @@ function buildWorkspaceLimits(config: ParsedConfig): { named: Map<string, ScopeL
   return { named, everyone };
 }
 
-export function buildPolicy(config: ParsedConfig): Policy {
+export function buildPolicy(config: ParsedConfig, revokedKeys: ReadonlySet<string> = NO_KEYS): Policy {
   const workspaces = buildWorkspaceLimits(config);
   const keys = new Map(config.keys.map((k) => [k.id, buildKeyPolicy(k)]));
   const keysByHash = new Map<string, KeyPolicy>();
@@ -155,6 +164,7 @@ export function buildPolicy(config: ParsedConfig): Policy {
     integrations: new Map(config.integrations.map((i) => [i.slug, buildIntegrationPolicy(i)])),
     keys,
     keysByHash,
+    revokedKeys,
     workspaces: workspaces.named,
     everyWorkspace: workspaces.everyone,
   };

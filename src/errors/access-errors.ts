@@ -22,6 +22,30 @@ export class KeyNotFoundError extends GatewayError {
   }
 }
 
+/** The key was revoked (`gateway.keys.revoke`): refused by every gateway sharing the store. */
+export class KeyRevokedError extends GatewayError {
+  static override isInstance = isInstanceOf<KeyRevokedError>('key_revoked');
+  readonly key: string;
+
+  constructor(key: string) {
+    super('key_revoked', 401, `Key '${key}' was revoked`);
+    this.key = key;
+  }
+}
+
+/** The key's `expiresAt` has passed. */
+export class KeyExpiredError extends GatewayError {
+  static override isInstance = isInstanceOf<KeyExpiredError>('key_expired');
+  readonly key: string;
+  readonly expiresAt: string;
+
+  constructor(key: string, expiresAt: string) {
+    super('key_expired', 401, `Key '${key}' expired at ${expiresAt}`);
+    this.key = key;
+    this.expiresAt = expiresAt;
+  }
+}
+
 /** The workspace has no access to the integration (never provisioned, or revoked). */
 export class WorkspaceNotProvisionedError extends GatewayError {
   static override isInstance = isInstanceOf<WorkspaceNotProvisionedError>('workspace_not_provisioned');

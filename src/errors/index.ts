@@ -4,6 +4,8 @@ export { RequestValidationError } from './request-validation-error.js';
 export {
   IntegrationNotFoundError,
   KeyNotFoundError,
+  KeyRevokedError,
+  KeyExpiredError,
   WorkspaceNotProvisionedError,
   ModelNotAllowedError,
   ScopeDisabledError,

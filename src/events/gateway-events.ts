@@ -10,6 +10,20 @@ import type {
 import type { SinkErrorEvent } from './sink.js';
 import type { UsageEvent } from './usage-event.js';
 
+/**
+ * A runtime key change, emitted by every gateway that applies it (the one that made it too):
+ * never a token or hash. `version` is the change's place in the store's policy log, `origin` the
+ * gateway that made it.
+ */
+export interface KeyChangeEvent {
+  id: string;
+  workspace: string;
+  integration: string;
+  version: number;
+  origin: string;
+  at: string;
+}
+
 /** A runtime provisioning change (never carries credentials). */
 export interface ProvisioningChangeEvent {
   action: 'provision' | 'revoke' | 'set-models' | 'rotate-credentials';
@@ -30,6 +44,9 @@ export interface GatewayEventMap {
   'store.degraded': StoreDegradedEvent;
   'sink.error': SinkErrorEvent;
   'provisioning.changed': ProvisioningChangeEvent;
+  'key.created': KeyChangeEvent;
+  'key.updated': KeyChangeEvent;
+  'key.revoked': KeyChangeEvent;
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

@@ -10,6 +10,7 @@ import type { ChatAdapter } from '../providers/spec.js';
 import { Limiter } from '../limits/limiter.js';
 import { memoryStore } from '../stores/memory-store.js';
 import type { Store } from '../stores/store.js';
+import { PolicyLog } from './policy-log.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
 
@@ -21,6 +22,12 @@ import type { GatewayState } from './gateway-state.js';
  *   integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }],
  * });
  */
+/**
+ * How often a gateway reads the policy log for changes made elsewhere (new keys, updates). A
+ * revocation never waits for it: admissions check revoked keys in the store.
+ */
+const POLICY_POLL_MS = 1_000;
+
 export function createGateway(config: GatewayConfig): Gateway {
   const result = parseConfig(config, { requireKeyAccess: true });
   if ('issues' in result) throw new ConfigError(result.issues);
@@ -88,6 +95,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     closed: false,
     inFlight: 0,
     whenIdle: [],
+    policyLog: undefined as unknown as PolicyLog,
   };
+  state.policyLog = new PolicyLog(state, store, { timeoutMs: parsed.storeTimeoutMs, pollMs: POLICY_POLL_MS });
   return new Gateway(state);
 }

@@ -2,6 +2,7 @@ import type { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import type { Policy } from '../config/policy.js';
 import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
+import type { PolicyLog } from './policy-log.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
 import type { ChatMiddleware } from './types.js';
@@ -25,6 +26,8 @@ export interface GatewayState {
   /** See GatewayConfig.streamIdleTimeoutMs. */
   readonly streamIdleTimeoutMs: number;
   closed: boolean;
+  /** Runtime policy changes shared through the store (set right after the state is made). */
+  policyLog: PolicyLog;
   /** Calls between their start and their usage event: what close() waits for. */
   inFlight: number;
   /** Called (and emptied) when `inFlight` falls to 0. */

@@ -9,6 +9,7 @@ import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
 import { authenticateKey, modelsOfKey, type KeyIdentity } from './key-access.js';
 import { Provisioning } from './provisioning.js';
+import { RuntimeKeys, type KeyCreateInput, type KeyInfo, type KeyUpdate } from './runtime-keys.js';
 import { runChat } from './run-chat.js';
 import { runEmbeddings } from './run-embeddings.js';
 import type { ChatMiddleware, ChatOptions, ChatRequest, EmbeddingsRequest, GatewayChatCompletion, GatewayEmbeddingResponse, GatewayStream } from './types.js';
@@ -49,8 +50,29 @@ export class Gateway {
     query(query: AnalyticsQuery): Promise<AnalyticsResult>;
   };
 
-  /** Virtual keys, as an HTTP layer in front of the gateway needs them (see `tollgate/http`). */
+  /**
+   * Virtual keys: made, changed and revoked at runtime (shared through the store by every gateway
+   * on it), and looked up as an HTTP layer in front of the gateway needs them (see `tollgate/http`).
+   */
   readonly keys: {
+    /**
+     * Makes a key and returns its token, once: only the token's SHA-256 is kept. The key narrows
+     * its grant like a configured key; every gateway on the store knows it within a second.
+     * @example const { id, token } = await gateway.keys.create({ workspace: 'team-a', budgets: [{ type: 'cost', limit: 10 }] })
+     * @throws ConfigError for an invalid key; StoreUnavailableError when the store cannot take the change
+     */
+    create(input: KeyCreateInput): Promise<{ id: string; token: string }>;
+    /**
+     * Revokes a key (configured or made at runtime). Once it resolves, no gateway on the store
+     * admits the key again: `KeyRevokedError`, and a 401 over HTTP.
+     */
+    revoke(id: string): Promise<void>;
+    /** Changes a key's name, models, limits, metadata or expiry; a changed budget is a new budget. */
+    update(id: string, patch: KeyUpdate): Promise<KeyInfo>;
+    /** A key as it stands, never its token or hash; null for an unknown (or revoked) key. */
+    get(id: string): KeyInfo | null;
+    /** Every key (of one workspace), configured and runtime. */
+    list(filter?: { workspace?: string }): KeyInfo[];
     /**
      * The key a bearer token opens (its configured `hash` is the token's SHA-256), or null. Never
      * throws, whatever the input; refusals take the same time whatever the token.
@@ -67,7 +89,16 @@ export class Gateway {
   /** @internal use `createGateway` */
   constructor(state: GatewayState) {
     this.#state = state;
-    this.keys = { authenticate: (token) => authenticateKey(state.policy, token), models: (id) => modelsOfKey(state.policy, id) };
+    const runtime = new RuntimeKeys(state, state.policyLog);
+    this.keys = {
+      authenticate: (token) => authenticateKey(state.policy, token, state.clock()),
+      models: (id) => modelsOfKey(state.policy, id),
+      create: (input) => runtime.create(input),
+      revoke: (id) => runtime.revoke(id),
+      update: (id, patch) => runtime.update(id, patch),
+      get: (id) => runtime.get(id),
+      list: (filter) => runtime.list(filter),
+    };
     this.provisioning = new Provisioning(state);
     this.limits = { status: (query) => state.limiter.status(state.policy, query) };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };
@@ -162,6 +193,7 @@ export class Gateway {
   async #close(timeoutMs: number): Promise<void> {
     const state = this.#state;
     state.closed = true;
+    state.policyLog.close();
     await this.#idle(timeoutMs);
     await state.limiter.flush();
     await state.dispatcher.close();

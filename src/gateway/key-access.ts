@@ -17,11 +17,12 @@ const MAX_TOKEN_LENGTH = 512;
  * lookup compares digests, never tokens, and the final check compares the two digests in
  * constant time: how long a refusal takes says nothing about any configured token.
  */
-export function authenticateKey(policy: Policy, token: string): KeyIdentity | null {
+export function authenticateKey(policy: Policy, token: string, now: number): KeyIdentity | null {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
   const digest = hashKey(token);
   const key = policy.keysByHash.get(digest);
   if (!key || !timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(key.hash!, 'hex'))) return null;
+  if (key.expiresAt !== null && now >= key.expiresAt) return null;
   return { id: key.id, workspace: key.workspace, integration: key.integration };
 }
 

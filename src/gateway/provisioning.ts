@@ -109,7 +109,7 @@ export class Provisioning {
     const next: ParsedConfig = { ...current, integrations, keys: updateKeys(current.keys) };
     const result = parseConfig(next, { requireKeyAccess: false });
     if ('issues' in result) throw new ConfigError(result.issues, `Invalid provisioning change (${action} on '${slug}')`);
-    const policy = buildPolicy(result.config);
+    const policy = buildPolicy(result.config, this.#state.policy.revokedKeys);
     this.#state.policy = policy;
     this.#state.limiter.usePolicy(policy);
     this.#state.dispatcher.events.emit('provisioning.changed', { action, integration: slug, workspace, at: new Date(this.#state.clock()).toISOString() });

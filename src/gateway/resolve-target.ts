@@ -1,4 +1,4 @@
-import { KeyNotFoundError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
+import { KeyExpiredError, KeyNotFoundError, KeyRevokedError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { IntegrationPolicy, KeyPolicy, Policy } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
@@ -26,11 +26,12 @@ function parseModel(model: string): { slug: string | null; model: string } {
  * Resolves `model` (`@slug/model`) and `workspace`, or `key` (which fixes both the workspace and
  * the integration; the model may then be bare).
  */
-export function resolveTarget(request: { model: string; workspace?: string; key?: string }, policy: Policy): Target {
+export function resolveTarget(request: { model: string; workspace?: string; key?: string }, policy: Policy, now: number): Target {
   const parsed = parseModel(request.model);
   if (request.key !== undefined) {
     const key = policy.keys.get(request.key);
-    if (!key) throw new KeyNotFoundError(request.key);
+    if (!key) throw policy.revokedKeys.has(request.key) ? new KeyRevokedError(request.key) : new KeyNotFoundError(request.key);
+    if (key.expiresAt !== null && now >= key.expiresAt) throw new KeyExpiredError(key.id, new Date(key.expiresAt).toISOString());
     if (request.workspace !== undefined && request.workspace !== key.workspace) {
       throw new RequestValidationError([
         { path: 'workspace', message: `key '${key.id}' belongs to workspace '${key.workspace}', not '${request.workspace}'` },

@@ -33,11 +33,15 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     record.body = data;
     if (data.metadata) record.metadata = data.metadata;
 
+    // Runtime changes made before this gateway started are applied before its first call.
+    const replaying = state.policyLog.ready();
+    if (replaying) await replaying;
     // One policy snapshot for the whole call: a concurrent provisioning change applies to the next call.
     const policy = state.policy;
     const models = data.fallbacks ? [data.model, ...data.fallbacks] : [data.model];
     // Every target is resolved now: a mistake in a fallback shows at once, not during an outage.
-    const targets = models.map((model) => resolveTarget({ model, workspace: data.workspace, key: data.key }, policy));
+    const now = record.startedAt;
+    const targets = models.map((model) => resolveTarget({ model, workspace: data.workspace, key: data.key }, policy, now));
     let outcome: ChatOutcome | undefined;
     let info: TargetInfo | undefined;
     for (let i = 0; outcome === undefined; i++) {

@@ -30,8 +30,10 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     const data = parsed.data;
     record.body = data as RequestSummarySource;
     if (data.metadata) record.metadata = data.metadata;
+    const replaying = state.policyLog.ready();
+    if (replaying) await replaying;
     const policy = state.policy;
-    const target = resolveTarget(data, policy);
+    const target = resolveTarget(data, policy, call.record.startedAt);
     const info = describeTarget(target);
     record.target = info;
     checkAccess(target);

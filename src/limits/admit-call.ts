@@ -1,6 +1,6 @@
 import { PricingUnknownError } from '../errors/limit-errors.js';
-import { ScopeDisabledError } from '../errors/access-errors.js';
-import type { AdmitResult, CounterSpec, CounterState, MaybePromise } from '../stores/store.js';
+import { KeyRevokedError, ScopeDisabledError } from '../errors/access-errors.js';
+import type { AdmitInput, AdmitResult, CounterSpec, CounterState, MaybePromise } from '../stores/store.js';
 import type { PlannedCall } from './call-plans.js';
 import { UNRESERVED } from './guarded-store.js';
 import type { CallTarget, LimiterContext } from './limiter-context.js';
@@ -61,16 +61,38 @@ const MAX_SHRINKS = 3;
  */
 export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand): MaybePromise<Admission> {
   const { plan, price } = planned;
-  if (plan.limits.length === 0) return unreserved(requestId, plan, price);
+  const guards = ctx.guarded ? target.key?.guards : undefined;
+  if (plan.limits.length === 0) {
+    if (!guards) return unreserved(requestId, plan, price);
+    // No limit, but a key that may have been revoked in another process: the store says.
+    return checkGuards(ctx, requestId, plan, price, guards);
+  }
   if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
   if (plan.costLimit && !price && ctx.options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
-  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0);
+  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards);
+}
+
+function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[]): MaybePromise<Admission> {
+  const decide = (result: AdmitResult): Admission => {
+    if (!result.admitted && 'revoked' in result) throw revokedError(result.revoked);
+    return unreserved(requestId, plan, price);
+  };
+  const result = ctx.store.admit({ reservationId: requestId, counters: [], amounts: [], now: ctx.clock(), ttlMs: ctx.options.reservationTtlMs, guards }, () => {});
+  return result instanceof Promise ? result.then(decide) : decide(result);
 }
 
 /** A demand whose input is measured. */
 type Measured = Omit<Demand, 'input'> & { input: number };
 
-function attempt(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, demand: Measured, shrinks: number): MaybePromise<Admission> {
+function attempt(
+  ctx: LimiterContext,
+  requestId: string,
+  plan: LimitPlan,
+  price: ResolvedPrice | null,
+  demand: Measured,
+  shrinks: number,
+  guards: readonly string[] | undefined,
+): MaybePromise<Admission> {
   const now = ctx.clock();
   const inputTokens = demand.input;
   const outputTokens = demand.output * demand.choices;
@@ -97,11 +119,11 @@ function attempt(ctx: LimiterContext, requestId: string, plan: LimitPlan, price:
   const decide = (result: AdmitResult): MaybePromise<Admission> => {
     if (!result.admitted) {
       // A scope revoked by a policy change in the store (the guards): no process admits it again.
-      if ('revoked' in result) throw new ScopeDisabledError(result.revoked);
+      if ('revoked' in result) throw revokedError(result.revoked);
       const limit = plan.limits[result.index]!;
       const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
       if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {
-        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1);
+        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards);
       }
       throw refusal(ctx.events, limit, result.state, amounts[result.index]!, result.first, now);
     }
@@ -123,7 +145,9 @@ function attempt(ctx: LimiterContext, requestId: string, plan: LimitPlan, price:
     const release = { reservationId: requestId, handle: result.handle, reserved: true, counters, amounts, actual: counters.map(() => 0), now: ctx.clock() };
     void ctx.store.settle(release, () => {});
   };
-  const result = ctx.store.admit({ reservationId: requestId, counters, amounts, now, ttlMs: ctx.options.reservationTtlMs }, (r) => {
+  const input: AdmitInput = { reservationId: requestId, counters, amounts, now, ttlMs: ctx.options.reservationTtlMs };
+  if (guards) input.guards = guards;
+  const result = ctx.store.admit(input, (r) => {
     if (r.admitted) late(r);
   });
   // Synchronous when the store is (memory): no promise per call on the hot path.
@@ -147,4 +171,9 @@ function outputThatFits(limit: PlannedLimit, state: CounterState, demand: Measur
     total = Math.floor((room * MICROS_PER_USD - demand.input * input) / p.output);
   } else return null;
   return Math.floor(total / demand.choices);
+}
+
+/** The error of a scope the store says is revoked: a key (see keyGuard), or another scope. */
+function revokedError(scope: string): Error {
+  return scope.startsWith('key:') ? new KeyRevokedError(scope.slice('key:'.length)) : new ScopeDisabledError(scope);
 }

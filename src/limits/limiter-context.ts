@@ -21,6 +21,8 @@ export interface LimiterContext {
   readonly events: GatewayEvents;
   readonly options: LimitsOptions;
   readonly clock: () => number;
+  /** The store keeps revocations (it has a policy log): admissions through a key check it there. */
+  readonly guarded: boolean;
 }
 
 /** Who makes a call and to which model: the scopes it passes through. */

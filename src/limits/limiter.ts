@@ -30,7 +30,7 @@ export class Limiter {
   #policy: Policy | null = null;
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
-    this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock };
+    this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: typeof store.appendPolicyChange === 'function' };
     this.#failure = failure;
     this.#plans = new CallPlans((origin, id) => this.#registry.setAt(origin, id));
     this.#registry = new BudgetRegistry(this.#ctx, () => this.#plans.reset(this.#policy!));

@@ -81,6 +81,8 @@ export class MemoryStore implements Store {
     if (guards !== undefined && this.#revoked.size > 0) {
       for (const scope of guards) if (this.#revoked.has(scope)) return { admitted: false, revoked: scope };
     }
+    // Only guards to check: there is nothing to reserve, nor to settle.
+    if (counters.length === 0) return { admitted: true };
     const found: Counter[] = [];
     for (let i = 0; i < counters.length; i++) {
       const spec = counters[i]!;

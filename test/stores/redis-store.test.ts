@@ -14,7 +14,7 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "1f4d7e302f2eac089c5d56320fc5e9d9738caad6",
+        "admit": "429120242ba3cf33de13214f386cdc5c036af3a4",
         "appendPolicy": "77db310d5d56b3ac51c562237c44122f58e2632d",
         "read": "005d4ea562267bf240a2f6de0cfda01751050f5a",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",

@@ -95,6 +95,8 @@ for limit, amount, expiresAt, announce in string.gmatch(ARGV[4], '([^,;]+),([^,;
   record[#record + 1] = k
   record[#record + 1] = amount
 end
+-- Only guards to check: nothing reserved, nothing to settle.
+if i == 0 then return {1} end
 redis.call('ZADD', KEYS[1], now + ttl, id)
 redis.call('HSET', KEYS[3], id, table.concat(record, '\\n'))
 return {1}
