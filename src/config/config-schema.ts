@@ -237,6 +237,8 @@ export const rootSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(600_000),
   /** A stream the caller stops reading for this long is closed and settled; 0: never. Default 5 minutes. */
   streamIdleTimeoutMs: z.number().int().min(0).default(300_000),
+  /** How often the store's policy log is read for changes made by other gateways (the backstop of the push). Default 1 s. */
+  policyPollMs: z.number().int().positive().default(1_000),
   events: eventsSchema,
   /** Where limit counters live. Default: a new memoryStore(). */
   store: storeSchema.optional(),

@@ -22,12 +22,6 @@ import type { GatewayState } from './gateway-state.js';
  *   integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }],
  * });
  */
-/**
- * How often a gateway reads the policy log for changes made elsewhere (new keys, updates). A
- * revocation never waits for it: admissions check revoked keys in the store.
- */
-const POLICY_POLL_MS = 1_000;
-
 export function createGateway(config: GatewayConfig): Gateway {
   const result = parseConfig(config, { requireKeyAccess: true });
   if ('issues' in result) throw new ConfigError(result.issues);
@@ -97,6 +91,6 @@ export function createGateway(config: GatewayConfig): Gateway {
     whenIdle: [],
     policyLog: undefined as unknown as PolicyLog,
   };
-  state.policyLog = new PolicyLog(state, store, { timeoutMs: parsed.storeTimeoutMs, pollMs: POLICY_POLL_MS });
+  state.policyLog = new PolicyLog(state, store, { timeoutMs: parsed.storeTimeoutMs, pollMs: parsed.policyPollMs });
   return new Gateway(state);
 }

@@ -20,6 +20,13 @@ export interface GatewayConfig {
    * Default 300,000 ms (5 minutes).
    */
   streamIdleTimeoutMs?: number;
+  /**
+   * How often the store's policy log is read for runtime changes made by other gateways on the
+   * store (keys made or changed). Redis also pushes each change at once (pub/sub on a second
+   * connection); this read is the backstop for a lost message. Revocations never wait for either.
+   * Default 1,000 ms.
+   */
+  policyPollMs?: number;
   events?: EventsConfig;
   /** Where limit counters live. Default: `memoryStore()` (this process only). */
   store?: Store;

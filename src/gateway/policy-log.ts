@@ -58,6 +58,7 @@ export class PolicyLog {
   /** Why a change of a given version was not applied (a conflict), for the call that appended it. */
   readonly #rejected = new Map<number, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #unwatch: (() => void) | undefined;
   /** When each runtime key was created (config keys have none). */
   readonly #createdAt = new Map<string, string>();
 
@@ -68,6 +69,8 @@ export class PolicyLog {
     this.#local = typeof store.appendPolicyChange !== 'function' || typeof store.readPolicyChanges !== 'function';
     if (this.#local) return;
     this.#startSync();
+    // Pushed changes are applied at once; the poll is the backstop for a lost message.
+    this.#unwatch = store.watchPolicyChanges?.(() => void this.sync().catch(() => {}));
     this.#timer = setInterval(() => void this.sync().catch(() => {}), options.pollMs);
     this.#timer.unref?.();
   }
@@ -117,6 +120,7 @@ export class PolicyLog {
   /** Stops polling (the gateway is closing). */
   close(): void {
     clearInterval(this.#timer);
+    this.#unwatch?.();
   }
 
   /**

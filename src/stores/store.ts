@@ -160,5 +160,11 @@ export interface Store {
   appendPolicyChange?(input: PolicyChangeInput): MaybePromise<number>;
   /** The changes after `version`, oldest first, at most `limit` of them. */
   readPolicyChanges?(after: number, limit: number): MaybePromise<PolicyChangeRecord[]>;
+  /**
+   * Calls `onAppend` soon after any process appends a policy change (a push: Redis pub/sub), so
+   * that gateways need not wait for their next read of the log. Returns a function that stops it.
+   * Optional: without it, gateways read the log every `policyPollMs`.
+   */
+  watchPolicyChanges?(onAppend: () => void): () => void;
   close?(): MaybePromise<void>;
 }

@@ -142,6 +142,16 @@ describe.skipIf(!redis.available)('gateway.keys shared through Redis', () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   });
 
+  it('a change is pushed: a gateway that reads the log only once an hour applies it at once', async () => {
+    const prefix = `keys-${randomUUID()}`;
+    const a = shared(prefix);
+    const b = createGateway(config({ store: redisStore({ client: redis.newClient(), prefix }) as Store, policyPollMs: 3_600_000 }));
+    await b.chat({ workspace: 'team-a', model: '@mock/m', messages: HELLO }); // replayed, subscribed
+    const { id, token } = await a.keys.create({ workspace: 'team-a' });
+    await expect.poll(() => b.keys.authenticate(token)?.id, { timeout: 5_000, interval: 20 }).toBe(id);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('two gateways creating 100 keys each at once: 200 keys, none lost, and only hashes in Redis', async () => {
     const prefix = `keys-${randomUUID()}`;
     const a = shared(prefix);

@@ -200,13 +200,16 @@ return out
  * version comes from the same atomic step as the append), and the set of revoked scopes, changed
  * in that step too: a revocation and its log entry are never seen apart.
  * KEYS: log, rev.   ARGV: change, count of revoked scopes, the revoked scopes, the restored ones.
- * Returns the change's version.
+ * Returns the change's version, also published on the channel named like the log.
  */
 export const APPEND_POLICY = `
 local revoking = tonumber(ARGV[2])
 for i = 3, 2 + revoking do redis.call('SADD', KEYS[2], ARGV[i]) end
 for i = 3 + revoking, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
-return redis.call('RPUSH', KEYS[1], ARGV[1])
+local version = redis.call('RPUSH', KEYS[1], ARGV[1])
+-- Pushed to every gateway (the channel is the log's key); the log is the truth, this is a hint.
+redis.call('PUBLISH', KEYS[1], version)
+return version
 `;
 
 /** KEYS: log.   ARGV: after, limit.   Returns the changes after version `after`, oldest first. */

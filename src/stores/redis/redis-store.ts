@@ -29,6 +29,16 @@ export interface RedisScriptClient {
   readonly status?: string;
   once?(event: 'ready' | 'end', listener: () => void): unknown;
   off?(event: 'ready' | 'end', listener: () => void): unknown;
+  /** A second connection like this one (ioredis `duplicate()`): policy changes are pushed on it. */
+  duplicate?(): RedisSubscriber;
+}
+
+/** What the store needs of a subscriber connection (an ioredis client in subscriber mode). */
+export interface RedisSubscriber {
+  subscribe(channel: string): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  disconnect(): void;
 }
 
 /**
@@ -180,6 +190,20 @@ export class RedisStore implements Store {
     const revoke = input.revoke ?? [];
     const args = [input.change, revoke.length, ...revoke, ...(input.restore ?? [])];
     return Number(await this.#run(SCRIPTS.appendPolicy, [`${this.#tag}:pol`, `${this.#tag}:rev`], args));
+  }
+
+  /** Pushed by the append script (PUBLISH on the log's key), on a connection of its own. */
+  watchPolicyChanges(onAppend: () => void): () => void {
+    if (typeof this.#client.duplicate !== 'function') return () => {};
+    const channel = `${this.#tag}:pol`;
+    const subscriber = this.#client.duplicate();
+    // A lost connection only delays changes until the next read of the log: never a crash.
+    subscriber.on('error', () => {});
+    subscriber.on('message', (from) => {
+      if (from === channel) onAppend();
+    });
+    subscriber.subscribe(channel).catch(() => {});
+    return () => subscriber.disconnect();
   }
 
   async readPolicyChanges(after: number, limit: number): Promise<PolicyChangeRecord[]> {
