@@ -70,9 +70,9 @@ export class Gateway {
     /** Changes a key's name, models, limits, metadata or expiry; a changed budget is a new budget. */
     update(id: string, patch: KeyUpdate): Promise<KeyInfo>;
     /** A key as it stands, never its token or hash; null for an unknown (or revoked) key. */
-    get(id: string): KeyInfo | null;
+    get(id: string): Promise<KeyInfo | null>;
     /** Every key (of one workspace), configured and runtime. */
-    list(filter?: { workspace?: string }): KeyInfo[];
+    list(filter?: { workspace?: string }): Promise<KeyInfo[]>;
     /**
      * The key a bearer token opens (its configured `hash` is the token's SHA-256), or null. Never
      * throws, whatever the input; refusals take the same time whatever the token.
@@ -135,6 +135,16 @@ export class Gateway {
    */
   embeddings(request: EmbeddingsRequest, options?: ChatOptions): Promise<GatewayEmbeddingResponse> {
     return runEmbeddings(this.#state, request, options);
+  }
+
+  /**
+   * Resolves once the runtime changes in the store's policy log (keys made or revoked by other
+   * gateways) are applied here. Calls wait for it by themselves; a server that authenticates
+   * tokens itself (`keys.authenticate`) awaits it before serving.
+   * @throws StoreUnavailableError when the store cannot be read
+   */
+  async ready(): Promise<void> {
+    await this.#state.policyLog.ready();
   }
 
   /** Adds middleware to the chain; it runs after the built-in policy steps, in the order added. */

@@ -99,7 +99,7 @@ export class RuntimeKeys {
     const changed: KeyPatch = {};
     for (const name of Object.keys(given) as Array<keyof KeyPatch>) (changed as Record<string, unknown>)[name] = merged[name];
     await this.#log.append({ type: 'key.update', origin: this.#log.origin, id, patch: changed });
-    return this.get(id)!;
+    return this.#info(this.#state.policy.config.keys.find((k) => k.id === id)!);
   }
 
   /** Once it resolves, no gateway on the store admits the key again: admissions check it in the store. */
@@ -121,12 +121,14 @@ export class RuntimeKeys {
     return key;
   }
 
-  get(id: string): KeyInfo | null {
+  async get(id: string): Promise<KeyInfo | null> {
+    await this.#log.ready();
     const key = this.#state.policy.config.keys.find((k) => k.id === id);
     return key ? this.#info(key) : null;
   }
 
-  list(filter: { workspace?: string } = {}): KeyInfo[] {
+  async list(filter: { workspace?: string } = {}): Promise<KeyInfo[]> {
+    await this.#log.ready();
     return this.#state.policy.config.keys.filter((k) => filter.workspace === undefined || k.workspace === filter.workspace).map((k) => this.#info(k));
   }
 

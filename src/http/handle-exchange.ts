@@ -57,6 +57,8 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
     if (request.method !== target.method) {
       throw new HttpError(405, 'method_not_allowed', `${path} takes ${target.method}, not ${request.method}.`, { allow: target.method });
     }
+    // A server just started authenticates against the keys made elsewhere too.
+    await gateway.ready();
     const key = authenticate(gateway, request.header('authorization'));
     setKey(key);
     const call: ChatOptions = { signal: request.signal, requestId };

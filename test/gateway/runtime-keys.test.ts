@@ -36,11 +36,11 @@ describe('gateway.keys at runtime (one process)', () => {
     expect(gateway.keys.authenticate(token)).toEqual({ id, workspace: 'team-a', integration: 'mock' });
     await expect(viaKey(gateway, id)).resolves.toMatchObject({ object: 'chat.completion' });
     await expect(viaKey(gateway, id)).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
-    const info = gateway.keys.get(id);
+    const info = await gateway.keys.get(id);
     expect(info).toMatchObject({ id, workspace: 'team-a', integration: 'mock', name: 'bot', metadata: { owner: 'ana' }, source: 'runtime', hasToken: true, expiresAt: null });
-    expect(gateway.keys.list({ workspace: 'team-a' }).map((k) => k.id)).toEqual([id]);
-    expect(gateway.keys.list({ workspace: 'team-b' })).toEqual([]);
-    const shown = JSON.stringify([info, gateway.keys.list(), created]);
+    expect((await gateway.keys.list({ workspace: 'team-a' })).map((k) => k.id)).toEqual([id]);
+    expect(await gateway.keys.list({ workspace: 'team-b' })).toEqual([]);
+    const shown = JSON.stringify([info, await gateway.keys.list(), created]);
     expect(shown).not.toContain(token);
     expect(shown).not.toMatch(/[0-9a-f]{64}/);
     expect(created).toMatchObject([{ id, workspace: 'team-a', integration: 'mock', version: 1, origin: expect.any(String) }]);
@@ -73,7 +73,7 @@ describe('gateway.keys at runtime (one process)', () => {
     await gateway.keys.revoke(id);
     await expect(viaKey(gateway, id)).rejects.toBeInstanceOf(KeyRevokedError);
     expect(gateway.keys.authenticate(token)).toBeNull();
-    expect(gateway.keys.get(id)).toBeNull();
+    expect(await gateway.keys.get(id)).toBeNull();
     expect((await post()).status).toBe(401);
     // A revoked id is not reused, and cannot be revoked twice.
     await expect(gateway.keys.create({ workspace: 'team-a', id })).rejects.toBeInstanceOf(ConfigError);
@@ -82,7 +82,7 @@ describe('gateway.keys at runtime (one process)', () => {
 
   it('a configured key can be revoked too', async () => {
     const gateway = createGateway(config({ keys: [{ id: 'static', workspace: 'team-a', integration: 'mock' }] }));
-    expect(gateway.keys.get('static')).toMatchObject({ source: 'config', hasToken: false });
+    expect(await gateway.keys.get('static')).toMatchObject({ source: 'config', hasToken: false });
     await viaKey(gateway, 'static');
     await gateway.keys.revoke('static');
     await expect(viaKey(gateway, 'static')).rejects.toBeInstanceOf(KeyRevokedError);
@@ -112,7 +112,7 @@ describe('gateway.keys at runtime (one process)', () => {
     expect(await issues({ workspace: 'team-a', budgets: [{ type: 'cost', limit: 0.5 }] })).toContain('budgets');
     expect(await issues({ workspace: 'team-a', id: 'bad id' })).toContain('id');
     expect(await issues({ workspace: 'team-a', expiresAt: 'soon' })).toContain('expiresAt');
-    expect(gateway.keys.list()).toEqual([]);
+    expect(await gateway.keys.list()).toEqual([]);
   });
 });
 
@@ -163,7 +163,7 @@ describe.skipIf(!redis.available)('gateway.keys shared through Redis', () => {
     expect(new Set(made.map((k) => k.id)).size).toBe(200);
     const c = shared(prefix);
     await c.chat({ workspace: 'team-a', model: '@mock/m', messages: HELLO });
-    expect(c.keys.list()).toHaveLength(200);
+    expect(await c.keys.list()).toHaveLength(200);
     for (const { id, token } of made.slice(0, 5)) expect(c.keys.authenticate(token)?.id).toBe(id);
     const log = (await redis.client.lrange(`{${prefix}}:pol`, 0, -1)).join('\n');
     for (const { token } of made) expect(log.includes(token)).toBe(false);

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestRedis } from '../helpers/redis-server.js';
+
+/** Runtime keys across real processes sharing one Redis (each a gateway: keys-worker.ts). */
+
+const redis = useTestRedis({ beforeAll, afterAll });
+const WORKER = new URL('./keys-worker.ts', import.meta.url).pathname;
+
+type Answer = { result?: unknown; error?: string };
+
+/** A gateway process: `ask` sends one command and resolves with its answer. */
+function gatewayProcess(prefix: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    env: { ...process.env, REDIS_PORT: String(redis.server.port), PREFIX: prefix },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    async ask(command: Record<string, unknown>): Promise<Answer> {
+      child.stdin!.write(`${JSON.stringify(command)}\n`);
+      const next = await answers.next();
+      if (next.done) throw new Error('the gateway process ended');
+      return JSON.parse(next.value) as Answer;
+    },
+    end: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+      }),
+  };
+}
+
+describe.skipIf(!redis.available)('runtime keys across processes', () => {
+  it('made in A: B authenticates and governs it within a second; revoked in A: B refuses it on its next call; C, started after, sees both', async () => {
+    const prefix = `mpk-${randomUUID()}`;
+    const a = gatewayProcess(prefix);
+    const b = gatewayProcess(prefix);
+    expect(await b.ask({ op: 'list' })).toEqual({ result: [] });
+    const { id, token } = ((await a.ask({ op: 'create', workspace: 'team-a' })).result as Array<{ id: string; token: string }>)[0]!;
+    await expect.poll(async () => (await b.ask({ op: 'auth', token })).result, { timeout: 5_000, interval: 20 }).toEqual({ id, workspace: 'team-a', integration: 'mock' });
+    expect(await b.ask({ op: 'chat', key: id })).toEqual({ result: 'ok' });
+    expect(await a.ask({ op: 'revoke', id })).toEqual({ result: 'revoked' });
+    // The very next call in B, with no wait: refused in the admission round trip.
+    expect(await b.ask({ op: 'chat', key: id })).toEqual({ error: 'key_revoked' });
+    const c = gatewayProcess(prefix);
+    expect(await c.ask({ op: 'chat', key: id })).toEqual({ error: 'key_revoked' });
+    expect(await c.ask({ op: 'auth', token })).toEqual({ result: null });
+    await Promise.all([a.end(), b.end(), c.end()]);
+  });
+
+  it('two processes creating 100 keys each at once: 200 keys, none lost', async () => {
+    const prefix = `mpk-${randomUUID()}`;
+    const a = gatewayProcess(prefix);
+    const b = gatewayProcess(prefix);
+    const [made1, made2] = await Promise.all([a.ask({ op: 'create', workspace: 'team-a', count: 100 }), b.ask({ op: 'create', workspace: 'team-a', count: 100 })]);
+    const ids = [...(made1.result as Array<{ id: string }>), ...(made2.result as Array<{ id: string }>)].map((k) => k.id);
+    expect(new Set(ids).size).toBe(200);
+    const c = gatewayProcess(prefix);
+    const listed = (await c.ask({ op: 'list' })).result as string[];
+    expect(listed.sort()).toEqual(ids.sort());
+    await Promise.all([a.end(), b.end(), c.end()]);
+  });
+});
