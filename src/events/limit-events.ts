@@ -71,8 +71,13 @@ export interface BudgetChangedEvent {
 /** The store failed (or timed out); what the gateway did about it. */
 export interface StoreDegradedEvent {
   store: string;
-  /** `analytics`: writing the analytics rollups (off the request path; calls are never refused for it). */
-  operation: 'admit' | 'settle' | 'read' | 'register' | 'analytics';
+  /**
+   * `analytics`: writing the analytics rollups (off the request path; calls are never refused for
+   * it). `policy`: reading the policy log for changes made elsewhere (announced when it starts
+   * failing, with `deferred`: this gateway keeps its policy until a read succeeds; revocations are
+   * still enforced, in admission).
+   */
+  operation: 'admit' | 'settle' | 'read' | 'register' | 'analytics' | 'policy';
   error: Error;
   /**
    * `refused`: the call was refused (`onStoreError: 'fail-closed'`). `admitted`: the call went

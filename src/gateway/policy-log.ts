@@ -59,6 +59,8 @@ export class PolicyLog {
   readonly #rejected = new Map<number, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #unwatch: (() => void) | undefined;
+  /** The last background read failed (its failure was announced). */
+  #failing = false;
   /** When each runtime key was created (config keys have none). */
   readonly #createdAt = new Map<string, string>();
 
@@ -70,8 +72,8 @@ export class PolicyLog {
     if (this.#local) return;
     this.#startSync();
     // Pushed changes are applied at once; the poll is the backstop for a lost message.
-    this.#unwatch = store.watchPolicyChanges?.(() => void this.sync().catch(() => {}));
-    this.#timer = setInterval(() => void this.sync().catch(() => {}), options.pollMs);
+    this.#unwatch = store.watchPolicyChanges?.(() => void this.#background());
+    this.#timer = setInterval(() => void this.#background(), options.pollMs);
     this.#timer.unref?.();
   }
 
@@ -147,6 +149,19 @@ export class PolicyLog {
     this.#rejected.delete(version);
     if (reason !== undefined) throw new ConfigError([{ path: 'id', message: reason }], `Change refused (${change.type})`);
     return version;
+  }
+
+  /** A read of the log off any call's path: a failure is announced once, when reads start failing. */
+  async #background(): Promise<void> {
+    try {
+      await this.sync();
+      this.#failing = false;
+    } catch (error) {
+      if (this.#failing) return;
+      this.#failing = true;
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.#state.dispatcher.events.emit('store.degraded', { store: this.#store.name, operation: 'policy', error: cause, decision: 'deferred', at: new Date(this.#state.clock()).toISOString() });
+    }
   }
 
   /** Reads and applies what the log has beyond this process's version. One sync at a time. */

@@ -113,4 +113,16 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     expect(degraded).toEqual([]);
     expect((await gateway.limits.status({ workspace: 'team-a', integration: 'mock' }))[0]).toMatchObject({ used: 1 });
   });
+
+  it('a policy log that cannot be read is announced once (store.degraded, policy), not at every read', async () => {
+    const { gateway, degraded, call } = setup({ policyPollMs: 20 });
+    await call();
+    await server.stop();
+    await expect.poll(() => degraded.filter((e) => e.operation === 'policy').length, { timeout: 5_000, interval: 20 }).toBe(1);
+    // Ten more failed reads: still one announcement.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(degraded.filter((e) => e.operation === 'policy')).toMatchObject([{ decision: 'deferred', store: 'redis' }]);
+    await server.start();
+    await gateway.close({ timeoutMs: 0 });
+  });
 });
