@@ -91,6 +91,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     whenIdle: [],
     policyLog: undefined as unknown as PolicyLog,
   };
-  state.policyLog = new PolicyLog(state, store, { timeoutMs: parsed.storeTimeoutMs, pollMs: parsed.policyPollMs });
+  // Policy changes are an admin's, and the replay a gateway's start: neither is a call's path, so
+  // they get the time a loaded store needs, like analytics batches.
+  state.policyLog = new PolicyLog(state, store, { timeoutMs: Math.max(parsed.storeTimeoutMs, 5_000), pollMs: parsed.policyPollMs });
   return new Gateway(state);
 }

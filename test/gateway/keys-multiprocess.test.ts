@@ -56,6 +56,7 @@ describe.skipIf(!redis.available)('runtime keys across processes', () => {
     const a = gatewayProcess(prefix);
     const b = gatewayProcess(prefix);
     const [made1, made2] = await Promise.all([a.ask({ op: 'create', workspace: 'team-a', count: 100 }), b.ask({ op: 'create', workspace: 'team-a', count: 100 })]);
+    expect([made1.error, made2.error]).toEqual([undefined, undefined]);
     const ids = [...(made1.result as Array<{ id: string }>), ...(made2.result as Array<{ id: string }>)].map((k) => k.id);
     expect(new Set(ids).size).toBe(200);
     const c = gatewayProcess(prefix);
