@@ -70,25 +70,33 @@ export class PolicyLog {
     this.#timeoutMs = options.timeoutMs;
     this.#local = typeof store.appendPolicyChange !== 'function' || typeof store.readPolicyChanges !== 'function';
     if (this.#local) return;
-    this.#startSync();
-    // Pushed changes are applied at once; the poll is the backstop for a lost message.
-    this.#unwatch = store.watchPolicyChanges?.(() => void this.#background());
+    // Pushed changes are applied at once; the poll is the backstop for a lost message. The replay
+    // starts once the push is on, so that no change falls between the two.
+    const watch = store.watchPolicyChanges?.(() => void this.#background());
+    this.#unwatch = watch?.stop;
+    this.#startSync(watch?.ready.then(
+      () => {},
+      () => {},
+    ));
     this.#timer = setInterval(() => void this.#background(), options.pollMs);
     this.#timer.unref?.();
   }
 
-  #startSync(): void {
+  /** Replays the log (after `after`: the push is on); `ready()` tells when it is done. */
+  #startSync(after?: Promise<void>): void {
     // A store that answers at once (memory) is replayed at once: the first call does not wait.
-    try {
-      if (this.#replayNow()) {
-        this.#ready = { state: 'done' };
+    if (!after) {
+      try {
+        if (this.#replayNow()) {
+          this.#ready = { state: 'done' };
+          return;
+        }
+      } catch (error) {
+        this.#ready = { state: 'failed', at: this.#state.clock(), error };
         return;
       }
-    } catch (error) {
-      this.#ready = { state: 'failed', at: this.#state.clock(), error };
-      return;
     }
-    const promise = this.sync().then(
+    const promise = (after ? after.then(() => this.sync()) : this.sync()).then(
       () => {
         this.#ready = { state: 'done' };
       },
@@ -100,6 +108,7 @@ export class PolicyLog {
     promise.catch(() => {});
     this.#ready = { state: 'pending', promise };
   }
+
 
   /**
    * Resolves once the log has been replayed (before a gateway's first call). A replay that failed

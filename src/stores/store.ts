@@ -162,9 +162,10 @@ export interface Store {
   readPolicyChanges?(after: number, limit: number): MaybePromise<PolicyChangeRecord[]>;
   /**
    * Calls `onAppend` soon after any process appends a policy change (a push: Redis pub/sub), so
-   * that gateways need not wait for their next read of the log. Returns a function that stops it.
+   * that gateways need not wait for their next read of the log. `ready` resolves once changes are
+   * pushed (the gateway replays the log after it, so that none falls between); `stop` ends it.
    * Optional: without it, gateways read the log every `policyPollMs`.
    */
-  watchPolicyChanges?(onAppend: () => void): () => void;
+  watchPolicyChanges?(onAppend: () => void): { ready: Promise<void>; stop(): void };
   close?(): MaybePromise<void>;
 }

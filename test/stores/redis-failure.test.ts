@@ -118,8 +118,9 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     const { gateway, degraded, call } = setup({ policyPollMs: 20 });
     await call();
     await server.stop();
-    await expect.poll(() => degraded.filter((e) => e.operation === 'policy').length, { timeout: 5_000, interval: 20 }).toBe(1);
-    // Ten more failed reads: still one announcement.
+    // A read of the log waits up to 5 s for the store (it is never on a call's path).
+    await expect.poll(() => degraded.filter((e) => e.operation === 'policy').length, { timeout: 15_000, interval: 50 }).toBe(1);
+    // The reads that follow fail too: still one announcement.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(degraded.filter((e) => e.operation === 'policy')).toMatchObject([{ decision: 'deferred', store: 'redis' }]);
     await server.start();

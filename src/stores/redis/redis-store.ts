@@ -193,8 +193,8 @@ export class RedisStore implements Store {
   }
 
   /** Pushed by the append script (PUBLISH on the log's key), on a connection of its own. */
-  watchPolicyChanges(onAppend: () => void): () => void {
-    if (typeof this.#client.duplicate !== 'function') return () => {};
+  watchPolicyChanges(onAppend: () => void): { ready: Promise<void>; stop(): void } {
+    if (typeof this.#client.duplicate !== 'function') return { ready: Promise.resolve(), stop: () => {} };
     const channel = `${this.#tag}:pol`;
     const subscriber = this.#client.duplicate();
     // A lost connection only delays changes until the next read of the log: never a crash.
@@ -202,8 +202,7 @@ export class RedisStore implements Store {
     subscriber.on('message', (from) => {
       if (from === channel) onAppend();
     });
-    subscriber.subscribe(channel).catch(() => {});
-    return () => subscriber.disconnect();
+    return { ready: subscriber.subscribe(channel).then(() => {}), stop: () => subscriber.disconnect() };
   }
 
   async readPolicyChanges(after: number, limit: number): Promise<PolicyChangeRecord[]> {
