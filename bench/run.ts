@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { Bench, type Task } from 'tinybench';
 import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './full-policy.js';
 import { benchHttp } from './http.js';
+import { benchKeys } from './keys.js';
 import { benchRedis } from './redis.js';
 import { callsPerSecond } from './throughput.js';
 
@@ -80,6 +81,7 @@ await gateway.flush();
 const sink = gateway.stats().sinks[0]!;
 const redis = process.env.BENCH_REDIS === '0' ? null : await benchRedis(TIME_MS);
 const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
+const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([500, 2_000]);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -104,7 +106,10 @@ const results = {
     /** What HTTP adds beyond the gateway's own work measured in process above. */
     beyondGovernanceMicros: { p50: http.addedMicros.p50 - (g.p50 - d.p50) },
   },
+  keys,
   targets: {
+    keysCreateP50Ms: 5,
+    keysAuthenticateP50Micros: 20,
     overheadP50: 10,
     overheadP99: 100,
     callsPerSecond: 100_000,
@@ -158,3 +163,13 @@ if (http) {
 console.log(`\nusage events: ${events().toLocaleString('en-US')} published, ${sink.delivered.toLocaleString('en-US')} delivered to the sink, ${sink.dropped} dropped`);
 console.log('written: bench/results.json');
 await gateway.close();
+if (keys) {
+  console.log('\nRuntime keys (gateway.keys), with N keys made before (each change re-validates the whole policy today):\n');
+  console.log('| store | keys | create p50 | create p99 | revoke p50 | authenticate p50 | target |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const f of keys.figures) {
+    console.log(`| ${f.store} | ${f.keys.toLocaleString('en-US')} | ${f.createMs.p50.toFixed(1)} ms | ${f.createMs.p99.toFixed(1)} ms | ${f.revokeMs.p50.toFixed(1)} ms | ${f.authenticateMicros.p50.toFixed(1)} µs | create, revoke <= 5 ms, authenticate <= 20 µs at 100k |`);
+  }
+  console.log(`\nA key made in one gateway, authenticated by another on the same Redis (pushed): p50 ${keys.propagationMs.p50.toFixed(1)} ms, p99 ${keys.propagationMs.p99.toFixed(1)} ms`);
+}
+
