@@ -74,10 +74,15 @@ export class PolicyLog {
     // starts once the push is on, so that no change falls between the two.
     const watch = store.watchPolicyChanges?.(() => void this.#background());
     this.#unwatch = watch?.stop;
-    this.#startSync(watch?.ready.then(
-      () => {},
-      () => {},
-    ));
+    this.#startSync(
+      watch?.ready?.then(
+        () => {},
+        () => {},
+      ),
+    );
+    // A store in this process (memory) pushes every change and loses none: no reads to repeat,
+    // and no timer holding the gateway for ever when it is dropped without close().
+    if (watch && this.#ready.state === 'done') return;
     this.#timer = setInterval(() => void this.#background(), options.pollMs);
     this.#timer.unref?.();
   }

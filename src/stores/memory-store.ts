@@ -65,6 +65,8 @@ export class MemoryStore implements Store {
   /** The policy log: the change of version v at index v - 1. */
   readonly #policyLog: string[] = [];
   readonly #revoked = new Set<string>();
+  /** Gateways on this store, told of each change (they share this process). */
+  readonly #watchers = new Set<() => void>();
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
@@ -163,7 +165,15 @@ export class MemoryStore implements Store {
   appendPolicyChange(input: PolicyChangeInput): number {
     for (const scope of input.revoke ?? []) this.#revoked.add(scope);
     for (const scope of input.restore ?? []) this.#revoked.delete(scope);
-    return this.#policyLog.push(input.change);
+    const version = this.#policyLog.push(input.change);
+    // After the caller has its version: the watchers read the log, and the appender applies first.
+    if (this.#watchers.size > 0) queueMicrotask(() => this.#watchers.forEach((watcher) => watcher()));
+    return version;
+  }
+
+  watchPolicyChanges(onAppend: () => void): { stop(): void } {
+    this.#watchers.add(onAppend);
+    return { stop: () => this.#watchers.delete(onAppend) };
   }
 
   readPolicyChanges(after: number, limit: number): PolicyChangeRecord[] {

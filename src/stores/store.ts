@@ -163,9 +163,9 @@ export interface Store {
   /**
    * Calls `onAppend` soon after any process appends a policy change (a push: Redis pub/sub), so
    * that gateways need not wait for their next read of the log. `ready` resolves once changes are
-   * pushed (the gateway replays the log after it, so that none falls between); `stop` ends it.
-   * Optional: without it, gateways read the log every `policyPollMs`.
+   * pushed (the gateway replays the log after it, so that none falls between); absent, they are
+   * from now on. `stop` ends it. Optional: without it, gateways read the log every `policyPollMs`.
    */
-  watchPolicyChanges?(onAppend: () => void): { ready: Promise<void>; stop(): void };
+  watchPolicyChanges?(onAppend: () => void): { ready?: Promise<void>; stop(): void };
   close?(): MaybePromise<void>;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, KeyExpiredError, KeyRevokedError, createGateway, type GatewayConfig, type KeyChangeEvent, type Store } from '../../src/index.js';
+import { ConfigError, KeyExpiredError, KeyRevokedError, createGateway, memoryStore, type GatewayConfig, type KeyChangeEvent, type Store } from '../../src/index.js';
+import { until } from '../helpers/until.js';
 import { createFetchHandler } from '../../src/http.js';
 import { redisStore } from '../../src/redis.js';
 import { useTestRedis } from '../helpers/redis-server.js';
@@ -78,6 +79,17 @@ describe('gateway.keys at runtime (one process)', () => {
     // A revoked id is not reused, and cannot be revoked twice.
     await expect(gateway.keys.create({ workspace: 'team-a', id })).rejects.toBeInstanceOf(ConfigError);
     await expect(gateway.keys.revoke(id)).rejects.toBeInstanceOf(KeyRevokedError);
+  });
+
+  it('two gateways on one memory store share their keys, pushed in-process (no timer)', async () => {
+    const store = memoryStore();
+    const a = createGateway(config({ store }));
+    const b = createGateway(config({ store }));
+    const { id, token } = await a.keys.create({ workspace: 'team-a' });
+    await until(() => b.keys.authenticate(token) !== null);
+    await expect(viaKey(b, id)).resolves.toMatchObject({ object: 'chat.completion' });
+    await a.keys.revoke(id);
+    await expect(viaKey(b, id)).rejects.toBeInstanceOf(KeyRevokedError);
   });
 
   it('a configured key can be revoked too', async () => {
