@@ -16,7 +16,7 @@ export type {
   GatewayEmbeddingResponse,
 } from './gateway/types.js';
 
-export { secret, type Secret } from './secrets/secret.js';
+export { secret, type Secret, type SecretResolver } from './secrets/secret.js';
 export { memoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export type { AnalyticsQuery, AnalyticsResult, AnalyticsRow, LatencyPercentiles } from './analytics/analytics-query.js';
 export type { AnalyticsStats } from './analytics/analytics-recorder.js';

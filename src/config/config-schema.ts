@@ -250,4 +250,6 @@ export const rootSchema = z.strictObject({
   analytics: analyticsSchema,
   clock: fn('a function returning epoch milliseconds').optional(),
   fetch: fn('a fetch function').optional(),
+  /** Loaders of `secret.ref(resolver, name)` secrets, by resolver name. */
+  secretResolvers: z.record(z.string().min(1), fn('a function (name) => the secret value')).default({}),
 });

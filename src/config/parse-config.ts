@@ -160,33 +160,41 @@ function crossCheck(
       else hashIndex.set(key.hash, k);
     }
 
-    const integration = bySlug.get(key.integration);
-    if (!integration) {
-      if (!slugIndex.has(key.integration)) issues.push({ path: at('integration'), message: `unknown integration '${key.integration}'` });
-      continue;
-    }
-    const grant = resolveGrant(integration, key.workspace);
-    if (grant === null) {
-      if (options.requireKeyAccess) {
-        issues.push({
-          path: at('integration'),
-          message: `integration '${key.integration}' is not provisioned to the key's workspace '${key.workspace}'`,
-        });
-      }
-      continue;
-    }
-    if (!key.models) continue;
-    const integrationAllowed = integration.models;
-    key.models.forEach((model, j) => {
-      const byIntegration = !integrationAllowed || integrationAllowed.has(model);
-      const byGrant = !grant.models || grant.models.has(model);
-      if (!byIntegration || !byGrant) {
-        issues.push({
-          path: at('models', j),
-          message: `model '${model}' is not allowed by ${byIntegration ? `the grant of '${key.integration}' to '${key.workspace}'` : `integration '${key.integration}'`} (a key can only narrow)`,
-        });
-      }
-    });
+    if (!bySlug.has(key.integration) && slugIndex.has(key.integration)) continue; // reported with the integration
+    issues.push(...keyAccessIssues(key, bySlug.get(key.integration), options, at));
   }
+  return issues;
+}
+
+/**
+ * What is wrong with a key against its integration: an unknown integration, a workspace the
+ * integration is not provisioned to (with `requireKeyAccess`), models beyond its grant (a key
+ * can only narrow). Also what a runtime key change is checked with, key by key.
+ */
+export function keyAccessIssues(
+  key: ParsedKey,
+  integration: IntegrationPolicy | undefined,
+  options: ParseOptions,
+  at: (...path: PropertyKey[]) => string,
+): ConfigIssue[] {
+  if (!integration) return [{ path: at('integration'), message: `unknown integration '${key.integration}'` }];
+  const grant = resolveGrant(integration, key.workspace);
+  if (grant === null) {
+    if (!options.requireKeyAccess) return [];
+    return [{ path: at('integration'), message: `integration '${key.integration}' is not provisioned to the key's workspace '${key.workspace}'` }];
+  }
+  if (!key.models) return [];
+  const issues: ConfigIssue[] = [];
+  const integrationAllowed = integration.models;
+  key.models.forEach((model, j) => {
+    const byIntegration = !integrationAllowed || integrationAllowed.has(model);
+    const byGrant = !grant.models || grant.models.has(model);
+    if (!byIntegration || !byGrant) {
+      issues.push({
+        path: at('models', j),
+        message: `model '${model}' is not allowed by ${byIntegration ? `the grant of '${key.integration}' to '${key.workspace}'` : `integration '${key.integration}'`} (a key can only narrow)`,
+      });
+    }
+  });
   return issues;
 }

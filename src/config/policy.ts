@@ -1,5 +1,6 @@
 import { scopeName } from './scope-name.js';
 import type { Budget, RateLimit } from './limits-schema.js';
+import type { KeyTable } from './key-table.js';
 import type { ParsedConfig, ParsedIntegration, ParsedKey } from './parsed-config.js';
 
 /**
@@ -44,14 +45,21 @@ export interface KeyPolicy extends ScopeLimits {
   readonly hash: string | null;
   /** Epoch ms from which the key is refused; null: never. */
   readonly expiresAt: number | null;
-  /** The scopes the store checks for a revocation at every admission through the key. */
-  readonly guards: readonly string[];
 }
 
-/** The validated configuration, indexed for the request path. Immutable: a change builds a new one. */
+/** The configuration but its keys, which live in the policy's `KeyTable`. */
+export type PolicyConfig = Omit<ParsedConfig, 'keys'>;
+
+/**
+ * The validated configuration, indexed for the request path. Immutable but for its keys: a
+ * provisioning change builds a new policy; a key change updates the key table all the policies
+ * of a gateway share (see KeyTable), so that it costs O(1) with any number of keys.
+ */
 export interface Policy {
-  readonly config: ParsedConfig;
+  readonly config: PolicyConfig;
   readonly integrations: ReadonlyMap<string, IntegrationPolicy>;
+  readonly keyTable: KeyTable;
+  /** Key policies by id (the key table's). */
   readonly keys: ReadonlyMap<string, KeyPolicy>;
   /** Keys by the SHA-256 of their token (those that have one). */
   readonly keysByHash: ReadonlyMap<string, KeyPolicy>;
@@ -64,7 +72,6 @@ export interface Policy {
 
 const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
 const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
-const NO_KEYS: ReadonlySet<string> = new Set();
 
 const withOrigin = (origin: string, budgets: readonly Budget[]): OriginBudget[] => budgets.map((budget) => ({ origin, budget }));
 
@@ -129,7 +136,6 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     models: key.models ? new Set(key.models) : null,
     hash: key.hash ?? null,
     expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
-    guards: Object.freeze([scopeName.key(key.id)]),
     budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
   };
@@ -140,7 +146,7 @@ export function resolveWorkspaceLimits(policy: Policy, workspace: string): Scope
   return policy.workspaces.get(workspace) ?? policy.everyWorkspace;
 }
 
-function buildWorkspaceLimits(config: ParsedConfig): { named: Map<string, ScopeLimits>; everyone: ScopeLimits } {
+function buildWorkspaceLimits(config: PolicyConfig): { named: Map<string, ScopeLimits>; everyone: ScopeLimits } {
   const star = config.workspaces['*'];
   const everyone: ScopeLimits = star ? { budgets: withOrigin(scopeName.workspace('*'), star.budgets), rateLimits: star.rateLimits } : NONE;
   const named = new Map<string, ScopeLimits>();
@@ -154,17 +160,17 @@ function buildWorkspaceLimits(config: ParsedConfig): { named: Map<string, ScopeL
   return { named, everyone };
 }
 
-export function buildPolicy(config: ParsedConfig, revokedKeys: ReadonlySet<string> = NO_KEYS): Policy {
+/** The policy of a config, with `keys` as its key table (shared with the gateway's other policies). */
+export function buildPolicy(config: PolicyConfig, keys: KeyTable): Policy {
+  const { keys: _static, ...rest } = config as ParsedConfig;
   const workspaces = buildWorkspaceLimits(config);
-  const keys = new Map(config.keys.map((k) => [k.id, buildKeyPolicy(k)]));
-  const keysByHash = new Map<string, KeyPolicy>();
-  for (const key of keys.values()) if (key.hash !== null) keysByHash.set(key.hash, key);
   return {
-    config,
+    config: rest,
     integrations: new Map(config.integrations.map((i) => [i.slug, buildIntegrationPolicy(i)])),
-    keys,
-    keysByHash,
-    revokedKeys,
+    keyTable: keys,
+    keys: keys.policies,
+    keysByHash: keys.byHash,
+    revokedKeys: keys.revoked,
     workspaces: workspaces.named,
     everyWorkspace: workspaces.everyone,
   };
@@ -172,9 +178,10 @@ export function buildPolicy(config: ParsedConfig, revokedKeys: ReadonlySet<strin
 
 /**
  * Every place the config can define budgets, with the budgets defined there (possibly none, so
- * that a removal reaches the store): what the store registers.
+ * that a removal reaches the store): what the store registers. Keys only with `withKeys` (at
+ * start), and runtime keys only with budgets: a change that gives or takes them registers them.
  */
-export function budgetOrigins(policy: Policy): Array<{ origin: string; budgets: readonly Budget[] }> {
+export function budgetOrigins(policy: Policy, withKeys: boolean): Array<{ origin: string; budgets: readonly Budget[] }> {
   const out: Array<{ origin: string; budgets: readonly Budget[] }> = [];
   for (const integration of policy.integrations.values()) {
     out.push({ origin: scopeName.integration(integration.slug), budgets: integration.config.budgets });
@@ -185,6 +192,10 @@ export function budgetOrigins(policy: Policy): Array<{ origin: string; budgets: 
     }
   }
   for (const [name, limits] of Object.entries(policy.config.workspaces)) out.push({ origin: scopeName.workspace(name), budgets: limits.budgets });
-  for (const key of policy.config.keys) out.push({ origin: scopeName.key(key.id), budgets: key.budgets });
+  if (!withKeys) return out;
+  for (const { config: key, createdAt } of policy.keyTable.entries()) {
+    // Runtime keys register their budgets as they change; those of the config, at each start.
+    if (key.budgets.length > 0 || createdAt === null) out.push({ origin: scopeName.key(key.id), budgets: key.budgets });
+  }
   return out;
 }

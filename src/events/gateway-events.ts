@@ -24,12 +24,16 @@ export interface KeyChangeEvent {
   at: string;
 }
 
-/** A runtime provisioning change (never carries credentials). */
+/** A runtime provisioning change (never carries credentials), emitted by every gateway that applies it. */
 export interface ProvisioningChangeEvent {
   action: 'provision' | 'revoke' | 'set-models' | 'rotate-credentials';
   integration: string;
   workspace: string | null;
-  /** ISO time of the change. */
+  /** The change's place in the store's policy log (1, 2, 3...: one order for every process). */
+  version: number;
+  /** The gateway that made the change (`host:pid:id`). */
+  origin: string;
+  /** ISO time the change was applied here. */
   at: string;
 }
 

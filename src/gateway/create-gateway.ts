@@ -10,7 +10,11 @@ import type { ChatAdapter } from '../providers/spec.js';
 import { Limiter } from '../limits/limiter.js';
 import { memoryStore } from '../stores/memory-store.js';
 import type { Store } from '../stores/store.js';
+import { KeyTable } from '../config/key-table.js';
+import type { ParsedIntegration } from '../config/parsed-config.js';
+import { bindSecret, isSecret, type SecretResolver } from '../secrets/secret.js';
 import { PolicyLog } from './policy-log.js';
+import { unknownResolvers } from './provisioning-change.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
 
@@ -25,7 +29,14 @@ import type { GatewayState } from './gateway-state.js';
 export function createGateway(config: GatewayConfig): Gateway {
   const result = parseConfig(config, { requireKeyAccess: true });
   if ('issues' in result) throw new ConfigError(result.issues);
-  const parsed = result.config;
+  const resolvers = result.config.secretResolvers as Record<string, SecretResolver>;
+  const unknown = result.config.integrations.flatMap((integration, i) => [
+    ...unknownResolvers(integration.credentials, resolvers, `integrations[${i}].credentials`),
+    ...unknownResolvers((integration.headers as Record<string, unknown> | undefined) ?? {}, resolvers, `integrations[${i}].headers`),
+  ]);
+  if (unknown.length > 0) throw new ConfigError(unknown);
+  // Secrets given by reference get this gateway's resolvers.
+  const parsed = { ...result.config, integrations: result.config.integrations.map((i) => bindSecrets(i, resolvers)) };
 
   const adapters = new Map<string, ChatAdapter>();
   for (const integration of parsed.integrations) {
@@ -48,7 +59,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     { onStoreError: parsed.onStoreError, timeoutMs: parsed.storeTimeoutMs },
     clock,
   );
-  const policy = buildPolicy(parsed);
+  const policy = buildPolicy(parsed, new KeyTable(parsed.keys));
   limiter.usePolicy(policy);
 
   const analyticsConfig = parsed.analytics;
@@ -86,6 +97,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,
     streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,
+    secretResolvers: resolvers,
     closed: false,
     inFlight: 0,
     whenIdle: [],
@@ -95,4 +107,11 @@ export function createGateway(config: GatewayConfig): Gateway {
   // they get the time a loaded store needs, like analytics batches.
   state.policyLog = new PolicyLog(state, store, { timeoutMs: Math.max(parsed.storeTimeoutMs, 5_000), pollMs: parsed.policyPollMs });
   return new Gateway(state);
+}
+
+/** The integration with its `secret.ref` credentials and headers bound to `resolvers`. */
+function bindSecrets(integration: ParsedIntegration, resolvers: Record<string, SecretResolver>): ParsedIntegration {
+  const bind = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, isSecret(v) ? bindSecret(v, resolvers) : v]));
+  const headers = integration.headers as Record<string, unknown> | undefined;
+  return { ...integration, credentials: bind(integration.credentials), ...(headers ? { headers: bind(headers) } : {}) } as ParsedIntegration;
 }

@@ -1,6 +1,7 @@
 import type { AnalyticsConfig, EventsConfig, IntegrationConfig, KeyConfig, LimitsConfig, LimitsOptionsConfig, RetryConfig } from '../config/types.js';
 import type { Sink } from '../events/sink.js';
 import type { Store } from '../stores/store.js';
+import type { SecretResolver } from '../secrets/secret.js';
 
 /** Everything `createGateway` takes. Its parts are defined with the concept they configure. */
 export interface GatewayConfig {
@@ -27,6 +28,12 @@ export interface GatewayConfig {
    * Default 1,000 ms.
    */
   policyPollMs?: number;
+  /**
+   * Loaders of the secrets given as `secret.ref(resolver, name)`, by resolver name: e.g.
+   * `{ vault: (name) => vault.read(name) }`. A reference is a name, never a value, so it is what
+   * credential rotation shares through a store (see `provisioning.rotateCredentials`).
+   */
+  secretResolvers?: Record<string, SecretResolver>;
   events?: EventsConfig;
   /** Where limit counters live. Default: `memoryStore()` (this process only). */
   store?: Store;

@@ -3,12 +3,13 @@ import type { Policy } from '../config/policy.js';
 import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
 import type { PolicyLog } from './policy-log.js';
+import type { SecretResolver } from '../secrets/secret.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
 import type { ChatMiddleware } from './types.js';
 import type { RetryPolicy } from './with-retries.js';
 
-/** What a gateway holds. `policy` is replaced as a whole by a provisioning change. */
+/** What a gateway holds. `policy` is replaced as a whole by a provisioning change (see PolicyLog). */
 export interface GatewayState {
   policy: Policy;
   readonly adapters: ReadonlyMap<string, ChatAdapter>;
@@ -25,6 +26,8 @@ export interface GatewayState {
   readonly timeoutMs: number;
   /** See GatewayConfig.streamIdleTimeoutMs. */
   readonly streamIdleTimeoutMs: number;
+  /** `createGateway({ secretResolvers })`: the loaders of `secret.ref` secrets. */
+  readonly secretResolvers: Readonly<Record<string, SecretResolver>>;
   closed: boolean;
   /** Runtime policy changes shared through the store (set right after the state is made). */
   policyLog: PolicyLog;

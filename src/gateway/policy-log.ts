@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ParsedConfig, ParsedKey } from '../config/parsed-config.js';
-import { parseConfig } from '../config/parse-config.js';
+import type { ParsedKey } from '../config/parsed-config.js';
 import { buildPolicy, type Policy } from '../config/policy.js';
+import type { Budget } from '../config/limits-schema.js';
 import { scopeName } from '../config/scope-name.js';
 import { ConfigError } from '../errors/config-error.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
-import type { GatewayEvents, KeyChangeEvent } from '../events/gateway-events.js';
+import type { GatewayEvents } from '../events/gateway-events.js';
+import type { SecretResolver } from '../secrets/secret.js';
 import type { MaybePromise, PolicyChangeRecord, Store } from '../stores/store.js';
 import { withTimeout } from '../util/with-timeout.js';
+import { applyProvisioning, type ProvisioningChange } from './provisioning-change.js';
 
 /** A key as the policy log carries it: its config, never its token (the hash only). */
 export type LoggedKey = ParsedKey & { createdAt: string };
@@ -20,29 +23,33 @@ export type KeyPatch = Partial<Pick<ParsedKey, 'name' | 'models' | 'budgets' | '
 export type PolicyChange =
   | { type: 'key.create'; origin: string; key: LoggedKey }
   | { type: 'key.update'; origin: string; id: string; patch: KeyPatch }
-  | { type: 'key.revoke'; origin: string; id: string };
+  | { type: 'key.revoke'; origin: string; id: string }
+  | ProvisioningChange;
 
 /** What the log changes when it applies changes: the gateway's state, as little of it as it needs. */
 export interface PolicyHost {
   policy: Policy;
-  readonly limiter: { usePolicy(policy: Policy): void };
+  readonly limiter: { usePolicy(policy: Policy): void; useKey(id: string, budgets: readonly Budget[] | null): MaybePromise<void> };
   readonly dispatcher: { readonly events: GatewayEvents };
   readonly clock: () => number;
+  readonly secretResolvers: Readonly<Record<string, SecretResolver>>;
 }
 
 /** Changes read from the store at once when catching up. */
-const PAGE = 500;
+const PAGE = 2_000;
 
 /**
- * Runtime policy changes shared by every gateway on the store: each change is appended to the
- * store's policy log (one order, none lost) and applied, in version order, by every gateway,
- * this one included; a gateway started later replays the log before its first call. A change is
- * validated before it is appended, and applied by a rule every process computes the same way (a
- * key id created twice: the first wins), so every process ends with the same policy.
+ * Runtime policy changes shared by every gateway on the store: each change is checked, appended
+ * to the store's policy log (one order, none lost) and applied, in version order, by every
+ * gateway, this one included; a gateway started later replays the log before its first call.
+ * Changes are applied by rules every process computes the same way (a key id created twice: the
+ * first wins), so every process ends with the same policy. A key change costs O(1) (the key
+ * table is changed in place); a provisioning change rebuilds the integrations' policy.
  *
- * Propagation: a poll every `pollMs` reads what is new (one store call when nothing is). A
- * revocation does not wait for it: the admission of every call through a key checks, in the same
- * atomic store call, that the key is not revoked (`guards`).
+ * Propagation: changes are pushed where the store can (Redis pub/sub, the memory store's
+ * in-process watchers), with a read every `pollMs` as the backstop for a lost message. A
+ * revocation waits for neither: every admission checks, in the same atomic store call, that its
+ * key and grant are not revoked (`guards`).
  */
 export class PolicyLog {
   readonly origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -55,14 +62,12 @@ export class PolicyLog {
   readonly #local: boolean;
   #syncing: Promise<void> | null = null;
   #ready: { state: 'done' } | { state: 'pending'; promise: Promise<void> } | { state: 'failed'; at: number; error: unknown } = { state: 'done' };
-  /** Why a change of a given version was not applied (a conflict), for the call that appended it. */
-  readonly #rejected = new Map<number, string>();
+  /** Why a change of a given version was not applied, for the call that appended it. */
+  readonly #rejected = new Map<number, Error>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #unwatch: (() => void) | undefined;
   /** The last background read failed (its failure was announced). */
   #failing = false;
-  /** When each runtime key was created (config keys have none). */
-  readonly #createdAt = new Map<string, string>();
 
   constructor(state: PolicyHost, store: Store, options: { timeoutMs: number; pollMs: number }) {
     this.#state = state;
@@ -85,6 +90,11 @@ export class PolicyLog {
     if (watch && this.#ready.state === 'done') return;
     this.#timer = setInterval(() => void this.#background(), options.pollMs);
     this.#timer.unref?.();
+  }
+
+  /** Whether changes leave this process: the store is shared, so secrets must be references. */
+  get sharedStore(): string | null {
+    return this.#local || this.#store.local === true ? null : this.#store.name;
   }
 
   /** Replays the log (after `after`: the push is on); `ready()` tells when it is done. */
@@ -114,7 +124,6 @@ export class PolicyLog {
     this.#ready = { state: 'pending', promise };
   }
 
-
   /**
    * Resolves once the log has been replayed (before a gateway's first call). A replay that failed
    * (the store down at start) is tried again by the next call, at most once a second.
@@ -128,40 +137,48 @@ export class PolicyLog {
     return (this.#ready as { promise: Promise<void> }).promise;
   }
 
-  /** When a runtime key was created; undefined for a key of the static config. */
-  createdAt(id: string): string | undefined {
-    return this.#createdAt.get(id);
-  }
-
-  /** Stops polling (the gateway is closing). */
+  /** Stops reading the log (the gateway is closing). */
   close(): void {
     clearInterval(this.#timer);
     this.#unwatch?.();
   }
 
   /**
-   * Appends a change and applies it here; resolves with its version once applied. Validation
-   * happens first, against this process's policy, so a bad change is appended nowhere.
+   * Checks a change against this process's policy, appends it with its revocations and
+   * restorations in one store call, and resolves with its version once applied here. A change
+   * that fails the check is appended nowhere; one that a change appended first made invalid
+   * (a key revoked meanwhile) is skipped by every process and rejected here.
    */
-  async append(change: PolicyChange, revoke?: string[]): Promise<number> {
-    const { config, revoked } = this.#apply([change], this.#state.policy.config, this.#state.policy.revokedKeys, null);
-    const parsed = parseConfig(config, { requireKeyAccess: false });
-    if ('issues' in parsed) throw new ConfigError(parsed.issues, `Invalid change (${change.type})`);
-    if (this.#local) {
-      this.#version++;
-      this.#install(parsed.config, revoked, [{ version: this.#version, change }]);
-      return this.#version;
-    }
+  async append(change: PolicyChange, guards: { revoke?: string[]; restore?: string[] } = {}): Promise<number> {
+    this.#check(change);
+    const encoded = JSON.stringify(change);
     let version: number;
-    try {
-      version = await this.#bounded(this.#store.appendPolicyChange!({ change: JSON.stringify(change), ...(revoke ? { revoke } : {}) }), 'append a policy change');
-    } catch (error) {
-      throw unavailable(this.#store, error);
+    if (this.#local) {
+      version = ++this.#version;
+      this.#applyRecords([{ version, change: encoded }]);
+    } else {
+      let appended: MaybePromise<number>;
+      try {
+        appended = this.#store.appendPolicyChange!({ change: encoded, ...guards });
+      } catch (error) {
+        throw unavailable(this.#store, error);
+      }
+      if (appended instanceof Promise) {
+        try {
+          version = await withTimeout(appended, this.#timeoutMs, `${this.#store.name} store: append a policy change`);
+        } catch (error) {
+          throw unavailable(this.#store, error);
+        }
+      } else {
+        version = appended;
+        // A store in this process: applied before this call returns, like a change without a store.
+        if (this.#version < version && this.#ready.state === 'done') this.#replayNow();
+      }
+      while (this.#version < version) await this.sync();
     }
-    while (this.#version < version) await this.sync();
-    const reason = this.#rejected.get(version);
+    const rejected = this.#rejected.get(version);
     this.#rejected.delete(version);
-    if (reason !== undefined) throw new ConfigError([{ path: 'id', message: reason }], `Change refused (${change.type})`);
+    if (rejected) throw rejected;
     return version;
   }
 
@@ -202,75 +219,86 @@ export class PolicyLog {
     }
   }
 
+  /**
+   * The checks of a change against the current policy, by the process that makes it: those of
+   * `#applyOne` (which every process repeats), without changing anything.
+   */
+  #check(change: PolicyChange): void {
+    const table = this.#state.policy.keyTable;
+    if (change.type === 'provisioning') {
+      applyProvisioning(this.#state.policy, change, this.#state.secretResolvers);
+      return;
+    }
+    const reason = keyChangeConflict(change, table);
+    if (reason) throw new ConfigError([{ path: 'id', message: reason }], `Invalid change (${change.type})`);
+  }
+
   /** Applies a page of the log; true when it was the last page. */
   #applyRecords(records: readonly PolicyChangeRecord[]): boolean {
-    // Another sync may have applied some of them meanwhile.
-    const fresh = records.filter((r) => r.version > this.#version);
-    if (fresh.length === 0) return records.length < PAGE;
-    const changes = fresh.map((r) => JSON.parse(r.change) as PolicyChange);
-    const { config, revoked } = this.#apply(changes, this.#state.policy.config, this.#state.policy.revokedKeys, fresh);
-    const parsed = parseConfig(config, { requireKeyAccess: false });
-    // Every change was valid where it was made; one that no longer is (this process's static
-    // config differs) is reported, and the policy stays as it was.
-    if ('issues' in parsed) throw new ConfigError(parsed.issues, "The policy log does not apply to this gateway's config");
-    this.#version = fresh.at(-1)!.version;
-    this.#install(parsed.config, revoked, fresh.map((r, i) => ({ version: r.version, change: changes[i]! })));
-    return records.length < PAGE;
-  }
-
-  /**
-   * Applies changes to a config, by rules that give every process the same result: a key created
-   * twice keeps the first, a change to a key that does not exist is skipped. `records` given (a
-   * replay): a skipped change is remembered as rejected, for the gateway that appended it.
-   */
-  #apply(
-    changes: readonly PolicyChange[],
-    base: ParsedConfig,
-    baseRevoked: ReadonlySet<string>,
-    records: readonly PolicyChangeRecord[] | null,
-  ): { config: ParsedConfig; revoked: Set<string> } {
-    const keys = new Map(base.keys.map((k) => [k.id, k]));
-    const revoked = new Set(baseRevoked);
-    changes.forEach((change, i) => {
-      const reject = (reason: string) => {
-        if (records) this.#rejected.set(records[i]!.version, reason);
-        else throw new ConfigError([{ path: 'id', message: reason }], `Invalid change (${change.type})`);
-      };
-      if (change.type === 'key.create') {
-        if (keys.has(change.key.id) || revoked.has(change.key.id)) return reject(`a key '${change.key.id}' exists already (or was revoked: ids are not reused)`);
-        const { createdAt: _createdAt, ...key } = change.key;
-        keys.set(key.id, key);
-      } else {
-        const key = keys.get(change.id);
-        if (!key) return reject(revoked.has(change.id) ? `key '${change.id}' is revoked` : `there is no key '${change.id}'`);
-        if (change.type === 'key.update') keys.set(change.id, { ...key, ...change.patch });
-        else {
-          keys.delete(change.id);
-          revoked.add(change.id);
-        }
-      }
-    });
-    return { config: { ...base, keys: [...keys.values()] }, revoked };
-  }
-
-  /** Makes the policy current and announces each change applied. */
-  #install(config: ParsedConfig, revoked: ReadonlySet<string>, applied: ReadonlyArray<{ version: number; change: PolicyChange }>): void {
     const state = this.#state;
-    const before = state.policy;
-    const policy = buildPolicy(config, revoked);
-    state.policy = policy;
-    state.limiter.usePolicy(policy);
-    const at = new Date(state.clock()).toISOString();
-    for (const { version, change } of applied) {
-      if (this.#rejected.has(version)) continue;
-      if (change.type === 'key.create') this.#createdAt.set(change.key.id, change.key.createdAt);
-      const id = change.type === 'key.create' ? change.key.id : change.id;
-      const key = policy.keys.get(id) ?? before.keys.get(id);
-      if (!key) continue;
-      const event: KeyChangeEvent = { id, workspace: key.workspace, integration: key.integration, version, origin: change.origin, at };
-      const name = change.type === 'key.create' ? 'key.created' : change.type === 'key.update' ? 'key.updated' : 'key.revoked';
-      state.dispatcher.events.emit(name, event);
+    let policy = state.policy;
+    const keys = new Map<string, readonly Budget[] | null>();
+    const applied: Array<{ version: number; change: PolicyChange; event: 'key.created' | 'key.updated' | 'key.revoked' | 'provisioning.changed'; key?: ParsedKey }> = [];
+    for (const record of records) {
+      // Another sync may have applied it meanwhile.
+      if (record.version <= this.#version) continue;
+      this.#version = record.version;
+      const change = JSON.parse(record.change) as PolicyChange;
+      try {
+        if (change.type === 'provisioning') {
+          const result = applyProvisioning(policy, change, state.secretResolvers);
+          for (const key of result.keys) {
+            policy.keyTable.put(key, null);
+            if (!keys.has(key.id)) keys.set(key.id, null);
+          }
+          policy = buildPolicy(result.config, policy.keyTable);
+          applied.push({ version: record.version, change, event: 'provisioning.changed' });
+          continue;
+        }
+        const reason = keyChangeConflict(change, policy.keyTable);
+        if (reason) throw new ConfigError([{ path: 'id', message: reason }], `Change refused (${change.type})`);
+        if (change.type === 'key.create') {
+          const { createdAt, ...logged } = change.key;
+          // Records leave out empty lists (see RuntimeKeys): back to the parsed shape.
+          const key: ParsedKey = { ...logged, budgets: logged.budgets ?? [], rateLimits: logged.rateLimits ?? [] };
+          policy.keyTable.put(key, createdAt);
+          keys.set(key.id, key.budgets.length > 0 ? key.budgets : (keys.get(key.id) ?? null));
+          applied.push({ version: record.version, change, event: 'key.created', key });
+        } else if (change.type === 'key.update') {
+          const key = { ...policy.keyTable.get(change.id)!.config, ...change.patch };
+          policy.keyTable.put(key, null);
+          keys.set(key.id, change.patch.budgets !== undefined ? key.budgets : (keys.get(key.id) ?? null));
+          applied.push({ version: record.version, change, event: 'key.updated', key });
+        } else {
+          const entry = policy.keyTable.revoke(change.id)!;
+          keys.set(change.id, null);
+          applied.push({ version: record.version, change, event: 'key.revoked', key: entry.config });
+        }
+      } catch (error) {
+        // Valid where it was made, but not here and now (a change appended first made it
+        // invalid, or this gateway's config differs): skipped here as everywhere, and reported to
+        // the call that appended it.
+        if (change.origin === this.origin) this.#rejected.set(record.version, error instanceof GatewayError ? error : new ConfigError([{ path: '', message: String(error) }], `Change refused (${change.type})`));
+      }
     }
+    if (policy !== state.policy) {
+      state.policy = policy;
+      state.limiter.usePolicy(policy);
+    }
+    for (const [id, budgets] of keys) {
+      const registering = state.limiter.useKey(id, budgets);
+      if (registering instanceof Promise) registering.catch(() => {});
+    }
+    const at = new Date(state.clock()).toISOString();
+    const events = state.dispatcher.events;
+    for (const { version, change, event, key } of applied) {
+      if (change.type === 'provisioning') {
+        events.emit('provisioning.changed', { action: change.action, integration: change.integration, workspace: change.workspace, version, origin: change.origin, at });
+      } else {
+        events.emit(event as 'key.created', { id: key!.id, workspace: key!.workspace, integration: key!.integration, version, origin: change.origin, at });
+      }
+    }
+    return records.length < PAGE;
   }
 
   #bounded<T>(result: MaybePromise<T>, what: string): Promise<T> {
@@ -278,8 +306,23 @@ export class PolicyLog {
   }
 }
 
-/** The scope a revoked key's admissions are checked against, in the store. */
-export const keyGuard = (id: string): string => scopeName.key(id);
+/** Why a key change cannot apply to the key table as it is (the same answer in every process). */
+function keyChangeConflict(change: Exclude<PolicyChange, ProvisioningChange>, table: Policy['keyTable']): string | null {
+  if (change.type === 'key.create') {
+    const id = change.key.id;
+    if (table.get(id) || table.revoked.has(id)) return `a key '${id}' exists already (or was revoked: ids are not reused)`;
+    if (change.key.hash !== undefined && table.byHash.has(change.key.hash)) return `another key has the same token hash`;
+    return null;
+  }
+  if (table.get(change.id)) return null;
+  return table.revoked.has(change.id) ? `key '${change.id}' is revoked` : `there is no key '${change.id}'`;
+}
+
+/** The scopes a revocation closes in the store: a key, or a grant (see the admission's guards). */
+export const guardOf = {
+  key: (id: string): string => scopeName.key(id),
+  grant: (integration: string, workspace: string): string => scopeName.grant(integration, workspace),
+};
 
 function unavailable(store: Store, error: unknown): StoreUnavailableError {
   const cause = error instanceof Error ? error : new Error(String(error));

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { keySchema } from '../config/config-schema.js';
 import { generateKey } from '../config/key-token.js';
+import type { KeyEntry } from '../config/key-table.js';
+import { keyAccessIssues } from '../config/parse-config.js';
 import type { ParsedKey } from '../config/parsed-config.js';
 import { resolveGrant } from '../config/policy.js';
 import type { BudgetConfig, RateLimitConfig } from '../config/types.js';
@@ -9,7 +11,7 @@ import { KeyNotFoundError, KeyRevokedError } from '../errors/access-errors.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { GatewayState } from './gateway-state.js';
-import { keyGuard, type KeyPatch, type PolicyLog } from './policy-log.js';
+import { guardOf, type KeyPatch, type PolicyLog } from './policy-log.js';
 
 /** What `gateway.keys.create` takes. */
 export interface KeyCreateInput {
@@ -86,8 +88,15 @@ export class RuntimeKeys {
       withExpiry({ ...given, integration, id: given.id ?? `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`, hash }),
       'keys.create',
     ) as ParsedKey;
-    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: { ...key, createdAt: new Date(this.#state.clock()).toISOString() } });
+    this.#checkAccess(key, 'keys.create');
+    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: { ...compact(key), createdAt: new Date(this.#state.clock()).toISOString() } });
     return { id: key.id, token };
+  }
+
+  /** A key never widens its grant: the rules of the config, for this one key. */
+  #checkAccess(key: ParsedKey, what: string): void {
+    const issues = keyAccessIssues(key, this.#state.policy.integrations.get(key.integration), { requireKeyAccess: true }, (...path) => path.map(String).join('.'));
+    if (issues.length > 0) throw new ConfigError(issues, `Invalid ${what}`);
   }
 
   async update(id: string, patch: KeyUpdate): Promise<KeyInfo> {
@@ -96,22 +105,23 @@ export class RuntimeKeys {
     const current = await this.#find(id);
     // Validated as a whole key, so that a patch is held to the rules of the config.
     const merged = parse(keySchema, withExpiry({ ...current, ...given }), 'keys.update') as ParsedKey;
+    this.#checkAccess(merged, 'keys.update');
     const changed: KeyPatch = {};
     for (const name of Object.keys(given) as Array<keyof KeyPatch>) (changed as Record<string, unknown>)[name] = merged[name];
     await this.#log.append({ type: 'key.update', origin: this.#log.origin, id, patch: changed });
-    return this.#info(this.#state.policy.config.keys.find((k) => k.id === id)!);
+    return this.#info(this.#state.policy.keyTable.get(id)!);
   }
 
   /** Once it resolves, no gateway on the store admits the key again: admissions check it in the store. */
   async revoke(id: string): Promise<void> {
     await this.#log.ready();
     await this.#find(id);
-    await this.#log.append({ type: 'key.revoke', origin: this.#log.origin, id }, [keyGuard(id)]);
+    await this.#log.append({ type: 'key.revoke', origin: this.#log.origin, id }, { revoke: [guardOf.key(id)] });
   }
 
   /** The key, from this process's policy or, if it was made elsewhere a moment ago, the store's log. */
   async #find(id: string): Promise<ParsedKey> {
-    const local = () => this.#state.policy.config.keys.find((k) => k.id === id);
+    const local = () => this.#state.policy.keyTable.get(id)?.config;
     let key = local();
     if (!key) {
       await this.#log.sync();
@@ -123,17 +133,20 @@ export class RuntimeKeys {
 
   async get(id: string): Promise<KeyInfo | null> {
     await this.#log.ready();
-    const key = this.#state.policy.config.keys.find((k) => k.id === id);
-    return key ? this.#info(key) : null;
+    const entry = this.#state.policy.keyTable.get(id);
+    return entry ? this.#info(entry) : null;
   }
 
   async list(filter: { workspace?: string } = {}): Promise<KeyInfo[]> {
     await this.#log.ready();
-    return this.#state.policy.config.keys.filter((k) => filter.workspace === undefined || k.workspace === filter.workspace).map((k) => this.#info(k));
+    const out: KeyInfo[] = [];
+    for (const entry of this.#state.policy.keyTable.entries()) {
+      if (filter.workspace === undefined || entry.config.workspace === filter.workspace) out.push(this.#info(entry));
+    }
+    return out;
   }
 
-  #info(key: ParsedKey): KeyInfo {
-    const createdAt = this.#log.createdAt(key.id) ?? null;
+  #info({ config: key, createdAt }: KeyEntry): KeyInfo {
     return {
       id: key.id,
       workspace: key.workspace,
@@ -169,4 +182,12 @@ function withExpiry<T extends { expiresAt?: Date | string | undefined }>(input: 
   const { expiresAt, ...rest } = input;
   if (expiresAt === undefined) return rest;
   return { ...rest, expiresAt: expiresAt instanceof Date ? expiresAt.toISOString() : expiresAt };
+}
+
+/** A key without its empty defaults: log records stay small (a replay of 100k keys reads them all). */
+function compact(key: ParsedKey): ParsedKey {
+  const out = { ...key } as Record<string, unknown>;
+  for (const name of ['budgets', 'rateLimits'] as const) if ((key[name] as unknown[]).length === 0) delete out[name];
+  if (key.metadata && Object.keys(key.metadata).length === 0) delete out.metadata;
+  return out as ParsedKey;
 }

@@ -1,5 +1,5 @@
 import { PricingUnknownError } from '../errors/limit-errors.js';
-import { KeyRevokedError, ScopeDisabledError } from '../errors/access-errors.js';
+import { KeyRevokedError, ScopeDisabledError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
 import type { AdmitInput, AdmitResult, CounterSpec, CounterState, MaybePromise } from '../stores/store.js';
 import type { PlannedCall } from './call-plans.js';
 import { UNRESERVED } from './guarded-store.js';
@@ -61,20 +61,20 @@ const MAX_SHRINKS = 3;
  */
 export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand): MaybePromise<Admission> {
   const { plan, price } = planned;
-  const guards = ctx.guarded ? target.key?.guards : undefined;
+  const guards = ctx.guarded ? planned.guards : undefined;
   if (plan.limits.length === 0) {
     if (!guards) return unreserved(requestId, plan, price);
-    // No limit, but a key that may have been revoked in another process: the store says.
-    return checkGuards(ctx, requestId, plan, price, guards);
+    // No limit, but a key or a grant that may have been revoked in another process: the store says.
+    return checkGuards(ctx, requestId, plan, price, guards, target);
   }
   if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
   if (plan.costLimit && !price && ctx.options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
-  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards);
+  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, target);
 }
 
-function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[]): MaybePromise<Admission> {
+function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[], target: CallTarget): MaybePromise<Admission> {
   const decide = (result: AdmitResult): Admission => {
-    if (!result.admitted && 'revoked' in result) throw revokedError(result.revoked);
+    if (!result.admitted && 'revoked' in result) throw revokedError(result.revoked, target);
     return unreserved(requestId, plan, price);
   };
   const result = ctx.store.admit({ reservationId: requestId, counters: [], amounts: [], now: ctx.clock(), ttlMs: ctx.options.reservationTtlMs, guards }, () => {});
@@ -92,6 +92,7 @@ function attempt(
   demand: Measured,
   shrinks: number,
   guards: readonly string[] | undefined,
+  target: CallTarget,
 ): MaybePromise<Admission> {
   const now = ctx.clock();
   const inputTokens = demand.input;
@@ -119,11 +120,11 @@ function attempt(
   const decide = (result: AdmitResult): MaybePromise<Admission> => {
     if (!result.admitted) {
       // A scope revoked by a policy change in the store (the guards): no process admits it again.
-      if ('revoked' in result) throw revokedError(result.revoked);
+      if ('revoked' in result) throw revokedError(result.revoked, target);
       const limit = plan.limits[result.index]!;
       const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
       if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {
-        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards);
+        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards, target);
       }
       throw refusal(ctx.events, limit, result.state, amounts[result.index]!, result.first, now);
     }
@@ -173,7 +174,9 @@ function outputThatFits(limit: PlannedLimit, state: CounterState, demand: Measur
   return Math.floor(total / demand.choices);
 }
 
-/** The error of a scope the store says is revoked: a key (see keyGuard), or another scope. */
-function revokedError(scope: string): Error {
-  return scope.startsWith('key:') ? new KeyRevokedError(scope.slice('key:'.length)) : new ScopeDisabledError(scope);
+/** The error of a scope the store says is revoked: a key, a grant (see guardsOf), or another scope. */
+function revokedError(scope: string, target: CallTarget): Error {
+  if (scope.startsWith('key:')) return new KeyRevokedError(scope.slice('key:'.length));
+  if (scope.startsWith('grant:')) return new WorkspaceNotProvisionedError(target.workspace, target.integration.slug);
+  return new ScopeDisabledError(scope);
 }

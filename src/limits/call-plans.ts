@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { resolveGrant, resolveWorkspaceLimits, type Policy, type ScopeLimits } from '../config/policy.js';
+import { resolveGrant, resolveWorkspaceLimits, type IntegrationPolicy, type KeyPolicy, type Policy, type ScopeLimits } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
 import { IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
 import type { CallTarget } from './limiter-context.js';
@@ -7,22 +7,29 @@ import { buildPlan, type LimitPlan } from './limit-plan.js';
 import { resolvePrice, type ResolvedPrice } from './pricing/resolve-price.js';
 import type { StatusQuery } from './limit-status.js';
 
-/** The limits and the price of one kind of call. */
+/** The limits and the price of one kind of call, and the scopes the store checks for a revocation. */
 export interface PlannedCall {
   plan: LimitPlan;
   price: ResolvedPrice | null;
+  /** `grant:<slug>/<workspace>` (and `grant:<slug>/*` when the workspace is reached through it), `key:<id>`. */
+  guards: readonly string[];
 }
 
+/** Plans kept per key: one per model the key calls; past it the key's plans are rebuilt. */
+const PLANS_PER_KEY = 64;
+
 /**
- * Plans cached per policy: by (integration, workspace, key, model) for calls, one lookup per
- * call, and by query for `status` (an HTTP endpoint reads one per answer for its rate-limit
- * headers). Plans of a policy that is no longer current are built, not cached (a call that
- * started before a change).
+ * Plans cached per policy: by (integration, workspace, model) for calls without a key, by key
+ * then model for calls through a key (so that any number of keys costs one lookup per call and a
+ * key change forgets only that key's plans), and by query for `status` (an HTTP endpoint reads
+ * one per answer for its rate-limit headers). Plans of a policy that is no longer current, or of
+ * a key that changed, are built, not cached (a call that started before a change).
  */
 export class CallPlans {
   readonly #setAt: (origin: string, id: string) => number;
   #policy: Policy | null = null;
   #calls = new LRUCache<string, PlannedCall>({ max: 10_000 });
+  #byKey = new Map<string, { key: KeyPolicy; plans: Map<string, PlannedCall> }>();
   #statuses = new LRUCache<string, LimitPlan>({ max: 10_000 });
 
   constructor(setAt: (origin: string, id: string) => number) {
@@ -36,18 +43,39 @@ export class CallPlans {
   reset(policy: Policy): void {
     this.#policy = policy;
     this.#calls.clear();
+    this.#byKey.clear();
     this.#statuses.clear();
+  }
+
+  /** Forgets the plans of one key (it changed, or its budgets were registered). */
+  forgetKey(id: string): void {
+    this.#byKey.delete(id);
+    if (this.#statuses.size > 0) this.#statuses.clear();
   }
 
   forCall(policy: Policy, target: CallTarget): PlannedCall {
     const { integration, workspace, key, model } = target;
-    const cacheKey = `${integration.slug}\n${workspace}\n${key?.id ?? ''}\n${model}`;
-    const cache = policy === this.#policy ? this.#calls : null;
+    const current = policy === this.#policy;
+    let cache: Map<string, PlannedCall> | LRUCache<string, PlannedCall> | null = null;
+    let cacheKey = model;
+    if (!current) cache = null;
+    else if (key) {
+      let entry = this.#byKey.get(key.id);
+      if (entry?.key !== key) {
+        entry = { key, plans: new Map() };
+        this.#byKey.set(key.id, entry);
+      } else if (entry.plans.size >= PLANS_PER_KEY && !entry.plans.has(model)) entry.plans.clear();
+      cache = entry.plans;
+    } else {
+      cache = this.#calls;
+      cacheKey = `${integration.slug}\n${workspace}\n${model}`;
+    }
     let planned = cache?.get(cacheKey);
     if (!planned) {
       planned = {
-        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace, key: key?.id }), this.#setAt),
+        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace }, key), this.#setAt),
         price: resolvePrice(integration, model),
+        guards: guardsOf(integration, workspace, key),
       };
       cache?.set(cacheKey, planned);
     }
@@ -66,9 +94,17 @@ export class CallPlans {
   }
 }
 
+/** The scopes of a call that a runtime revocation can close (see Store.admit's guards). */
+function guardsOf(integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): readonly string[] {
+  const guards = [scopeName.grant(integration.slug, workspace)];
+  if (integration.named.get(workspace) === undefined) guards.push(scopeName.grant(integration.slug, '*'));
+  if (key) guards.push(scopeName.key(key.id));
+  return guards;
+}
+
 /** The scopes a query covers, each with its limits, outermost first. */
-function scopesOf(policy: Policy, query: StatusQuery): Array<readonly [string, ScopeLimits]> {
-  const key = query.key === undefined ? null : (policy.keys.get(query.key) ?? null);
+function scopesOf(policy: Policy, query: StatusQuery, callKey?: KeyPolicy | null): Array<readonly [string, ScopeLimits]> {
+  const key = callKey !== undefined ? callKey : query.key === undefined ? null : (policy.keys.get(query.key) ?? null);
   if (query.key !== undefined && !key) throw new KeyNotFoundError(query.key);
   const slug = key?.integration ?? query.integration;
   const workspace = key?.workspace ?? query.workspace;

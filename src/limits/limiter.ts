@@ -1,4 +1,6 @@
+import type { Budget } from '../config/limits-schema.js';
 import type { Policy } from '../config/policy.js';
+import { scopeName } from '../config/scope-name.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { LimitSnapshot } from '../events/usage-event.js';
@@ -62,6 +64,16 @@ export class Limiter {
     this.#policy = policy;
     this.#plans.reset(policy);
     this.#registry.use(policy);
+  }
+
+  /**
+   * A runtime key changed in the current policy's key table: forgets its plans and, when its
+   * budgets changed (`budgets` given, possibly empty), registers them. Resolves once registered.
+   */
+  useKey(id: string, budgets: readonly Budget[] | null): MaybePromise<void> {
+    this.#plans.forgetKey(id);
+    if (budgets === null) return;
+    return this.#registry.useKey(scopeName.key(id), budgets, () => this.#plans.forgetKey(id));
   }
 
   /**

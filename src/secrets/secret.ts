@@ -2,13 +2,27 @@ import { inspect } from 'node:util';
 
 const REDACTED = '[secret]';
 
+type Load = () => string | Promise<string>;
+
 type Source =
   | { kind: 'env'; name: string }
   | { kind: 'value'; value: string }
-  | { kind: 'from'; load: () => string | Promise<string>; ttlMs: number };
+  | { kind: 'from'; load: Load; ttlMs: number }
+  /** A named resolver's secret: `load` is set once a gateway binds it to its resolvers. */
+  | { kind: 'ref'; resolver: string; name: string; load: Load | null; ttlMs: number };
+
+/** A loader registered at `createGateway({ secretResolvers })`: the value of the secret `name`. */
+export type SecretResolver = (name: string) => string | Promise<string>;
+
+/** What a secret is, without its value: how a shared policy change carries it. */
+export type SecretReference = { env: string } | { resolver: string; name: string };
+
+const DEFAULT_TTL_MS = 5 * 60_000;
 
 let reveal: (s: Secret) => Promise<string>;
 let revealNow: (s: Secret) => string | undefined;
+let referenceOf: (s: Secret) => SecretReference | null;
+let bind: (s: Secret, resolvers: Readonly<Record<string, SecretResolver>>) => Secret;
 
 /** Why a secret could not be resolved; turned into a CredentialsUnavailableError by the caller. */
 export class SecretResolutionError extends Error {
@@ -35,9 +49,10 @@ export class Secret {
     this.#source = source;
   }
 
-  /** Where the value comes from, safe to print: `env:NAME`, `value` or `provider`. */
+  /** Where the value comes from, safe to print: `env:NAME`, `value`, `provider` or `ref:RESOLVER/NAME`. */
   get description(): string {
     const s = this.#source;
+    if (s.kind === 'ref') return `ref:${s.resolver}/${s.name}`;
     return s.kind === 'env' ? `env:${s.name}` : s.kind === 'value' ? 'value' : 'provider';
   }
 
@@ -61,6 +76,17 @@ export class Secret {
     // The only doors to the value; kept module-private so that they are not part of any public type.
     reveal = (s) => s.#resolve();
     revealNow = (s) => s.#resolveNow();
+    referenceOf = (s) => {
+      const source = s.#source;
+      if (source.kind === 'env') return { env: source.name };
+      return source.kind === 'ref' ? { resolver: source.resolver, name: source.name } : null;
+    };
+    bind = (s, resolvers) => {
+      const source = s.#source;
+      if (source.kind !== 'ref' || source.load) return s;
+      const resolve = Object.hasOwn(resolvers, source.resolver) ? resolvers[source.resolver] : undefined;
+      return new Secret({ ...source, load: resolve ? () => resolve(source.name) : null });
+    };
   }
 
   /** The value without waiting, when it is at hand (a value, a set variable, a fresh cached load). */
@@ -80,12 +106,14 @@ export class Secret {
       if (v === undefined || v === '') throw new SecretResolutionError(this.description, 'is not set');
       return v;
     }
+    const load = source.load;
+    if (!load) throw new SecretResolutionError(this.description, `names resolver '${(source as { resolver: string }).resolver}', which this process did not register (createGateway({ secretResolvers }))`);
     const now = Date.now();
     if (this.#cached && this.#cached.expiresAt > now) return this.#cached.value;
     // Concurrent first requests share one call to the provider (a vault, a token endpoint).
     this.#pending ??= (async () => {
       try {
-        const v = await source.load();
+        const v = await load();
         if (typeof v !== 'string' || v === '') throw new SecretResolutionError(this.description, 'returned an empty value');
         this.#cached = { value: v, expiresAt: Date.now() + source.ttlMs };
         return v;
@@ -102,6 +130,17 @@ export class Secret {
 
 export function isSecret(value: unknown): value is Secret {
   return value instanceof Secret;
+}
+
+/** What a secret is, when that can be shared without its value (env, ref); null for a value or a loader. Internal. */
+export const secretReference = (s: Secret): SecretReference | null => referenceOf(s);
+
+/** The secret with its named resolver bound to `resolvers` (any other secret: itself). Internal. */
+export const bindSecret = (s: Secret, resolvers: Readonly<Record<string, SecretResolver>>): Secret => bind(s, resolvers);
+
+/** A secret made back from its reference. Internal. */
+export function secretFromReference(ref: SecretReference, resolvers: Readonly<Record<string, SecretResolver>>): Secret {
+  return 'env' in ref ? secret.env(ref.env) : bindSecret(secret.ref(ref.resolver, ref.name), resolvers);
 }
 
 /** Resolves a secret to its value. Internal: never exported from the package root. */
@@ -128,6 +167,17 @@ export const secret = {
    */
   from(load: () => string | Promise<string>, options: { ttlMs?: number } = {}): Secret {
     if (typeof load !== 'function') throw new TypeError('secret.from(load): load must be a function');
-    return new Secret({ kind: 'from', load, ttlMs: options.ttlMs ?? 5 * 60_000 });
+    return new Secret({ kind: 'from', load, ttlMs: options.ttlMs ?? DEFAULT_TTL_MS });
+  },
+  /**
+   * The secret `name` of the resolver registered as `resolver` at
+   * `createGateway({ secretResolvers })` (a vault, a secrets manager), loaded on demand and cached
+   * for `ttlMs` (default 5 minutes). Being a name, not a value, it can be shared through a store:
+   * `provisioning.rotateCredentials` on a shared store takes only `secret.env` and `secret.ref`.
+   */
+  ref(resolver: string, name: string, options: { ttlMs?: number } = {}): Secret {
+    if (typeof resolver !== 'string' || resolver === '') throw new TypeError('secret.ref(resolver, name): resolver must be a non-empty string');
+    if (typeof name !== 'string' || name === '') throw new TypeError('secret.ref(resolver, name): name must be a non-empty string');
+    return new Secret({ kind: 'ref', resolver, name, load: null, ttlMs: options.ttlMs ?? DEFAULT_TTL_MS });
   },
 };

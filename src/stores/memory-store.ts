@@ -59,6 +59,7 @@ const SWEEP_EVERY_MS = 1_000;
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
+  readonly local = true;
   readonly #analytics: AnalyticsTable;
   readonly #counters = new Map<string, Counter>();
   readonly #budgets = new Map<string, Map<string, number>>();

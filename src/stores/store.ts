@@ -128,6 +128,11 @@ export interface PolicyChangeRecord {
 export interface Store {
   /** Name used in errors and events (`memory`, `redis`). */
   readonly name: string;
+  /**
+   * True when the store lives in this process (memory): nothing it holds leaves it, so a policy
+   * change may carry secrets that are values. Absent: the store is taken to be shared.
+   */
+  readonly local?: boolean;
   /** Checks every counter and reserves on all of them, or on none. */
   admit(input: AdmitInput): MaybePromise<AdmitResult>;
   /**

@@ -57,7 +57,7 @@ describe('fallbacks', () => {
 
   it('the first target refused by the policy is the answer; a fallback refused is skipped', async () => {
     const refused = setup({});
-    refused.gateway.provisioning.revoke({ integration: 'primary', workspace: 'team-a' });
+    await refused.gateway.provisioning.revoke({ integration: 'primary', workspace: 'team-a' });
     await expect(refused.call(['@backup/m2'])).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
     expect(refused.events).toMatchObject([{ status: 'rejected', fallbackIndex: 0, attempts: [] }]);
 

@@ -1,37 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayProcess as startGateway } from '../helpers/gateway-process.js';
 import { useTestRedis } from '../helpers/redis-server.js';
 
 /** Runtime keys across real processes sharing one Redis (each a gateway: keys-worker.ts). */
 
 const redis = useTestRedis({ beforeAll, afterAll });
-const WORKER = new URL('./keys-worker.ts', import.meta.url).pathname;
-
-type Answer = { result?: unknown; error?: string };
-
-/** A gateway process: `ask` sends one command and resolves with its answer. */
-function gatewayProcess(prefix: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, REDIS_PORT: String(redis.server.port), PREFIX: prefix },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  return {
-    async ask(command: Record<string, unknown>): Promise<Answer> {
-      child.stdin!.write(`${JSON.stringify(command)}\n`);
-      const next = await answers.next();
-      if (next.done) throw new Error('the gateway process ended');
-      return JSON.parse(next.value) as Answer;
-    },
-    end: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.stdin!.end();
-      }),
-  };
-}
+const gatewayProcess = (prefix: string) => startGateway(redis.server.port, prefix);
 
 describe.skipIf(!redis.available)('runtime keys across processes', () => {
   it('made in A: B authenticates and governs it within a second; revoked in A: B refuses it on its next call; C, started after, sees both', async () => {
@@ -41,7 +16,7 @@ describe.skipIf(!redis.available)('runtime keys across processes', () => {
     expect(await b.ask({ op: 'list' })).toEqual({ result: [] });
     const { id, token } = ((await a.ask({ op: 'create', workspace: 'team-a' })).result as Array<{ id: string; token: string }>)[0]!;
     await expect.poll(async () => (await b.ask({ op: 'auth', token })).result, { timeout: 5_000, interval: 20 }).toEqual({ id, workspace: 'team-a', integration: 'mock' });
-    expect(await b.ask({ op: 'chat', key: id })).toEqual({ result: 'ok' });
+    expect(await b.ask({ op: 'chat', key: id })).toEqual({ result: 'Mock reply to "hi"' });
     expect(await a.ask({ op: 'revoke', id })).toEqual({ result: 'revoked' });
     // The very next call in B, with no wait: refused in the admission round trip.
     expect(await b.ask({ op: 'chat', key: id })).toEqual({ error: 'key_revoked' });

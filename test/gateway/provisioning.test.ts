@@ -108,11 +108,11 @@ describe('runtime provisioning', () => {
     gateway.on('provisioning.changed', (c) => changes.push(c));
 
     await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
-    gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b', models: ['small'] });
+    await gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b', models: ['small'] });
     await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
     await expect(gateway.chat(ask('@mock/large', { workspace: 'team-b' }))).rejects.toMatchObject({ scope: 'grant:mock/team-b' });
 
-    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-b' });
+    await gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-b' });
     await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
     await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
 
@@ -125,35 +125,35 @@ describe('runtime provisioning', () => {
 
   it("revoking a workspace covered by 'all' or '*' excludes it, and its keys stop working", async () => {
     const gateway = createGateway({ ...base('all'), keys: [{ id: 'k', workspace: 'team-a', integration: 'mock' }] });
-    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
+    await gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
     await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
     await expect(gateway.chat({ key: 'k', model: 'small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
       WorkspaceNotProvisionedError,
     );
     await expect(gateway.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
-    gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a' });
+    await gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a' });
     await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
   });
 
   it('setModels narrows a grant or the integration, and may not widen', async () => {
     const gateway = createGateway(base({ 'team-a': {} }));
-    gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['small'] });
+    await gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['small'] });
     await expect(gateway.chat(ask('@mock/large'))).rejects.toMatchObject({ scope: 'grant:mock/team-a' });
     await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
 
-    expect(() => gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['gpt-5'] })).toThrow(ConfigError);
+    await expect(gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['gpt-5'] })).rejects.toThrow(ConfigError);
     // The rejected change left the previous policy in place.
     await expect(gateway.chat(ask('@mock/small'))).resolves.toBeDefined();
 
     // Narrowing the integration narrows the grants that listed what it no longer allows.
-    gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
+    await gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
     await expect(gateway.chat(ask('@mock/small'))).rejects.toMatchObject({ scope: 'integration:mock' });
     await expect(gateway.chat(ask('@mock/large'))).rejects.toMatchObject({ scope: 'grant:mock/team-a' });
     await expect(gateway.chat(ask('@mock/large', { workspace: 'team-b' }))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
-    expect(() => gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-z', models: ['large'] })).toThrow(
+    await expect(gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-z', models: ['large'] })).rejects.toThrow(
       WorkspaceNotProvisionedError,
     );
-    expect(() => gateway.provisioning.provision({ integration: 'nope', workspace: 'x' })).toThrow(IntegrationNotFoundError);
+    await expect(gateway.provisioning.provision({ integration: 'nope', workspace: 'x' })).rejects.toThrow(IntegrationNotFoundError);
   });
 
   it('narrowing the integration narrows keys too, and custom models stay', async () => {
@@ -161,12 +161,12 @@ describe('runtime provisioning', () => {
       integrations: [{ slug: 'mock', provider: 'mock', models: ['small', 'large'], customModels: [{ id: 'ft:acme' }], workspaces: 'all' }],
       keys: [{ id: 'k', workspace: 'team-a', integration: 'mock', models: ['small', 'large', 'ft:acme'] }],
     });
-    gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
+    await gateway.provisioning.setModels({ integration: 'mock', models: ['large'] });
     const viaKey = (model: string) => gateway.chat({ key: 'k', model, messages: [{ role: 'user', content: 'hi' }] });
     await expect(viaKey('large')).resolves.toBeDefined();
     await expect(viaKey('ft:acme')).resolves.toBeDefined();
     await expect(viaKey('small')).rejects.toMatchObject({ scope: 'integration:mock' });
-    gateway.provisioning.setModels({ integration: 'mock', models: 'all' });
+    await gateway.provisioning.setModels({ integration: 'mock', models: 'all' });
     // Lifting the allowlist does not give back what the key lost: widening is explicit.
     await expect(viaKey('small')).rejects.toMatchObject({ scope: 'key:k' });
   });
@@ -174,7 +174,7 @@ describe('runtime provisioning', () => {
   it('a request already running keeps the policy it started with', async () => {
     const gateway = createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': {} }, mock: { latencyMs: 20 } }] });
     const running = gateway.chat(ask('@mock/small'));
-    gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
+    await gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
     await expect(running).resolves.toBeDefined();
     await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
   });

@@ -34,7 +34,7 @@ describe('rotateCredentials', () => {
     const changes: unknown[] = [];
     gateway.on('provisioning.changed', (c) => changes.push(c));
     await gateway.chat(ask('@openai-prod/gpt-4o-mini'));
-    gateway.provisioning.rotateCredentials({ integration: 'openai-prod', credentials: { apiKey: secret.value('key-two-2222') } });
+    await gateway.provisioning.rotateCredentials({ integration: 'openai-prod', credentials: { apiKey: secret.value('key-two-2222') } });
     await gateway.chat(ask('@openai-prod/gpt-4o-mini'));
     expect(seen).toEqual(['Bearer key-one-1111', 'Bearer key-two-2222']);
     expect(changes).toMatchObject([{ action: 'rotate-credentials', integration: 'openai-prod', workspace: null }]);
@@ -47,7 +47,7 @@ describe('rotateCredentials', () => {
     });
     let error: unknown;
     try {
-      gateway.provisioning.rotateCredentials({ integration: 'openai-prod', credentials: { apiKey: 'raw-key-9999' } });
+      await gateway.provisioning.rotateCredentials({ integration: 'openai-prod', credentials: { apiKey: 'raw-key-9999' } });
     } catch (e) {
       error = e;
     }

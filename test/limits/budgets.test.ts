@@ -123,7 +123,7 @@ describe('when budgets were set, and changes', () => {
     const t = limitsGateway({ grants: { 'team-a': {} } });
     for (let i = 0; i < 5; i++) await t.call();
     t.advance(60_000);
-    t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] });
+    await t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] });
     const [budget] = await t.gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
     expect(budget).toMatchObject({ used: 0, since: '2026-11-18T09:31:00.000Z' });
     expect((await t.drain()).ok).toBe(fits(1));
@@ -132,7 +132,7 @@ describe('when budgets were set, and changes', () => {
   it('a changed definition is a new budget starting at zero, and the change is announced', async () => {
     const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } } });
     await t.drain();
-    t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [{ type: 'cost', limit: 2, reset: 'monthly' }] });
+    await t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [{ type: 'cost', limit: 2, reset: 'monthly' }] });
     expect(t.events['budget.changed']).toEqual([
       {
         origin: 'grant:mock/team-a',
@@ -148,16 +148,16 @@ describe('when budgets were set, and changes', () => {
     const budget = { type: 'cost' as const, limit: 1 };
     const t = limitsGateway({ grants: { 'team-a': { budgets: [budget] } } });
     await t.drain();
-    t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a' });
+    await t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a' });
     t.advance(1_000);
-    t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [budget] });
+    await t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-a', budgets: [budget] });
     expect((await t.drain()).ok).toBe(fits(1));
   });
 
   it('an unchanged budget keeps its usage across unrelated provisioning changes', async () => {
     const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1 }] } } });
     await t.call();
-    t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' });
+    await t.gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' });
     const [status] = await t.gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
     expect(status).toMatchObject({ used: CALL_COST });
     expect(t.events['budget.changed']).toEqual([]);

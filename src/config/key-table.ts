@@ -1,0 +1,64 @@
+import type { ParsedKey } from './parsed-config.js';
+import { buildKeyPolicy, type KeyPolicy } from './policy.js';
+
+/** A key as the table holds it: its config, its policy, and when it was made at runtime. */
+export interface KeyEntry {
+  readonly config: ParsedKey;
+  readonly policy: KeyPolicy;
+  /** ISO time of `keys.create`; null for a key of the static config. */
+  readonly createdAt: string | null;
+}
+
+/**
+ * Every key of a gateway, indexed by id and by token hash, and the ids revoked at runtime. One
+ * table is shared by the successive policies of a gateway and changed in place, so that a key
+ * change costs O(1) whatever the number of keys; a call keeps the `KeyPolicy` it started with
+ * (a new object on every change), so a change never alters a call already running.
+ */
+export class KeyTable {
+  readonly #entries = new Map<string, KeyEntry>();
+  /** Policies by id: what the request path reads. */
+  readonly policies = new Map<string, KeyPolicy>();
+  /** Policies by the SHA-256 of their token (keys that have one). */
+  readonly byHash = new Map<string, KeyPolicy>();
+  /** Ids of keys revoked at runtime: refused as revoked, never reused. */
+  readonly revoked = new Set<string>();
+
+  constructor(keys: readonly ParsedKey[] = []) {
+    for (const key of keys) this.put(key, null);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(id: string): KeyEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  entries(): IterableIterator<KeyEntry> {
+    return this.#entries.values();
+  }
+
+  /** Adds or replaces a key; returns its new policy. */
+  put(config: ParsedKey, createdAt: string | null): KeyPolicy {
+    const previous = this.#entries.get(config.id);
+    if (previous?.policy.hash != null) this.byHash.delete(previous.policy.hash);
+    const policy = buildKeyPolicy(config);
+    this.#entries.set(config.id, { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null });
+    this.policies.set(config.id, policy);
+    if (policy.hash !== null) this.byHash.set(policy.hash, policy);
+    return policy;
+  }
+
+  /** Removes a key for good: its id stays known as revoked. */
+  revoke(id: string): KeyEntry | undefined {
+    const entry = this.#entries.get(id);
+    this.revoked.add(id);
+    if (!entry) return undefined;
+    this.#entries.delete(id);
+    this.policies.delete(id);
+    if (entry.policy.hash !== null) this.byHash.delete(entry.policy.hash);
+    return entry;
+  }
+}
