@@ -73,7 +73,9 @@ export interface Policy {
 const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
 const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
 
-const withOrigin = (origin: string, budgets: readonly Budget[]): OriginBudget[] => budgets.map((budget) => ({ origin, budget }));
+const NO_BUDGETS: readonly OriginBudget[] = Object.freeze([]);
+const withOrigin = (origin: string, budgets: readonly Budget[]): readonly OriginBudget[] =>
+  budgets.length === 0 ? NO_BUDGETS : budgets.map((budget) => ({ origin, budget }));
 
 function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefined): ReadonlySet<string> | null {
   if (!b) return a;

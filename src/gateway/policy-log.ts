@@ -13,15 +13,15 @@ import type { MaybePromise, PolicyChangeRecord, Store } from '../stores/store.js
 import { withTimeout } from '../util/with-timeout.js';
 import { applyProvisioning, type ProvisioningChange } from './provisioning-change.js';
 
-/** A key as the policy log carries it: its config, never its token (the hash only). */
-export type LoggedKey = ParsedKey & { createdAt: string };
+/** A key as the policy log carries it: its config, never its token (the hash only); empty lists left out. */
+export type LoggedKey = Omit<ParsedKey, 'budgets' | 'rateLimits'> & Partial<Pick<ParsedKey, 'budgets' | 'rateLimits'>>;
 
 /** The fields of a key `keys.update` may change. */
 export type KeyPatch = Partial<Pick<ParsedKey, 'name' | 'models' | 'budgets' | 'rateLimits' | 'metadata' | 'expiresAt'>>;
 
 /** One runtime change, as the log stores it (JSON). `origin` is the gateway that made it. */
 export type PolicyChange =
-  | { type: 'key.create'; origin: string; key: LoggedKey }
+  | { type: 'key.create'; origin: string; key: LoggedKey; createdAt: string }
   | { type: 'key.update'; origin: string; id: string; patch: KeyPatch }
   | { type: 'key.revoke'; origin: string; id: string }
   | ProvisioningChange;
@@ -36,7 +36,7 @@ export interface PolicyHost {
 }
 
 /** Changes read from the store at once when catching up. */
-const PAGE = 2_000;
+const PAGE = 5_000;
 
 /**
  * Runtime policy changes shared by every gateway on the store: each change is checked, appended
@@ -68,13 +68,21 @@ export class PolicyLog {
   #unwatch: (() => void) | undefined;
   /** The last background read failed (its failure was announced). */
   #failing = false;
+  /**
+   * Changes are announced (events) once the first replay is done: a starting gateway's replay
+   * is its state, not news, and with a memory store it runs before any listener can be added.
+   */
+  #announce = false;
 
   constructor(state: PolicyHost, store: Store, options: { timeoutMs: number; pollMs: number }) {
     this.#state = state;
     this.#store = store;
     this.#timeoutMs = options.timeoutMs;
     this.#local = typeof store.appendPolicyChange !== 'function' || typeof store.readPolicyChanges !== 'function';
-    if (this.#local) return;
+    if (this.#local) {
+      this.#announce = true;
+      return;
+    }
     // Pushed changes are applied at once; the poll is the backstop for a lost message. The replay
     // starts once the push is on, so that no change falls between the two.
     const watch = store.watchPolicyChanges?.(() => void this.#background());
@@ -104,6 +112,7 @@ export class PolicyLog {
       try {
         if (this.#replayNow()) {
           this.#ready = { state: 'done' };
+          this.#announce = true;
           return;
         }
       } catch (error) {
@@ -114,6 +123,7 @@ export class PolicyLog {
     const promise = (after ? after.then(() => this.sync()) : this.sync()).then(
       () => {
         this.#ready = { state: 'done' };
+        this.#announce = true;
       },
       (error: unknown) => {
         this.#ready = { state: 'failed', at: this.#state.clock(), error };
@@ -201,8 +211,17 @@ export class PolicyLog {
   }
 
   async #catchUp(): Promise<void> {
+    const read = (after: number) => {
+      const page = this.#bounded(this.#store.readPolicyChanges!(after, PAGE), 'read the policy log');
+      page.catch(() => {});
+      return page;
+    };
+    let page = read(this.#version);
     for (;;) {
-      const records = await this.#bounded(this.#store.readPolicyChanges!(this.#version, PAGE), 'read the policy log');
+      const records = await page;
+      // Versions have no gaps: the next page is asked for while this one is applied (a replay of
+      // a long log overlaps the store's work with this process's).
+      if (records.length === PAGE) page = read(records.at(-1)!.version);
       if (this.#applyRecords(records)) return;
     }
   }
@@ -238,6 +257,7 @@ export class PolicyLog {
     const state = this.#state;
     let policy = state.policy;
     const keys = new Map<string, readonly Budget[] | null>();
+    const announce = this.#announce;
     const applied: Array<{ version: number; change: PolicyChange; event: 'key.created' | 'key.updated' | 'key.revoked' | 'provisioning.changed'; key?: ParsedKey }> = [];
     for (const record of records) {
       // Another sync may have applied it meanwhile.
@@ -252,27 +272,29 @@ export class PolicyLog {
             if (!keys.has(key.id)) keys.set(key.id, null);
           }
           policy = buildPolicy(result.config, policy.keyTable);
-          applied.push({ version: record.version, change, event: 'provisioning.changed' });
+          if (announce) applied.push({ version: record.version, change, event: 'provisioning.changed' });
           continue;
         }
         const reason = keyChangeConflict(change, policy.keyTable);
         if (reason) throw new ConfigError([{ path: 'id', message: reason }], `Change refused (${change.type})`);
         if (change.type === 'key.create') {
-          const { createdAt, ...logged } = change.key;
-          // Records leave out empty lists (see RuntimeKeys): back to the parsed shape.
-          const key: ParsedKey = { ...logged, budgets: logged.budgets ?? [], rateLimits: logged.rateLimits ?? [] };
-          policy.keyTable.put(key, createdAt);
+          // Records leave out empty lists (see RuntimeKeys): back to the parsed shape, in place (a
+          // replay of 100k keys makes no more objects than it must).
+          const key = change.key as ParsedKey;
+          key.budgets ??= [];
+          key.rateLimits ??= [];
+          policy.keyTable.put(key, change.createdAt);
           keys.set(key.id, key.budgets.length > 0 ? key.budgets : (keys.get(key.id) ?? null));
-          applied.push({ version: record.version, change, event: 'key.created', key });
+          if (announce) applied.push({ version: record.version, change, event: 'key.created', key });
         } else if (change.type === 'key.update') {
           const key = { ...policy.keyTable.get(change.id)!.config, ...change.patch };
           policy.keyTable.put(key, null);
           keys.set(key.id, change.patch.budgets !== undefined ? key.budgets : (keys.get(key.id) ?? null));
-          applied.push({ version: record.version, change, event: 'key.updated', key });
+          if (announce) applied.push({ version: record.version, change, event: 'key.updated', key });
         } else {
           const entry = policy.keyTable.revoke(change.id)!;
           keys.set(change.id, null);
-          applied.push({ version: record.version, change, event: 'key.revoked', key: entry.config });
+          if (announce) applied.push({ version: record.version, change, event: 'key.revoked', key: entry.config });
         }
       } catch (error) {
         // Valid where it was made, but not here and now (a change appended first made it

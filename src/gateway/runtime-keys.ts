@@ -11,7 +11,7 @@ import { KeyNotFoundError, KeyRevokedError } from '../errors/access-errors.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { GatewayState } from './gateway-state.js';
-import { guardOf, type KeyPatch, type PolicyLog } from './policy-log.js';
+import { guardOf, type KeyPatch, type LoggedKey, type PolicyLog } from './policy-log.js';
 
 /** What `gateway.keys.create` takes. */
 export interface KeyCreateInput {
@@ -89,7 +89,7 @@ export class RuntimeKeys {
       'keys.create',
     ) as ParsedKey;
     this.#checkAccess(key, 'keys.create');
-    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: { ...compact(key), createdAt: new Date(this.#state.clock()).toISOString() } });
+    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: compact(key), createdAt: new Date(this.#state.clock()).toISOString() });
     return { id: key.id, token };
   }
 
@@ -185,9 +185,9 @@ function withExpiry<T extends { expiresAt?: Date | string | undefined }>(input: 
 }
 
 /** A key without its empty defaults: log records stay small (a replay of 100k keys reads them all). */
-function compact(key: ParsedKey): ParsedKey {
+function compact(key: ParsedKey): LoggedKey {
   const out = { ...key } as Record<string, unknown>;
   for (const name of ['budgets', 'rateLimits'] as const) if ((key[name] as unknown[]).length === 0) delete out[name];
   if (key.metadata && Object.keys(key.metadata).length === 0) delete out.metadata;
-  return out as ParsedKey;
+  return out as LoggedKey;
 }

@@ -92,7 +92,8 @@ describe.skipIf(!redis.available)('runtime provisioning across processes', () =>
     const c = start(prefix);
     expect((await c.ask({ op: 'chat', workspace: 'team-b', model: '@mock/m' })).error).toBeUndefined();
     expect((await c.ask({ op: 'chat', key: id })).error).toBeUndefined();
-    expect(((await c.ask({ op: 'events' })).result as unknown[]).length).toBe(3);
+    // A gateway's replay at start is its state, not news: nothing announced.
+    expect(await c.ask({ op: 'events' })).toEqual({ result: [] });
     await Promise.all([a.end(), b.end(), c.end()]);
   });
 

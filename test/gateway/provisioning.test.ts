@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  CredentialsUnavailableError,
   IntegrationNotFoundError,
   KeyNotFoundError,
   ModelNotAllowedError,
   RequestValidationError,
   WorkspaceNotProvisionedError,
   createGateway,
+  memoryStore,
+  secret,
   type GatewayConfig,
 } from '../../src/index.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';
@@ -177,5 +180,68 @@ describe('runtime provisioning', () => {
     await gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
     await expect(running).resolves.toBeDefined();
     await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+  });
+});
+
+describe('runtime provisioning shared by gateways on one store', () => {
+  it('each change resolves with its version and is applied by every gateway on the store, which announces it with version and origin', async () => {
+    const store = memoryStore();
+    const a = createGateway({ ...base({ 'team-a': {} }), store });
+    const b = createGateway({ ...base({ 'team-a': {} }), store });
+    const seen: Array<{ action: string; version: number; origin: string }> = [];
+    b.on('provisioning.changed', (c) => seen.push(c));
+    await expect(a.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).resolves.toEqual({ version: 1 });
+    await expect(b.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
+    await expect(a.provisioning.revoke({ integration: 'mock', workspace: 'team-a' })).resolves.toEqual({ version: 2 });
+    await expect(b.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+    expect(seen.map((c) => [c.action, c.version])).toEqual([
+      ['provision', 1],
+      ['revoke', 2],
+    ]);
+    expect(seen.every((c) => typeof c.origin === 'string' && c.origin.includes(String(process.pid)))).toBe(true);
+    // A gateway made later replays both.
+    const c = createGateway({ ...base({ 'team-a': {} }), store });
+    await expect(c.chat(ask('@mock/small', { workspace: 'team-b' }))).resolves.toBeDefined();
+    await expect(c.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+  });
+
+  it('a change that fails validation is applied nowhere and changes no version', async () => {
+    const store = memoryStore();
+    const a = createGateway({ ...base({ 'team-a': {} }), store });
+    const b = createGateway({ ...base({ 'team-a': {} }), store });
+    await expect(a.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['gpt-5'] })).rejects.toBeInstanceOf(ConfigError);
+    await expect(a.provisioning.provision({ integration: 'mock', workspace: 'bad name!' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(a.provisioning.revoke({ integration: 'mock' } as never)).rejects.toMatchObject({ issues: [{ path: 'workspace' }] });
+    await expect(b.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).resolves.toEqual({ version: 1 });
+    await expect(a.chat(ask('@mock/large'))).resolves.toBeDefined();
+  });
+});
+
+describe('secret references', () => {
+  const openai = (credentials: Record<string, unknown>): GatewayConfig['integrations'][number] => ({
+    slug: 'up',
+    provider: 'openai',
+    baseURL: 'http://127.0.0.1:9/v1',
+    credentials: credentials as never,
+    workspaces: 'all',
+  });
+
+  it('an unknown resolver is a ConfigError at createGateway and at rotation, naming the resolvers there are', async () => {
+    expect(() => createGateway({ integrations: [openai({ apiKey: secret.ref('vault', 'k') })] })).toThrow(/resolver 'vault', which is not registered.*none/);
+    const gateway = createGateway({ integrations: [openai({ apiKey: secret.ref('vault', 'k') })], secretResolvers: { vault: () => 'v' } });
+    const error = await gateway.provisioning.rotateCredentials({ integration: 'up', credentials: { apiKey: secret.ref('kms', 'k') } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([{ path: 'credentials.apiKey', message: expect.stringContaining("resolver 'kms', which is not registered (createGateway({ secretResolvers }): vault)") }]);
+  });
+
+  it('a reference to a resolver another gateway on the store lacks fails that gateway\'s calls with CredentialsUnavailableError, not the log', async () => {
+    const store = memoryStore();
+    const a = createGateway({ integrations: [openai({ apiKey: secret.env('NOT_SET_ANYWHERE_1') })], secretResolvers: { vault: () => 'v' }, store, retry: { retries: 0 } });
+    const b = createGateway({ integrations: [openai({ apiKey: secret.env('NOT_SET_ANYWHERE_1') })], store, retry: { retries: 0 } });
+    await a.provisioning.rotateCredentials({ integration: 'up', credentials: { apiKey: secret.ref('vault', 'prod') } });
+    const error = await b.chat(ask('@up/gpt-4o-mini', { workspace: 'w' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialsUnavailableError);
+    expect(String((error as Error).message)).toContain("names resolver 'vault', which this process did not register");
+    await expect(b.provisioning.provision({ integration: 'up', workspace: 'w2' })).resolves.toEqual({ version: 2 });
   });
 });
