@@ -16,11 +16,17 @@ import { cpus } from 'node:os';
 import { Bench, type Task } from 'tinybench';
 import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './full-policy.js';
 import { benchHttp } from './http.js';
-import { benchKeys } from './keys.js';
+import { benchKeys, listen } from './keys.js';
 import { benchRedis } from './redis.js';
 import { callsPerSecond } from './throughput.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 5_000);
+
+// This bundle is also the other process of the key propagation bench (see bench/keys.ts).
+if (process.env.TOLLGATE_BENCH_LISTENER) {
+  await listen();
+  process.exit(0);
+}
 
 const { gateway, events } = fullPolicyGateway();
 const direct = directAdapter();
@@ -81,7 +87,7 @@ await gateway.flush();
 const sink = gateway.stats().sinks[0]!;
 const redis = process.env.BENCH_REDIS === '0' ? null : await benchRedis(TIME_MS);
 const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
-const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([500, 2_000]);
+const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([1_000, 100_000]);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -110,6 +116,7 @@ const results = {
   targets: {
     keysCreateP50Ms: 5,
     keysAuthenticateP50Micros: 20,
+    keysReadyMs: 1_000,
     overheadP50: 10,
     overheadP99: 100,
     callsPerSecond: 100_000,
@@ -164,12 +171,14 @@ console.log(`\nusage events: ${events().toLocaleString('en-US')} published, ${si
 console.log('written: bench/results.json');
 await gateway.close();
 if (keys) {
-  console.log('\nRuntime keys (gateway.keys), with N keys made before (each change re-validates the whole policy today):\n');
-  console.log('| store | keys | create p50 | create p99 | revoke p50 | authenticate p50 | target |');
+  console.log('\nRuntime keys (gateway.keys), with N keys made before:\n');
+  console.log('| store | keys | create p50 / p99 | revoke p50 / p99 | authenticate p50 | new gateway ready | target at 100k |');
   console.log('|---|---|---|---|---|---|---|');
   for (const f of keys.figures) {
-    console.log(`| ${f.store} | ${f.keys.toLocaleString('en-US')} | ${f.createMs.p50.toFixed(1)} ms | ${f.createMs.p99.toFixed(1)} ms | ${f.revokeMs.p50.toFixed(1)} ms | ${f.authenticateMicros.p50.toFixed(1)} µs | create, revoke <= 5 ms, authenticate <= 20 µs at 100k |`);
+    console.log(
+      `| ${f.store} | ${f.keys.toLocaleString('en-US')} | ${f.createMs.p50.toFixed(2)} / ${f.createMs.p99.toFixed(2)} ms | ${f.revokeMs.p50.toFixed(2)} / ${f.revokeMs.p99.toFixed(2)} ms | ${f.authenticateMicros.p50.toFixed(1)} µs | ${f.readyMs.toFixed(0)} ms | create, revoke <= 5 ms; authenticate <= 20 µs; ready <= 1 s |`,
+    );
   }
-  console.log(`\nA key made in one gateway, authenticated by another on the same Redis (pushed): p50 ${keys.propagationMs.p50.toFixed(1)} ms, p99 ${keys.propagationMs.p99.toFixed(1)} ms`);
+  console.log(`\nA key made in one process, applied by a gateway in another process on the same Redis (pushed): p50 ${keys.propagationMs.p50.toFixed(2)} ms, p99 ${keys.propagationMs.p99.toFixed(2)} ms`);
 }
 
