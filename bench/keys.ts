@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { createGateway, memoryStore, type Gateway, type Store } from '../src/index.js';
+import { createGateway, memoryStore, type Store } from '../src/index.js';
 import { redisStore } from '../src/redis.js';
 import { TestRedis } from '../test/helpers/redis-server.js';
 

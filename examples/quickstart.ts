@@ -72,9 +72,9 @@ const [budget] = await gateway.limits.status({ workspace: 'research', integratio
 console.log(`  -> $${budget?.used} used of $${budget?.limit}, resets ${budget?.resetAt}`);
 
 console.log('6. an admin provisions a new team at runtime, then revokes it:');
-gateway.provisioning.provision({ integration: 'llm-prod', workspace: 'marketing', models: ['gpt-4o-mini'] });
+await gateway.provisioning.provision({ integration: 'llm-prod', workspace: 'marketing', models: ['gpt-4o-mini'] });
 await gateway.chat({ workspace: 'marketing', model: '@llm-prod/gpt-4o-mini', messages: [{ role: 'user', content: 'Tagline?' }] });
-gateway.provisioning.revoke({ integration: 'llm-prod', workspace: 'marketing' });
+await gateway.provisioning.revoke({ integration: 'llm-prod', workspace: 'marketing' });
 await gateway
   .chat({ workspace: 'marketing', model: '@llm-prod/gpt-4o-mini', messages: [{ role: 'user', content: 'Again?' }] })
   .catch((error: GatewayError) => console.log(`  -> refused: ${error.code}`));

@@ -1,5 +1,5 @@
 import type { ParsedKey } from './parsed-config.js';
-import { buildKeyPolicy, type KeyPolicy } from './policy.js';
+import { buildKeyPolicy, type KeyPolicy } from './key-policy.js';
 
 /** A key as the table holds it: its config, its policy, and when it was made at runtime. */
 export interface KeyEntry {

@@ -1,23 +1,13 @@
 import { scopeName } from './scope-name.js';
 import type { Budget, RateLimit } from './limits-schema.js';
+import type { KeyPolicy } from './key-policy.js';
+import { withOrigin, type ScopeLimits } from './scope-limits.js';
+
+export type { KeyPolicy } from './key-policy.js';
+export { buildKeyPolicy } from './key-policy.js';
+export type { OriginBudget, ScopeLimits } from './scope-limits.js';
 import type { KeyTable } from './key-table.js';
-import type { ParsedConfig, ParsedIntegration, ParsedKey } from './parsed-config.js';
-
-/**
- * A budget and where the config defines it (`integration:<slug>`, `grant:<slug>/<workspace or *>`,
- * `workspace:<name or *>`, `key:<id>`). A `'*'` budget has one origin but applies to each
- * workspace separately; the origin is what the store registers (see Store.registerBudgets).
- */
-export interface OriginBudget {
-  readonly origin: string;
-  readonly budget: Budget;
-}
-
-/** Budgets and rate limits that apply in one scope. */
-export interface ScopeLimits {
-  readonly budgets: readonly OriginBudget[];
-  readonly rateLimits: readonly RateLimit[];
-}
+import type { ParsedConfig, ParsedIntegration } from './parsed-config.js';
 
 /** What one workspace received from one integration: model subset (null = no narrowing) and limits. */
 export interface GrantPolicy extends ScopeLimits {
@@ -36,16 +26,6 @@ export interface IntegrationPolicy extends ScopeLimits {
   readonly everyone: GrantPolicy | null;
 }
 
-export interface KeyPolicy extends ScopeLimits {
-  readonly id: string;
-  readonly workspace: string;
-  readonly integration: string;
-  readonly models: ReadonlySet<string> | null;
-  /** SHA-256 of the key's token (hex), null for a key that is not used over HTTP. */
-  readonly hash: string | null;
-  /** Epoch ms from which the key is refused; null: never. */
-  readonly expiresAt: number | null;
-}
 
 /** The configuration but its keys, which live in the policy's `KeyTable`. */
 export type PolicyConfig = Omit<ParsedConfig, 'keys'>;
@@ -73,9 +53,6 @@ export interface Policy {
 const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
 const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
 
-const NO_BUDGETS: readonly OriginBudget[] = Object.freeze([]);
-const withOrigin = (origin: string, budgets: readonly Budget[]): readonly OriginBudget[] =>
-  budgets.length === 0 ? NO_BUDGETS : budgets.map((budget) => ({ origin, budget }));
 
 function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefined): ReadonlySet<string> | null {
   if (!b) return a;
@@ -130,18 +107,6 @@ export function resolveGrant(integration: IntegrationPolicy, workspace: string):
   return named ?? integration.everyone;
 }
 
-export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
-  return {
-    id: key.id,
-    workspace: key.workspace,
-    integration: key.integration,
-    models: key.models ? new Set(key.models) : null,
-    hash: key.hash ?? null,
-    expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
-    budgets: withOrigin(scopeName.key(key.id), key.budgets),
-    rateLimits: key.rateLimits,
-  };
-}
 
 /** The workspace-wide limits of `workspace`. */
 export function resolveWorkspaceLimits(policy: Policy, workspace: string): ScopeLimits {

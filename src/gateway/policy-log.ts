@@ -35,6 +35,13 @@ export interface PolicyHost {
   readonly secretResolvers: Readonly<Record<string, SecretResolver>>;
 }
 
+/**
+ * How far the store's clock may be behind this process's for a change's deadline: the appender
+ * waits this much longer than the deadline, so that a change the store appended in time is never
+ * reported as failed.
+ */
+const CLOCK_ALLOWANCE_MS = 1_000;
+
 /** Changes read from the store at once when catching up. */
 const PAGE = 5_000;
 
@@ -168,14 +175,18 @@ export class PolicyLog {
       this.#applyRecords([{ version, change: encoded }]);
     } else {
       let appended: MaybePromise<number>;
+      // The store refuses the change once this process has given up on it (plus the clocks'
+      // allowance below): a change reported as failed is never applied later, when a command
+      // queued during an outage reaches the store.
+      const deadline = Date.now() + this.#timeoutMs;
       try {
-        appended = this.#store.appendPolicyChange!({ change: encoded, ...guards });
+        appended = this.#store.appendPolicyChange!({ change: encoded, deadline, ...guards });
       } catch (error) {
         throw unavailable(this.#store, error);
       }
       if (appended instanceof Promise) {
         try {
-          version = await withTimeout(appended, this.#timeoutMs, `${this.#store.name} store: append a policy change`);
+          version = await withTimeout(appended, this.#timeoutMs + CLOCK_ALLOWANCE_MS, `${this.#store.name} store: append a policy change`);
         } catch (error) {
           throw unavailable(this.#store, error);
         }

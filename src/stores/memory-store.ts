@@ -164,6 +164,7 @@ export class MemoryStore implements Store {
   }
 
   appendPolicyChange(input: PolicyChangeInput): number {
+    if (input.deadline !== undefined && Date.now() > input.deadline) throw new Error('policy change refused: it arrived after its deadline');
     for (const scope of input.revoke ?? []) this.#revoked.add(scope);
     for (const scope of input.restore ?? []) this.#revoked.delete(scope);
     const version = this.#policyLog.push(input.change);

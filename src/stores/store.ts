@@ -117,6 +117,13 @@ export interface PolicyChangeInput {
   revoke?: readonly string[];
   /** Scopes no longer refused. */
   restore?: readonly string[];
+  /**
+   * Epoch ms (wall clock) after which the change must not be appended: the appender has given up
+   * by then and told its caller the change failed. A store that receives it later (a command
+   * queued while disconnected, or resent after a reconnection) refuses it (throws or rejects), so
+   * a change reported as failed is never applied afterwards.
+   */
+  deadline?: number;
 }
 
 /** A change of the policy log, with its version: 1, 2, 3..., one order for every process, no gaps. */

@@ -126,4 +126,20 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await server.start();
     await gateway.close({ timeoutMs: 0 });
   });
+
+  it('a key or provisioning change while Redis is down rejects with StoreUnavailableError and is applied nowhere', async () => {
+    const { gateway, call } = setup();
+    await call();
+    await server.stop();
+    await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(gateway.keys.create({ workspace: 'team-a' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await server.start();
+    const chatAs = (workspace: string) => gateway.chat({ workspace, model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
+    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 10_000, interval: 100 }).toBe('ok');
+    expect(await gateway.keys.list()).toEqual([]);
+    await expect(chatAs('team-b')).rejects.toMatchObject({ code: 'workspace_not_provisioned' });
+    await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).resolves.toEqual({ version: 1 });
+    await expect(chatAs('team-b')).resolves.toBeDefined();
+    await gateway.close({ timeoutMs: 0 });
+  }, 30_000);
 });

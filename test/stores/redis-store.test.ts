@@ -15,7 +15,7 @@ describe.skipIf(!redis.available)('redis store', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
         "admit": "429120242ba3cf33de13214f386cdc5c036af3a4",
-        "appendPolicy": "ad82221a5b53917ed81bc7e009b284421f917237",
+        "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
         "read": "005d4ea562267bf240a2f6de0cfda01751050f5a",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",

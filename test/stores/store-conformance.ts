@@ -281,6 +281,22 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         await store.appendPolicyChange!({ change: '{"restore":"key:k1"}', restore: ['key:k1'] });
         expect(await admit(['key:k1'])).toMatchObject({ admitted: true });
       });
+
+      it('a change that reaches the store after its deadline is refused and appended nowhere (the appender gave up on it)', async () => {
+        const store = await makeStore();
+        const append = async (deadline: number) => {
+          try {
+            return await store.appendPolicyChange!({ change: `{"at":${deadline}}`, deadline, revoke: ['key:late'] });
+          } catch (error) {
+            return error as Error;
+          }
+        };
+        expect(await append(Date.now() - 1)).toBeInstanceOf(Error);
+        expect(await store.readPolicyChanges!(0, 10)).toEqual([]);
+        const c = counter('late', 10);
+        expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000, guards: ['key:late'] })).toMatchObject({ admitted: true });
+        expect(await append(Date.now() + 60_000)).toBe(1);
+      });
     });
   });
 }

@@ -199,13 +199,20 @@ return out
  * The policy log: a list whose index + 1 is the version (RPUSH answers the new length, so the
  * version comes from the same atomic step as the append), and the set of revoked scopes, changed
  * in that step too: a revocation and its log entry are never seen apart.
- * KEYS: log, rev.   ARGV: change, count of revoked scopes, the revoked scopes, the restored ones.
- * Returns the change's version, also published on the channel named like the log.
+ * KEYS: log, rev.   ARGV: change, deadline (epoch ms, 0: none), count of revoked scopes, the
+ * revoked scopes, the restored ones.
+ * Returns the change's version, also published on the channel named like the log; -1 when the
+ * server's clock is past the deadline (a command queued or resent after the appender gave up).
  */
 export const APPEND_POLICY = `
-local revoking = tonumber(ARGV[2])
-for i = 3, 2 + revoking do redis.call('SADD', KEYS[2], ARGV[i]) end
-for i = 3 + revoking, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
+local deadline = tonumber(ARGV[2])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return -1 end
+end
+local revoking = tonumber(ARGV[3])
+for i = 4, 3 + revoking do redis.call('SADD', KEYS[2], ARGV[i]) end
+for i = 4 + revoking, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
 local version = redis.call('RPUSH', KEYS[1], ARGV[1])
 -- Pushed to every gateway (the channel is the log's key); the log is the truth, this is a hint.
 redis.call('PUBLISH', KEYS[1], version)

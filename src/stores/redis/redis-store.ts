@@ -188,8 +188,10 @@ export class RedisStore implements Store {
   /** One script: the log entry and its revocations are applied together, and numbered by Redis. */
   async appendPolicyChange(input: PolicyChangeInput): Promise<number> {
     const revoke = input.revoke ?? [];
-    const args = [input.change, revoke.length, ...revoke, ...(input.restore ?? [])];
-    return Number(await this.#run(SCRIPTS.appendPolicy, [`${this.#tag}:pol`, `${this.#tag}:rev`], args));
+    const args = [input.change, input.deadline ?? 0, revoke.length, ...revoke, ...(input.restore ?? [])];
+    const version = Number(await this.#run(SCRIPTS.appendPolicy, [`${this.#tag}:pol`, `${this.#tag}:rev`], args));
+    if (version < 0) throw new Error('policy change refused: it reached Redis after its deadline');
+    return version;
   }
 
   /** Pushed by the append script (PUBLISH on the log's key), on a connection of its own. */
