@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CounterSpec, Store } from '../../src/index.js';
+import type { AnalyticsCell, CounterSpec, Store } from '../../src/index.js';
 
 /**
  * The behavior every store must have, whatever keeps its counters. Run it with a factory that
@@ -23,6 +23,8 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       registerBudgets: (origins, now) => store.registerBudgets(origins, now),
       appendPolicyChange: (input) => store.appendPolicyChange!(input),
       readPolicyChanges: (after, limit) => store.readPolicyChanges!(after, limit),
+      recordAnalytics: (cells, options) => store.recordAnalytics!(cells, options),
+      readAnalytics: (read) => store.readAnalytics!(read),
     };
   };
   const counter = (key: string, limit: number, extra: Partial<CounterSpec> = {}): CounterSpec => ({ key, limit, expiresAt: null, ...extra });
@@ -296,6 +298,52 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         const c = counter('late', 10);
         expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000, guards: ['key:late'] })).toMatchObject({ admitted: true });
         expect(await append(Date.now() + 60_000)).toBe(1);
+      });
+    });
+
+    describe('analytics', () => {
+      const RETENTION = { minute: 3_600_000, hour: 86_400_000, day: 30 * 86_400_000 };
+      const cellAt = (start: number, workspace: string, requests: number): AnalyticsCell => ({
+        start,
+        dims: { workspace, integration: 'llm', provider: 'mock', model: 'm', key: null, user: workspace === 'w1' ? 'u:1' : null },
+        counts: { requests, errors: 1, rejected: 0, aborted: 0, inputTokens: 10 * requests, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
+        latency: { 40: requests, 41: 1 },
+        ttft: { 12: 1 },
+      });
+      const sorted = (cells: AnalyticsCell[]) => [...cells].sort((a, b) => a.start - b.start || String(a.dims.workspace).localeCompare(String(b.dims.workspace)));
+
+      it('adds batches of minute cells to minute, hour and day rollups, exactly', async () => {
+        const store = await makeStore();
+        const now = T0 + 3 * 60_000;
+        await store.recordAnalytics!([cellAt(T0, 'w1', 2), cellAt(T0 + 60_000, 'w1', 3), cellAt(T0, 'w2', 1)], { now, retention: RETENTION, batchId: 'b1' });
+        await store.recordAnalytics!([cellAt(T0, 'w1', 5)], { now, retention: RETENTION, batchId: 'b2' });
+        const minutes = sorted(await store.readAnalytics!({ granularity: 'minute', from: T0, to: T0 + 120_000, now, retention: RETENTION }));
+        expect(minutes.map((c) => [c.start - T0, c.dims.workspace, c.counts.requests, c.counts.costMicros, c.latency[40], c.ttft[12]])).toEqual([
+          [0, 'w1', 7, 49, 7, 2],
+          [0, 'w2', 1, 7, 1, 1],
+          [60_000, 'w1', 3, 21, 3, 1],
+        ]);
+        expect(minutes[0]!.dims).toEqual({ workspace: 'w1', integration: 'llm', provider: 'mock', model: 'm', key: null, user: 'u:1' });
+        const hours = sorted(await store.readAnalytics!({ granularity: 'hour', from: T0, to: T0 + 3_600_000, now, retention: RETENTION }));
+        expect(hours.map((c) => [c.start, c.dims.workspace, c.counts.requests, c.counts.errors, c.counts.inputTokens, c.latency[41]])).toEqual([
+          [T0, 'w1', 10, 3, 100, 3],
+          [T0, 'w2', 1, 1, 10, 1],
+        ]);
+        const days = await store.readAnalytics!({ granularity: 'day', from: T0, to: T0 + 86_400_000, now, retention: RETENTION });
+        expect(days.reduce((sum, c) => sum + c.counts.requests, 0)).toBe(11);
+      });
+
+      it('keeps each granularity for its retention: older buckets are neither kept nor returned', async () => {
+        const store = await makeStore();
+        const now = T0 + 2 * 3_600_000;
+        // The minute bucket of T0 ended more than an hour before now: past its retention.
+        await store.recordAnalytics!([cellAt(T0, 'w1', 1)], { now, retention: RETENTION, batchId: 'old' });
+        expect(await store.readAnalytics!({ granularity: 'minute', from: T0, to: now, now, retention: RETENTION })).toEqual([]);
+        expect((await store.readAnalytics!({ granularity: 'hour', from: T0, to: now, now, retention: RETENTION })).map((c) => c.counts.requests)).toEqual([1]);
+        // Recorded when it was recent, then read after its retention.
+        await store.recordAnalytics!([cellAt(now, 'w2', 1)], { now, retention: RETENTION, batchId: 'new' });
+        const later = now + 2 * 3_600_000;
+        expect(await store.readAnalytics!({ granularity: 'minute', from: now, to: later, now: later, retention: RETENTION })).toEqual([]);
       });
     });
   });

@@ -1,0 +1,1 @@
+export { sqliteStore, SqliteStore, type SqliteStoreOptions } from './stores/sqlite/sqlite-store.js';

@@ -1,0 +1,295 @@
+import Database from 'better-sqlite3';
+import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
+import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
+import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
+import type {
+  AdmitInput,
+  AdmitResult,
+  BudgetOrigin,
+  BudgetRegistration,
+  CounterSpec,
+  CounterState,
+  PolicyChangeInput,
+  PolicyChangeRecord,
+  SettledCounter,
+  SettleInput,
+  Store,
+} from '../store.js';
+import { sqliteSchema } from './sqlite-schema.js';
+
+export interface SqliteStoreOptions {
+  /** Table names start with it (`tollgate_counters`...), so one database can hold several stores. Default `tollgate`. */
+  prefix?: string;
+  /**
+   * How long a call waits for another process's write transaction before it fails (and the
+   * gateway's `onStoreError` applies). better-sqlite3 is synchronous: the wait blocks this
+   * process's event loop, so keep it short; transactions last microseconds. Default 250 ms.
+   */
+  busyTimeoutMs?: number;
+  /**
+   * `normal` (default): a committed call survives the process being killed (WAL); `full`: it
+   * also survives a power loss, at the cost of an fsync per transaction.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+/** Counters live in `{prefix}_counters`; a reservation in `{prefix}_reservations` (see the schema). */
+interface CounterRow {
+  used: number;
+  reserved: number;
+  alerted: number;
+  announced: number;
+}
+
+/** How long a reservation released on expiry can still be settled (its usage recorded once). */
+const KEEP_EXPIRED_MS = 24 * 3_600_000;
+/** How often, at most, counters past their expiry are deleted. */
+const SWEEP_EVERY_MS = 1_000;
+/** Expired reservations released by one call, at most. */
+const PURGE_BATCH = 100;
+/** How long a batch id is remembered: a batch sent again within it is not applied twice. */
+const BATCH_MARKER_MS = 24 * 3_600_000;
+
+/**
+ * A store in a SQLite file (better-sqlite3), for one machine: counters, reservations, budgets,
+ * the policy log and analytics survive a restart, and several processes sharing the file hold
+ * the limits together. WAL mode; each call is one short `BEGIN IMMEDIATE` transaction, so it is
+ * atomic across processes (SQLite's write lock) and answers synchronously.
+ *
+ * Reservations past their expiry are released by the next calls (a killed process holds budget
+ * no longer than `reservationTtlMs`), and counters past their window or period are deleted.
+ */
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  readonly db: Database.Database;
+  readonly #owned: boolean;
+  readonly #s: ReturnType<typeof statements>;
+  readonly #admit: (input: AdmitInput) => AdmitResult;
+  readonly #settle: (input: SettleInput) => SettledCounter[];
+  readonly #read: (keys: readonly string[], now: number) => CounterState[];
+  readonly #register: (origins: readonly BudgetOrigin[], now: number) => BudgetRegistration[];
+  readonly #append: (input: PolicyChangeInput) => number;
+  readonly #record: (cells: readonly AnalyticsCell[], options: AnalyticsWrite) => void;
+  #nextSweep = 0;
+
+  constructor(source: { path: string } | { database: Database.Database }, options: SqliteStoreOptions = {}) {
+    const prefix = options.prefix ?? 'tollgate';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(prefix)) throw new TypeError(`sqliteStore: prefix must be letters, digits and _ (got ${JSON.stringify(prefix)})`);
+    const busy = options.busyTimeoutMs ?? 250;
+    if (!Number.isInteger(busy) || busy < 0) throw new TypeError(`sqliteStore: busyTimeoutMs must be a non-negative integer (got ${String(busy)})`);
+    if ('database' in source) {
+      this.db = source.database;
+      this.#owned = false;
+    } else {
+      if (typeof source?.path !== 'string' || source.path === '') throw new TypeError('sqliteStore: give { path } (a file) or { database } (a better-sqlite3 Database)');
+      this.db = new Database(source.path);
+      this.#owned = true;
+    }
+    this.db.pragma(`busy_timeout = ${busy}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.exec(sqliteSchema(prefix));
+    const s = (this.#s = statements(this.db, prefix));
+    const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
+      const t = this.db.transaction(fn);
+      return (...args: A): R => t.immediate(...args);
+    };
+
+    this.#admit = tx((input: AdmitInput): AdmitResult => {
+      const { counters, amounts, now, guards } = input;
+      this.#purge(now);
+      if (guards) for (const scope of guards) if (s.isRevoked.get(scope)) return { admitted: false, revoked: scope };
+      if (counters.length === 0) return { admitted: true };
+      for (let i = 0; i < counters.length; i++) {
+        const spec = counters[i]!;
+        const row = s.counter.get(spec.key) as CounterRow | undefined;
+        const used = row?.used ?? 0;
+        const reserved = row?.reserved ?? 0;
+        if (used + reserved + amounts[i]! > spec.limit) {
+          const full = spec.announceAtLimit === true ? used >= spec.limit : used + reserved >= spec.limit;
+          const first = full && !row?.announced;
+          if (first) s.announce.run(spec.key, spec.expiresAt);
+          return { admitted: false, index: i, state: { used, reserved }, first };
+        }
+      }
+      const record: Array<[string, number]> = [];
+      for (let i = 0; i < counters.length; i++) {
+        s.reserve.run({ key: counters[i]!.key, amount: amounts[i]!, expiresAt: counters[i]!.expiresAt });
+        record.push([counters[i]!.key, amounts[i]!]);
+      }
+      s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(record));
+      return { admitted: true };
+    });
+
+    this.#settle = tx((input: SettleInput): SettledCounter[] => {
+      this.#purge(input.now);
+      if (input.reserved) {
+        const reservation = s.reservation.get(input.reservationId) as { state: number; counters: string } | undefined;
+        // Settled already (a retry after a timeout that did apply): nothing changes.
+        if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false }));
+        s.deleteReservation.run(input.reservationId);
+        // Released on expiry already: only the usage is recorded.
+        if (reservation.state === 0) {
+          for (const [key, amount] of JSON.parse(reservation.counters) as Array<[string, number]>) s.release.run(amount, key);
+        }
+      }
+      return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!));
+    });
+
+    this.#read = tx((keys: readonly string[], now: number) => {
+      this.#purge(now);
+      return keys.map((key) => {
+        const row = s.counter.get(key) as CounterRow | undefined;
+        return { used: row?.used ?? 0, reserved: row?.reserved ?? 0 };
+      });
+    });
+
+    this.#register = tx((origins: readonly BudgetOrigin[], now: number) =>
+      origins.map(({ origin, ids }) => {
+        const rows = s.budgetsOf.all(origin) as Array<{ id: string; set_at: number }>;
+        const known = new Map(rows.map((r) => [r.id, r.set_at]));
+        const setAt: Record<string, number> = {};
+        const added: string[] = [];
+        for (const id of new Set(ids)) {
+          const at = known.get(id);
+          if (at === undefined) {
+            added.push(id);
+            s.insertBudget.run(origin, id, now);
+          }
+          setAt[id] = at ?? now;
+        }
+        const removed = [...known.keys()].filter((id) => !(id in setAt));
+        for (const id of removed) s.deleteBudget.run(origin, id);
+        return { origin, setAt, added, removed, known: rows.length > 0 };
+      }),
+    );
+
+    this.#append = tx((input: PolicyChangeInput): number => {
+      if (input.deadline !== undefined && Date.now() > input.deadline) throw new Error('policy change refused: it arrived after its deadline');
+      for (const scope of input.revoke ?? []) s.revoke.run(scope);
+      for (const scope of input.restore ?? []) s.restore.run(scope);
+      // One writer at a time (the transaction is IMMEDIATE): versions follow with no gap.
+      const version = (s.lastVersion.get() as { v: number }).v + 1;
+      s.appendChange.run(version, input.change);
+      return version;
+    });
+
+    this.#record = tx((cells: readonly AnalyticsCell[], options: AnalyticsWrite) => {
+      const { now, retention, batchId } = options;
+      s.forgetBatches.run(now - BATCH_MARKER_MS);
+      if (s.markBatch.run(batchId, now).changes === 0) return; // applied already
+      const kept = keptFrom(now, retention);
+      for (const level of ['minute', 'hour', 'day'] as const) s.expireAnalytics.run(level, kept[level]);
+      for (const row of rowsOf(cells, options)) s.addAnalytics.run(row);
+    });
+  }
+
+  admit(input: AdmitInput): AdmitResult {
+    return this.#admit(input);
+  }
+
+  settle(input: SettleInput): SettledCounter[] {
+    return this.#settle(input);
+  }
+
+  read(keys: readonly string[], now: number): CounterState[] {
+    return this.#read(keys, now);
+  }
+
+  registerBudgets(origins: readonly BudgetOrigin[], now: number): BudgetRegistration[] {
+    return this.#register(origins, now);
+  }
+
+  appendPolicyChange(input: PolicyChangeInput): number {
+    return this.#append(input);
+  }
+
+  readPolicyChanges(after: number, limit: number): PolicyChangeRecord[] {
+    return this.#s.readChanges.all(Math.max(0, after), limit) as PolicyChangeRecord[];
+  }
+
+  recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void {
+    this.#record(cells, options);
+  }
+
+  readAnalytics(read: AnalyticsRead): AnalyticsCell[] {
+    return cellsOf(this.#s.readAnalytics.all(read.granularity, readFrom(read), read.to) as Array<{ start: number; dims: string; field: string; value: number }>);
+  }
+
+  close(): void {
+    if (this.#owned && this.db.open) this.db.close();
+  }
+
+  /** Adds a call's usage to a counter, and tells which announcements it crossed. */
+  #use(spec: CounterSpec, actual: number): SettledCounter {
+    const s = this.#s;
+    s.use.run({ key: spec.key, amount: actual, expiresAt: spec.expiresAt });
+    const row = s.counter.get(spec.key) as CounterRow;
+    const alerted = spec.alertAt !== undefined && !row.alerted && row.used >= spec.alertAt;
+    const exhausted = spec.announceAtLimit === true && !row.announced && row.used >= spec.limit;
+    if (alerted || exhausted) s.flags.run(alerted ? 1 : 0, exhausted ? 1 : 0, spec.key);
+    return { used: row.used, reserved: row.reserved, alerted, exhausted };
+  }
+
+  #states(specs: readonly CounterSpec[]): CounterState[] {
+    return specs.map((spec) => {
+      const row = this.#s.counter.get(spec.key) as CounterRow | undefined;
+      return { used: row?.used ?? 0, reserved: row?.reserved ?? 0 };
+    });
+  }
+
+  /** Releases reservations past their expiry (a bounded batch per call) and, once a second, drops dead counters. */
+  #purge(now: number): void {
+    const s = this.#s;
+    for (const r of s.expired.all(now, PURGE_BATCH) as Array<{ id: string; counters: string }>) {
+      for (const [key, amount] of JSON.parse(r.counters) as Array<[string, number]>) s.release.run(amount, key);
+      s.markExpired.run(r.id);
+    }
+    if (now < this.#nextSweep) return;
+    this.#nextSweep = now + SWEEP_EVERY_MS;
+    s.forgetExpired.run(now - KEEP_EXPIRED_MS);
+    s.dropCounters.run(now);
+  }
+}
+
+function statements(db: Database.Database, p: string) {
+  const q = (sql: string) => db.prepare(sql);
+  return {
+    counter: q(`SELECT used, reserved, alerted, announced FROM ${p}_counters WHERE key = ?`),
+    announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
+    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET reserved = reserved + @amount`),
+    release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
+    use: q(`INSERT INTO ${p}_counters (key, used, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET used = used + @amount`),
+    flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
+    insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, counters, state) VALUES (?, ?, ?, 0)`),
+    reservation: q(`SELECT state, counters FROM ${p}_reservations WHERE id = ?`),
+    deleteReservation: q(`DELETE FROM ${p}_reservations WHERE id = ?`),
+    expired: q(`SELECT id, counters FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
+    markExpired: q(`UPDATE ${p}_reservations SET state = 1 WHERE id = ?`),
+    forgetExpired: q(`DELETE FROM ${p}_reservations WHERE state = 1 AND expires_at <= ?`),
+    dropCounters: q(`DELETE FROM ${p}_counters WHERE expires_at IS NOT NULL AND expires_at <= ? AND reserved = 0`),
+    budgetsOf: q(`SELECT id, set_at FROM ${p}_budgets WHERE origin = ? ORDER BY set_at, id`),
+    insertBudget: q(`INSERT INTO ${p}_budgets (origin, id, set_at) VALUES (?, ?, ?)`),
+    deleteBudget: q(`DELETE FROM ${p}_budgets WHERE origin = ? AND id = ?`),
+    isRevoked: q(`SELECT 1 FROM ${p}_revoked WHERE scope = ?`).pluck(),
+    revoke: q(`INSERT OR IGNORE INTO ${p}_revoked (scope) VALUES (?)`),
+    restore: q(`DELETE FROM ${p}_revoked WHERE scope = ?`),
+    lastVersion: q(`SELECT COALESCE(MAX(version), 0) AS v FROM ${p}_policy_log`),
+    appendChange: q(`INSERT INTO ${p}_policy_log (version, change) VALUES (?, ?)`),
+    readChanges: q(`SELECT version, change FROM ${p}_policy_log WHERE version > ? ORDER BY version LIMIT ?`),
+    forgetBatches: q(`DELETE FROM ${p}_analytics_batches WHERE at <= ?`),
+    markBatch: q(`INSERT OR IGNORE INTO ${p}_analytics_batches (id, at) VALUES (?, ?)`),
+    expireAnalytics: q(`DELETE FROM ${p}_analytics WHERE level = ? AND start < ?`),
+    addAnalytics: q(`INSERT INTO ${p}_analytics (level, start, dims, field, value) VALUES (@level, @start, @dims, @field, @value) ON CONFLICT (level, start, dims, field) DO UPDATE SET value = value + @value`),
+    readAnalytics: q(`SELECT start, dims, field, value FROM ${p}_analytics WHERE level = ? AND start >= ? AND start < ?`),
+  };
+}
+
+/**
+ * A store in a SQLite file: limits, spend, runtime policy and analytics survive restarts, and
+ * the processes of one machine sharing the file hold the limits together.
+ * @example const store = sqliteStore({ path: './tollgate.db' });
+ */
+export function sqliteStore(source: { path: string } | { database: Database.Database }, options?: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(source, options);
+}
