@@ -1,0 +1,70 @@
+/**
+ * A gateway process on a SQL store, for the multi-process and crash tests: run with
+ * `node --import tsx`. STORE=sqlite (DB_PATH) or postgres (PG_SCHEMA). WORKER_MODE:
+ * - `spend`: 8 calls at a time against team's $1 budget until refused; prints
+ *   { ok, refused, spentMicros } (the cost of its successful calls, from their usage events);
+ * - `kill`: CALLS calls (in WORKSPACE, to MODEL), prints { spentMicros }, then starts a call that never ends and prints
+ *   `inflight` (the test kills the process with SIGKILL there).
+ */
+import { createGateway, type Store } from '../../src/index.js';
+
+export const workerConfig = (store: Store) =>
+  createGateway({
+    integrations: [
+      {
+        slug: 'llm',
+        provider: 'mock',
+        workspaces: { team: { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] }, other: { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } },
+        pricing: { m: { input: 1, output: 2 }, big: { input: 100, output: 200 } },
+        mock: { usage: { outputTokens: 500 } },
+      },
+      { slug: 'slow', provider: 'mock', workspaces: { team: { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } }, pricing: { m: { input: 1, output: 2 } }, mock: { latencyMs: 600_000 } },
+    ],
+    store,
+    limits: { reservationTtlMs: 1_500 },
+  });
+
+/** About 1,000 input tokens and 500 output: about $0.002 a call to `m`, $0.2 to `big`. */
+export const ask = (workspace: string, model = '@llm/m') => ({ workspace, model, max_tokens: 500, messages: [{ role: 'user' as const, content: 'x'.repeat(4_000) }] });
+
+async function storeFromEnv(): Promise<Store> {
+  if (process.env.STORE === 'sqlite') {
+    const { sqliteStore } = await import('../../src/sqlite.js');
+    return sqliteStore({ path: process.env.DB_PATH! }, { busyTimeoutMs: 2_000 });
+  }
+  throw new Error(`unknown STORE ${process.env.STORE}`);
+}
+
+if (process.env.WORKER_MODE) {
+  const gateway = workerConfig(await storeFromEnv());
+  let spentMicros = 0;
+  gateway.on('usage', (event) => {
+    if (event.status === 'success') spentMicros += event.costMicros ?? 0;
+  });
+  if (process.env.WORKER_MODE === 'spend') {
+    let ok = 0;
+    let refused = 0;
+    const worker = async () => {
+      for (;;) {
+        try {
+          await gateway.chat(ask('team'));
+          ok++;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'budget_exceeded') throw error;
+          refused++;
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    await gateway.close();
+    process.stdout.write(`${JSON.stringify({ ok, refused, spentMicros })}\n`);
+  } else {
+    for (let i = 0; i < Number(process.env.CALLS); i++) await gateway.chat(ask(process.env.WORKSPACE ?? 'team', process.env.MODEL)).catch((error: { code?: string }) => {
+        if (error.code !== 'budget_exceeded') throw error;
+      });
+    process.stdout.write(`${JSON.stringify({ spentMicros })}\n`);
+    void gateway.chat(ask('team', '@slow/m'));
+    setTimeout(() => process.stdout.write('inflight\n'), 200);
+  }
+}
