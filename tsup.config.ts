@@ -4,6 +4,7 @@ const entry = {
   index: 'src/index.ts',
   redis: 'src/redis.ts',
   sqlite: 'src/sqlite.ts',
+  postgres: 'src/postgres.ts',
   http: 'src/http.ts',
   // Each sink is its own entry: importing one loads nothing of the others (nor their peers).
   'sinks/jsonl': 'src/sinks/jsonl.ts',

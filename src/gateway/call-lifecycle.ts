@@ -4,7 +4,7 @@ import { refusedLimits } from '../limits/refusal.js';
 import { costBreakdown, microsToUsd } from '../limits/money.js';
 import type { GatewayState } from './gateway-state.js';
 import type { ChatOptions } from './types.js';
-import { buildUsageEvent, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
+import { buildUsageEvent, ledgerEntry, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
 
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -107,7 +107,9 @@ export class CallLifecycle {
       this.#publish(end);
       return null;
     }
-    const { cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null);
+    const limiter = this.#state.limiter;
+    const entry = limiter.store.ledger === true ? ledgerEntry(this.record, end, this.#state.clock()) : undefined;
+    const { cost: micros, settled } = limiter.settle(admission, end.usage ?? null, entry);
     const price = admission.price;
     end.priceSource = price?.source ?? null;
     end.costMicros = micros;

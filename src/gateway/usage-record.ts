@@ -1,3 +1,4 @@
+import type { LedgerEntry } from '../stores/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
@@ -187,4 +188,27 @@ export function parseTraceparent(value: string): TraceParent | null {
   if (version === 'ff' || (version === '00' && value.trim().length !== 55)) return null;
   if (/^0+$/.test(traceId!) || /^0+$/.test(parentSpanId!)) return null;
   return { traceId: traceId!, parentSpanId: parentSpanId! };
+}
+
+/** The ledger row of a settled call (a store with `ledger`: PostgreSQL); its cost is set at settlement. */
+export function ledgerEntry(record: CallRecord, end: CallEnd, at: number): LedgerEntry {
+  const body = record.body;
+  const usage = end.usage;
+  return {
+    requestId: record.requestId,
+    at,
+    workspace: record.target?.workspace ?? null,
+    integration: record.target?.integration ?? null,
+    provider: record.target?.provider ?? null,
+    model: record.target?.model ?? null,
+    key: record.target?.key ?? null,
+    user: (typeof body?.user === 'string' ? body.user : null) ?? record.metadata.user ?? null,
+    status: outcome(end.error, end.cancelled).status,
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    cacheReadTokens: usage?.cacheReadTokens ?? 0,
+    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
+    reasoningTokens: usage?.reasoningTokens ?? 0,
+    costMicros: null,
+  };
 }

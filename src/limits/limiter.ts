@@ -4,7 +4,7 @@ import { scopeName } from '../config/scope-name.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { LimitSnapshot } from '../events/usage-event.js';
-import type { MaybePromise, Store } from '../stores/store.js';
+import type { LedgerEntry, MaybePromise, Store } from '../stores/store.js';
 import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
 import { estimateEmbeddingTokens, estimateInputTokens, estimateInputTokensUpperBound } from '../usage/estimate-tokens.js';
 import type { Usage } from '../usage/usage.js';
@@ -130,8 +130,8 @@ export class Limiter {
   }
 
   /** See settleCall. */
-  settle(admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
-    return settleCall(this.#ctx, admission, usage);
+  settle(admission: Admission, usage: Usage | null, entry?: LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
+    return settleCall(this.#ctx, admission, usage, entry);
   }
 
   /** Every limit that applies to the query, with its current usage. */

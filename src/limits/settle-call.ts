@@ -1,5 +1,5 @@
 import type { LimitSnapshot } from '../events/usage-event.js';
-import type { MaybePromise, SettledCounter } from '../stores/store.js';
+import type { LedgerEntry, MaybePromise, SettledCounter } from '../stores/store.js';
 import type { Usage } from '../usage/usage.js';
 import type { Admission } from './admit-call.js';
 import { budgetEvent } from './budget-event.js';
@@ -14,12 +14,19 @@ import { costMicros, microsToUsd } from './money.js';
  * not wait, since until then the reservation holds the call's worst case. Alerts and exhaustion
  * reached by this settlement are announced.
  */
-export function settleCall(ctx: LimiterContext, admission: Admission, usage: Usage | null): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
+export function settleCall(
+  ctx: LimiterContext,
+  admission: Admission,
+  usage: Usage | null,
+  entry?: LedgerEntry,
+): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
   if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
   admission.settled = true;
   const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
   const { counters, plan } = admission;
-  if (counters.length === 0) return { cost, settled: NO_LIMITS };
+  // A store with a ledger records every call, limits or not.
+  if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };
+  if (entry) entry.costMicros = cost;
   const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
   const now = ctx.clock();
   const { amounts, reserved } = admission;
@@ -44,7 +51,7 @@ export function settleCall(ctx: LimiterContext, admission: Admission, usage: Usa
     }
   };
   const settled = ctx.store.settle(
-    { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now },
+    { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now, ...(entry ? { entry } : {}) },
     announce,
   );
   if (!(settled instanceof Promise)) {

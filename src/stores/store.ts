@@ -82,6 +82,29 @@ export interface SettleInput {
   /** Actual usage per counter, replacing the reservation (0 releases it). */
   actual: readonly number[];
   now: number;
+  /** The settled call, for a store that keeps a ledger (`Store.ledger`); absent otherwise. */
+  entry?: LedgerEntry;
+}
+
+/** One settled call as a ledger row: the usage event's identity, money and token fields. */
+export interface LedgerEntry {
+  requestId: string;
+  /** Epoch ms of the settlement. */
+  at: number;
+  workspace: string | null;
+  integration: string | null;
+  provider: string | null;
+  model: string | null;
+  key: string | null;
+  user: string | null;
+  status: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Null when the model's price is unknown. */
+  costMicros: number | null;
 }
 
 export interface SettledCounter extends CounterState {
@@ -140,6 +163,11 @@ export interface Store {
    * change may carry secrets that are values. Absent: the store is taken to be shared.
    */
   readonly local?: boolean;
+  /**
+   * True when the store keeps one row per settled call (PostgreSQL's ledger): `settle` then
+   * receives `entry`, and is called for calls without limits too.
+   */
+  readonly ledger?: boolean;
   /** Checks every counter and reserves on all of them, or on none. */
   admit(input: AdmitInput): MaybePromise<AdmitResult>;
   /**

@@ -1,0 +1,1 @@
+export { postgresStore, postgresSchema, PostgresStore, type PostgresStoreOptions, type PostgresPool } from './stores/postgres/postgres-store.js';

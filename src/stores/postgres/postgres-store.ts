@@ -1,0 +1,196 @@
+import type { Pool, PoolClient } from 'pg';
+import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
+import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
+import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
+import type {
+  AdmitInput,
+  AdmitResult,
+  BudgetOrigin,
+  BudgetRegistration,
+  CounterState,
+  PolicyChangeInput,
+  PolicyChangeRecord,
+  SettledCounter,
+  SettleInput,
+  Store,
+} from '../store.js';
+import { postgresSchema } from './postgres-schema.js';
+
+export interface PostgresStoreOptions {
+  /** The schema holding the store's tables and functions (one per namespace). Default `tollgate`. */
+  schema?: string;
+}
+
+/** What the store needs of a node-postgres `Pool`. */
+export type PostgresPool = Pick<Pool, 'query' | 'connect'>;
+
+/** How long a batch id is remembered: a batch sent again within it is not applied twice. */
+const BATCH_MARKER_MS = 24 * 3_600_000;
+/** How often, at most, rows no call needs any more are deleted (off any call's path). */
+const CLEANUP_EVERY_MS = 60_000;
+
+const int = (value: unknown): number => Number(value);
+
+/**
+ * A store in PostgreSQL (node-postgres), for fleets and finance: every counter, reservation,
+ * budget, policy change and settled call is a row, and each store call is one statement calling
+ * one function (one round trip, one transaction), locking its counter rows in key order so that
+ * concurrent calls never deadlock. `migrate()` creates the schema (idempotent); the SQL is in
+ * `postgresSchema(name)`. Policy changes are pushed with LISTEN/NOTIFY.
+ */
+export class PostgresStore implements Store {
+  readonly name = 'postgres';
+  readonly ledger = true;
+  readonly schema: string;
+  readonly #pool: PostgresPool;
+  readonly #s: string;
+  #nextCleanup = 0;
+
+  constructor(options: { pool: PostgresPool } & PostgresStoreOptions) {
+    if (!options?.pool || typeof options.pool.query !== 'function') throw new TypeError('postgresStore: give { pool } (a node-postgres Pool)');
+    const schema = options.schema ?? 'tollgate';
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new TypeError(`postgresStore: schema must be lowercase letters, digits and _ (got ${JSON.stringify(schema)})`);
+    this.schema = schema;
+    this.#pool = options.pool;
+    this.#s = `"${schema}"`;
+  }
+
+  /** Creates the schema, its tables and functions if missing, and updates the functions. Run once per deploy. */
+  async migrate(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      // One migration at a time across processes (CREATE OR REPLACE FUNCTION races otherwise).
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`${this.schema}.migrate`]);
+      await client.query(postgresSchema(this.schema));
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`${this.schema}.migrate`]).catch(() => {});
+      client.release();
+    }
+  }
+
+  async admit(input: AdmitInput): Promise<AdmitResult> {
+    const { counters } = input;
+    this.#cleanupSoon(input.now);
+    const { rows } = await this.#pool.query(`SELECT ${this.#s}.admit($1, $2, $3, $4, $5, $6, $7, $8, $9) AS r`, [
+      input.reservationId,
+      input.now,
+      input.ttlMs,
+      counters.map((c) => c.key),
+      counters.map((c) => c.limit),
+      input.amounts,
+      counters.map((c) => c.expiresAt ?? -1),
+      counters.map((c) => c.announceAtLimit === true),
+      input.guards ?? [],
+    ]);
+    const r = (rows[0].r as string[]).map(int);
+    if (r[0] === 1) return { admitted: true };
+    if (r[0] === 2) return { admitted: false, revoked: input.guards![r[1]!]! };
+    return { admitted: false, index: r[1]!, state: { used: r[2]!, reserved: r[3]! }, first: r[4] === 1 };
+  }
+
+  async settle(input: SettleInput): Promise<SettledCounter[]> {
+    const { counters } = input;
+    const { rows } = await this.#pool.query(`SELECT ${this.#s}.settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`, [
+      input.reservationId,
+      input.reserved,
+      input.now,
+      counters.map((c) => c.key),
+      input.actual,
+      counters.map((c) => c.limit),
+      counters.map((c) => c.alertAt ?? -1),
+      counters.map((c) => c.announceAtLimit === true),
+      counters.map((c) => c.expiresAt ?? -1),
+      input.entry ? JSON.stringify(input.entry) : null,
+    ]);
+    const flat = (rows[0].r as string[]).map(int);
+    return counters.map((_, i) => ({ used: flat[4 * i]!, reserved: flat[4 * i + 1]!, alerted: flat[4 * i + 2] === 1, exhausted: flat[4 * i + 3] === 1 }));
+  }
+
+  async read(keys: readonly string[], now: number): Promise<CounterState[]> {
+    const { rows } = await this.#pool.query(`SELECT ${this.#s}.read($1, $2) AS r`, [keys, now]);
+    const flat = (rows[0].r as string[]).map(int);
+    return keys.map((_, i) => ({ used: flat[2 * i]!, reserved: flat[2 * i + 1]! }));
+  }
+
+  async registerBudgets(origins: readonly BudgetOrigin[], now: number): Promise<BudgetRegistration[]> {
+    const { rows } = await this.#pool.query(`SELECT ${this.#s}.register_budgets($1, $2) AS r`, [JSON.stringify(origins), now]);
+    return (rows[0].r as Array<BudgetRegistration & { setAt: Record<string, number | string> }>).map((r) => ({
+      ...r,
+      setAt: Object.fromEntries(Object.entries(r.setAt).map(([id, at]) => [id, int(at)])),
+    }));
+  }
+
+  async appendPolicyChange(input: PolicyChangeInput): Promise<number> {
+    const { rows } = await this.#pool.query(`SELECT ${this.#s}.append_policy($1, $2, $3, $4) AS v`, [input.change, input.deadline ?? 0, input.revoke ?? [], input.restore ?? []]);
+    const version = int(rows[0].v);
+    if (version < 0) throw new Error('policy change refused: it reached PostgreSQL after its deadline');
+    return version;
+  }
+
+  async readPolicyChanges(after: number, limit: number): Promise<PolicyChangeRecord[]> {
+    const { rows } = await this.#pool.query(`SELECT version, change FROM ${this.#s}.policy_log WHERE version > $1 ORDER BY version LIMIT $2`, [Math.max(0, after), limit]);
+    return rows.map((r: { version: string; change: string }) => ({ version: int(r.version), change: r.change }));
+  }
+
+  /** LISTEN on a connection of its own: a lost connection only delays changes to the next poll. */
+  watchPolicyChanges(onAppend: () => void): { ready: Promise<void>; stop(): void } {
+    let client: PoolClient | null = null;
+    let stopped = false;
+    const ready = (async () => {
+      const c = await this.#pool.connect();
+      if (stopped) return c.release();
+      client = c;
+      c.on('notification', (message) => {
+        if (message.channel === `${this.schema}_policy`) onAppend();
+      });
+      c.on('error', () => {});
+      await c.query(`LISTEN "${this.schema}_policy"`);
+    })();
+    return {
+      ready,
+      stop: () => {
+        stopped = true;
+        // Destroyed, not returned: a pooled connection must not keep listening for someone else.
+        client?.release(true);
+        client = null;
+      },
+    };
+  }
+
+  async recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): Promise<void> {
+    const { now, retention, batchId } = options;
+    await this.#pool.query(`SELECT ${this.#s}.record_analytics($1, $2, $3, $4, $5)`, [
+      batchId,
+      now,
+      BATCH_MARKER_MS,
+      JSON.stringify(keptFrom(now, retention)),
+      JSON.stringify(rowsOf(cells, options)),
+    ]);
+  }
+
+  async readAnalytics(read: AnalyticsRead): Promise<AnalyticsCell[]> {
+    const { rows } = await this.#pool.query(`SELECT start, dims, field, value FROM ${this.#s}.analytics WHERE level = $1 AND start >= $2 AND start < $3`, [
+      read.granularity,
+      readFrom(read),
+      read.to,
+    ]);
+    return cellsOf(rows as Array<{ start: string; dims: string; field: string; value: string }>);
+  }
+
+  /** Deletes what no call needs any more, at most once a minute, in the background. */
+  #cleanupSoon(now: number): void {
+    if (now < this.#nextCleanup) return;
+    this.#nextCleanup = now + CLEANUP_EVERY_MS;
+    this.#pool.query(`SELECT ${this.#s}.cleanup($1)`, [now]).catch(() => {});
+  }
+}
+
+/**
+ * A store in PostgreSQL. Run `await store.migrate()` once (it is idempotent) before use.
+ * @example const store = postgresStore({ pool: new pg.Pool({ connectionString }) }); await store.migrate();
+ */
+export function postgresStore(options: { pool: PostgresPool } & PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(options);
+}
+
+export { postgresSchema };
