@@ -54,11 +54,11 @@ export function usePostgres() {
       return schema;
     },
     async cleanup(): Promise<void> {
+      await Promise.all(pools.map((p) => p.end().catch(() => {})));
       const admin = new pg.Client(PG_CONFIG);
       await admin.connect();
       for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();
-      await Promise.all(pools.map((p) => p.end().catch(() => {})));
     },
   };
 }

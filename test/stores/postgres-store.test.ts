@@ -4,7 +4,7 @@ import { describeStoreConformance } from './store-conformance.js';
 
 const available = await postgresAvailable();
 const pg = usePostgres();
-afterAll(() => pg.cleanup());
+afterAll(() => pg.cleanup(), 30_000);
 
 // A real server, a fresh schema per store (dropped after the file).
 if (available) {

@@ -22,6 +22,9 @@ export const workerConfig = (store: Store) =>
     ],
     store,
     limits: { reservationTtlMs: 1_500 },
+    // 32 calls at once on one budget row, from 4 processes on a loaded CI machine: the point is
+    // correctness under contention, not latency.
+    storeTimeoutMs: 5_000,
   });
 
 /** About 1,000 input tokens and 500 output: about $0.002 a call to `m`, $0.2 to `big`. */
@@ -31,6 +34,10 @@ async function storeFromEnv(): Promise<Store> {
   if (process.env.STORE === 'sqlite') {
     const { sqliteStore } = await import('../../src/sqlite.js');
     return sqliteStore({ path: process.env.DB_PATH! }, { busyTimeoutMs: 2_000 });
+  }
+  if (process.env.STORE === 'postgres') {
+    const [{ postgresStore }, { PG_CONFIG }, pg] = await Promise.all([import('../../src/postgres.js'), import('../helpers/postgres.js'), import('pg')]);
+    return postgresStore({ pool: new pg.default.Pool({ ...PG_CONFIG, max: 8 }), schema: process.env.PG_SCHEMA! });
   }
   throw new Error(`unknown STORE ${process.env.STORE}`);
 }
@@ -57,12 +64,13 @@ if (process.env.WORKER_MODE) {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    await gateway.close();
+    await gateway.close(); // every usage event delivered
     process.stdout.write(`${JSON.stringify({ ok, refused, spentMicros })}\n`);
   } else {
     for (let i = 0; i < Number(process.env.CALLS); i++) await gateway.chat(ask(process.env.WORKSPACE ?? 'team', process.env.MODEL)).catch((error: { code?: string }) => {
         if (error.code !== 'budget_exceeded') throw error;
       });
+    await gateway.flush(); // every usage event delivered (a remote store settles after the call returns)
     process.stdout.write(`${JSON.stringify({ spentMicros })}\n`);
     void gateway.chat(ask('team', '@slow/m'));
     setTimeout(() => process.stdout.write('inflight\n'), 200);

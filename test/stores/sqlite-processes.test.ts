@@ -27,7 +27,9 @@ describe('sqlite store across processes', () => {
     const results = await Promise.all(Array.from({ length: 4 }, () => worker({ DB_PATH: path, WORKER_MODE: 'spend' }).next()));
     const figures = results.map((line) => JSON.parse(line) as { ok: number; refused: number; spentMicros: number });
     const spent = figures.reduce((sum, f) => sum + f.spentMicros, 0);
-    expect(figures.every((f) => f.ok > 0 && f.refused === 8)).toBe(true);
+    // Every worker ran until refused (one started late may have found the budget spent already).
+    expect(figures.map((f) => f.refused)).toEqual([8, 8, 8, 8]);
+    expect(figures.reduce((sum, f) => sum + f.ok, 0)).toBeGreaterThan(100);
     const store = sqliteStore({ path });
     const gateway = workerConfig(store);
     const [budget] = await gateway.limits.status({ workspace: 'team', integration: 'llm', kind: 'budget' });
