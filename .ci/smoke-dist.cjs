@@ -60,7 +60,30 @@ async function checkSinks(core, load, label) {
   console.log(`${label}: sinks ok`);
 }
 
+/** The SQLite entry keeps a budget in a file across two gateways; the PostgreSQL entry loads. */
+async function checkSql(core, sqlite, postgres, label) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-smoke-')), 'spend.db');
+  const config = (store) => ({
+    integrations: [{ slug: 'mock', provider: 'mock', workspaces: { w: { rateLimits: [{ type: 'requests', limit: 10, per: 'day' }] } } }],
+    store,
+  });
+  for (let run = 1; run <= 2; run++) {
+    const store = sqlite.sqliteStore({ path: file });
+    const gateway = core.createGateway(config(store));
+    await gateway.chat({ workspace: 'w', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
+    const [limit] = await gateway.limits.status({ workspace: 'w', integration: 'mock' });
+    assert.equal(limit.used, run);
+    await gateway.close();
+    store.close();
+  }
+  assert.equal(typeof postgres.postgresStore, 'function');
+  assert.match(postgres.postgresSchema('tg'), /CREATE OR REPLACE FUNCTION "tg".admit/);
+  console.log(`${label}: sqlite and postgres entries ok`);
+}
+
 (async () => {
+  await checkSql(require('../dist/index.cjs'), require('../dist/sqlite.cjs'), require('../dist/postgres.cjs'), 'require');
+  await checkSql(await import('../dist/index.js'), await import('../dist/sqlite.js'), await import('../dist/postgres.js'), 'import');
   await check(require('../dist/index.cjs'), 'require');
   await check(await import('../dist/index.js'), 'import');
   await checkHttp(require('../dist/index.cjs'), require('../dist/http.cjs'), 'require');

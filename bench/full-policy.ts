@@ -19,6 +19,8 @@ export interface FullPolicyOptions {
   store?: Store;
   /** The SHA-256 of the key's token (`generateKey().hash`), so that the key opens over HTTP. */
   hash?: string;
+  /** A store call slower than this fails (default 250 ms): a loaded SQL server at 64 in flight needs more. */
+  storeTimeoutMs?: number;
 }
 
 /**
@@ -26,9 +28,10 @@ export interface FullPolicyOptions {
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
  * counters, a usage event with a listener and a sink, on the memory store unless `store` is given.
  */
-export function fullPolicyGateway({ store, hash }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway({ store, hash, storeTimeoutMs }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
     ...(store ? { store } : {}),
+    ...(storeTimeoutMs ? { storeTimeoutMs } : {}),
     integrations: [
       {
         slug: 'mock',

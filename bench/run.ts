@@ -18,6 +18,7 @@ import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './
 import { benchHttp } from './http.js';
 import { benchKeys, listen } from './keys.js';
 import { benchRedis } from './redis.js';
+import { benchSql } from './sql.js';
 import { callsPerSecond } from './throughput.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 5_000);
@@ -88,6 +89,7 @@ const sink = gateway.stats().sinks[0]!;
 const redis = process.env.BENCH_REDIS === '0' ? null : await benchRedis(TIME_MS);
 const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
 const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([1_000, 100_000]);
+const sql = process.env.BENCH_SQL === '0' ? null : await benchSql(TIME_MS);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -113,10 +115,15 @@ const results = {
     beyondGovernanceMicros: { p50: http.addedMicros.p50 - (g.p50 - d.p50) },
   },
   keys,
+  sql: sql && sql.map((f) => ({ ...f, overheadMicros: { p50: f.latencyMicros.p50 - d.p50, p99: f.latencyMicros.p99 - d.p99 } })),
   targets: {
     keysCreateP50Ms: 5,
     keysAuthenticateP50Micros: 20,
     keysReadyMs: 1_000,
+    sqliteOverheadP50Micros: 50,
+    sqliteCallsPerSecond: 10_000,
+    postgresLatencyP50Micros: 1_000,
+    postgresCallsPerSecond64: 2_000,
     overheadP50: 10,
     overheadP99: 100,
     callsPerSecond: 100_000,
@@ -181,4 +188,14 @@ if (keys) {
   }
   console.log(`\nA key made in one process, applied by a gateway in another process on the same Redis (pushed): p50 ${keys.propagationMs.p50.toFixed(2)} ms, p99 ${keys.propagationMs.p99.toFixed(2)} ms`);
 }
-
+if (sql) {
+  console.log('\nSQL stores, full policy (9 counters a call); SQLite on a WAL file, PostgreSQL on loopback (2 round trips a call: admit, settle):\n');
+  console.log('| store | p50 | p99 | overhead p50 | 1 in flight | 64 in flight | round trips / call | target |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const f of sql) {
+    const target = f.store === 'sqlite' ? 'overhead p50 <= 50 µs, >= 10,000 calls/s' : 'p50 <= 1 ms, >= 2,000 calls/s at 64 in flight';
+    console.log(
+      `| ${f.store} | ${us(f.latencyMicros.p50)} | ${us(f.latencyMicros.p99)} | ${us(f.latencyMicros.p50 - d.p50)} | ${rate(f.throughput.sequential)} | ${rate(f.throughput.concurrent64)} | ${f.roundTripsPerCall?.toFixed(2) ?? ''} | ${target} |`,
+    );
+  }
+}

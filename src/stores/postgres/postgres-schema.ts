@@ -62,9 +62,14 @@ CREATE OR REPLACE FUNCTION ${s}.reserved(p_key text, p_now bigint) RETURNS bigin
   SELECT coalesce(sum(amount), 0)::bigint FROM ${s}.reservation_parts WHERE key = p_key AND expires_at > p_now
 $$;
 
--- Creates missing counters, then locks them all in key order.
+-- Locks the counters in key order, creating those missing first (then locked in the same order).
 CREATE OR REPLACE FUNCTION ${s}.lock_counters(p_keys text[], p_expires bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_locked int;
 BEGIN
+  PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
+  GET DIAGNOSTICS v_locked = ROW_COUNT;
+  IF v_locked = (SELECT count(DISTINCT k) FROM unnest(p_keys) AS k) THEN RETURN; END IF;
   INSERT INTO ${s}.counters (key, expires_at)
     SELECT k, nullif(e, -1) FROM unnest(p_keys, p_expires) AS t(k, e) ORDER BY k ON CONFLICT (key) DO NOTHING;
   PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
@@ -74,45 +79,39 @@ END $$;
 CREATE OR REPLACE FUNCTION ${s}.admit(p_id text, p_now bigint, p_ttl bigint, p_keys text[], p_limits bigint[], p_amounts bigint[],
   p_expires bigint[], p_announce boolean[], p_guards text[]) RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
-  v_n int := coalesce(array_length(p_keys, 1), 0);
-  c record;
-  res bigint;
-  is_full boolean;
+  r record;
 BEGIN
-  FOR i IN 1 .. coalesce(array_length(p_guards, 1), 0) LOOP
-    IF EXISTS (SELECT 1 FROM ${s}.revoked WHERE scope = p_guards[i]) THEN RETURN ARRAY[2, i - 1]; END IF;
-  END LOOP;
-  IF v_n = 0 THEN RETURN ARRAY[1]; END IF;
+  IF cardinality(p_guards) > 0 THEN
+    SELECT g.i INTO r FROM unnest(p_guards) WITH ORDINALITY AS g(scope, i) JOIN ${s}.revoked v ON v.scope = g.scope ORDER BY g.i LIMIT 1;
+    IF FOUND THEN RETURN ARRAY[2, r.i - 1]; END IF;
+  END IF;
+  IF cardinality(p_keys) = 0 THEN RETURN ARRAY[1]; END IF;
   PERFORM ${s}.lock_counters(p_keys, p_expires);
-  -- Expired parts of these counters count no more: dropped while their counters are locked.
-  DELETE FROM ${s}.reservation_parts WHERE key = ANY (p_keys) AND expires_at <= p_now;
-  FOR i IN 1 .. v_n LOOP
-    SELECT used, announced INTO c FROM ${s}.counters WHERE key = p_keys[i];
-    res := ${s}.reserved(p_keys[i], p_now);
-    IF c.used + res + p_amounts[i] > p_limits[i] THEN
-      is_full := CASE WHEN p_announce[i] THEN c.used >= p_limits[i] ELSE c.used + res >= p_limits[i] END;
-      IF is_full AND NOT c.announced THEN
-        UPDATE ${s}.counters SET announced = true WHERE key = p_keys[i];
-        RETURN ARRAY[0, i - 1, c.used, res, 1];
-      END IF;
-      RETURN ARRAY[0, i - 1, c.used, res, 0];
+  -- The first counter without room, if any, with what it holds.
+  SELECT t.i, c.used, c.announced, l.res, t.lim, t.ann INTO r
+  FROM unnest(p_keys, p_limits, p_amounts, p_announce) WITH ORDINALITY AS t(k, lim, amt, ann, i)
+  JOIN ${s}.counters c ON c.key = t.k
+  CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l
+  WHERE c.used + l.res + t.amt > t.lim
+  ORDER BY t.i LIMIT 1;
+  IF FOUND THEN
+    IF (CASE WHEN r.ann THEN r.used >= r.lim ELSE r.used + r.res >= r.lim END) AND NOT r.announced THEN
+      UPDATE ${s}.counters SET announced = true WHERE key = p_keys[r.i];
+      RETURN ARRAY[0, r.i - 1, r.used, r.res, 1];
     END IF;
-  END LOOP;
+    RETURN ARRAY[0, r.i - 1, r.used, r.res, 0];
+  END IF;
   INSERT INTO ${s}.reservations (id, expires_at) VALUES (p_id, p_now + p_ttl);
   INSERT INTO ${s}.reservation_parts (reservation_id, n, key, amount, expires_at)
     SELECT p_id, t.n, t.k, t.a, p_now + p_ttl FROM unnest(p_keys, p_amounts) WITH ORDINALITY AS t(k, a, n);
   RETURN ARRAY[1];
 END $$;
 
--- Per counter: used, reserved, alerted (0/1), exhausted (0/1), flattened. p_alert -1: none.
+-- Per counter: {used, reserved, alerted (0/1), exhausted (0/1)}. p_alert -1: none.
 CREATE OR REPLACE FUNCTION ${s}.settle(p_id text, p_reserved boolean, p_now bigint, p_keys text[], p_actual bigint[], p_limits bigint[],
   p_alert bigint[], p_announce boolean[], p_expires bigint[], p_entry jsonb) RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
-  v_n int := coalesce(array_length(p_keys, 1), 0);
-  v_out bigint[] := '{}';
-  c record;
-  v_alerted boolean;
-  v_exhausted boolean;
+  v_out bigint[];
   record_usage boolean := true;
 BEGIN
   IF p_reserved THEN
@@ -121,22 +120,33 @@ BEGIN
     IF NOT FOUND THEN record_usage := false; END IF;
     DELETE FROM ${s}.reservation_parts WHERE reservation_id = p_id;
   END IF;
-  IF v_n > 0 THEN PERFORM ${s}.lock_counters(p_keys, p_expires); END IF;
-  FOR i IN 1 .. v_n LOOP
+  IF cardinality(p_keys) > 0 THEN
+    PERFORM ${s}.lock_counters(p_keys, p_expires);
     IF record_usage THEN
-      UPDATE ${s}.counters AS k SET used = k.used + p_actual[i] WHERE k.key = p_keys[i] RETURNING k.used, k.alerted, k.announced INTO c;
-      v_alerted := p_alert[i] >= 0 AND NOT c.alerted AND c.used >= p_alert[i];
-      v_exhausted := p_announce[i] AND NOT c.announced AND c.used >= p_limits[i];
-      IF v_alerted OR v_exhausted THEN
-        UPDATE ${s}.counters AS k SET alerted = k.alerted OR v_alerted, announced = k.announced OR v_exhausted WHERE k.key = p_keys[i];
-      END IF;
+      -- Usage added; the flags returned are those from before (this update does not set them).
+      WITH u AS (
+        UPDATE ${s}.counters c SET used = c.used + t.act
+        FROM (SELECT k, sum(a)::bigint AS act FROM unnest(p_keys, p_actual) AS x(k, a) GROUP BY k) t
+        WHERE c.key = t.k
+        RETURNING c.key, c.used, c.alerted, c.announced
+      )
+      SELECT array_agg(ARRAY[u.used, l.res, (t.alert >= 0 AND NOT u.alerted AND u.used >= t.alert)::int,
+          (t.ann AND NOT u.announced AND u.used >= t.lim)::int] ORDER BY t.i) INTO v_out
+      FROM unnest(p_keys, p_limits, p_alert, p_announce) WITH ORDINALITY AS t(k, lim, alert, ann, i)
+      JOIN u ON u.key = t.k
+      CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l;
+      -- Crossings are rare: the one-time flags are set only then.
+      UPDATE ${s}.counters c SET alerted = c.alerted OR f.al, announced = c.announced OR f.ex
+      FROM (SELECT p_keys[i] AS k, bool_or(v_out[i][3] = 1) AS al, bool_or(v_out[i][4] = 1) AS ex
+            FROM generate_subscripts(p_keys, 1) AS i GROUP BY 1) f
+      WHERE c.key = f.k AND (f.al OR f.ex);
     ELSE
-      SELECT k.used INTO c FROM ${s}.counters AS k WHERE k.key = p_keys[i];
-      v_alerted := false;
-      v_exhausted := false;
+      SELECT array_agg(ARRAY[c.used, l.res, 0, 0] ORDER BY t.i) INTO v_out
+      FROM unnest(p_keys) WITH ORDINALITY AS t(k, i)
+      JOIN ${s}.counters c ON c.key = t.k
+      CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l;
     END IF;
-    v_out := v_out || ARRAY[coalesce(c.used, 0), ${s}.reserved(p_keys[i], p_now), v_alerted::int, v_exhausted::int];
-  END LOOP;
+  END IF;
   IF record_usage AND p_entry IS NOT NULL THEN
     INSERT INTO ${s}.ledger (request_id, settled_at, workspace, integration, provider, model, key, "user", status,
       input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
@@ -146,7 +156,7 @@ BEGIN
       (p_entry->>'cacheWriteTokens')::bigint, (p_entry->>'reasoningTokens')::bigint, (p_entry->>'costMicros')::bigint
     ON CONFLICT (request_id) DO NOTHING;
   END IF;
-  RETURN v_out;
+  RETURN coalesce(v_out, '{}');
 END $$;
 
 CREATE OR REPLACE FUNCTION ${s}.read(p_keys text[], p_now bigint) RETURNS bigint[] LANGUAGE sql STABLE AS $$
@@ -218,8 +228,9 @@ CREATE OR REPLACE FUNCTION ${s}.cleanup(p_now bigint) RETURNS void LANGUAGE plpg
 BEGIN
   DELETE FROM ${s}.reservations WHERE id IN (
     SELECT id FROM ${s}.reservations WHERE expires_at <= p_now - 86400000 LIMIT 1000 FOR UPDATE SKIP LOCKED);
+  -- Expired parts count no more anywhere: dropping them changes no sum.
   DELETE FROM ${s}.reservation_parts WHERE (reservation_id, n) IN (
-    SELECT reservation_id, n FROM ${s}.reservation_parts WHERE expires_at <= p_now - 86400000 LIMIT 1000 FOR UPDATE SKIP LOCKED);
+    SELECT reservation_id, n FROM ${s}.reservation_parts WHERE expires_at <= p_now LIMIT 10000 FOR UPDATE SKIP LOCKED);
   DELETE FROM ${s}.counters WHERE key IN (
     SELECT key FROM ${s}.counters c WHERE c.expires_at IS NOT NULL AND c.expires_at <= p_now
       AND NOT EXISTS (SELECT 1 FROM ${s}.reservation_parts p WHERE p.key = c.key AND p.expires_at > p_now)

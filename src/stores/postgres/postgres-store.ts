@@ -102,7 +102,8 @@ export class PostgresStore implements Store {
       counters.map((c) => c.expiresAt ?? -1),
       input.entry ? JSON.stringify(input.entry) : null,
     ]);
-    const flat = (rows[0].r as string[]).map(int);
+    // One {used, reserved, alerted, exhausted} row per counter (a two-dimensional array).
+    const flat = (rows[0].r as unknown[]).flat().map(int);
     return counters.map((_, i) => ({ used: flat[4 * i]!, reserved: flat[4 * i + 1]!, alerted: flat[4 * i + 2] === 1, exhausted: flat[4 * i + 3] === 1 }));
   }
 

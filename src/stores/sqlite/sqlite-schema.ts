@@ -2,7 +2,7 @@
  * The SQLite store's tables, created if missing (`prefix` is checked to be an identifier).
  * - counters: `used` (settled) and `reserved` per counter key, in the counter's unit; `alerted`
  *   and `announced` are the one-time announcements; `expires_at` when the row may go (null: never).
- * - reservations: each admitted call's counters and amounts (JSON `[[key, amount], ...]`); state 0
+ * - reservations: each admitted call's counter keys (JSON) and amounts (comma-separated); state 0
  *   live, 1 released on expiry but not settled yet (kept a day, so its usage is still recorded once).
  * - budgets: when each budget of each origin was set.
  * - policy_log and revoked: the runtime policy changes, versions 1, 2, 3... and the revoked scopes.
@@ -22,7 +22,8 @@ CREATE INDEX IF NOT EXISTS ${p}_counters_expiry ON ${p}_counters (expires_at) WH
 CREATE TABLE IF NOT EXISTS ${p}_reservations (
   id TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL,
-  counters TEXT NOT NULL,
+  keys TEXT NOT NULL,
+  amounts TEXT NOT NULL,
   state INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ${p}_reservations_expiry ON ${p}_reservations (state, expires_at);

@@ -43,10 +43,17 @@ interface CounterRow {
 
 /** How long a reservation released on expiry can still be settled (its usage recorded once). */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
-/** How often, at most, counters past their expiry are deleted. */
+/**
+ * How often, at most (by the calls' clock), reservations past their expiry are released and
+ * counters past theirs deleted, as the memory store does: a killed process's reservations are
+ * released at most this long after they expire.
+ */
 const SWEEP_EVERY_MS = 1_000;
 /** Expired reservations released by one call, at most. */
 const PURGE_BATCH = 100;
+/** Thrown inside the admission transaction to roll it back: a counter had no room. */
+const NO_ROOM = Symbol('no room');
+
 /** How long a batch id is remembered: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;
 
@@ -95,11 +102,29 @@ export class SqliteStore implements Store {
       return (...args: A): R => t.immediate(...args);
     };
 
-    this.#admit = tx((input: AdmitInput): AdmitResult => {
+    // The common case, a call with room: reserve on every counter and check what each returns;
+    // one without room rolls the transaction back (NO_ROOM), and the refusal is worked out by
+    // `refuse`, which reads before it writes.
+    const reserve = tx((input: AdmitInput): AdmitResult => {
       const { counters, amounts, now, guards } = input;
       this.#purge(now);
-      if (guards) for (const scope of guards) if (s.isRevoked.get(scope)) return { admitted: false, revoked: scope };
+      if (guards && guards.length > 0) {
+        const revoked = s.firstRevoked.get(JSON.stringify(guards)) as string | undefined;
+        if (revoked !== undefined) return { admitted: false, revoked };
+      }
       if (counters.length === 0) return { admitted: true };
+      const record: number[] = [];
+      for (let i = 0; i < counters.length; i++) {
+        const spec = counters[i]!;
+        const row = s.reserve.get({ key: spec.key, amount: amounts[i]!, expiresAt: spec.expiresAt }) as { used: number; reserved: number };
+        if (row.used + row.reserved > spec.limit) throw NO_ROOM;
+        record.push(amounts[i]!);
+      }
+      s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','));
+      return { admitted: true };
+    });
+    const refuse = tx((input: AdmitInput): AdmitResult => {
+      const { counters, amounts } = input;
       for (let i = 0; i < counters.length; i++) {
         const spec = counters[i]!;
         const row = s.counter.get(spec.key) as CounterRow | undefined;
@@ -112,28 +137,36 @@ export class SqliteStore implements Store {
           return { admitted: false, index: i, state: { used, reserved }, first };
         }
       }
-      const record: Array<[string, number]> = [];
-      for (let i = 0; i < counters.length; i++) {
-        s.reserve.run({ key: counters[i]!.key, amount: amounts[i]!, expiresAt: counters[i]!.expiresAt });
-        record.push([counters[i]!.key, amounts[i]!]);
-      }
-      s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(record));
-      return { admitted: true };
+      // Room was made between the two transactions (another call settled): try again.
+      return reserve(input);
     });
+    this.#admit = (input) => {
+      try {
+        return reserve(input);
+      } catch (error) {
+        if (error !== NO_ROOM) throw error;
+        return refuse(input);
+      }
+    };
 
     this.#settle = tx((input: SettleInput): SettledCounter[] => {
       this.#purge(input.now);
+      let release: number[] | null = null;
       if (input.reserved) {
-        const reservation = s.reservation.get(input.reservationId) as { state: number; counters: string } | undefined;
+        const reservation = s.reservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
         // Settled already (a retry after a timeout that did apply): nothing changes.
         if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false }));
         s.deleteReservation.run(input.reservationId);
-        // Released on expiry already: only the usage is recorded.
+        // Released on expiry already (state 1): only the usage is recorded.
         if (reservation.state === 0) {
-          for (const [key, amount] of JSON.parse(reservation.counters) as Array<[string, number]>) s.release.run(amount, key);
+          const keys = JSON.parse(reservation.keys) as string[];
+          const amounts = reservation.amounts.split(',').map(Number);
+          // The counters of the admission, in its order: released with the usage, one statement each.
+          if (keys.length === input.counters.length && keys.every((k, i) => k === input.counters[i]!.key)) release = amounts;
+          else keys.forEach((key, i) => s.release.run(amounts[i]!, key));
         }
       }
-      return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!));
+      return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!, release?.[i] ?? 0));
     });
 
     this.#read = tx((keys: readonly string[], now: number) => {
@@ -220,11 +253,10 @@ export class SqliteStore implements Store {
     if (this.#owned && this.db.open) this.db.close();
   }
 
-  /** Adds a call's usage to a counter, and tells which announcements it crossed. */
-  #use(spec: CounterSpec, actual: number): SettledCounter {
+  /** Adds a call's usage to a counter, releasing `release` of its reservation, and tells which announcements it crossed. */
+  #use(spec: CounterSpec, actual: number, release: number): SettledCounter {
     const s = this.#s;
-    s.use.run({ key: spec.key, amount: actual, expiresAt: spec.expiresAt });
-    const row = s.counter.get(spec.key) as CounterRow;
+    const row = s.use.get({ key: spec.key, amount: actual, release, expiresAt: spec.expiresAt }) as CounterRow;
     const alerted = spec.alertAt !== undefined && !row.alerted && row.used >= spec.alertAt;
     const exhausted = spec.announceAtLimit === true && !row.announced && row.used >= spec.limit;
     if (alerted || exhausted) s.flags.run(alerted ? 1 : 0, exhausted ? 1 : 0, spec.key);
@@ -241,12 +273,13 @@ export class SqliteStore implements Store {
   /** Releases reservations past their expiry (a bounded batch per call) and, once a second, drops dead counters. */
   #purge(now: number): void {
     const s = this.#s;
-    for (const r of s.expired.all(now, PURGE_BATCH) as Array<{ id: string; counters: string }>) {
-      for (const [key, amount] of JSON.parse(r.counters) as Array<[string, number]>) s.release.run(amount, key);
-      s.markExpired.run(r.id);
-    }
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
+    for (const r of s.expired.all(now, PURGE_BATCH) as Array<{ id: string; keys: string; amounts: string }>) {
+      const amounts = r.amounts.split(',').map(Number);
+      (JSON.parse(r.keys) as string[]).forEach((key, i) => s.release.run(amounts[i]!, key));
+      s.markExpired.run(r.id);
+    }
     s.forgetExpired.run(now - KEEP_EXPIRED_MS);
     s.dropCounters.run(now);
   }
@@ -257,21 +290,23 @@ function statements(db: Database.Database, p: string) {
   return {
     counter: q(`SELECT used, reserved, alerted, announced FROM ${p}_counters WHERE key = ?`),
     announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
-    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET reserved = reserved + @amount`),
+    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET reserved = reserved + @amount RETURNING used, reserved`),
     release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
-    use: q(`INSERT INTO ${p}_counters (key, used, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET used = used + @amount`),
+    use: q(
+      `INSERT INTO ${p}_counters (key, used, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET used = used + @amount, reserved = MAX(0, reserved - @release) RETURNING used, reserved, alerted, announced`,
+    ),
     flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
-    insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, counters, state) VALUES (?, ?, ?, 0)`),
-    reservation: q(`SELECT state, counters FROM ${p}_reservations WHERE id = ?`),
+    insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state) VALUES (?, ?, ?, ?, 0)`),
+    reservation: q(`SELECT state, keys, amounts FROM ${p}_reservations WHERE id = ?`),
     deleteReservation: q(`DELETE FROM ${p}_reservations WHERE id = ?`),
-    expired: q(`SELECT id, counters FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
+    expired: q(`SELECT id, keys, amounts FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
     markExpired: q(`UPDATE ${p}_reservations SET state = 1 WHERE id = ?`),
     forgetExpired: q(`DELETE FROM ${p}_reservations WHERE state = 1 AND expires_at <= ?`),
     dropCounters: q(`DELETE FROM ${p}_counters WHERE expires_at IS NOT NULL AND expires_at <= ? AND reserved = 0`),
     budgetsOf: q(`SELECT id, set_at FROM ${p}_budgets WHERE origin = ? ORDER BY set_at, id`),
     insertBudget: q(`INSERT INTO ${p}_budgets (origin, id, set_at) VALUES (?, ?, ?)`),
     deleteBudget: q(`DELETE FROM ${p}_budgets WHERE origin = ? AND id = ?`),
-    isRevoked: q(`SELECT 1 FROM ${p}_revoked WHERE scope = ?`).pluck(),
+    firstRevoked: q(`SELECT g.value FROM json_each(?) AS g WHERE g.value IN (SELECT scope FROM ${p}_revoked) ORDER BY g.key LIMIT 1`).pluck(),
     revoke: q(`INSERT OR IGNORE INTO ${p}_revoked (scope) VALUES (?)`),
     restore: q(`DELETE FROM ${p}_revoked WHERE scope = ?`),
     lastVersion: q(`SELECT COALESCE(MAX(version), 0) AS v FROM ${p}_policy_log`),
