@@ -116,8 +116,8 @@ export class SqliteStore implements Store {
       const record: number[] = [];
       for (let i = 0; i < counters.length; i++) {
         const spec = counters[i]!;
-        const row = s.reserve.get({ key: spec.key, amount: amounts[i]!, expiresAt: spec.expiresAt }) as { used: number; reserved: number };
-        if (row.used + row.reserved > spec.limit) throw NO_ROOM;
+        const [used, reserved] = s.reserve.get(spec.key, amounts[i]!, spec.expiresAt) as [number, number];
+        if (used + reserved > spec.limit) throw NO_ROOM;
         record.push(amounts[i]!);
       }
       s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','));
@@ -256,7 +256,7 @@ export class SqliteStore implements Store {
   /** Adds a call's usage to a counter, releasing `release` of its reservation, and tells which announcements it crossed. */
   #use(spec: CounterSpec, actual: number, release: number): SettledCounter {
     const s = this.#s;
-    const row = s.use.get({ key: spec.key, amount: actual, release, expiresAt: spec.expiresAt }) as CounterRow;
+    const row = s.use.get(spec.key, actual, spec.expiresAt, release) as CounterRow;
     const alerted = spec.alertAt !== undefined && !row.alerted && row.used >= spec.alertAt;
     const exhausted = spec.announceAtLimit === true && !row.announced && row.used >= spec.limit;
     if (alerted || exhausted) s.flags.run(alerted ? 1 : 0, exhausted ? 1 : 0, spec.key);
@@ -290,10 +290,11 @@ function statements(db: Database.Database, p: string) {
   return {
     counter: q(`SELECT used, reserved, alerted, announced FROM ${p}_counters WHERE key = ?`),
     announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
-    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET reserved = reserved + @amount RETURNING used, reserved`),
+    // Positional parameters (binding by name costs more) and `excluded` for the value given once.
+    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET reserved = reserved + excluded.reserved RETURNING used, reserved`).raw(),
     release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
     use: q(
-      `INSERT INTO ${p}_counters (key, used, expires_at) VALUES (@key, @amount, @expiresAt) ON CONFLICT (key) DO UPDATE SET used = used + @amount, reserved = MAX(0, reserved - @release) RETURNING used, reserved, alerted, announced`,
+      `INSERT INTO ${p}_counters (key, used, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used, reserved = MAX(0, reserved - ?) RETURNING used, reserved, alerted, announced`,
     ),
     flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
     insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state) VALUES (?, ?, ?, ?, 0)`),
