@@ -28,6 +28,7 @@ export type {
   AdmitInput,
   AdmitResult,
   SettleInput,
+  LedgerEntry,
   SettledCounter,
   BudgetOrigin,
   BudgetRegistration,
