@@ -189,7 +189,7 @@ if (keys) {
   console.log(`\nA key made in one process, applied by a gateway in another process on the same Redis (pushed): p50 ${keys.propagationMs.p50.toFixed(2)} ms, p99 ${keys.propagationMs.p99.toFixed(2)} ms`);
 }
 if (sql) {
-  console.log('\nSQL stores, full policy (9 counters a call); SQLite on a WAL file, PostgreSQL on loopback (2 round trips a call: admit, settle):\n');
+  console.log('\nSQL stores, full policy (9 counters a call); SQLite on a WAL file, PostgreSQL on loopback (admission and settlement are one statement each, and the calls issued together share one: a call\'s settlement usually travels with the next call\'s admission):\n');
   console.log('| store | p50 | p99 | overhead p50 | 1 in flight | 64 in flight | round trips / call | target |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const f of sql) {

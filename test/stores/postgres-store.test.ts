@@ -1,5 +1,8 @@
-import { afterAll, describe, it } from 'vitest';
+import type { Pool } from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresStore } from '../../src/postgres.js';
 import { postgresAvailable, usePostgres } from '../helpers/postgres.js';
+import { sqlBatchingTests } from './sql-batching.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 const available = await postgresAvailable();
@@ -10,6 +13,44 @@ afterAll(() => pg.cleanup(), 30_000);
 if (available) {
   const pool = pg.pool();
   describeStoreConformance('postgres', () => pg.store(pool));
+
+  describe('postgres store: transactions shared by calls', () => {
+    sqlBatchingTests(() => pg.store(pool));
+
+    it('calls issued together share round trips', async () => {
+      const schema = pg.schema();
+      let queries = 0;
+      const counted = {
+        query: ((...args: Parameters<Pool['query']>) => (queries++, (pool.query as (...a: unknown[]) => unknown)(...args))) as Pool['query'],
+        connect: pool.connect.bind(pool),
+      };
+      const store = postgresStore({ pool: counted, schema });
+      await store.migrate();
+      const c = { key: 'c', limit: 1_000, expiresAt: null };
+      await store.read(['c'], 0); // the first call of a clock also releases expired reservations
+      queries = 0;
+      const results = await Promise.all(Array.from({ length: 32 }, (_, i) => store.admit({ reservationId: `r${i}`, counters: [c], amounts: [1], now: 0, ttlMs: 60_000 })));
+      expect(results.every((r) => r.admitted)).toBe(true);
+      expect(queries).toBeLessThanOrEqual(2);
+      expect(await store.read(['c'], 0)).toEqual([{ used: 0, reserved: 32 }]);
+    });
+
+    it('an admission the database lost in a crash is still charged when its call settles', async () => {
+      const schema = pg.schema();
+      const store = postgresStore({ pool, schema });
+      await store.migrate();
+      const c = { key: 'c', limit: 1_000, expiresAt: null };
+      await store.admit({ reservationId: 'lost', counters: [c], amounts: [50], now: 0, ttlMs: 60_000 });
+      // What a crash before the asynchronous commit of the admission leaves: neither the row nor the reservation.
+      await pool.query(`DELETE FROM "${schema}".reservations WHERE id = 'lost'`);
+      await pool.query(`UPDATE "${schema}".counters SET reserved = 0 WHERE key = 'c'`);
+      const settled = await store.settle({ reservationId: 'lost', reserved: true, counters: [c], actual: [30], now: 0 });
+      expect(settled).toEqual([{ used: 30, reserved: 0, alerted: false, exhausted: false }]);
+      // Settled once: a retry changes nothing.
+      await store.settle({ reservationId: 'lost', reserved: true, counters: [c], actual: [30], now: 0 });
+      expect(await store.read(['c'], 0)).toEqual([{ used: 30, reserved: 0 }]);
+    });
+  });
 } else {
   describe.skip('store conformance: postgres (PostgreSQL unreachable: see the warning above)', () => {
     it('runs against a real server', () => {});

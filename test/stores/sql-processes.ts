@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createGateway, StoreUnavailableError, type Store, type StoreDegradedEvent } from '../../src/index.js';
 import { ask, workerConfig } from './sql-worker.js';
 
@@ -14,8 +14,13 @@ export interface SqlTarget {
   check?(store: Store, expected: { ok: number; spentMicros: number }): Promise<void>;
 }
 
+/** Workers still running: a failed test must not leave one loading the database for the next tests. */
+const running = new Set<ReturnType<typeof spawn>>();
+
 function worker(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, next: async () => String((await lines.next()).value) };
 }
@@ -27,6 +32,10 @@ async function kill(w: ReturnType<typeof worker>): Promise<void> {
 
 /** The multi-process and crash tests every durable store passes. */
 export function sqlProcessTests(target: SqlTarget): void {
+  afterEach(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+
   it('4 processes share a $1 budget: no overshoot, and the spend recorded is the sum of the successful calls', async () => {
     const { env, store } = await target.fresh('shared');
     const results = await Promise.all(Array.from({ length: 4 }, () => worker({ ...env, WORKER_MODE: 'spend' }).next()));

@@ -43,6 +43,8 @@ async function storeFromEnv(): Promise<Store> {
 }
 
 if (process.env.WORKER_MODE) {
+  // Never outlive the test that started it, even one that failed without killing it.
+  setTimeout(() => process.exit(3), 120_000).unref();
   const gateway = workerConfig(await storeFromEnv());
   let spentMicros = 0;
   gateway.on('usage', (event) => {

@@ -1,13 +1,40 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/sqlite.js';
+import { sqlBatchingTests } from './sql-batching.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
+const fresh = () => sqliteStore({ path: join(dir, `store-${++n}.db`) });
 
 // A real file per store, as users run it (WAL mode needs one: it is not a :memory: database).
-describeStoreConformance('sqlite', () => sqliteStore({ path: join(dir, `conformance-${++n}.db`) }));
+describeStoreConformance('sqlite', fresh);
+
+describe('sqlite store: transactions shared by calls', () => {
+  sqlBatchingTests(fresh);
+
+  it('a settlement commits before it returns, and takes along the admissions that waited for it', async () => {
+    const path = join(dir, `store-${++n}.db`);
+    const store = sqliteStore({ path });
+    const other = sqliteStore({ path }); // another process's view of the file
+    const c = { key: 'c', limit: 100, expiresAt: null };
+    const input = (reservationId: string, amount: number) => ({ reservationId, counters: [c], amounts: [amount], now: 0, ttlMs: 60_000 });
+    // A call alone is answered synchronously.
+    expect(store.admit(input('a', 10))).toEqual({ admitted: true });
+    // While it is in flight, the next admission waits for a transaction...
+    const waiting = store.admit(input('b', 20));
+    expect(waiting).toBeInstanceOf(Promise);
+    expect(other.read(['c'], 0)).toEqual([{ used: 0, reserved: 10 }]);
+    // ...which the settlement of the first brings, committed before settle returns.
+    const settled = store.settle({ reservationId: 'a', reserved: true, counters: [c], actual: [7], now: 0 });
+    expect(settled).toEqual([{ used: 7, reserved: 20, alerted: false, exhausted: false }]);
+    expect(other.read(['c'], 0)).toEqual([{ used: 7, reserved: 20 }]);
+    expect(await waiting).toEqual({ admitted: true });
+    store.close();
+    other.close();
+  });
+});

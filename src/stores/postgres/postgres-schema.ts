@@ -1,17 +1,23 @@
 /**
  * The PostgreSQL store's schema and functions (`postgresStore(...).migrate()` runs it; it is
  * idempotent). Everything lives in one schema, named by the store's `schema` option. Each store
- * call is one statement calling one of these functions: one round trip, one transaction.
+ * request is one statement calling one of these functions: one round trip, one transaction.
  *
- * - counters: settled usage per counter key (`used`), the one-time announcements, and when the
- *   row may go. What is reserved is not a column: it is the sum of the live reservation parts of
- *   the counter (reservation_parts, expiring on their own), so a dead process's reservations stop
- *   counting at their expiry with no sweep, and no sweep takes locks a call could wait on.
- * - reservations: one row per admitted call, until it is settled (kept a day past its expiry, so
- *   a late settlement still records its usage once).
- * - Calls lock their counter rows in key order (`ORDER BY key FOR UPDATE`), so that two calls
- *   sharing counters never deadlock.
+ * - counters: settled usage (`used`) and what live reservations hold (`reserved`) per counter
+ *   key, the one-time announcements, and when the row may go.
+ * - reservations: one row per admitted call with its counter keys and amounts; state 0 live,
+ *   1 released on expiry (kept a day, so a late settlement still records its usage once), 2
+ *   settled (kept 10 minutes past expiry, so a settlement retried after a timeout that did
+ *   apply changes nothing). `release_expired` releases those past their expiry.
+ * - `apply` runs a batch of admissions and settlements (the calls that arrived while the last
+ *   batch was on its way) in one transaction: it locks the reservations it settles in id order,
+ *   then every counter of the batch in key order, and only then works, so that two batches, or a
+ *   batch and `release_expired` (which locks in the same order), never deadlock. A batch of
+ *   admissions only commits asynchronously (no WAL flush): see `postgresStore` for why.
  * - ledger: one row per settled call with the usage event's money and token fields, for finance.
+ * - The functions on a call's path plan with index lookups and nested loops only: a batch touches
+ *   a few rows by key, and without statistics (a new table, or autovacuum off) the planner would
+ *   otherwise guess a table of a thousand rows and scan it.
  */
 export function postgresSchema(schema: string): string {
   const s = `"${schema}"`;
@@ -21,20 +27,19 @@ CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.counters (
   key text PRIMARY KEY,
   used bigint NOT NULL DEFAULT 0,
+  reserved bigint NOT NULL DEFAULT 0,
   expires_at bigint,
   alerted boolean NOT NULL DEFAULT false,
   announced boolean NOT NULL DEFAULT false
 );
-CREATE TABLE IF NOT EXISTS ${s}.reservations (id text PRIMARY KEY, expires_at bigint NOT NULL);
-CREATE TABLE IF NOT EXISTS ${s}.reservation_parts (
-  reservation_id text NOT NULL,
-  n int NOT NULL,
-  key text NOT NULL,
-  amount bigint NOT NULL,
+CREATE TABLE IF NOT EXISTS ${s}.reservations (
+  id text PRIMARY KEY,
   expires_at bigint NOT NULL,
-  PRIMARY KEY (reservation_id, n)
+  keys text[] NOT NULL,
+  amounts bigint[] NOT NULL,
+  state smallint NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS reservation_parts_key ON ${s}.reservation_parts (key, expires_at);
+CREATE INDEX IF NOT EXISTS reservations_expiry ON ${s}.reservations (state, expires_at);
 CREATE TABLE IF NOT EXISTS ${s}.budgets (origin text NOT NULL, id text NOT NULL, set_at bigint NOT NULL, PRIMARY KEY (origin, id));
 CREATE TABLE IF NOT EXISTS ${s}.policy_log (version bigint PRIMARY KEY, change text NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.revoked (scope text PRIMARY KEY);
@@ -57,112 +62,217 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
 
--- Live reserved amount of a counter at p_now.
-CREATE OR REPLACE FUNCTION ${s}.reserved(p_key text, p_now bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
-  SELECT coalesce(sum(amount), 0)::bigint FROM ${s}.reservation_parts WHERE key = p_key AND expires_at > p_now
-$$;
-
--- Locks the counters in key order, creating those missing first (then locked in the same order).
-CREATE OR REPLACE FUNCTION ${s}.lock_counters(p_keys text[], p_expires bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+-- A batch of admissions (kind 0) and settlements (kind 1), in one transaction. Op i owns
+-- p_counts[i] consecutive entries of the counter arrays (p_amounts: reserved at admission,
+-- actual at settlement) and p_gcounts[i] of p_guards. p_settled: the reservation ids settled.
+-- p_ledger: the ledger rows of the settlements, each naming its op (1-based) in "op".
+-- p_distinct[i]: op i names each counter once (as a rule; the statements are simpler then).
+-- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
+-- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
+-- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (p_alert -1:
+-- none). Everything is inline: a nested plpgsql call costs more than the work it would do.
+CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
+  p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
+  p_announce boolean[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[]) RETURNS bigint[] LANGUAGE plpgsql
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
-  v_locked int;
-BEGIN
-  PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
-  GET DIAGNOSTICS v_locked = ROW_COUNT;
-  IF v_locked = (SELECT count(DISTINCT k) FROM unnest(p_keys) AS k) THEN RETURN; END IF;
-  INSERT INTO ${s}.counters (key, expires_at)
-    SELECT k, nullif(e, -1) FROM unnest(p_keys, p_expires) AS t(k, e) ORDER BY k ON CONFLICT (key) DO NOTHING;
-  PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
-END $$;
-
--- {1}: admitted (reserved on every counter); {0, index, used, reserved, first}; {2, guard index}: revoked.
-CREATE OR REPLACE FUNCTION ${s}.admit(p_id text, p_now bigint, p_ttl bigint, p_keys text[], p_limits bigint[], p_amounts bigint[],
-  p_expires bigint[], p_announce boolean[], p_guards text[]) RETURNS bigint[] LANGUAGE plpgsql AS $$
-DECLARE
+  v_also text[] := '{}';
+  v_locked text[];
+  v_out bigint[] := '{}';
+  v_res bigint[];
+  o int := 0;
+  g int := 0;
+  n int;
+  m int;
+  v_k text[];
+  v_amt bigint[];
+  v_lim bigint[];
+  v_ann boolean[];
+  v_alert bigint[];
+  v_rel_keys text[];
+  v_rel_amounts bigint[];
+  record_usage boolean;
+  v_recorded int[] := '{}';
   r record;
 BEGIN
-  IF cardinality(p_guards) > 0 THEN
-    SELECT g.i INTO r FROM unnest(p_guards) WITH ORDINALITY AS g(scope, i) JOIN ${s}.revoked v ON v.scope = g.scope ORDER BY g.i LIMIT 1;
-    IF FOUND THEN RETURN ARRAY[2, r.i - 1]; END IF;
+  -- A batch of admissions only commits asynchronously: see postgresStore for why a lost one is
+  -- harmless. A batch with a settlement commits durably (and with it every commit before it).
+  IF NOT (1 = ANY (p_kinds)) THEN PERFORM set_config('synchronous_commit', 'off', true); END IF;
+  -- The reservations settled, locked first (in id order, as release_expired does), and their keys.
+  IF cardinality(p_settled) > 0 THEN
+    SELECT coalesce(array_agg(x.k), '{}') INTO v_also
+    FROM (SELECT keys, state FROM ${s}.reservations WHERE id = ANY (p_settled) ORDER BY id FOR UPDATE) q
+    CROSS JOIN LATERAL unnest(CASE WHEN q.state = 0 THEN q.keys ELSE '{}' END) AS x(k);
   END IF;
-  IF cardinality(p_keys) = 0 THEN RETURN ARRAY[1]; END IF;
-  PERFORM ${s}.lock_counters(p_keys, p_expires);
-  -- The first counter without room, if any, with what it holds.
-  SELECT t.i, c.used, c.announced, l.res, t.lim, t.ann INTO r
-  FROM unnest(p_keys, p_limits, p_amounts, p_announce) WITH ORDINALITY AS t(k, lim, amt, ann, i)
-  JOIN ${s}.counters c ON c.key = t.k
-  CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l
-  WHERE c.used + l.res + t.amt > t.lim
-  ORDER BY t.i LIMIT 1;
-  IF FOUND THEN
-    IF (CASE WHEN r.ann THEN r.used >= r.lim ELSE r.used + r.res >= r.lim END) AND NOT r.announced THEN
-      UPDATE ${s}.counters SET announced = true WHERE key = p_keys[r.i];
-      RETURN ARRAY[0, r.i - 1, r.used, r.res, 1];
+  -- Every counter of the batch, locked in key order; the missing ones created first (those of
+  -- p_keys: a reservation's counter that is gone stays gone), then all locked again in order.
+  IF cardinality(p_keys) > 0 OR cardinality(v_also) > 0 THEN
+    SELECT coalesce(array_agg(q.key), '{}') INTO v_locked FROM (
+      SELECT key FROM ${s}.counters WHERE key = ANY (p_keys || v_also) ORDER BY key FOR UPDATE) q;
+    IF NOT (p_keys <@ v_locked) THEN
+      INSERT INTO ${s}.counters (key, expires_at)
+        SELECT DISTINCT ON (t.k) t.k, nullif(t.e, -1) FROM unnest(p_keys, p_expires) AS t(k, e) ORDER BY t.k ON CONFLICT (key) DO NOTHING;
+      PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys || v_also) ORDER BY key FOR UPDATE;
     END IF;
-    RETURN ARRAY[0, r.i - 1, r.used, r.res, 0];
   END IF;
-  INSERT INTO ${s}.reservations (id, expires_at) VALUES (p_id, p_now + p_ttl);
-  INSERT INTO ${s}.reservation_parts (reservation_id, n, key, amount, expires_at)
-    SELECT p_id, t.n, t.k, t.a, p_now + p_ttl FROM unnest(p_keys, p_amounts) WITH ORDINALITY AS t(k, a, n);
-  RETURN ARRAY[1];
-END $$;
-
--- Per counter: {used, reserved, alerted (0/1), exhausted (0/1)}. p_alert -1: none.
-CREATE OR REPLACE FUNCTION ${s}.settle(p_id text, p_reserved boolean, p_now bigint, p_keys text[], p_actual bigint[], p_limits bigint[],
-  p_alert bigint[], p_announce boolean[], p_expires bigint[], p_entry jsonb) RETURNS bigint[] LANGUAGE plpgsql AS $$
-DECLARE
-  v_out bigint[];
-  record_usage boolean := true;
-BEGIN
-  IF p_reserved THEN
-    DELETE FROM ${s}.reservations WHERE id = p_id;
-    -- Settled already (a retry after a timeout that did apply): nothing changes.
-    IF NOT FOUND THEN record_usage := false; END IF;
-    DELETE FROM ${s}.reservation_parts WHERE reservation_id = p_id;
-  END IF;
-  IF cardinality(p_keys) > 0 THEN
-    PERFORM ${s}.lock_counters(p_keys, p_expires);
-    IF record_usage THEN
-      -- Usage added; the flags returned are those from before (this update does not set them).
-      WITH u AS (
-        UPDATE ${s}.counters c SET used = c.used + t.act
-        FROM (SELECT k, sum(a)::bigint AS act FROM unnest(p_keys, p_actual) AS x(k, a) GROUP BY k) t
-        WHERE c.key = t.k
-        RETURNING c.key, c.used, c.alerted, c.announced
-      )
-      SELECT array_agg(ARRAY[u.used, l.res, (t.alert >= 0 AND NOT u.alerted AND u.used >= t.alert)::int,
-          (t.ann AND NOT u.announced AND u.used >= t.lim)::int] ORDER BY t.i) INTO v_out
-      FROM unnest(p_keys, p_limits, p_alert, p_announce) WITH ORDINALITY AS t(k, lim, alert, ann, i)
-      JOIN u ON u.key = t.k
-      CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l;
-      -- Crossings are rare: the one-time flags are set only then.
-      UPDATE ${s}.counters c SET alerted = c.alerted OR f.al, announced = c.announced OR f.ex
-      FROM (SELECT p_keys[i] AS k, bool_or(v_out[i][3] = 1) AS al, bool_or(v_out[i][4] = 1) AS ex
-            FROM generate_subscripts(p_keys, 1) AS i GROUP BY 1) f
-      WHERE c.key = f.k AND (f.al OR f.ex);
+  FOR i IN 1 .. coalesce(cardinality(p_kinds), 0) LOOP
+    n := p_counts[i];
+    m := p_gcounts[i];
+    v_k := p_keys[o + 1 : o + n];
+    v_amt := p_amounts[o + 1 : o + n];
+    v_lim := p_limits[o + 1 : o + n];
+    v_ann := p_announce[o + 1 : o + n];
+    v_alert := p_alert[o + 1 : o + n];
+    IF p_kinds[i] = 0 THEN
+      v_res := NULL;
+      IF m > 0 THEN
+        SELECT gi INTO r FROM unnest(p_guards[g + 1 : g + m]) WITH ORDINALITY AS x(scope, gi) JOIN ${s}.revoked v ON v.scope = x.scope ORDER BY gi LIMIT 1;
+        IF FOUND THEN v_res := ARRAY[2, r.gi - 1, 0, 0, 0]; END IF;
+      END IF;
+      IF v_res IS NULL AND n > 0 THEN
+        -- The first counter without room, if any, with what it holds.
+        SELECT t.i, c.used, c.reserved, c.announced, t.lim, t.ann INTO r
+        FROM unnest(v_k, v_lim, v_amt, v_ann) WITH ORDINALITY AS t(k, lim, amt, ann, i)
+        JOIN ${s}.counters c ON c.key = t.k
+        WHERE c.used + c.reserved + t.amt > t.lim
+        ORDER BY t.i LIMIT 1;
+        IF FOUND THEN
+          IF (CASE WHEN r.ann THEN r.used >= r.lim ELSE r.used + r.reserved >= r.lim END) AND NOT r.announced THEN
+            UPDATE ${s}.counters SET announced = true WHERE key = v_k[r.i];
+            v_res := ARRAY[0, r.i - 1, r.used, r.reserved, 1];
+          ELSE
+            v_res := ARRAY[0, r.i - 1, r.used, r.reserved, 0];
+          END IF;
+        END IF;
+      END IF;
+      IF v_res IS NULL THEN
+        IF n > 0 AND p_distinct[i] THEN
+          UPDATE ${s}.counters c SET reserved = c.reserved + t.a FROM unnest(v_k, v_amt) AS t(k, a) WHERE c.key = t.k;
+        ELSIF n > 0 THEN
+          UPDATE ${s}.counters c SET reserved = c.reserved + t.a
+            FROM (SELECT x.k, sum(x.a)::bigint AS a FROM unnest(v_k, v_amt) AS x(k, a) GROUP BY x.k) t WHERE c.key = t.k;
+        END IF;
+        IF n > 0 THEN
+          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts) VALUES (p_ids[i], p_now + p_ttls[i], v_k, v_amt);
+        END IF;
+        v_res := ARRAY[1, 0, 0, 0, 0];
+      END IF;
+      v_out := v_out || v_res;
     ELSE
-      SELECT array_agg(ARRAY[c.used, l.res, 0, 0] ORDER BY t.i) INTO v_out
-      FROM unnest(p_keys) WITH ORDINALITY AS t(k, i)
-      JOIN ${s}.counters c ON c.key = t.k
-      CROSS JOIN LATERAL (SELECT coalesce(sum(p.amount), 0)::bigint AS res FROM ${s}.reservation_parts p WHERE p.key = t.k AND p.expires_at > p_now) l;
+      record_usage := true;
+      v_rel_keys := '{}';
+      v_rel_amounts := '{}';
+      IF p_reserved[i] THEN
+        SELECT state, keys, amounts INTO r FROM ${s}.reservations WHERE id = p_ids[i];
+        IF NOT FOUND THEN
+          -- No row: an admission the database lost in a crash (its commit is asynchronous, see
+          -- postgresStore). The usage is recorded, nothing released, and the settlement marked
+          -- as for any other, so that a retry does not record it twice.
+          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, state) VALUES (p_ids[i], p_now, '{}', '{}', 2);
+        ELSIF r.state = 2 THEN
+          -- Settled already (a retry after a timeout that did apply): nothing changes.
+          record_usage := false;
+        ELSE
+          -- Released on expiry already (state 1): only the usage is recorded.
+          IF r.state = 0 THEN v_rel_keys := r.keys; v_rel_amounts := r.amounts; END IF;
+          UPDATE ${s}.reservations SET state = 2 WHERE id = p_ids[i];
+        END IF;
+      END IF;
+      v_res := NULL;
+      IF NOT record_usage THEN
+        SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
+        FROM unnest(v_k) WITH ORDINALITY AS t(k, i) JOIN ${s}.counters c ON c.key = t.k
+        CROSS JOIN LATERAL (VALUES (1, c.used), (2, c.reserved), (3, 0), (4, 0)) AS x(j, v);
+      ELSIF n > 0 OR cardinality(v_rel_keys) > 0 THEN
+        v_recorded := v_recorded || i;
+        IF cardinality(v_rel_keys) = 0 THEN
+          v_rel_keys := v_k;
+          v_rel_amounts := array_fill(0::bigint, ARRAY[n]);
+        END IF;
+        IF p_distinct[i] AND v_rel_keys = v_k THEN
+          -- The rule: the reservation's counters are the call's, each once. Usage added and the
+          -- reservation released in one update; the flags returned are those from before (this
+          -- update does not set them).
+          WITH u AS (
+            UPDATE ${s}.counters c SET used = c.used + t.a, reserved = greatest(0, c.reserved - t.r)
+            FROM unnest(v_k, v_amt, v_rel_amounts, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, a, r, lim, alert, ann, i)
+            WHERE c.key = t.k
+            RETURNING t.i, c.used, c.reserved, (t.alert >= 0 AND NOT c.alerted AND c.used >= t.alert)::int AS al,
+              (t.ann AND NOT c.announced AND c.used >= t.lim)::int AS ex
+          )
+          SELECT array_agg(x.v ORDER BY u.i, x.j) INTO v_res
+          FROM u CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, u.al), (4, u.ex)) AS x(j, v);
+        ELSE
+          -- A counter named twice, or a reservation made under another plan: summed per key.
+          WITH t AS (
+            SELECT x.k, sum(x.a)::bigint AS act, sum(x.r)::bigint AS rel FROM (
+              SELECT y.k, y.a, 0::bigint AS r FROM unnest(v_k, v_amt) AS y(k, a)
+              UNION ALL SELECT z.k, 0, z.r FROM unnest(v_rel_keys, v_rel_amounts) AS z(k, r)) x
+            GROUP BY x.k
+          ), u AS (
+            UPDATE ${s}.counters c SET used = c.used + t.act, reserved = greatest(0, c.reserved - t.rel)
+            FROM t WHERE c.key = t.k
+            RETURNING c.key, c.used, c.reserved, c.alerted, c.announced
+          )
+          SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
+          FROM unnest(v_k, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, lim, alert, ann, i)
+          JOIN u ON u.key = t.k
+          CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, (t.alert >= 0 AND NOT u.alerted AND u.used >= t.alert)::int),
+            (4, (t.ann AND NOT u.announced AND u.used >= t.lim)::int)) AS x(j, v);
+        END IF;
+        -- Crossings are rare: the one-time flags are set only then.
+        IF EXISTS (SELECT 1 FROM generate_subscripts(v_k, 1) AS j WHERE v_res[4 * j - 1] = 1 OR v_res[4 * j] = 1) THEN
+          UPDATE ${s}.counters c SET alerted = c.alerted OR f.al, announced = c.announced OR f.ex
+          FROM (SELECT v_k[j] AS k, bool_or(v_res[4 * j - 1] = 1) AS al, bool_or(v_res[4 * j] = 1) AS ex
+                FROM generate_subscripts(v_k, 1) AS j GROUP BY 1) f
+          WHERE c.key = f.k AND (f.al OR f.ex);
+        END IF;
+      ELSE
+        v_recorded := v_recorded || i;
+      END IF;
+      v_out := v_out || coalesce(v_res, '{}');
     END IF;
-  END IF;
-  IF record_usage AND p_entry IS NOT NULL THEN
+    o := o + n;
+    g := g + m;
+  END LOOP;
+  -- The ledger rows of the settlements that recorded usage, in one statement.
+  IF cardinality(v_recorded) > 0 AND jsonb_array_length(p_ledger) > 0 THEN
     INSERT INTO ${s}.ledger (request_id, settled_at, workspace, integration, provider, model, key, "user", status,
       input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
-    SELECT p_entry->>'requestId', to_timestamp((p_entry->>'at')::bigint / 1000.0), p_entry->>'workspace', p_entry->>'integration',
-      p_entry->>'provider', p_entry->>'model', p_entry->>'key', p_entry->>'user', p_entry->>'status',
-      (p_entry->>'inputTokens')::bigint, (p_entry->>'outputTokens')::bigint, (p_entry->>'cacheReadTokens')::bigint,
-      (p_entry->>'cacheWriteTokens')::bigint, (p_entry->>'reasoningTokens')::bigint, (p_entry->>'costMicros')::bigint
+    SELECT e."requestId", to_timestamp(e.at / 1000.0), e.workspace, e.integration, e.provider, e.model, e.key, e."user", e.status,
+      e."inputTokens", e."outputTokens", e."cacheReadTokens", e."cacheWriteTokens", e."reasoningTokens", e."costMicros"
+    FROM jsonb_to_recordset(p_ledger) AS e(op int, "requestId" text, at bigint, workspace text, integration text, provider text,
+      model text, key text, "user" text, status text, "inputTokens" bigint, "outputTokens" bigint, "cacheReadTokens" bigint,
+      "cacheWriteTokens" bigint, "reasoningTokens" bigint, "costMicros" bigint)
+    WHERE e.op = ANY (v_recorded)
     ON CONFLICT (request_id) DO NOTHING;
   END IF;
-  RETURN coalesce(v_out, '{}');
+  RETURN v_out;
 END $$;
 
-CREATE OR REPLACE FUNCTION ${s}.read(p_keys text[], p_now bigint) RETURNS bigint[] LANGUAGE sql STABLE AS $$
+-- Releases the live reservations past their expiry at p_now (at most p_limit of them): locks
+-- them (skipping those a settlement holds), then their counters in key order, as apply does.
+CREATE OR REPLACE FUNCTION ${s}.release_expired(p_now bigint, p_limit int) RETURNS int LANGUAGE plpgsql
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+DECLARE
+  v_ids text[];
+BEGIN
+  SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM (
+    SELECT id FROM ${s}.reservations WHERE state = 0 AND expires_at <= p_now ORDER BY id LIMIT p_limit FOR UPDATE SKIP LOCKED) q;
+  IF cardinality(v_ids) = 0 THEN RETURN 0; END IF;
+  PERFORM 1 FROM ${s}.counters WHERE key IN (SELECT unnest(keys) FROM ${s}.reservations WHERE id = ANY (v_ids)) ORDER BY key FOR UPDATE;
+  UPDATE ${s}.counters c SET reserved = greatest(0, c.reserved - t.a)
+    FROM (SELECT k, sum(a)::bigint AS a FROM ${s}.reservations r, unnest(r.keys, r.amounts) AS x(k, a) WHERE r.id = ANY (v_ids) GROUP BY k) t
+    WHERE c.key = t.k;
+  UPDATE ${s}.reservations SET state = 1 WHERE id = ANY (v_ids);
+  RETURN cardinality(v_ids);
+END $$;
+
+CREATE OR REPLACE FUNCTION ${s}.read(p_keys text[]) RETURNS bigint[] LANGUAGE sql STABLE AS $$
   SELECT coalesce(array_agg(x.v ORDER BY t.n, x.m), '{}')
   FROM unnest(p_keys) WITH ORDINALITY AS t(k, n)
-  CROSS JOIN LATERAL (VALUES (1, coalesce((SELECT used FROM ${s}.counters WHERE key = t.k), 0)), (2, ${s}.reserved(t.k, p_now))) AS x(m, v)
+  LEFT JOIN ${s}.counters c ON c.key = t.k
+  CROSS JOIN LATERAL (VALUES (1, coalesce(c.used, 0)), (2, coalesce(c.reserved, 0))) AS x(m, v)
 $$;
 
 -- p_origins: [{ origin, ids: [...] }]. Returns [{ origin, setAt, added, removed, known }].
@@ -222,19 +332,18 @@ BEGIN
   RETURN true;
 END $$;
 
--- Rows no call needs any more: settled-or-dead reservations a day past expiry, idle counters past theirs.
+-- Rows no call needs any more: settled reservations 10 minutes past their expiry (a settlement
+-- retried later than that is not expected), those released on expiry a day past it, and idle
+-- counters past their expiry.
 -- Takes only the locks it gets at once (SKIP LOCKED): it never waits for a call.
 CREATE OR REPLACE FUNCTION ${s}.cleanup(p_now bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM ${s}.reservations WHERE id IN (
-    SELECT id FROM ${s}.reservations WHERE expires_at <= p_now - 86400000 LIMIT 1000 FOR UPDATE SKIP LOCKED);
-  -- Expired parts count no more anywhere: dropping them changes no sum.
-  DELETE FROM ${s}.reservation_parts WHERE (reservation_id, n) IN (
-    SELECT reservation_id, n FROM ${s}.reservation_parts WHERE expires_at <= p_now LIMIT 10000 FOR UPDATE SKIP LOCKED);
+    SELECT id FROM ${s}.reservations WHERE (state = 1 AND expires_at <= p_now - 86400000) OR (state = 2 AND expires_at <= p_now - 600000)
+    LIMIT 50000 FOR UPDATE SKIP LOCKED);
   DELETE FROM ${s}.counters WHERE key IN (
-    SELECT key FROM ${s}.counters c WHERE c.expires_at IS NOT NULL AND c.expires_at <= p_now
-      AND NOT EXISTS (SELECT 1 FROM ${s}.reservation_parts p WHERE p.key = c.key AND p.expires_at > p_now)
-    LIMIT 1000 FOR UPDATE SKIP LOCKED);
+    SELECT key FROM ${s}.counters WHERE expires_at IS NOT NULL AND expires_at <= p_now AND reserved = 0
+    LIMIT 10000 FOR UPDATE SKIP LOCKED);
 END $$;
 `;
 }

@@ -2,12 +2,14 @@ import type { Pool, PoolClient } from 'pg';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
+import { Batcher } from '../sql/batcher.js';
 import type {
   AdmitInput,
   AdmitResult,
   BudgetOrigin,
   BudgetRegistration,
   CounterState,
+  LedgerEntry,
   PolicyChangeInput,
   PolicyChangeRecord,
   SettledCounter,
@@ -27,16 +29,31 @@ export type PostgresPool = Pick<Pool, 'query' | 'connect'>;
 /** How long a batch id is remembered: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;
 /** How often, at most, rows no call needs any more are deleted (off any call's path). */
-const CLEANUP_EVERY_MS = 60_000;
+const CLEANUP_EVERY_MS = 10_000;
+/** How often, at most (by the calls' clock), reservations past their expiry are released. */
+const SWEEP_EVERY_MS = 1_000;
+/** Expired reservations released by one sweep, at most. */
+const SWEEP_BATCH = 1_000;
+/** Batches on their way at once: a second one is sent while the first commits (it waits for the first's row locks, but not for a round trip). */
+const BATCHES_IN_FLIGHT = 2;
+/** Admissions and settlements in one batch, at most. */
+const BATCH_SIZE = 256;
+
+type Op = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleInput };
 
 const int = (value: unknown): number => Number(value);
 
 /**
  * A store in PostgreSQL (node-postgres), for fleets and finance: every counter, reservation,
- * budget, policy change and settled call is a row, and each store call is one statement calling
- * one function (one round trip, one transaction), locking its counter rows in key order so that
- * concurrent calls never deadlock. `migrate()` creates the schema (idempotent); the SQL is in
- * `postgresSchema(name)`. Policy changes are pushed with LISTEN/NOTIFY.
+ * budget, policy change and settled call is a row. Admissions and settlements issued together go
+ * in one batch: one statement calling `apply` (one round trip, one transaction), which locks in a
+ * stable order so that concurrent batches never deadlock. `migrate()` creates the schema
+ * (idempotent); the SQL is in `postgresSchema(name)`. Policy changes are pushed with LISTEN/NOTIFY.
+ *
+ * A batch of admissions only commits asynchronously: a database crash may forget an admission,
+ * whose settlement then records the usage anyway (there is no reservation to release). Losing a
+ * reservation lets other calls in while the call runs; losing a settled call would lose spend, so
+ * any batch with a settlement commits durably.
  */
 export class PostgresStore implements Store {
   readonly name = 'postgres';
@@ -45,6 +62,13 @@ export class PostgresStore implements Store {
   readonly #pool: PostgresPool;
   readonly #s: string;
   #nextCleanup = 0;
+  #nextSweep = 0;
+  readonly #batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
+    run: (ops) => this.#run(ops),
+    engine: 'remote',
+    maxInFlight: BATCHES_IN_FLIGHT,
+    maxSize: BATCH_SIZE,
+  });
 
   constructor(options: { pool: PostgresPool } & PostgresStoreOptions) {
     if (!options?.pool || typeof options.pool.query !== 'function') throw new TypeError('postgresStore: give { pool } (a node-postgres Pool)');
@@ -68,47 +92,17 @@ export class PostgresStore implements Store {
     }
   }
 
-  async admit(input: AdmitInput): Promise<AdmitResult> {
-    const { counters } = input;
-    this.#cleanupSoon(input.now);
-    const { rows } = await this.#pool.query(`SELECT ${this.#s}.admit($1, $2, $3, $4, $5, $6, $7, $8, $9) AS r`, [
-      input.reservationId,
-      input.now,
-      input.ttlMs,
-      counters.map((c) => c.key),
-      counters.map((c) => c.limit),
-      input.amounts,
-      counters.map((c) => c.expiresAt ?? -1),
-      counters.map((c) => c.announceAtLimit === true),
-      input.guards ?? [],
-    ]);
-    const r = (rows[0].r as string[]).map(int);
-    if (r[0] === 1) return { admitted: true };
-    if (r[0] === 2) return { admitted: false, revoked: input.guards![r[1]!]! };
-    return { admitted: false, index: r[1]!, state: { used: r[2]!, reserved: r[3]! }, first: r[4] === 1 };
+  admit(input: AdmitInput): Promise<AdmitResult> {
+    return this.#batcher.submit({ kind: 0, input }) as Promise<AdmitResult>;
   }
 
-  async settle(input: SettleInput): Promise<SettledCounter[]> {
-    const { counters } = input;
-    const { rows } = await this.#pool.query(`SELECT ${this.#s}.settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`, [
-      input.reservationId,
-      input.reserved,
-      input.now,
-      counters.map((c) => c.key),
-      input.actual,
-      counters.map((c) => c.limit),
-      counters.map((c) => c.alertAt ?? -1),
-      counters.map((c) => c.announceAtLimit === true),
-      counters.map((c) => c.expiresAt ?? -1),
-      input.entry ? JSON.stringify(input.entry) : null,
-    ]);
-    // One {used, reserved, alerted, exhausted} row per counter (a two-dimensional array).
-    const flat = (rows[0].r as unknown[]).flat().map(int);
-    return counters.map((_, i) => ({ used: flat[4 * i]!, reserved: flat[4 * i + 1]!, alerted: flat[4 * i + 2] === 1, exhausted: flat[4 * i + 3] === 1 }));
+  settle(input: SettleInput): Promise<SettledCounter[]> {
+    return this.#batcher.submit({ kind: 1, input }) as Promise<SettledCounter[]>;
   }
 
   async read(keys: readonly string[], now: number): Promise<CounterState[]> {
-    const { rows } = await this.#pool.query(`SELECT ${this.#s}.read($1, $2) AS r`, [keys, now]);
+    await this.#sweepIfDue(now);
+    const { rows } = await this.#pool.query({ name: `${this.schema}.read`, text: `SELECT ${this.#s}.read($1) AS r`, values: [keys] });
     const flat = (rows[0].r as string[]).map(int);
     return keys.map((_, i) => ({ used: flat[2 * i]!, reserved: flat[2 * i + 1]! }));
   }
@@ -178,7 +172,87 @@ export class PostgresStore implements Store {
     return cellsOf(rows as Array<{ start: string; dims: string; field: string; value: string }>);
   }
 
-  /** Deletes what no call needs any more, at most once a minute, in the background. */
+  /** One batch of admissions and settlements: one statement, one transaction (`apply` in the schema). */
+  async #run(ops: Op[]): Promise<Array<AdmitResult | SettledCounter[]>> {
+    const now = Math.max(...ops.map((op) => op.input.now));
+    this.#cleanupSoon(now);
+    await this.#sweepIfDue(now);
+    const kinds: number[] = [];
+    const ids: string[] = [];
+    const ttls: number[] = [];
+    const reserved: boolean[] = [];
+    const counts: number[] = [];
+    const gcounts: number[] = [];
+    const ledger: Array<LedgerEntry & { op: number }> = [];
+    const keys: string[] = [];
+    const limits: number[] = [];
+    const amounts: number[] = [];
+    const expires: number[] = [];
+    const announce: boolean[] = [];
+    const alert: number[] = [];
+    const guards: string[] = [];
+    const settled: string[] = [];
+    const distinct: boolean[] = [];
+    for (const { kind, input } of ops) {
+      kinds.push(kind);
+      ids.push(input.reservationId);
+      counts.push(input.counters.length);
+      distinct.push(new Set(input.counters.map((c) => c.key)).size === input.counters.length);
+      for (const c of input.counters) {
+        keys.push(c.key);
+        limits.push(c.limit);
+        expires.push(c.expiresAt ?? -1);
+        announce.push(c.announceAtLimit === true);
+        alert.push(c.alertAt ?? -1);
+      }
+      if (kind === 0) {
+        ttls.push(input.ttlMs);
+        reserved.push(false);
+        gcounts.push(input.guards?.length ?? 0);
+        amounts.push(...input.amounts);
+        if (input.guards) guards.push(...input.guards);
+      } else {
+        ttls.push(0);
+        reserved.push(input.reserved);
+        if (input.reserved) settled.push(input.reservationId);
+        gcounts.push(0);
+        if (input.entry) ledger.push({ ...input.entry, op: kinds.length });
+        amounts.push(...input.actual);
+      }
+    }
+    const { rows } = await this.#pool.query({
+      name: `${this.schema}.apply`,
+      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS r`,
+      values: [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct],
+    });
+    const r = (rows[0].r as string[]).map(int);
+    let at = 0;
+    return ops.map(({ kind, input }) => {
+      if (kind === 0) {
+        const [status, index, used, held, first] = r.slice(at, (at += 5));
+        if (status === 1) return { admitted: true };
+        if (status === 2) return { admitted: false, revoked: input.guards![index!]! };
+        return { admitted: false, index: index!, state: { used: used!, reserved: held! }, first: first === 1 };
+      }
+      return input.counters.map(() => {
+        const [used, held, alerted, exhausted] = r.slice(at, (at += 4));
+        return { used: used!, reserved: held!, alerted: alerted === 1, exhausted: exhausted === 1 };
+      });
+    });
+  }
+
+  /**
+   * Releases reservations past their expiry, at most once a second by the calls' clock (a
+   * killed process holds budget no longer than `reservationTtlMs` and this). It runs before the
+   * batch, in its own transaction: it locks in the order `apply` does.
+   */
+  async #sweepIfDue(now: number): Promise<void> {
+    if (now < this.#nextSweep) return;
+    this.#nextSweep = now + SWEEP_EVERY_MS;
+    await this.#pool.query({ name: `${this.schema}.release_expired`, text: `SELECT ${this.#s}.release_expired($1, $2)`, values: [now, SWEEP_BATCH] });
+  }
+
+  /** Deletes what no call needs any more, at most every 10 seconds, in the background. */
   #cleanupSoon(now: number): void {
     if (now < this.#nextCleanup) return;
     this.#nextCleanup = now + CLEANUP_EVERY_MS;

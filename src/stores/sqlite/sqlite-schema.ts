@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS ${p}_reservations (
   amounts TEXT NOT NULL,
   state INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS ${p}_reservations_expiry ON ${p}_reservations (state, expires_at);
+DROP INDEX IF EXISTS ${p}_reservations_expiry;
 CREATE TABLE IF NOT EXISTS ${p}_budgets (
   origin TEXT NOT NULL,
   id TEXT NOT NULL,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
+import { Batcher } from '../sql/batcher.js';
 import type {
   AdmitInput,
   AdmitResult,
@@ -9,6 +10,7 @@ import type {
   BudgetRegistration,
   CounterSpec,
   CounterState,
+  MaybePromise,
   PolicyChangeInput,
   PolicyChangeRecord,
   SettledCounter,
@@ -33,6 +35,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
+type Op = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleInput };
+
 /** Counters live in `{prefix}_counters`; a reservation in `{prefix}_reservations` (see the schema). */
 interface CounterRow {
   used: number;
@@ -51,6 +55,8 @@ const KEEP_EXPIRED_MS = 24 * 3_600_000;
 const SWEEP_EVERY_MS = 1_000;
 /** Expired reservations released by one call, at most. */
 const PURGE_BATCH = 100;
+/** Calls in one transaction, at most. */
+const BATCH_SIZE = 256;
 /** Thrown inside the admission transaction to roll it back: a counter had no room. */
 const NO_ROOM = Symbol('no room');
 
@@ -61,7 +67,8 @@ const BATCH_MARKER_MS = 24 * 3_600_000;
  * A store in a SQLite file (better-sqlite3), for one machine: counters, reservations, budgets,
  * the policy log and analytics survive a restart, and several processes sharing the file hold
  * the limits together. WAL mode; each call is one short `BEGIN IMMEDIATE` transaction, so it is
- * atomic across processes (SQLite's write lock) and answers synchronously.
+ * atomic across processes (SQLite's write lock) and answers synchronously; admissions that arrive
+ * while other calls are in flight share the next transaction (see Batcher).
  *
  * Reservations past their expiry are released by the next calls (a killed process holds budget
  * no longer than `reservationTtlMs`), and counters past their window or period are deleted.
@@ -71,13 +78,14 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #owned: boolean;
   readonly #s: ReturnType<typeof statements>;
-  readonly #admit: (input: AdmitInput) => AdmitResult;
-  readonly #settle: (input: SettleInput) => SettledCounter[];
+  readonly #batcher: Batcher<Op, AdmitResult | SettledCounter[]>;
   readonly #read: (keys: readonly string[], now: number) => CounterState[];
   readonly #register: (origins: readonly BudgetOrigin[], now: number) => BudgetRegistration[];
   readonly #append: (input: PolicyChangeInput) => number;
   readonly #record: (cells: readonly AnalyticsCell[], options: AnalyticsWrite) => void;
   #nextSweep = 0;
+  /** Calls this store admitted with a reservation and has not settled yet (a hint for batching). */
+  #open = 0;
 
   constructor(source: { path: string } | { database: Database.Database }, options: SqliteStoreOptions = {}) {
     const prefix = options.prefix ?? 'tollgate';
@@ -109,7 +117,7 @@ export class SqliteStore implements Store {
       const { counters, amounts, now, guards } = input;
       this.#purge(now);
       if (guards && guards.length > 0) {
-        const revoked = s.firstRevoked.get(JSON.stringify(guards)) as string | undefined;
+        const revoked = guards.length <= 2 ? this.#firstRevoked(guards) : (s.firstRevoked.get(JSON.stringify(guards)) as string | undefined);
         if (revoked !== undefined) return { admitted: false, revoked };
       }
       if (counters.length === 0) return { admitted: true };
@@ -140,23 +148,26 @@ export class SqliteStore implements Store {
       // Room was made between the two transactions (another call settled): try again.
       return reserve(input);
     });
-    this.#admit = (input) => {
+    const admit = (input: AdmitInput): AdmitResult => {
+      let result: AdmitResult;
       try {
-        return reserve(input);
+        result = reserve(input);
       } catch (error) {
         if (error !== NO_ROOM) throw error;
-        return refuse(input);
+        result = refuse(input);
       }
+      if (result.admitted && input.counters.length > 0) this.#open++;
+      return result;
     };
 
-    this.#settle = tx((input: SettleInput): SettledCounter[] => {
+    const settle = tx((input: SettleInput): SettledCounter[] => {
+      if (input.reserved && this.#open > 0) this.#open--;
       this.#purge(input.now);
       let release: number[] | null = null;
       if (input.reserved) {
-        const reservation = s.reservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
+        const reservation = s.takeReservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
         // Settled already (a retry after a timeout that did apply): nothing changes.
         if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false }));
-        s.deleteReservation.run(input.reservationId);
         // Released on expiry already (state 1): only the usage is recorded.
         if (reservation.state === 0) {
           const keys = JSON.parse(reservation.keys) as string[];
@@ -167,6 +178,18 @@ export class SqliteStore implements Store {
         }
       }
       return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!, release?.[i] ?? 0));
+    });
+
+    // Several calls in one transaction: each op runs in its own savepoint (better-sqlite3 nests
+    // transactions that way), so an admission without room rolls back only itself.
+    const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admit(op.input) : settle(op.input))));
+    this.#batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
+      engine: 'sync',
+      maxSize: BATCH_SIZE,
+      run: (ops) => (ops.length === 1 ? [ops[0]!.kind === 0 ? admit(ops[0]!.input) : settle(ops[0]!.input)] : batch(ops)),
+      // An admission waits while other calls are in flight: the next settlement takes it along.
+      // A settlement never waits: it commits before its call returns.
+      mayWait: (op) => op.kind === 0 && this.#open > 0,
     });
 
     this.#read = tx((keys: readonly string[], now: number) => {
@@ -217,12 +240,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  admit(input: AdmitInput): AdmitResult {
-    return this.#admit(input);
+  /** Synchronous, but for the admissions that arrive in a turn of the event loop after another op: they join the next transaction. */
+  admit(input: AdmitInput): MaybePromise<AdmitResult> {
+    return this.#batcher.submit({ kind: 0, input }) as MaybePromise<AdmitResult>;
   }
 
+  /** Synchronous: commits before it returns, with the admissions waiting for a transaction. */
   settle(input: SettleInput): SettledCounter[] {
-    return this.#settle(input);
+    return this.#batcher.submit({ kind: 1, input }) as SettledCounter[];
   }
 
   read(keys: readonly string[], now: number): CounterState[] {
@@ -263,6 +288,13 @@ export class SqliteStore implements Store {
     return { used: row.used, reserved: row.reserved, alerted, exhausted };
   }
 
+  /** The first of one or two guards that is revoked (the common case, without JSON). */
+  #firstRevoked(guards: readonly string[]): string | undefined {
+    if (guards.length === 1) return this.#s.revokedOf1.get(guards[0]) === undefined ? undefined : guards[0];
+    const found = this.#s.revokedOf2.all(guards[0], guards[1]) as string[];
+    return found.length === 0 ? undefined : guards.find((g) => found.includes(g));
+  }
+
   #states(specs: readonly CounterSpec[]): CounterState[] {
     return specs.map((spec) => {
       const row = this.#s.counter.get(spec.key) as CounterRow | undefined;
@@ -298,8 +330,7 @@ function statements(db: Database.Database, p: string) {
     ),
     flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
     insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state) VALUES (?, ?, ?, ?, 0)`),
-    reservation: q(`SELECT state, keys, amounts FROM ${p}_reservations WHERE id = ?`),
-    deleteReservation: q(`DELETE FROM ${p}_reservations WHERE id = ?`),
+    takeReservation: q(`DELETE FROM ${p}_reservations WHERE id = ? RETURNING state, keys, amounts`),
     expired: q(`SELECT id, keys, amounts FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
     markExpired: q(`UPDATE ${p}_reservations SET state = 1 WHERE id = ?`),
     forgetExpired: q(`DELETE FROM ${p}_reservations WHERE state = 1 AND expires_at <= ?`),
@@ -307,6 +338,8 @@ function statements(db: Database.Database, p: string) {
     budgetsOf: q(`SELECT id, set_at FROM ${p}_budgets WHERE origin = ? ORDER BY set_at, id`),
     insertBudget: q(`INSERT INTO ${p}_budgets (origin, id, set_at) VALUES (?, ?, ?)`),
     deleteBudget: q(`DELETE FROM ${p}_budgets WHERE origin = ? AND id = ?`),
+    revokedOf1: q(`SELECT 1 FROM ${p}_revoked WHERE scope = ?`).pluck(),
+    revokedOf2: q(`SELECT scope FROM ${p}_revoked WHERE scope IN (?, ?)`).pluck(),
     firstRevoked: q(`SELECT g.value FROM json_each(?) AS g WHERE g.value IN (SELECT scope FROM ${p}_revoked) ORDER BY g.key LIMIT 1`).pluck(),
     revoke: q(`INSERT OR IGNORE INTO ${p}_revoked (scope) VALUES (?)`),
     restore: q(`DELETE FROM ${p}_revoked WHERE scope = ?`),
