@@ -3,3 +3,4 @@ export type { FetchHandlerOptions } from './http/handler-options.js';
 export { toNodeListener, type NodeListener } from './http/node-listener.js';
 export type { OpenAIErrorBody } from './http/openai-error.js';
 export { generateKey, hashKey } from './config/key-token.js';
+export { createFetch, type CreateFetchOptions, type InProcessFetch } from './http/create-fetch.js';

@@ -99,7 +99,7 @@ export class Gateway {
       get: (id) => runtime.get(id),
       list: (filter) => runtime.list(filter),
     };
-    this.provisioning = new Provisioning(state.policyLog, state.secretResolvers);
+    this.provisioning = new Provisioning(state.policyLog, state.secretResolvers, () => state.policy);
     this.limits = { status: (query) => state.limiter.status(state.policy, query) };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };
   }

@@ -3,6 +3,8 @@ import type { GrantConfig } from '../config/types.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
+import type { Policy } from '../config/policy.js';
+import { modelsOfWorkspace } from './key-access.js';
 import { guardOf, type PolicyLog } from './policy-log.js';
 import { encodeCredentials, unknownResolvers, type ProvisioningChange } from './provisioning-change.js';
 import type { SecretResolver } from '../secrets/secret.js';
@@ -25,10 +27,24 @@ const schemas = {
 export class Provisioning {
   readonly #log: PolicyLog;
   readonly #resolvers: Readonly<Record<string, SecretResolver>>;
+  readonly #policy: () => Policy;
 
-  constructor(log: PolicyLog, resolvers: Readonly<Record<string, SecretResolver>>) {
+  constructor(log: PolicyLog, resolvers: Readonly<Record<string, SecretResolver>>, policy: () => Policy) {
     this.#log = log;
     this.#resolvers = resolvers;
+    this.#policy = policy;
+  }
+
+  /**
+   * The models `workspace` may call, as this process's policy stands: `@slug/model` for every
+   * integration it reaches, or the bare ids of `integration` when one is named. Sorted; empty
+   * when it reaches none. (An integration with `models: 'all'` lists what its grant names, else
+   * its custom and priced models.)
+   * @example gateway.provisioning.models({ workspace: 'team-a' }) // ['@openai-prod/gpt-4o', '@openai-prod/gpt-4o-mini']
+   */
+  models(input: { workspace: string; integration?: string }): string[] {
+    if (typeof input?.workspace !== 'string' || input.workspace === '') throw new TypeError('provisioning.models({ workspace }): workspace must be a non-empty string');
+    return modelsOfWorkspace(this.#policy(), input.workspace, input.integration);
   }
 
   /**

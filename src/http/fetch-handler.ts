@@ -43,7 +43,8 @@ export function exchangeOf(handler: FetchHandler): Exchange | null {
   return (handler as { [EXCHANGE]?: Exchange })[EXCHANGE] ?? null;
 }
 
-function fromRequest(request: Request): HttpRequestLike {
+/** A WHATWG Request as the endpoint reads it (the body is read only as far as the endpoint allows). */
+export function fromRequest(request: Request): HttpRequestLike {
   return {
     method: request.method,
     path: pathOf(request.url),
@@ -68,7 +69,8 @@ function pathOf(url: string): string {
 
 const encoder = new TextEncoder();
 
-function toResponse(answer: HttpAnswer): Response {
+/** The endpoint's answer as a WHATWG Response; a streamed body is pulled as the reader reads. */
+export function toResponse(answer: HttpAnswer): Response {
   const body = answer.body;
   if (typeof body === 'string') return new Response(body, { status: answer.status, headers: answer.headers });
   // Pulled as the client reads; a cancel (the client went away) returns the events' iterator.

@@ -14,7 +14,21 @@ type Route = { name: 'chat' | 'embeddings' | 'models'; method: 'POST' | 'GET' } 
 /** The endpoint, whatever serves it: routes, authenticates, calls the gateway, answers. Never throws. */
 export type Exchange = (request: HttpRequestLike, requestId: string) => Promise<HttpAnswer>;
 
-export function createExchange(gateway: Gateway, settings: HandlerSettings): Exchange {
+/**
+ * Who a request is made as: a key (its bearer token over HTTP, or the key `createFetch` was
+ * given), or a workspace (`createFetch`'s, in process: the application chose it in code).
+ */
+export type Caller = { key: KeyIdentity } | { workspace: string; integration: string | null };
+
+/** Decides the caller of a request, or throws the HTTP error (401) that refuses it. */
+export type Identify = (request: HttpRequestLike) => Caller | Promise<Caller>;
+
+/** Over HTTP: the key a bearer token opens; 401 without one or for a token no key has. */
+export const bearerCaller =
+  (gateway: Gateway): Identify =>
+  (request) => ({ key: authenticate(gateway, request.header('authorization')) });
+
+export function createExchange(gateway: Gateway, settings: HandlerSettings, identify: Identify = bearerCaller(gateway)): Exchange {
   const base = settings.basePath;
 
   const route = (path: string): Route | null => {
@@ -32,24 +46,33 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
   };
 
   /**
-   * OpenAI's rate-limit headers for the key, read from the store after the call (so they count
-   * it): one more store read per answer, never a reason to fail one.
+   * OpenAI's rate-limit headers for the key (or the workspace), read from the store after the
+   * call (so they count it): one more store read per answer, never a reason to fail one.
    */
-  const limitHeaders = async (key: KeyIdentity | null, headers: Record<string, string>): Promise<Record<string, string>> => {
-    if (key === null) return headers;
+  const limitHeaders = async (caller: Caller | null, headers: Record<string, string>): Promise<Record<string, string>> => {
+    if (caller === null) return headers;
     try {
-      return Object.assign(headers, rateLimitHeaders(await gateway.limits.status({ key: key.id, kind: 'rateLimit' }), Date.now()));
+      const query = 'key' in caller ? { key: caller.key.id } : { workspace: caller.workspace, ...(caller.integration ? { integration: caller.integration } : {}) };
+      return Object.assign(headers, rateLimitHeaders(await gateway.limits.status({ ...query, kind: 'rateLimit' }), Date.now()));
     } catch {
       return headers;
     }
   };
 
-  const json = async (key: KeyIdentity | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>): Promise<HttpAnswer> => {
-    const headers = await limitHeaders(key, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra });
+  const json = async (caller: Caller | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>): Promise<HttpAnswer> => {
+    const headers = await limitHeaders(caller, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra });
     return { status, headers, body: JSON.stringify(body) };
   };
 
-  const answer = async (request: HttpRequestLike, requestId: string, setKey: (key: KeyIdentity) => void): Promise<HttpAnswer> => {
+  /** The models the caller may call; a workspace without an integration sees `@slug/model` ids. */
+  const modelsOf = (caller: Caller): Array<{ id: string; owner: string }> => {
+    if ('key' in caller) return (gateway.keys.models(caller.key.id) ?? []).map((id) => ({ id, owner: caller.key.integration }));
+    const { workspace, integration } = caller;
+    if (integration) return gateway.provisioning.models({ workspace, integration }).map((id) => ({ id, owner: integration }));
+    return gateway.provisioning.models({ workspace }).map((id) => ({ id, owner: id.slice(1, id.indexOf('/')) }));
+  };
+
+  const answer = async (request: HttpRequestLike, requestId: string, setCaller: (caller: Caller) => void): Promise<HttpAnswer> => {
     const path = request.path;
     const target = route(path);
     // The path only: a query string may carry anything, a key included.
@@ -59,8 +82,8 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
     }
     // A server just started authenticates against the keys made elsewhere too.
     await gateway.ready();
-    const key = authenticate(gateway, request.header('authorization'));
-    setKey(key);
+    const key = await identify(request);
+    setCaller(key);
     const call: ChatOptions = { signal: request.signal, requestId };
     const traceparent = request.header('traceparent');
     if (traceparent !== null) call.traceparent = traceparent;
@@ -68,7 +91,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
     if (target.method === 'POST') requireJson(request.header('content-type'));
     switch (target.name) {
       case 'chat': {
-        const body = asKeyRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
         if (body.stream === true) {
           const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
           const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
@@ -78,32 +101,29 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings): Exc
         return json(key, requestId, 200, completion);
       }
       case 'embeddings': {
-        const body = asKeyRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
         const { gateway: _info, ...embeddings } = await gateway.embeddings(body as unknown as EmbeddingsRequest, call);
         return json(key, requestId, 200, embeddings);
       }
-      case 'models': {
-        const models = gateway.keys.models(key.id) ?? [];
-        return json(key, requestId, 200, { object: 'list', data: models.map((id) => modelObject(id, key)) });
-      }
+      case 'models':
+        return json(key, requestId, 200, { object: 'list', data: modelsOf(key).map(modelObject) });
       case 'model': {
-        if (!(gateway.keys.models(key.id) ?? []).includes(target.id)) {
-          throw new HttpError(404, 'model_not_found', `The model '${target.id}' does not exist or this key may not use it.`);
-        }
-        return json(key, requestId, 200, modelObject(target.id, key));
+        const model = modelsOf(key).find((m) => m.id === target.id);
+        if (!model) throw new HttpError(404, 'model_not_found', `The model '${target.id}' does not exist or this key may not use it.`);
+        return json(key, requestId, 200, modelObject(model));
       }
     }
   };
 
   return async (request, requestId) => {
-    let key: KeyIdentity | null = null;
+    let caller: Caller | null = null;
     try {
-      return await answer(request, requestId, (k) => (key = k));
+      return await answer(request, requestId, (c) => (caller = c));
     } catch (error) {
       if (!(error instanceof HttpError) && !GatewayError.isInstance(error)) settings.onError(error, requestId);
       const { status, body, headers } = errorAnswer(error);
       try {
-        return await json(key, requestId, status, body, headers);
+        return await json(caller, requestId, status, body, headers);
       } catch (failure) {
         settings.onError(failure, requestId);
         return internalError(requestId);
@@ -153,12 +173,19 @@ function requireJson(contentType: string | null): void {
   throw new HttpError(415, 'unsupported_media_type', 'The request body must be JSON: send it with `Content-Type: application/json`.');
 }
 
-/** The body as the gateway takes it: the token decided the key, so the body cannot name another. */
-function asKeyRequest(body: Record<string, unknown>, key: KeyIdentity): Record<string, unknown> & { key: string } {
+/**
+ * The body as the gateway takes it: the caller was decided (by the token, or in code), so the
+ * body cannot name another key or workspace. A workspace bound to one integration takes bare
+ * model ids, as a key does.
+ */
+function asCallerRequest(body: Record<string, unknown>, caller: Caller): Record<string, unknown> {
   delete body.workspace;
-  return Object.assign(body, { key: key.id });
+  delete body.key;
+  if ('key' in caller) return Object.assign(body, { key: caller.key.id });
+  if (caller.integration && typeof body.model === 'string' && !body.model.startsWith('@')) body.model = `@${caller.integration}/${body.model}`;
+  return Object.assign(body, { workspace: caller.workspace });
 }
 
-function modelObject(id: string, key: KeyIdentity) {
-  return { id, object: 'model', created: 0, owned_by: key.integration };
+function modelObject(model: { id: string; owner: string }) {
+  return { id: model.id, object: 'model', created: 0, owned_by: model.owner };
 }
