@@ -35,8 +35,15 @@ async function checkHttp(core, http, label) {
   );
   assert.equal(response.status, 200);
   assert.equal((await response.json()).object, 'chat.completion');
+  const inProcess = http.createFetch(gateway, { key: 'app' });
+  const answer = await inProcess('http://tollgate/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal((await answer.json()).object, 'chat.completion');
   await gateway.close();
-  console.log(`${label}: http ok`);
+  console.log(`${label}: http ok (handler and createFetch)`);
 }
 
 async function checkSinks(core, load, label) {
@@ -77,7 +84,7 @@ async function checkSql(core, sqlite, postgres, label) {
     store.close();
   }
   assert.equal(typeof postgres.postgresStore, 'function');
-  assert.match(postgres.postgresSchema('tg'), /CREATE OR REPLACE FUNCTION "tg".admit/);
+  assert.match(postgres.postgresSchema('tg'), /CREATE OR REPLACE FUNCTION "tg".apply\(/);
   console.log(`${label}: sqlite and postgres entries ok`);
 }
 

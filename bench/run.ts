@@ -18,6 +18,7 @@ import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './
 import { benchHttp } from './http.js';
 import { benchKeys, listen } from './keys.js';
 import { benchRedis } from './redis.js';
+import { benchInProcess } from './in-process.js';
 import { benchSql } from './sql.js';
 import { callsPerSecond } from './throughput.js';
 
@@ -90,6 +91,7 @@ const redis = process.env.BENCH_REDIS === '0' ? null : await benchRedis(TIME_MS)
 const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
 const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([1_000, 100_000]);
 const sql = process.env.BENCH_SQL === '0' ? null : await benchSql(TIME_MS);
+const inProcess = process.env.BENCH_IN_PROCESS === '0' ? null : await benchInProcess(TIME_MS);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -116,6 +118,7 @@ const results = {
   },
   keys,
   sql: sql && sql.map((f) => ({ ...f, overheadMicros: { p50: f.latencyMicros.p50 - d.p50, p99: f.latencyMicros.p99 - d.p99 } })),
+  inProcess,
   targets: {
     keysCreateP50Ms: 5,
     keysAuthenticateP50Micros: 20,
@@ -198,4 +201,13 @@ if (sql) {
       `| ${f.store} | ${us(f.latencyMicros.p50)} | ${us(f.latencyMicros.p99)} | ${us(f.latencyMicros.p50 - d.p50)} | ${rate(f.throughput.sequential)} | ${rate(f.throughput.concurrent64)} | ${f.roundTripsPerCall?.toFixed(2) ?? ''} | ${target} |`,
     );
   }
+}
+if (inProcess) {
+  const p = inProcess.p50Micros;
+  console.log('\nIn process (createFetch, no socket), full policy, a key by its token, p50 (median of interleaved rounds):\n');
+  console.log('| way in | p50 | added |');
+  console.log('|---|---|---|');
+  console.log(`| gateway.chat | ${us(p.gatewayChat)} | |`);
+  console.log(`| createFetch, called as a client calls fetch, Response.json() read | ${us(p.createFetch)} | ${us(inProcess.addedMicros.createFetch)} over gateway.chat |`);
+  console.log(`| the openai client on createFetch | ${us(p.openaiClient)} | ${us(inProcess.addedMicros.openaiClient)} over the same client on a fetch that answers at once (${us(p.openaiClientBare)}) |`);
 }

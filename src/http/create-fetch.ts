@@ -6,7 +6,9 @@ import { toConfigIssues } from '../errors/format-issues.js';
 import { fromRequest, toResponse } from './fetch-handler.js';
 import { bearerCaller, createExchange, type Identify } from './handle-exchange.js';
 import { parseHandlerOptions, type FetchHandlerOptions } from './handler-options.js';
+import type { HttpRequestLike } from './http-exchange.js';
 import { HttpError } from './openai-error.js';
+import { bodyTooLarge } from './read-json-body.js';
 
 /** Options of `createFetch(gateway, options)`: those of `createFetchHandler`, and who calls. */
 export interface CreateFetchOptions extends FetchHandlerOptions {
@@ -52,8 +54,35 @@ export function createFetch(gateway: Gateway, options: CreateFetchOptions = {}):
   if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error), 'Invalid createFetch options');
   const exchange = createExchange(gateway, parseHandlerOptions(handler), callerOf(gateway, parsed.data));
   return async (input, init) => {
-    const request = input instanceof Request && init === undefined ? input : new Request(input, init);
-    return toResponse(await exchange(fromRequest(request), randomUUID()));
+    const request = direct(input, init) ?? fromRequest(input instanceof Request && init === undefined ? input : new Request(input, init));
+    return toResponse(await exchange(request, randomUUID()));
+  };
+}
+
+/** A signal that never aborts, for requests made without one. */
+const NEVER = new AbortController().signal;
+
+/**
+ * The request as the endpoint reads it, without building a WHATWG `Request` (which costs more than
+ * the gateway's own work), when it is the common shape: a URL and a string body or none (what the
+ * `openai` client, LangChain and the AI SDK send). Null otherwise.
+ */
+function direct(input: string | URL | Request, init: RequestInit | undefined): HttpRequestLike | null {
+  if (input instanceof Request) return null;
+  const body = init?.body;
+  if (body !== undefined && body !== null && typeof body !== 'string') return null;
+  const url = typeof input === 'string' ? new URL(input) : input;
+  const headers = new Headers(init?.headers);
+  return {
+    method: (init?.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    header: (name) => headers.get(name),
+    body: async (maxBytes) => {
+      const bytes = Buffer.from(body ?? '', 'utf8');
+      if (bytes.length > maxBytes) throw bodyTooLarge(maxBytes);
+      return bytes;
+    },
+    signal: init?.signal ?? NEVER,
   };
 }
 
