@@ -9,13 +9,13 @@ import type {
   BudgetOrigin,
   BudgetRegistration,
   CounterState,
-  LedgerEntry,
   PolicyChangeInput,
   PolicyChangeRecord,
   SettledCounter,
   SettleInput,
   Store,
 } from '../store.js';
+import { decodeBatch, encodeBatch, type BatchOp } from './postgres-batch.js';
 import { postgresSchema } from './postgres-schema.js';
 
 export interface PostgresStoreOptions {
@@ -39,7 +39,7 @@ const BATCHES_IN_FLIGHT = 2;
 /** Admissions and settlements in one batch, at most. */
 const BATCH_SIZE = 256;
 
-type Op = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleInput };
+type Op = BatchOp;
 
 const int = (value: unknown): number => Number(value);
 
@@ -177,68 +177,12 @@ export class PostgresStore implements Store {
     const now = Math.max(...ops.map((op) => op.input.now));
     this.#cleanupSoon(now);
     await this.#sweepIfDue(now);
-    const kinds: number[] = [];
-    const ids: string[] = [];
-    const ttls: number[] = [];
-    const reserved: boolean[] = [];
-    const counts: number[] = [];
-    const gcounts: number[] = [];
-    const ledger: Array<LedgerEntry & { op: number }> = [];
-    const keys: string[] = [];
-    const limits: number[] = [];
-    const amounts: number[] = [];
-    const expires: number[] = [];
-    const announce: boolean[] = [];
-    const alert: number[] = [];
-    const guards: string[] = [];
-    const settled: string[] = [];
-    const distinct: boolean[] = [];
-    for (const { kind, input } of ops) {
-      kinds.push(kind);
-      ids.push(input.reservationId);
-      counts.push(input.counters.length);
-      distinct.push(new Set(input.counters.map((c) => c.key)).size === input.counters.length);
-      for (const c of input.counters) {
-        keys.push(c.key);
-        limits.push(c.limit);
-        expires.push(c.expiresAt ?? -1);
-        announce.push(c.announceAtLimit === true);
-        alert.push(c.alertAt ?? -1);
-      }
-      if (kind === 0) {
-        ttls.push(input.ttlMs);
-        reserved.push(false);
-        gcounts.push(input.guards?.length ?? 0);
-        amounts.push(...input.amounts);
-        if (input.guards) guards.push(...input.guards);
-      } else {
-        ttls.push(0);
-        reserved.push(input.reserved);
-        if (input.reserved) settled.push(input.reservationId);
-        gcounts.push(0);
-        if (input.entry) ledger.push({ ...input.entry, op: kinds.length });
-        amounts.push(...input.actual);
-      }
-    }
     const { rows } = await this.#pool.query({
       name: `${this.schema}.apply`,
       text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS r`,
-      values: [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct],
+      values: encodeBatch(ops, now),
     });
-    const r = (rows[0].r as string[]).map(int);
-    let at = 0;
-    return ops.map(({ kind, input }) => {
-      if (kind === 0) {
-        const [status, index, used, held, first] = r.slice(at, (at += 5));
-        if (status === 1) return { admitted: true };
-        if (status === 2) return { admitted: false, revoked: input.guards![index!]! };
-        return { admitted: false, index: index!, state: { used: used!, reserved: held! }, first: first === 1 };
-      }
-      return input.counters.map(() => {
-        const [used, held, alerted, exhausted] = r.slice(at, (at += 4));
-        return { used: used!, reserved: held!, alerted: alerted === 1, exhausted: exhausted === 1 };
-      });
-    });
+    return decodeBatch(ops, rows[0].r as string[]);
   }
 
   /**
