@@ -17,9 +17,9 @@ const LAYERS = [
   ['analytics'],
   ['stores'],
   ['limits'],
-  // The facade and the sinks; the HTTP endpoint on top of the facade.
+  // The facade and the sinks; on top of the facade, the HTTP endpoint and the AI SDK middleware.
   ['gateway', 'sinks'],
-  ['http'],
+  ['http', 'ai-sdk'],
 ];
 
 const folder = (names) => `^src/(${names.join('|')})/`;

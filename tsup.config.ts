@@ -6,6 +6,7 @@ const entry = {
   sqlite: 'src/sqlite.ts',
   postgres: 'src/postgres.ts',
   http: 'src/http.ts',
+  'ai-sdk': 'src/ai-sdk.ts',
   // Each sink is its own entry: importing one loads nothing of the others (nor their peers).
   'sinks/jsonl': 'src/sinks/jsonl.ts',
   'sinks/otel': 'src/sinks/otel.ts',

@@ -99,6 +99,12 @@ export interface MockIntegrationConfig extends IntegrationCommon {
   mock?: MockOptions;
 }
 
+/** Governed, not called: the application makes the calls (`tollgate/ai-sdk`, `gateway.admit`). */
+export interface ExternalIntegrationConfig extends IntegrationCommon {
+  provider: 'external';
+  credentials?: Record<string, never>;
+}
+
 export type AzureIntegrationConfig = IntegrationCommon & AzureFields;
 export type OpenAICompatibleIntegrationConfig = IntegrationCommon & OpenAICompatibleFields;
 export type AnthropicIntegrationConfig = IntegrationCommon & AnthropicFields;
@@ -114,7 +120,8 @@ export type IntegrationConfig =
   | BedrockIntegrationConfig
   | GeminiIntegrationConfig
   | VertexIntegrationConfig
-  | MockIntegrationConfig;
+  | MockIntegrationConfig
+  | ExternalIntegrationConfig;
 
 /** An app-facing virtual key: one workspace, one integration, optional narrower models and limits. */
 export interface KeyConfig extends LimitsConfig {

@@ -7,6 +7,7 @@ import type { SinkStats } from '../events/sink.js';
 import type { LimitStatus, StatusQuery } from '../limits/limit-status.js';
 import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
+import { admitCall, type AdmittedCall } from './admitted-call.js';
 import { authenticateKey, modelsOfKey, type KeyIdentity } from './key-access.js';
 import { Provisioning } from './provisioning.js';
 import { RuntimeKeys, type KeyCreateInput, type KeyInfo, type KeyUpdate } from './runtime-keys.js';
@@ -126,6 +127,21 @@ export class Gateway {
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream>;
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream> {
     return runChat(this.#state, request, options);
+  }
+
+  /**
+   * Admits a call your own code makes (another SDK, a provider tollgate has no adapter for, an
+   * integration with `provider: 'external'`): validation, access, the model allowlist and every
+   * limit of every scope are checked and reserved as for `gateway.chat`; then make the call and
+   * `end` it with its usage, which settles it and emits its usage event. Refusals throw the same
+   * typed errors. `tollgate/ai-sdk` is built on it.
+   * @example
+   * const call = await gateway.admit({ workspace: 'team-a', model: '@local/llama-3', messages });
+   * const answer = await myClient.complete({ messages, max_tokens: call.maxOutputTokens ?? 512 });
+   * call.end({ usage: { inputTokens: answer.usage.in, outputTokens: answer.usage.out, ... } });
+   */
+  admit(request: ChatRequest, options?: ChatOptions): Promise<AdmittedCall> {
+    return admitCall(this.#state, request, options);
   }
 
   /**

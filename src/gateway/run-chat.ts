@@ -6,6 +6,7 @@ import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { chatRequestSchema } from './chat-request-schema.js';
+import { externalIntegrationError } from '../providers/external/external-provider.js';
 import { checkAccess } from './check-access.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream } from './metered-stream.js';
@@ -51,6 +52,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         info = describeTarget(target);
         record.target = info;
         checkAccess(target);
+        if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request));
         if (admitting) await admitting;

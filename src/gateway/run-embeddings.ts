@@ -3,6 +3,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { EmbeddingRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
+import { externalIntegrationError } from '../providers/external/external-provider.js';
 import { checkAccess } from './check-access.js';
 import { embeddingsRequestSchema } from './embeddings-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
@@ -37,6 +38,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     const info = describeTarget(target);
     record.target = info;
     checkAccess(target);
+    if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
     const integration = target.integration;
     const adapter = state.adapters.get(integration.slug)!;
     if (!adapter.embed) {

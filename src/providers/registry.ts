@@ -1,6 +1,7 @@
 import { anthropicProvider } from './anthropic/anthropic-provider.js';
 import { azureProvider } from './azure/azure-provider.js';
 import { bedrockProvider } from './bedrock/bedrock-provider.js';
+import { externalProvider } from './external/external-provider.js';
 import { geminiProvider } from './google/gemini-provider.js';
 import { vertexProvider } from './google/vertex-provider.js';
 import { mockProvider } from './mock/mock-provider.js';
@@ -10,7 +11,7 @@ import type { ProviderDefinition } from './provider-definition.js';
 
 /** Every provider an integration can name. */
 export const providers: ReadonlyMap<string, ProviderDefinition> = new Map(
-  [openaiProvider, azureProvider, anthropicProvider, bedrockProvider, vertexProvider, geminiProvider, openaiCompatibleProvider, mockProvider].map(
+  [openaiProvider, azureProvider, anthropicProvider, bedrockProvider, vertexProvider, geminiProvider, openaiCompatibleProvider, mockProvider, externalProvider].map(
     (p) => [p.id, p],
   ),
 );
