@@ -93,6 +93,10 @@ async function checkSql(core, sqlite, postgres, label) {
   await checkSql(await import('../dist/index.js'), await import('../dist/sqlite.js'), await import('../dist/postgres.js'), 'import');
   await check(require('../dist/index.cjs'), 'require');
   await check(await import('../dist/index.js'), 'import');
+  for (const [aiSdk, label] of [[require('../dist/ai-sdk.cjs'), 'require'], [await import('../dist/ai-sdk.js'), 'import']]) {
+    assert.equal(aiSdk.tollgateMiddleware({ gateway: require('../dist/index.cjs').createGateway({ integrations: [{ slug: 'x', provider: 'external', workspaces: 'all' }] }), workspace: 'w', integration: 'x' }).specificationVersion, 'v4');
+    console.log(`${label}: ai-sdk entry ok`);
+  }
   await checkHttp(require('../dist/index.cjs'), require('../dist/http.cjs'), 'require');
   await checkHttp(await import('../dist/index.js'), await import('../dist/http.js'), 'import');
   await checkSinks(require('../dist/index.cjs'), async (name) => require(`../dist/sinks/${name}.cjs`), 'require');

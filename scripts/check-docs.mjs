@@ -41,6 +41,10 @@ for (const page of pages) {
   }
 }
 
+// Samples are written for the current majors of the client libraries; the repository also keeps
+// older ones (that run on Node 20) under their own names, and tests both.
+const base = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
+const currentMajors = { ai: ['./node_modules/ai-v7'], '@ai-sdk/openai-compatible': ['./node_modules/ai-sdk-openai-compatible-v3'], openai: ['./node_modules/openai-v7'] };
 const tsconfig = {
   extends: '../tsconfig.json',
   compilerOptions: {
@@ -49,6 +53,7 @@ const tsconfig = {
     noUnusedLocals: false,
     noUnusedParameters: false,
     baseUrl: '..',
+    paths: { ...base.compilerOptions.paths, ...currentMajors },
   },
   include: ['./*.ts', '../docs/samples.d.ts'],
 };

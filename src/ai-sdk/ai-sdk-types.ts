@@ -8,7 +8,12 @@
 /** A prompt message (v3 and v4): system text, or parts. */
 export interface PromptMessage {
   role: string;
-  content: string | ReadonlyArray<Record<string, unknown> & { type: string }>;
+  content: string | ReadonlyArray<PromptPart>;
+}
+
+/** A part of a message: text, a file, a tool call or result... (read by its `type`). */
+export interface PromptPart {
+  type: string;
 }
 
 /** What the middleware reads of the call options. */
@@ -45,7 +50,9 @@ export interface StreamResult {
 }
 
 /** A stream part: the middleware reads text deltas, the response metadata, errors and `finish`. */
-export type StreamPart = { type: string } & Record<string, unknown>;
+export interface StreamPart {
+  type: string;
+}
 
 /** The model a middleware wraps: its provider and id. */
 export interface WrappedModel {

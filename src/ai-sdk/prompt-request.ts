@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../usage/chat-types.js';
-import type { CallOptions } from './ai-sdk-types.js';
+import type { CallOptions, PromptPart } from './ai-sdk-types.js';
 
 /**
  * The prompt as OpenAI-shaped messages of text, for what the gateway does with a request's
@@ -17,7 +17,8 @@ export function promptMessages(prompt: CallOptions['prompt']): ChatMessage[] {
   return messages;
 }
 
-function partText(part: Record<string, unknown> & { type: string }): string {
+function partText(p: PromptPart): string {
+  const part = p as PromptPart & Record<string, unknown>;
   switch (part.type) {
     case 'text':
     case 'reasoning':

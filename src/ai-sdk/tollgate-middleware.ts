@@ -198,7 +198,7 @@ function metered(source: ReadableStream<StreamPart>, call: AdmittedCall, request
           controller.close();
           return;
         }
-        const part = next.value;
+        const part = next.value as StreamPart & Record<string, unknown>;
         if (part.type === 'text-delta' || part.type === 'reasoning-delta') chars += String(part.delta ?? part.textDelta ?? '').length;
         else if (part.type === 'response-metadata') {
           if (typeof part.modelId === 'string') servedModel = part.modelId;
@@ -206,7 +206,7 @@ function metered(source: ReadableStream<StreamPart>, call: AdmittedCall, request
         } else if (part.type === 'finish') {
           settle({ usage: usageOf(part.usage as never) ?? delivered(), finishReason: finishReasonOf(part.finishReason as never) });
         }
-        controller.enqueue(part);
+        controller.enqueue(next.value);
         watch();
       },
       cancel(reason) {

@@ -121,6 +121,21 @@ for (const major of majors) {
   });
 }
 
+describe('tollgateMiddleware types', () => {
+  it('fits AI SDK 6 with specificationVersion v3, without a cast (npm run typecheck checks it; the docs check v4 with AI SDK 7)', async () => {
+    const { wrapLanguageModel } = await import('ai');
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+    const { gateway } = gatewayFor();
+    const model = wrapLanguageModel({
+      model: createOpenAICompatible({ name: 'local', baseURL: 'http://127.0.0.1:9/v1' })('llama-3'),
+      middleware: tollgateMiddleware({ gateway, key: 'k', specificationVersion: 'v3' }),
+    });
+    expect(model.specificationVersion).toBe('v3');
+    expect(model.modelId).toBe('llama-3');
+    await gateway.close();
+  });
+});
+
 describe('tollgateMiddleware options', () => {
   it('refuses a gateway it cannot use, or no identity, saying what to give', () => {
     const { gateway } = gatewayFor();
