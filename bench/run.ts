@@ -18,6 +18,7 @@ import { directAdapter, fullPolicyGateway, gatewayCall, gatewayStream } from './
 import { benchHttp } from './http.js';
 import { benchKeys, listen } from './keys.js';
 import { benchRedis } from './redis.js';
+import { benchAiSdk } from './ai-sdk.js';
 import { benchInProcess } from './in-process.js';
 import { benchSql } from './sql.js';
 import { callsPerSecond } from './throughput.js';
@@ -92,6 +93,7 @@ const http = process.env.BENCH_HTTP === '0' ? null : await benchHttp(TIME_MS);
 const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([1_000, 100_000]);
 const sql = process.env.BENCH_SQL === '0' ? null : await benchSql(TIME_MS);
 const inProcess = process.env.BENCH_IN_PROCESS === '0' ? null : await benchInProcess(TIME_MS);
+const aiSdk = process.env.BENCH_IN_PROCESS === '0' ? null : await benchAiSdk(TIME_MS);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -119,6 +121,7 @@ const results = {
   keys,
   sql: sql && sql.map((f) => ({ ...f, overheadMicros: { p50: f.latencyMicros.p50 - d.p50, p99: f.latencyMicros.p99 - d.p99 } })),
   inProcess,
+  aiSdk,
   targets: {
     keysCreateP50Ms: 5,
     keysAuthenticateP50Micros: 20,
@@ -210,4 +213,7 @@ if (inProcess) {
   console.log(`| gateway.chat | ${us(p.gatewayChat)} | |`);
   console.log(`| createFetch, called as a client calls fetch, Response.json() read | ${us(p.createFetch)} | ${us(inProcess.addedMicros.createFetch)} over gateway.chat |`);
   console.log(`| the openai client on createFetch | ${us(p.openaiClient)} | ${us(inProcess.addedMicros.openaiClient)} over the same client on a fetch that answers at once (${us(p.openaiClientBare)}) |`);
+}
+if (aiSdk) {
+  console.log(`\nAI SDK (${aiSdk.sdk}) generateText on a model that answers at once, p50: bare ${us(aiSdk.p50Micros.bare)}, with tollgateMiddleware (full policy) ${us(aiSdk.p50Micros.middleware)}: ${us(aiSdk.p50Micros.added)} added`);
 }
