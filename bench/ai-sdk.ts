@@ -6,6 +6,7 @@
  */
 import { generateText, wrapLanguageModel } from 'ai';
 import { tollgateMiddleware } from '../src/ai-sdk.js';
+import { median, p50 } from './latency.js';
 import { fullPolicyGateway } from './full-policy.js';
 
 export interface AiSdkFigures {
@@ -14,7 +15,6 @@ export interface AiSdkFigures {
 }
 
 const ROUNDS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A language model (specification v3) that answers at once. */
 const instantModel = {
@@ -33,15 +33,6 @@ const instantModel = {
   },
 };
 
-async function p50(call: () => Promise<unknown>, n: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await call();
-    times.push(Number(process.hrtime.bigint() - t) / 1_000);
-  }
-  return median(times);
-}
 
 export async function benchAiSdk(timeMs: number): Promise<AiSdkFigures> {
   const { gateway } = fullPolicyGateway();

@@ -6,6 +6,7 @@
  */
 import OpenAI from 'openai';
 import { createFetch, generateKey } from '../src/http.js';
+import { median, p50 } from './latency.js';
 import { fullPolicyGateway, gatewayCall, messages } from './full-policy.js';
 
 export interface InProcessFigures {
@@ -18,17 +19,7 @@ export interface InProcessFigures {
 const ROUNDS = 5;
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 200 });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function p50(call: () => Promise<unknown>, n: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await call();
-    times.push(Number(process.hrtime.bigint() - t) / 1_000);
-  }
-  return median(times);
-}
 
 export async function benchInProcess(timeMs: number): Promise<InProcessFigures> {
   const { token, hash } = generateKey();

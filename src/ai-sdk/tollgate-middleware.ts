@@ -102,13 +102,7 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions): Tollgate
 
     async wrapGenerate({ doGenerate, params }) {
       const { call, request } = take(params);
-      let result;
-      try {
-        result = await doGenerate();
-      } catch (error) {
-        call.end({ error: failure(error, call, params.abortSignal) });
-        throw error;
-      }
+      const result = await started(call, params, doGenerate);
       call.end({
         usage: usageOf(result.usage) ?? estimateUsage(request, 0),
         finishReason: finishReasonOf(result.finishReason),
@@ -120,16 +114,20 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions): Tollgate
 
     async wrapStream({ doStream, params }) {
       const { call, request } = take(params);
-      let result;
-      try {
-        result = await doStream();
-      } catch (error) {
-        call.end({ error: failure(error, call, params.abortSignal) });
-        throw error;
-      }
+      const result = await started(call, params, doStream);
       return { ...result, stream: metered(result.stream, call, request, idleMs, params.abortSignal) };
     },
   };
+}
+
+/** The model's call, whose failure ends the admitted call (recorded as its error) before it reaches the caller. */
+async function started<T>(call: AdmittedCall, params: CallOptions, run: () => PromiseLike<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    call.end({ error: failure(error, call, params.abortSignal) });
+    throw error;
+  }
 }
 
 /** The error as the usage event records it: tollgate's own as is, an abort as aborted, the SDK's as a provider error (its status, never its body). */
