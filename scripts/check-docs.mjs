@@ -44,7 +44,12 @@ for (const page of pages) {
 // Samples are written for the current majors of the client libraries; the repository also keeps
 // older ones (that run on Node 20) under their own names, and tests both.
 const base = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
-const currentMajors = { ai: ['./node_modules/ai-v7'], '@ai-sdk/openai-compatible': ['./node_modules/ai-sdk-openai-compatible-v3'], openai: ['./node_modules/openai-v7'] };
+const currentMajors = {
+  ai: ['./node_modules/ai-v7'],
+  '@ai-sdk/openai': ['./node_modules/ai-sdk-openai-v4'],
+  '@ai-sdk/openai-compatible': ['./node_modules/ai-sdk-openai-compatible-v3'],
+  openai: ['./node_modules/openai-v7'],
+};
 const tsconfig = {
   extends: '../tsconfig.json',
   compilerOptions: {

@@ -6,10 +6,12 @@ import type { HandlerSettings } from './handler-options.js';
 import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
 import { errorAnswer, HttpError } from './openai-error.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
+import { responseOf, responsesEvents } from './responses/responses-answer.js';
+import { translateResponsesRequest } from './responses/responses-request.js';
 import { parseJsonObject } from './read-json-body.js';
 import { sseEvents } from './sse-body.js';
 
-type Route = { name: 'chat' | 'embeddings' | 'models'; method: 'POST' | 'GET' } | { name: 'model'; method: 'GET'; id: string };
+type Route = { name: 'chat' | 'responses' | 'embeddings' | 'models'; method: 'POST' | 'GET' } | { name: 'model'; method: 'GET'; id: string };
 
 /** The endpoint, whatever serves it: routes, authenticates, calls the gateway, answers. Never throws. */
 export type Exchange = (request: HttpRequestLike, requestId: string) => Promise<HttpAnswer>;
@@ -35,6 +37,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     if (!path.startsWith(`${base}/`)) return null;
     const rest = path.slice(base.length);
     if (rest === '/chat/completions') return { name: 'chat', method: 'POST' };
+    if (rest === '/responses') return { name: 'responses', method: 'POST' };
     if (rest === '/embeddings') return { name: 'embeddings', method: 'POST' };
     if (rest === '/models') return { name: 'models', method: 'GET' };
     if (rest.startsWith('/models/') && rest.length > '/models/'.length) {
@@ -76,7 +79,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     const path = request.path;
     const target = route(path);
     // The path only: a query string may carry anything, a key included.
-    if (!target) throw new HttpError(404, 'not_found', `There is no route ${request.method} ${path}: this endpoint serves ${base}/chat/completions, ${base}/embeddings and ${base}/models.`);
+    if (!target) throw new HttpError(404, 'not_found', `There is no route ${request.method} ${path}: this endpoint serves ${base}/chat/completions, ${base}/responses, ${base}/embeddings and ${base}/models.`);
     if (request.method !== target.method) {
       throw new HttpError(405, 'method_not_allowed', `${path} takes ${target.method}, not ${request.method}.`, { allow: target.method });
     }
@@ -99,6 +102,18 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         }
         const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
         return json(key, requestId, 200, completion);
+      }
+      case 'responses': {
+        // The Responses API, translated to and from chat: every provider serves it.
+        const translated = translateResponsesRequest(parseJsonObject(await request.body(settings.maxBodyBytes)));
+        const body = asCallerRequest(translated.chat, key);
+        if (translated.stream) {
+          const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
+          const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
+          return { status: 200, headers, body: responsesEvents(stream, requestId, translated.echo, (error) => settings.onError(error, requestId)) };
+        }
+        const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
+        return json(key, requestId, 200, responseOf(completion, requestId, translated.echo));
       }
       case 'embeddings': {
         const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);

@@ -10,7 +10,17 @@ import { errorAnswer } from './openai-error.js';
  * request is closed and the reservation settled with what was delivered.
  */
 export function sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
-  const events = generate(stream, onUnexpected);
+  return startedOnReturn(generate(stream, onUnexpected));
+}
+
+/**
+ * An async generator of SSE events whose early `return` (the client left) also reaches the
+ * gateway stream it reads: an async generator returned before its first next() never runs its
+ * body, so the gateway stream would never be iterated, so never settled (reservation held until
+ * reservationTtlMs, no usage event) when the client left before the first write
+ * (toNodeListener's `if (signal.aborted) return stop()`). It is started, then returned.
+ */
+export function startedOnReturn(events: AsyncGenerator<string, undefined>): AsyncIterableIterator<string> {
   let started = false;
   return {
     [Symbol.asyncIterator]() {
@@ -21,10 +31,6 @@ export function sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: 
       return events.next();
     },
     async return(value?: unknown) {
-      // An async generator returned before its first next() never runs its body: the gateway
-      // stream would never be iterated, so never settled (reservation held until
-      // reservationTtlMs, no usage event) when the client left before the first write
-      // (toNodeListener's `if (signal.aborted) return stop()`). Start it, then return it.
       if (!started) {
         started = true;
         await events.next().catch(() => {});
