@@ -16,8 +16,8 @@ export type TollgateProviderOptions = ({ gateway: Gateway; key: string } | { gat
  * A language model of the tollgate provider. Typed loosely (the call options and results are
  * the AI SDK's, of either specification version): `tollgate/ai-sdk` imports nothing from the SDK.
  */
-export interface TollgateLanguageModel {
-  readonly specificationVersion: 'v3' | 'v4';
+export interface TollgateLanguageModel<V extends 'v3' | 'v4' = 'v3' | 'v4'> {
+  readonly specificationVersion: V;
   readonly provider: 'tollgate';
   readonly modelId: string;
   readonly supportedUrls: Record<string, RegExp[]>;
@@ -25,8 +25,8 @@ export interface TollgateLanguageModel {
   doStream(options: any): PromiseLike<any>;
 }
 
-export interface TollgateEmbeddingModel {
-  readonly specificationVersion: 'v3' | 'v4';
+export interface TollgateEmbeddingModel<V extends 'v3' | 'v4' = 'v3' | 'v4'> {
+  readonly specificationVersion: V;
   readonly provider: 'tollgate';
   readonly modelId: string;
   readonly maxEmbeddingsPerCall: number;
@@ -35,12 +35,12 @@ export interface TollgateEmbeddingModel {
 }
 
 /** `tollgate('@openai-prod/gpt-4o-mini')`: a language model; `.embeddingModel(id)`: an embedding model. */
-export interface TollgateProvider {
-  (modelId: string): TollgateLanguageModel;
-  readonly specificationVersion: 'v3' | 'v4';
-  languageModel(modelId: string): TollgateLanguageModel;
-  embeddingModel(modelId: string): TollgateEmbeddingModel;
-  textEmbeddingModel(modelId: string): TollgateEmbeddingModel;
+export interface TollgateProvider<V extends 'v3' | 'v4' = 'v3' | 'v4'> {
+  (modelId: string): TollgateLanguageModel<V>;
+  readonly specificationVersion: V;
+  languageModel(modelId: string): TollgateLanguageModel<V>;
+  embeddingModel(modelId: string): TollgateEmbeddingModel<V>;
+  textEmbeddingModel(modelId: string): TollgateEmbeddingModel<V>;
   imageModel(modelId: string): never;
 }
 
@@ -53,6 +53,8 @@ export interface TollgateProvider {
  * const tollgate = createTollgate({ gateway, key: 'app-1' });
  * const { text } = await generateText({ model: tollgate('@openai-prod/gpt-4o-mini'), prompt: 'Hello' });
  */
+export function createTollgate(options: TollgateProviderOptions & { specificationVersion: 'v3' }): TollgateProvider<'v3'>;
+export function createTollgate(options: TollgateProviderOptions): TollgateProvider<'v4'>;
 export function createTollgate(options: TollgateProviderOptions): TollgateProvider {
   const { gateway } = options ?? ({} as TollgateProviderOptions);
   if (typeof gateway?.chat !== 'function') throw new TypeError('createTollgate({ gateway }): gateway must be made by createGateway()');
