@@ -10,8 +10,9 @@ const LAYERS = [
   ['util', 'errors'],
   // Secrets and the normalized request/usage shapes: what providers and accounting both stand on.
   ['secrets', 'usage'],
-  // Adapters: they know no policy, no store and no config of the gateway.
-  ['providers'],
+  // Adapters: they know no policy, no store and no config of the gateway. The Responses API
+  // translated to and from chat, for providers that do not serve it.
+  ['providers', 'responses'],
   ['config'],
   ['events'],
   ['analytics'],

@@ -15,6 +15,9 @@ export type {
   TargetInfo,
   EmbeddingsRequest,
   GatewayEmbeddingResponse,
+  ResponsesRequest,
+  GatewayResponse,
+  GatewayResponsesStream,
 } from './gateway/types.js';
 
 export { secret, type Secret, type SecretResolver } from './secrets/secret.js';
@@ -107,4 +110,16 @@ export type {
   ResponseFormat,
 } from './usage/chat-types.js';
 export type { Usage } from './usage/usage.js';
-export type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart, EmbeddingCall, EmbeddingResult } from './providers/spec.js';
+export type { ResponsesRequestBody, ResponseObject, ResponsesEvent, ResponsesUsage } from './usage/responses-types.js';
+export type {
+  ChatAdapter,
+  ProviderCall,
+  ProviderResult,
+  ProviderStream,
+  StreamPart,
+  EmbeddingCall,
+  EmbeddingResult,
+  ResponsesAdapter,
+  ResponsesCall,
+  ResponsesResult,
+} from './providers/spec.js';

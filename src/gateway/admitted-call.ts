@@ -1,13 +1,10 @@
-import { toConfigIssues } from '../errors/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { Usage } from '../usage/usage.js';
 import { CallLifecycle } from './call-lifecycle.js';
-import { chatRequestSchema } from './chat-request-schema.js';
-import { checkAccess } from './check-access.js';
+import { enterTarget, parseChatCall } from './call-entry.js';
 import type { GatewayState } from './gateway-state.js';
 import { resolveTarget } from './resolve-target.js';
-import { describeTarget } from './run-chat.js';
 import type { ChatOptions, TargetInfo } from './types.js';
 
 /** How a call admitted by `gateway.admit` ended: what `end` records. */
@@ -54,19 +51,13 @@ export async function admitCall(state: GatewayState, input: unknown, options: Ch
   const record = call.record;
   try {
     if (state.closed) throw new GatewayClosedError();
-    const parsed = chatRequestSchema.safeParse(input);
-    if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
-    const data = parsed.data;
+    const data = parseChatCall(input, record);
     if (data.fallbacks) throw new RequestValidationError([{ path: 'fallbacks', message: 'gateway.admit takes one model: the caller makes the call, and its own fallbacks' }]);
-    record.body = data;
-    if (data.metadata) record.metadata = data.metadata;
     const replaying = state.policyLog.ready();
     if (replaying) await replaying;
     const policy = state.policy;
     const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);
-    const info = describeTarget(target);
-    record.target = info;
-    checkAccess(target);
+    const info = enterTarget(target, record);
     const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...body } = data;
     const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }));
     if (admitting) await admitting;

@@ -13,7 +13,19 @@ import { Provisioning } from './provisioning.js';
 import { RuntimeKeys, type KeyCreateInput, type KeyInfo, type KeyUpdate } from './runtime-keys.js';
 import { runChat } from './run-chat.js';
 import { runEmbeddings } from './run-embeddings.js';
-import type { ChatMiddleware, ChatOptions, ChatRequest, EmbeddingsRequest, GatewayChatCompletion, GatewayEmbeddingResponse, GatewayStream } from './types.js';
+import { runResponses } from './run-responses.js';
+import type {
+  ChatMiddleware,
+  ChatOptions,
+  ChatRequest,
+  EmbeddingsRequest,
+  GatewayChatCompletion,
+  GatewayEmbeddingResponse,
+  GatewayResponse,
+  GatewayResponsesStream,
+  GatewayStream,
+  ResponsesRequest,
+} from './types.js';
 
 export interface GatewayStats {
   /** Usage events published since the gateway was created. */
@@ -127,6 +139,24 @@ export class Gateway {
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream>;
   chat(request: ChatRequest, options?: ChatOptions): Promise<GatewayChatCompletion | GatewayStream> {
     return runChat(this.#state, request, options);
+  }
+
+  /**
+   * The OpenAI Responses API through the gateway: a `response`, or with `stream: true` an async
+   * iterable of its events. Passed through unchanged to integrations whose provider serves it
+   * (`openai`, `azure-openai`), with usage read from the response; translated to and from chat
+   * for every other provider (and for every provider while middleware is installed, so that it
+   * sees every call). Governed as the chat call it amounts to. Stored state (`previous_response_id`,
+   * `conversation`, item references) and OpenAI's hosted tools are refused: no reservation could
+   * bound what they cost.
+   * @example const res = await gateway.responses({ workspace: 'team-a', model: '@openai-prod/gpt-4o-mini', input: 'Hello' })
+   * @throws a `GatewayError` subclass (see docs/errors.md)
+   */
+  responses(request: ResponsesRequest & { stream: true }, options?: ChatOptions): Promise<GatewayResponsesStream>;
+  responses(request: ResponsesRequest & { stream?: false | null }, options?: ChatOptions): Promise<GatewayResponse>;
+  responses(request: ResponsesRequest, options?: ChatOptions): Promise<GatewayResponse | GatewayResponsesStream>;
+  responses(request: ResponsesRequest, options?: ChatOptions): Promise<GatewayResponse | GatewayResponsesStream> {
+    return runResponses(this.#state, request, options);
   }
 
   /**

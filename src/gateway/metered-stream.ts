@@ -14,6 +14,34 @@ export interface MeterOptions {
   warn(message: string): void;
 }
 
+/** What a stream's chunks tell the meter as they pass: who answered, how much, how many tool calls. */
+export interface StreamTally {
+  servedModel: string | null;
+  /** Characters of output delivered (text, tool calls): the usage estimate of a stream cut short. */
+  outputChars: number;
+  toolCallCount: number;
+}
+
+/** Adds one chunk to the tally (an object shared by the stream's chunks: nothing is allocated per chunk). */
+export type ChunkMeasure<Chunk> = (chunk: Chunk, tally: StreamTally) => void;
+
+/** Chat chunks: the text and tool-call deltas of every choice. */
+export const measureChatChunk: ChunkMeasure<ChatCompletionChunk> = (chunk, tally) => {
+  tally.servedModel ??= chunk.model;
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    let chars = delta.content?.length ?? 0;
+    if (delta.tool_calls) {
+      for (const call of delta.tool_calls) {
+        chars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+        // A tool call's id comes with its first delta only.
+        if (call.id) tally.toolCallCount++;
+      }
+    }
+    tally.outputChars += chars;
+  }
+};
+
 /**
  * Streams dropped unread and collected by the garbage collector before they ended: closed and
  * settled then, instead of holding their reservation until it expires.
@@ -28,25 +56,24 @@ const dropped = new FinalizationRegistry<() => void>((abandon) => abandon());
  * (even while not reading), by not reading for `idleTimeoutMs`, or by dropping the stream
  * unread. An abandoned stream closes the upstream request and settles what was delivered.
  */
-export function meterStream(
-  parts: AsyncIterable<StreamPart>,
+export function meterStream<Chunk = ChatCompletionChunk>(
+  parts: AsyncIterable<StreamPart<Chunk>>,
   request: ChatRequestBody,
   t0: number,
   onEnd: (end: CallEnd) => void,
   options: MeterOptions,
-): AsyncIterable<ChatCompletionChunk> {
+  measure: ChunkMeasure<Chunk> = measureChatChunk as unknown as ChunkMeasure<Chunk>,
+): AsyncIterable<Chunk> {
   let usage: Usage | null = null;
   /** Usage the provider reported before its finish (the input, say). */
   let partial: Usage | null = null;
   let finishReason: FinishReason | null = null;
-  let servedModel: string | null = null;
+  const tally: StreamTally = { servedModel: null, outputChars: 0, toolCallCount: 0 };
   let ttftMs: number | null = null;
-  let outputChars = 0;
-  let toolCallCount = 0;
   let ended = false;
   /** Why the gateway stopped the stream itself; then reading it again throws this. */
   let abandoned: RequestAbortedError | null = null;
-  let generator: AsyncGenerator<ChatCompletionChunk> | null = null;
+  let generator: AsyncGenerator<Chunk> | null = null;
   /** A `next()` of the caller is in progress: the stream is being read. */
   let reading = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +86,15 @@ export function meterStream(
     clearTimeout(timer);
     dropped.unregister(registration);
     options.signal?.removeEventListener('abort', onAbort);
-    onEnd({ usage: usage ?? fromPartial(partial, request, outputChars), finishReason, servedModel, ttftMs, toolCallCount, error, cancelled });
+    onEnd({
+      usage: usage ?? fromPartial(partial, request, tally.outputChars),
+      finishReason,
+      servedModel: tally.servedModel,
+      ttftMs,
+      toolCallCount: tally.toolCallCount,
+      error,
+      cancelled,
+    });
   };
 
   /** Stops a stream nobody is reading: settles it now, then closes the upstream request. */
@@ -94,7 +129,7 @@ export function meterStream(
     }
   };
 
-  async function* run(): AsyncGenerator<ChatCompletionChunk> {
+  async function* run(): AsyncGenerator<Chunk> {
     try {
       for await (const part of parts) {
         if (part.type === 'usage') {
@@ -107,20 +142,9 @@ export function meterStream(
           continue;
         }
         const chunk = part.chunk;
-        servedModel ??= chunk.model;
-        for (const choice of chunk.choices) {
-          const delta = choice.delta;
-          let chars = delta.content?.length ?? 0;
-          if (delta.tool_calls) {
-            for (const call of delta.tool_calls) {
-              chars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
-              // A tool call's id comes with its first delta only.
-              if (call.id) toolCallCount++;
-            }
-          }
-          if (chars > 0 && ttftMs === null) ttftMs = Math.round((performance.now() - t0) * 1000) / 1000;
-          outputChars += chars;
-        }
+        const before = tally.outputChars;
+        measure(chunk, tally);
+        if (ttftMs === null && tally.outputChars > before) ttftMs = Math.round((performance.now() - t0) * 1000) / 1000;
         yield chunk;
       }
       end();
@@ -138,12 +162,12 @@ export function meterStream(
   arm();
 
   let started = false;
-  const stream: AsyncIterable<ChatCompletionChunk> = {
+  const stream: AsyncIterable<Chunk> = {
     [Symbol.asyncIterator]() {
       if (started) throw new Error('this stream has already been read: a stream can be iterated once');
       started = true;
       const gen = (generator = run());
-      const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+      const iterator: AsyncIterableIterator<Chunk> = {
         [Symbol.asyncIterator]() {
           return iterator;
         },

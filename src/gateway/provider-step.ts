@@ -3,8 +3,11 @@ import { resolveCredentials, resolveCredentialsNow } from '../secrets/resolve-cr
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
 import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
-import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, StreamPart } from '../providers/spec.js';
+import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderStream, ResponsesCall, ResponsesResult, StreamPart } from '../providers/spec.js';
+import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
+import type { IntegrationPolicy } from '../config/policy.js';
 import { AttemptSignal } from '../util/link-signal.js';
+import type { GatewayState } from './gateway-state.js';
 import type { ChatContext, ChatOutcome } from './types.js';
 import { sameRetryHistory, withRetries, type RetryPolicy } from './with-retries.js';
 
@@ -18,6 +21,19 @@ export interface ProviderStepOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
+}
+
+/** How to call an integration's provider: its adapter, credentials and headers, the gateway's retries, timeout and fetch. */
+export function providerStepOptions(state: GatewayState, integration: IntegrationPolicy): ProviderStepOptions {
+  return {
+    adapter: state.adapters.get(integration.slug)!,
+    integration: integration.slug,
+    credentials: integration.config.credentials,
+    headers: integration.config.headers,
+    retry: state.retry,
+    timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
+    fetch: state.fetch,
+  };
 }
 
 /** What a provider operation needs from the call it serves. */
@@ -114,19 +130,51 @@ export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderSt
       call.link.dispose();
       return { type: 'completion', result };
     }
-    const opened = await options.adapter.stream(call as ProviderCall);
-    const iterator = opened[Symbol.asyncIterator]();
-    // Read up to the first chunk (or the end): usage reports before it have not started the stream.
-    const head: StreamPart[] = [];
-    let first = await iterator.next();
-    while (!first.done && first.value.type === 'usage') {
-      head.push(first.value);
-      first = await iterator.next();
-    }
-    call.link.clearTimeout();
-    const parts = resume(head, first, iterator, call.link, ctx.timing, (error) => clean(error, call.link));
-    return { type: 'stream', parts, providerRequestId: opened.providerRequestId };
+    const opened = await startStream(await options.adapter.stream(call as ProviderCall), call.link, ctx.timing, clean);
+    return { type: 'stream', ...opened };
   });
+}
+
+/**
+ * A Responses API call passed through: the response, or its stream of events (opened, and its
+ * first event read, inside the retry loop, as a chat stream).
+ */
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: false): Promise<ResponsesResult>;
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: true): Promise<OpenedStream<ResponsesEvent>>;
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: boolean): Promise<ResponsesResult | OpenedStream<ResponsesEvent>> {
+  const responses = options.adapter.responses!;
+  return withProvider<ResponsesRequestBody, ResponsesResult | OpenedStream<ResponsesEvent>>(host, () => body, options, async (call, clean) => {
+    if (!stream) {
+      const result = await responses.create(call as ResponsesCall);
+      call.link.dispose();
+      return result;
+    }
+    return startStream(await responses.stream(call as ResponsesCall), call.link, host.timing, clean);
+  });
+}
+
+/** A stream whose first chunk has arrived: its parts, from the start. */
+export interface OpenedStream<Chunk> {
+  parts: AsyncIterable<StreamPart<Chunk>>;
+  providerRequestId: string | null;
+}
+
+/** Reads a stream up to its first chunk (or its end): usage reports before it have not started the stream. */
+async function startStream<Chunk>(
+  opened: ProviderStream<Chunk>,
+  link: AttemptSignal,
+  timing: AttemptHost['timing'],
+  clean: (error: unknown, link: AttemptSignal | null) => unknown,
+): Promise<OpenedStream<Chunk>> {
+  const iterator = opened[Symbol.asyncIterator]();
+  const head: StreamPart<Chunk>[] = [];
+  let first = await iterator.next();
+  while (!first.done && first.value.type === 'usage') {
+    head.push(first.value);
+    first = await iterator.next();
+  }
+  link.clearTimeout();
+  return { parts: resume(head, first, iterator, link, timing, (error) => clean(error, link)), providerRequestId: opened.providerRequestId };
 }
 
 /** An embeddings call: one provider call with retries. */
@@ -140,14 +188,14 @@ export function callEmbeddings(host: AttemptHost, body: EmbeddingRequestBody, op
 }
 
 /** The stream after its first chunk, with the attempt's signal released at the end, whatever the end. */
-async function* resume(
-  head: readonly StreamPart[],
-  first: IteratorResult<StreamPart>,
-  iterator: AsyncIterator<StreamPart>,
+async function* resume<Chunk>(
+  head: readonly StreamPart<Chunk>[],
+  first: IteratorResult<StreamPart<Chunk>>,
+  iterator: AsyncIterator<StreamPart<Chunk>>,
   link: AttemptSignal,
   timing: AttemptHost['timing'],
   clean: (error: unknown) => unknown,
-): AsyncGenerator<StreamPart> {
+): AsyncGenerator<StreamPart<Chunk>> {
   // The attempt's time until the first chunk is counted by withProvider; the rest of the stream here.
   const t = performance.now();
   try {

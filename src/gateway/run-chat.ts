@@ -1,16 +1,13 @@
-import { toConfigIssues } from '../errors/format-issues.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
-import { chatRequestSchema } from './chat-request-schema.js';
+import { describeCall, enterTarget, parseChatCall } from './call-entry.js';
 import { externalIntegrationError } from '../providers/external/external-provider.js';
-import { checkAccess } from './check-access.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream } from './metered-stream.js';
-import { callProvider } from './provider-step.js';
+import { callProvider, providerStepOptions } from './provider-step.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { runChain } from './run-chain.js';
 import type { ChatContext, ChatOptions, ChatOutcome, GatewayChatCompletion, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
@@ -28,11 +25,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
   let ctx: CallContext | undefined;
   try {
     if (state.closed) throw new GatewayClosedError();
-    const parsed = chatRequestSchema.safeParse(input);
-    if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
-    const data = parsed.data;
-    record.body = data;
-    if (data.metadata) record.metadata = data.metadata;
+    const data = parseChatCall(input, record);
 
     // Runtime changes made before this gateway started are applied before its first call.
     const replaying = state.policyLog.ready();
@@ -49,9 +42,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       record.fallbackIndex = i;
       try {
         const target = targets[i]!;
-        info = describeTarget(target);
-        record.target = info;
-        checkAccess(target);
+        info = enterTarget(target, record);
         if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request));
@@ -95,7 +86,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       const completion = {} as Record<string, unknown>;
       const source = result.completion as unknown as Record<string, unknown>;
       for (const name in source) completion[name] = source[name];
-      const gateway = describe(target, record.requestId, result.providerRequestId) as GatewayInfo;
+      const gateway = describeCall(target, record.requestId, result.providerRequestId) as GatewayInfo;
       gateway.usage = publicUsage(usage);
       gateway.cost = cost;
       gateway.retries = record.retries;
@@ -116,7 +107,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
       },
       { signal: options.signal, idleTimeoutMs: state.streamIdleTimeoutMs, warn: (message) => call.warn(message) },
     ) as GatewayStream & { gateway: GatewayStream['gateway'] };
-    chunks.gateway = describe(target, record.requestId, providerRequestId);
+    chunks.gateway = describeCall(target, record.requestId, providerRequestId);
     return chunks;
   } catch (error) {
     if (ctx) record.retries += ctx.retries;
@@ -134,17 +125,7 @@ function countToolCalls(completion: ChatCompletion): number {
 /** The middleware chain and the provider call, for one target. */
 function runTarget(state: GatewayState, target: Target, ctx: CallContext): Promise<ChatOutcome> {
   const integration = target.integration;
-  return runChain(state.middlewares, ctx, (c) =>
-    callProvider(c as CallContext, {
-      adapter: state.adapters.get(integration.slug)!,
-      integration: integration.slug,
-      credentials: integration.config.credentials,
-      headers: integration.config.headers,
-      retry: state.retry,
-      timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
-      fetch: state.fetch,
-    }),
-  );
+  return runChain(state.middlewares, ctx, (c) => callProvider(c as CallContext, providerStepOptions(state, integration)));
 }
 
 /**
@@ -158,15 +139,6 @@ function fallsBack(error: unknown, index: number): boolean {
   return index > 0 && GatewayError.isInstance(error) && error.status < 500 && error.status !== 499;
 }
 
-export function describeTarget(target: Target): TargetInfo {
-  return {
-    integration: target.integration.slug,
-    provider: target.integration.provider,
-    workspace: target.workspace,
-    key: target.key?.id ?? null,
-    model: target.model,
-  };
-}
 
 /** The middleware context of one call on one target. `state` is made on first use: most calls never touch it. */
 class CallContext implements ChatContext {
@@ -211,16 +183,4 @@ function providerBody(data: Record<string, unknown>, model: string): ChatRequest
   return body as ChatRequestBody;
 }
 
-/** Where a call went, as results show it (`res.gateway`, `stream.gateway`). */
-function describe(info: TargetInfo, requestId: string, providerRequestId: string | null): GatewayStream['gateway'] {
-  return {
-    integration: info.integration,
-    provider: info.provider,
-    workspace: info.workspace,
-    key: info.key,
-    model: info.model,
-    requestId,
-    providerRequestId,
-  };
-}
 

@@ -4,14 +4,13 @@ import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { EmbeddingRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { externalIntegrationError } from '../providers/external/external-provider.js';
-import { checkAccess } from './check-access.js';
+import { answerInfo, enterTarget } from './call-entry.js';
 import { embeddingsRequestSchema } from './embeddings-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
-import { callEmbeddings } from './provider-step.js';
+import { callEmbeddings, providerStepOptions } from './provider-step.js';
 import { resolveTarget } from './resolve-target.js';
-import { describeTarget } from './run-chat.js';
-import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse, GatewayInfo } from './types.js';
-import { publicUsage, type RequestSummarySource } from './usage-record.js';
+import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse } from './types.js';
+import type { RequestSummarySource } from './usage-record.js';
 
 const GATEWAY_FIELDS = new Set(['workspace', 'key', 'metadata', 'model']);
 
@@ -35,9 +34,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     if (replaying) await replaying;
     const policy = state.policy;
     const target = resolveTarget(data, policy, call.record.startedAt);
-    const info = describeTarget(target);
-    record.target = info;
-    checkAccess(target);
+    const info = enterTarget(target, record);
     if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
     const integration = target.integration;
     const adapter = state.adapters.get(integration.slug)!;
@@ -49,28 +46,11 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
 
     const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input));
     if (admitting) await admitting;
-    const result = await callEmbeddings(host, body as EmbeddingRequestBody, {
-      adapter,
-      integration: integration.slug,
-      credentials: integration.config.credentials,
-      headers: integration.config.headers,
-      retry: state.retry,
-      timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
-      fetch: state.fetch,
-    });
+    const result = await callEmbeddings(host, body as EmbeddingRequestBody, providerStepOptions(state, integration));
     record.retries = host.retries;
     const cost = call.finish({ usage: result.usage, providerRequestId: result.providerRequestId, servedModel: result.response.model });
     const response = { ...result.response } as GatewayEmbeddingResponse;
-    response.gateway = {
-      ...info,
-      requestId: record.requestId,
-      providerRequestId: result.providerRequestId,
-      usage: publicUsage(result.usage),
-      cost,
-      retries: record.retries,
-      fallbackIndex: 0,
-      latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
-    } satisfies GatewayInfo;
+    response.gateway = answerInfo(info, record, result.providerRequestId, result.usage, cost);
     return response;
   } catch (error) {
     record.retries = host.retries;

@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse } from '../usage/chat-types.js';
 import type { ProviderResult, StreamPart } from '../providers/spec.js';
+import type { ResponseObject, ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { Usage } from '../usage/usage.js';
 
 /** A chat request: the OpenAI body plus the gateway's fields. */
@@ -117,4 +118,25 @@ export interface EmbeddingsRequest extends EmbeddingRequestBody {
 /** An OpenAI embeddings list, plus `gateway`. */
 export interface GatewayEmbeddingResponse extends EmbeddingResponse {
   gateway: GatewayInfo;
+}
+
+/**
+ * A Responses API request: OpenAI's body plus the gateway's `workspace` and `key`. `metadata` is
+ * both OpenAI's field and the usage event's labels.
+ */
+export interface ResponsesRequest extends ResponsesRequestBody {
+  /** `@integration/model`, or a bare model id when `key` is given. */
+  model: string;
+  workspace?: string;
+  key?: string;
+}
+
+/** A Responses API response (the provider's own when passed through), plus `gateway`. */
+export interface GatewayResponse extends ResponseObject {
+  gateway: GatewayInfo;
+}
+
+/** A streaming Responses call: iterate it for the Responses events. Stopping early closes the upstream request. */
+export interface GatewayResponsesStream extends AsyncIterable<ResponsesEvent> {
+  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null };
 }

@@ -1,15 +1,13 @@
 import type { Gateway } from '../gateway/gateway.js';
 import type { KeyIdentity } from '../gateway/key-access.js';
-import type { ChatOptions, ChatRequest, EmbeddingsRequest } from '../gateway/types.js';
+import type { ChatOptions, ChatRequest, EmbeddingsRequest, ResponsesRequest } from '../gateway/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { HandlerSettings } from './handler-options.js';
 import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
 import { errorAnswer, HttpError } from './openai-error.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
-import { responseOf, responsesEvents } from './responses/responses-answer.js';
-import { translateResponsesRequest } from './responses/responses-request.js';
 import { parseJsonObject } from './read-json-body.js';
-import { sseEvents } from './sse-body.js';
+import { responsesSse, sseEvents } from './sse-body.js';
 
 type Route = { name: 'chat' | 'responses' | 'embeddings' | 'models'; method: 'POST' | 'GET' } | { name: 'model'; method: 'GET'; id: string };
 
@@ -104,16 +102,15 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         return json(key, requestId, 200, completion);
       }
       case 'responses': {
-        // The Responses API, translated to and from chat: every provider serves it.
-        const translated = translateResponsesRequest(parseJsonObject(await request.body(settings.maxBodyBytes)));
-        const body = asCallerRequest(translated.chat, key);
-        if (translated.stream) {
-          const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
+        // Passed through to OpenAI and Azure, translated to and from chat elsewhere: every provider serves it.
+        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key) as unknown as ResponsesRequest;
+        if (body.stream === true) {
+          const stream = await gateway.responses(body as ResponsesRequest & { stream: true }, call);
           const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
-          return { status: 200, headers, body: responsesEvents(stream, requestId, translated.echo, (error) => settings.onError(error, requestId)) };
+          return { status: 200, headers, body: responsesSse(stream, (error) => settings.onError(error, requestId)) };
         }
-        const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
-        return json(key, requestId, 200, responseOf(completion, requestId, translated.echo));
+        const { gateway: _info, ...response } = await gateway.responses(body as ResponsesRequest & { stream?: false }, call);
+        return json(key, requestId, 200, response);
       }
       case 'embeddings': {
         const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
+import { startedOnReturn } from '../util/started-on-return.js';
 import { errorAnswer } from './openai-error.js';
 
 /**
@@ -13,33 +14,6 @@ export function sseEvents(stream: AsyncIterable<unknown>, onUnexpected: (error: 
   return startedOnReturn(generate(stream, onUnexpected));
 }
 
-/**
- * An async generator of SSE events whose early `return` (the client left) also reaches the
- * gateway stream it reads: an async generator returned before its first next() never runs its
- * body, so the gateway stream would never be iterated, so never settled (reservation held until
- * reservationTtlMs, no usage event) when the client left before the first write
- * (toNodeListener's `if (signal.aborted) return stop()`). It is started, then returned.
- */
-export function startedOnReturn(events: AsyncGenerator<string, undefined>): AsyncIterableIterator<string> {
-  let started = false;
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      started = true;
-      return events.next();
-    },
-    async return(value?: unknown) {
-      if (!started) {
-        started = true;
-        await events.next().catch(() => {});
-      }
-      return events.return(value as undefined);
-    },
-  };
-}
-
 async function* generate(stream: AsyncIterable<unknown>, onUnexpected: (error: unknown) => void): AsyncGenerator<string, undefined> {
   try {
     for await (const chunk of stream) yield `data: ${JSON.stringify(chunk)}\n\n`;
@@ -49,5 +23,29 @@ async function* generate(stream: AsyncIterable<unknown>, onUnexpected: (error: u
     return undefined;
   }
   yield 'data: [DONE]\n\n';
+  return undefined;
+}
+
+/**
+ * A Responses stream as Server-Sent Events, the way OpenAI sends them: `event: <type>` and
+ * `data: <event JSON>` each. An error after the first byte is an `error` event (OpenAI's: `code`,
+ * `message`, `param`, numbered after the last event), which OpenAI clients and the AI SDK raise.
+ */
+export function responsesSse(events: AsyncIterable<{ type: string; sequence_number?: number }>, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
+  return startedOnReturn(generateResponses(events, onUnexpected));
+}
+
+async function* generateResponses(events: AsyncIterable<{ type: string; sequence_number?: number }>, onUnexpected: (error: unknown) => void): AsyncGenerator<string, undefined> {
+  let sequence = 0;
+  try {
+    for await (const event of events) {
+      if (typeof event.sequence_number === 'number') sequence = event.sequence_number + 1;
+      yield `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    }
+  } catch (error) {
+    if (!GatewayError.isInstance(error)) onUnexpected(error);
+    const { error: e } = errorAnswer(error).body;
+    yield `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code ?? e.type, message: e.message, param: e.param ?? null, sequence_number: sequence })}\n\n`;
+  }
   return undefined;
 }

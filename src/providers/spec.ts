@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse, FinishReason } from '../usage/chat-types.js';
+import type { ResponseObject, ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { Usage } from '../usage/usage.js';
 
 
@@ -33,12 +34,12 @@ export interface ProviderResult {
  * cut before its `finish` is then charged that, plus the output it delivered, instead of an
  * estimate of both. `usage` parts are not chunks: they do not start the stream for retries.
  */
-export type StreamPart =
-  | { type: 'chunk'; chunk: ChatCompletionChunk }
+export type StreamPart<Chunk = ChatCompletionChunk> =
+  | { type: 'chunk'; chunk: Chunk }
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; usage: Usage | null; finishReason: FinishReason | null };
 
-export interface ProviderStream extends AsyncIterable<StreamPart> {
+export interface ProviderStream<Chunk = ChatCompletionChunk> extends AsyncIterable<StreamPart<Chunk>> {
   providerRequestId: string | null;
 }
 
@@ -57,6 +58,31 @@ export interface ChatAdapter {
   stream(call: ProviderCall): Promise<ProviderStream>;
   /** Embeddings, for providers that have them. */
   embed?(call: EmbeddingCall): Promise<EmbeddingResult>;
+  /** The Responses API, for providers that serve it (OpenAI, Azure OpenAI): the body passes through. */
+  responses?: ResponsesAdapter;
+}
+
+/** One attempt of a Responses API call: like ProviderCall, with a Responses body. */
+export interface ResponsesCall extends Omit<ProviderCall, 'body'> {
+  /** The caller's Responses body; `model` is the provider's model id, gateway fields removed. */
+  body: ResponsesRequestBody;
+}
+
+export interface ResponsesResult {
+  response: ResponseObject;
+  usage: Usage;
+  finishReason: FinishReason | null;
+  providerRequestId: string | null;
+}
+
+/**
+ * The Responses API passed through: the provider's own answer and events, unchanged; the
+ * adapter reads the usage from them. A stream's parts are its events, then one `finish` with the
+ * usage of its last `response.*` event.
+ */
+export interface ResponsesAdapter {
+  create(call: ResponsesCall): Promise<ResponsesResult>;
+  stream(call: ResponsesCall): Promise<ProviderStream<ResponsesEvent>>;
 }
 
 /** One attempt of an embeddings call: like ProviderCall, with an embeddings body. */

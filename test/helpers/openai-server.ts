@@ -49,10 +49,10 @@ export function sseResponse(text: string, options: StreamOptions & { requestId?:
   );
 }
 
-/** The fake server, answering the chat completions endpoint: `respond` needs no URL. */
+/** The fake server, answering the chat completions endpoint: `respond` needs no URL (`respondAt` another). */
 export function setupOpenAIServer() {
   const server = setupProviderServer();
-  return { ...server, respond: (...responders: Responder[]) => server.respond(CHAT_URL, ...responders) };
+  return { ...server, respondAt: server.respond, respond: (...responders: Responder[]) => server.respond(CHAT_URL, ...responders) };
 }
 
 /** The gateway of the adapter tests, with a listener collecting its usage events. */

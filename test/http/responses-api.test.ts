@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { openaiSdks, skipNote } from '../helpers/ai-sdk-versions.js';
 import { createGateway, type UsageEvent } from '../../src/index.js';
 import { createFetch, generateKey } from '../../src/http.js';
 import { httpGateway, mockIntegration } from '../helpers/http-gateway.js';
@@ -9,7 +10,6 @@ import { httpGateway, mockIntegration } from '../helpers/http-gateway.js';
  * provider): the official `openai` client's `responses.create`, plain and streamed, through
  * `createFetch`, and the AI SDK's default `openai()` model (which speaks the Responses API).
  */
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const baseURL = 'http://tollgate.invalid/v1';
 
 function setup(mock: Record<string, unknown> = {}) {
@@ -118,17 +118,9 @@ describe('the Responses API over HTTP', () => {
   });
 });
 
-const sdks = [
-  { name: 'AI SDK 6', runs: true, load: async () => ({ ai: await import('ai'), createOpenAI: (await import('@ai-sdk/openai')).createOpenAI }) },
-  {
-    name: 'AI SDK 7',
-    runs: NODE_MAJOR >= 22,
-    load: async () => ({ ai: (await import('ai-v7')) as unknown as typeof import('ai'), createOpenAI: (await import('ai-sdk-openai-v4')).createOpenAI as unknown as typeof import('@ai-sdk/openai').createOpenAI }),
-  },
-];
 
-for (const sdk of sdks) {
-  describe.skipIf(!sdk.runs)(`the AI SDK's default openai() model (the Responses API) through createFetch, ${sdk.name}${sdk.runs ? '' : ` (needs Node >= 22; this is Node ${NODE_MAJOR})`}`, () => {
+for (const sdk of openaiSdks) {
+  describe.skipIf(!sdk.runs)(`the AI SDK's default openai() model (the Responses API) through createFetch, ${sdk.name}${skipNote(sdk)}`, () => {
     it('generateText and streamText, governed and metered', async () => {
       const { ai, createOpenAI } = await sdk.load();
       const { gateway, events, token, fetch } = setup({ chunks: ['Hel', 'lo ', 'world'] });

@@ -12,7 +12,8 @@ const FIRST_MAX_COMPLETION_TOKENS = '2024-09-01';
 /**
  * `provider: 'azure-openai'`: the OpenAI adapter with Azure's deployment URLs and auth. Requests
  * go to `{endpoint}/openai/deployments/{deployment}/...?api-version=...`, the deployment being
- * `deployments[model]` or the model id itself.
+ * `deployments[model]` or the model id itself. The Responses API goes to `{endpoint}/openai/v1/responses`
+ * with the deployment as `model`.
  */
 export const azureProvider: ProviderDefinition = {
   id: 'azure-openai',
@@ -55,6 +56,10 @@ export const azureProvider: ProviderDefinition = {
       legacyMaxTokens: (settings.apiVersion as string) < FIRST_MAX_COMPLETION_TOKENS,
       url: (model) => path(model, 'chat/completions'),
       embeddingsUrl: (model) => path(model, 'embeddings'),
+      // The Responses API is served by Azure's v1 API only: no deployment in the path, no
+      // api-version; the deployment is the body's `model`.
+      responsesUrl: `${endpoint}/openai/v1/responses`,
+      responsesModel: (model) => deployments[model] ?? model,
       headers: (resolved) => {
         const headers: Record<string, string> = {};
         if (resolved.apiKey) headers['api-key'] = resolved.apiKey;

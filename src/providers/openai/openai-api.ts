@@ -80,3 +80,30 @@ export const openaiEmbeddingsSchema = z.looseObject({
   model: z.string(),
   usage: z.looseObject({ prompt_tokens: z.number(), total_tokens: z.number().optional() }).nullish(),
 });
+
+/** Usage of the Responses API: cached tokens inside `input_tokens`, reasoning inside `output_tokens`. */
+export const openaiResponsesUsageSchema = z.looseObject({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number().optional(),
+  input_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  output_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+});
+
+/** A Responses API response (`POST /responses`, and the `response` of its stream's lifecycle events). */
+export const openaiResponseSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('response'),
+  created_at: z.number(),
+  status: z.string().nullish(),
+  model: z.string(),
+  output: z.array(z.looseObject({ type: z.string() })),
+  incomplete_details: z.looseObject({ reason: z.string().nullish() }).nullish(),
+  usage: openaiResponsesUsageSchema.nullish(),
+});
+
+/** One event of a Responses stream: `type`, and for the lifecycle events the response so far. */
+export const openaiResponsesEventSchema = z.looseObject({
+  type: z.string(),
+  response: openaiResponseSchema.optional(),
+});

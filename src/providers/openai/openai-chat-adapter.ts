@@ -13,6 +13,7 @@ import type { Usage } from '../../usage/usage.js';
 import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { createOpenAIResponses } from './openai-responses.js';
 import { readOpenAIError } from './read-openai-error.js';
 
 export interface OpenAIChatAdapterOptions {
@@ -35,6 +36,10 @@ export interface OpenAIChatAdapterOptions {
    * only the older name and would ignore the newer one, leaving the answer unbounded.
    */
   legacyMaxTokens?: boolean;
+  /** URL of the Responses API, for servers that have it (OpenAI, Azure): it is then passed through. */
+  responsesUrl?: string;
+  /** The Responses body's `model` for a model id (Azure: its deployment). */
+  responsesModel?: (model: string) => string;
 }
 
 /**
@@ -62,6 +67,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
 
   return {
     provider,
+    ...(options.responsesUrl ? { responses: createOpenAIResponses({ provider, url: options.responsesUrl, headers: options.headers, ...(options.responsesModel ? { model: options.responsesModel } : {}) }) } : {}),
 
     async chat(call: ProviderCall): Promise<ProviderResult> {
       const body = { ...call.body, stream: false };

@@ -21,6 +21,7 @@ export const openaiProvider: ProviderDefinition = {
       provider: 'openai',
       url: () => `${base}/chat/completions`,
       embeddingsUrl: () => `${base}/embeddings`,
+      responsesUrl: `${base}/responses`,
       headers: (resolved) => {
         const headers: Record<string, string> = { authorization: `Bearer ${resolved.apiKey}` };
         if (resolved.organization) headers['openai-organization'] = resolved.organization;

@@ -1,8 +1,8 @@
 import type { ProviderStream, StreamPart } from '../spec.js';
 
 /** Tags a stream's parts with the provider's request id (an adapter may update it as events arrive). */
-export function providerStream(parts: AsyncGenerator<StreamPart>, providerRequestId: string | null): AsyncGenerator<StreamPart> & ProviderStream {
-  const stream = parts as AsyncGenerator<StreamPart> & ProviderStream;
+export function providerStream<Chunk>(parts: AsyncGenerator<StreamPart<Chunk>>, providerRequestId: string | null): AsyncGenerator<StreamPart<Chunk>> & ProviderStream<Chunk> {
+  const stream = parts as AsyncGenerator<StreamPart<Chunk>> & ProviderStream<Chunk>;
   stream.providerRequestId = providerRequestId;
   return stream;
 }

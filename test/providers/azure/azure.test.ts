@@ -148,4 +148,35 @@ describe('azure-openai', () => {
       { path: 'integrations[2].credentials', message: 'give exactly one of apiKey or azureAdToken' },
     ]);
   });
+
+  it('passes the Responses API through to the v1 endpoint, the deployment as the model, with the api-key header', async () => {
+    const answer = {
+      id: 'resp_azure_1',
+      object: 'response',
+      created_at: 1763734000,
+      status: 'completed',
+      model: 'prod-4o-mini',
+      output: [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi!', annotations: [] }] }],
+      usage: { input_tokens: 9, input_tokens_details: { cached_tokens: 0 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 11 },
+    };
+    server.use(
+      http.post('https://contoso.openai.azure.com/openai/v1/responses', async ({ request }) => {
+        await capture(request);
+        return HttpResponse.json(answer, { headers: { 'x-request-id': 'azure-resp-1' } });
+      }),
+    );
+    const { gateway, events } = gatewayWith({
+      resourceName: 'contoso',
+      credentials: { apiKey: secret.value('azure-key-123') },
+      deployments: { 'gpt-4o-mini': 'prod-4o-mini' },
+    });
+    const res = await gateway.responses({ workspace: 'w', model: '@azure/gpt-4o-mini', input: 'Hello' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toBe('https://contoso.openai.azure.com/openai/v1/responses');
+    expect(seen[0]!.headers.get('api-key')).toBe('azure-key-123');
+    expect(seen[0]!.body).toMatchObject({ model: 'prod-4o-mini', input: 'Hello', stream: false });
+    expect(res.id).toBe('resp_azure_1');
+    expect(events).toMatchObject([{ status: 'success', provider: 'azure-openai', model: 'gpt-4o-mini', usage: { inputTokens: 9, outputTokens: 2 } }]);
+    await gateway.close();
+  });
 });

@@ -1,8 +1,7 @@
-import { GatewayError } from '../../errors/gateway-error.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, FinishReason } from '../../usage/chat-types.js';
-import { errorAnswer } from '../openai-error.js';
-import { startedOnReturn } from '../sse-body.js';
-import type { ResponsesEcho } from './responses-request.js';
+import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, FinishReason } from '../usage/chat-types.js';
+import type { ResponseObject, ResponsesEvent } from '../usage/responses-types.js';
+import { startedOnReturn } from '../util/started-on-return.js';
+import type { ResponsesEcho } from './translate-request.js';
 
 /** Ids of one response and its items, from the request id (no dashes, as OpenAI's). */
 export function responseIds(requestId: string) {
@@ -25,7 +24,7 @@ function responsesUsage(usage: CompletionUsage | null | undefined) {
 }
 
 /** The response object around `output`, echoing the request as OpenAI does. */
-function responseObject(ids: Ids, echo: ResponsesEcho, fields: { created: number; model: string; status: string; output: unknown[]; usage: unknown; finish: FinishReason | null }) {
+function responseObject(ids: Ids, echo: ResponsesEcho, fields: { created: number; model: string; status: string; output: unknown[]; usage: ReturnType<typeof responsesUsage>; finish: FinishReason | null }): ResponseObject {
   return {
     id: ids.response,
     object: 'response',
@@ -66,7 +65,7 @@ const messageItem = (id: string, text: string, status: string) => ({
 const callItem = (id: string, call: { id: string; name: string; args: string }, status: string) => ({ type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.args, status });
 
 /** A chat completion as a Responses API response: the text as a message item, each tool call as a function_call item. */
-export function responseOf(completion: ChatCompletion, requestId: string, echo: ResponsesEcho) {
+export function responseOf(completion: ChatCompletion, requestId: string, echo: ResponsesEcho): ResponseObject {
   const ids = responseIds(requestId);
   const choice = completion.choices[0];
   const finish = choice?.finish_reason ?? null;
@@ -77,18 +76,18 @@ export function responseOf(completion: ChatCompletion, requestId: string, echo: 
 }
 
 /**
- * A chat stream as the Responses API's Server-Sent Events: `response.created`, the message
- * item and its text deltas, function_call items and their argument deltas, each item done, then
- * `response.completed` (or `response.incomplete`) with the usage. An error after the first event
- * is a `response.failed` event. Returning the iterator early returns the gateway stream's.
+ * A chat stream as the Responses API's events: `response.created`, the message item and its text
+ * deltas, function_call items and their argument deltas, each item done, then
+ * `response.completed` (or `response.incomplete`) with the usage. A failure of the chat stream
+ * is thrown, as the chat stream throws it. Returning the iterator early returns the chat stream's.
  */
-export function responsesEvents(stream: AsyncIterable<ChatCompletionChunk>, requestId: string, echo: ResponsesEcho, onUnexpected: (error: unknown) => void): AsyncIterableIterator<string> {
-  return startedOnReturn(generate(stream, responseIds(requestId), echo, onUnexpected));
+export function responsesEventsOf(stream: AsyncIterable<ChatCompletionChunk>, requestId: string, echo: ResponsesEcho): AsyncIterableIterator<ResponsesEvent> {
+  return startedOnReturn(generate(stream, responseIds(requestId), echo));
 }
 
-async function* generate(stream: AsyncIterable<ChatCompletionChunk>, ids: Ids, echo: ResponsesEcho, onUnexpected: (error: unknown) => void): AsyncGenerator<string, undefined> {
+async function* generate(stream: AsyncIterable<ChatCompletionChunk>, ids: Ids, echo: ResponsesEcho): AsyncGenerator<ResponsesEvent, undefined> {
   let sequence = 0;
-  const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+  const event = (type: string, data: Record<string, unknown>): ResponsesEvent => ({ type, sequence_number: sequence++, ...data });
   let created = Math.floor(Date.now() / 1000);
   let model = '';
   let started = false;
@@ -97,53 +96,46 @@ async function* generate(stream: AsyncIterable<ChatCompletionChunk>, ids: Ids, e
   let finish: FinishReason | null = null;
   const output: Array<{ kind: 'message' } | { kind: 'call'; n: number; call: { id: string; name: string; args: string } }> = [];
   const calls = new Map<number, { n: number; call: { id: string; name: string; args: string } }>();
-  const response = (status: string, items: unknown[], withUsage: unknown) => responseObject(ids, echo, { created, model, status, output: items, usage: withUsage, finish });
-  try {
-    for await (const chunk of stream) {
-      if (!started) {
-        started = true;
-        created = chunk.created;
-        model = chunk.model;
-        yield event('response.created', { response: response('in_progress', [], null) });
-        yield event('response.in_progress', { response: response('in_progress', [], null) });
+  const response = (status: string, items: unknown[], withUsage: ReturnType<typeof responsesUsage>) => responseObject(ids, echo, { created, model, status, output: items, usage: withUsage, finish });
+  for await (const chunk of stream) {
+    if (!started) {
+      started = true;
+      created = chunk.created;
+      model = chunk.model;
+      yield event('response.created', { response: response('in_progress', [], null) });
+      yield event('response.in_progress', { response: response('in_progress', [], null) });
+    }
+    if (chunk.usage) usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    if (choice.finish_reason) finish = choice.finish_reason;
+    const delta = choice.delta.content;
+    if (delta) {
+      if (text === null) {
+        text = '';
+        output.push({ kind: 'message' });
+        const index = output.length - 1;
+        yield event('response.output_item.added', { output_index: index, item: messageItem(ids.message, '', 'in_progress') });
+        yield event('response.content_part.added', { item_id: ids.message, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
       }
-      if (chunk.usage) usage = chunk.usage;
-      const choice = chunk.choices[0];
-      if (!choice) continue;
-      if (choice.finish_reason) finish = choice.finish_reason;
-      const delta = choice.delta.content;
-      if (delta) {
-        if (text === null) {
-          text = '';
-          output.push({ kind: 'message' });
-          const index = output.length - 1;
-          yield event('response.output_item.added', { output_index: index, item: messageItem(ids.message, '', 'in_progress') });
-          yield event('response.content_part.added', { item_id: ids.message, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
-        }
-        text += delta;
-        yield event('response.output_text.delta', { item_id: ids.message, output_index: output.findIndex((o) => o.kind === 'message'), content_index: 0, delta, logprobs: [] });
+      text += delta;
+      yield event('response.output_text.delta', { item_id: ids.message, output_index: output.findIndex((o) => o.kind === 'message'), content_index: 0, delta, logprobs: [] });
+    }
+    for (const d of choice.delta.tool_calls ?? []) {
+      let entry = calls.get(d.index);
+      if (!entry) {
+        entry = { n: calls.size, call: { id: d.id ?? `call_${d.index}`, name: d.function?.name ?? '', args: '' } };
+        calls.set(d.index, entry);
+        output.push({ kind: 'call', ...entry });
+        yield event('response.output_item.added', { output_index: output.length - 1, item: callItem(ids.call(entry.n), { ...entry.call, args: '' }, 'in_progress') });
       }
-      for (const d of choice.delta.tool_calls ?? []) {
-        let entry = calls.get(d.index);
-        if (!entry) {
-          entry = { n: calls.size, call: { id: d.id ?? `call_${d.index}`, name: d.function?.name ?? '', args: '' } };
-          calls.set(d.index, entry);
-          output.push({ kind: 'call', ...entry });
-          yield event('response.output_item.added', { output_index: output.length - 1, item: callItem(ids.call(entry.n), { ...entry.call, args: '' }, 'in_progress') });
-        }
-        const args = d.function?.arguments;
-        if (args) {
-          entry.call.args += args;
-          const index = output.findIndex((o) => o.kind === 'call' && o.n === entry.n);
-          yield event('response.function_call_arguments.delta', { item_id: ids.call(entry.n), output_index: index, delta: args });
-        }
+      const args = d.function?.arguments;
+      if (args) {
+        entry.call.args += args;
+        const index = output.findIndex((o) => o.kind === 'call' && o.n === entry.n);
+        yield event('response.function_call_arguments.delta', { item_id: ids.call(entry.n), output_index: index, delta: args });
       }
     }
-  } catch (error) {
-    if (!GatewayError.isInstance(error)) onUnexpected(error);
-    const { body } = errorAnswer(error);
-    yield event('response.failed', { response: { ...response('failed', [], responsesUsage(usage)), error: { code: body.error.code ?? 'server_error', message: body.error.message } } });
-    return undefined;
   }
   if (!started) yield event('response.created', { response: response('in_progress', [], null) });
   const items: unknown[] = [];

@@ -1,5 +1,5 @@
-import type { ChatMessage, ContentPart, FunctionTool, ResponseFormat, ToolCall, ToolChoice } from '../../usage/chat-types.js';
-import { RequestValidationError } from '../../errors/request-validation-error.js';
+import type { ChatMessage, ContentPart, FunctionTool, ResponseFormat, ToolCall, ToolChoice } from '../usage/chat-types.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
 
 /** What the Responses request asked for that the answer echoes (`instructions`, `tools`...). */
 export interface ResponsesEcho {
@@ -33,13 +33,14 @@ const UNSERVED: Record<string, string> = {
 };
 
 /**
- * Translates a Responses request to chat: `instructions` and `input` (text, images, files,
+ * Translates a Responses request to chat (to be served by chat, or, passed through, to be
+ * validated, admitted and estimated as the chat call it amounts to): `instructions` and `input` (text, images, files,
  * function calls and their outputs) to messages, function tools, tool choice, `text.format` to
  * `response_format`, `max_output_tokens`, sampling, `user`, `metadata`. Reasoning items of
  * earlier turns are left out (a chat model takes none). What needs state or a hosted tool
  * (stored responses, built-in tools, file ids) is a 400 naming the field.
  */
-export function translateResponsesRequest(body: Record<string, unknown>): TranslatedRequest {
+export function translateResponsesRequest(body: Record<string, unknown>, reasoning: 'drop' | 'count' = 'drop'): TranslatedRequest {
   for (const [field, why] of Object.entries(UNSERVED)) if (body[field] !== undefined && body[field] !== null && body[field] !== false) throw bad(field, why);
   if (typeof body.model !== 'string' || body.model === '') throw bad('model', 'must be a model id');
   const messages: ChatMessage[] = [];
@@ -49,7 +50,7 @@ export function translateResponsesRequest(body: Record<string, unknown>): Transl
   }
   const input = body.input;
   if (typeof input === 'string') messages.push({ role: 'user', content: input });
-  else if (Array.isArray(input)) input.forEach((item, i) => addItem(messages, item as Record<string, unknown>, `input[${i}]`));
+  else if (Array.isArray(input)) input.forEach((item, i) => addItem(messages, item as Record<string, unknown>, `input[${i}]`, reasoning));
   else throw bad('input', 'must be a string or an array of items');
 
   const chat: Record<string, unknown> = { model: body.model, messages };
@@ -83,7 +84,7 @@ export function translateResponsesRequest(body: Record<string, unknown>): Transl
   };
 }
 
-function addItem(messages: ChatMessage[], item: Record<string, unknown>, path: string): void {
+function addItem(messages: ChatMessage[], item: Record<string, unknown>, path: string, reasoning: 'drop' | 'count'): void {
   if (typeof item !== 'object' || item === null) throw bad(path, 'must be an object');
   const type = item.type ?? 'message';
   switch (type) {
@@ -104,7 +105,13 @@ function addItem(messages: ChatMessage[], item: Record<string, unknown>, path: s
       return void messages.push({ role: 'tool', tool_call_id: String(item.call_id ?? ''), content });
     }
     case 'reasoning':
-      return; // the model's own reasoning of an earlier turn: a chat model takes none
+      // The model's own reasoning of an earlier turn: a chat model takes none. Passed through to
+      // the Responses API, it is input: counted as text its size (its encrypted content is
+      // larger than the tokens it holds), so that the reservation stays an upper bound.
+      if (reasoning === 'count') messages.push({ role: 'assistant', content: JSON.stringify(item) });
+      return;
+    case 'item_reference':
+      throw bad(path, 'items stored by OpenAI cannot be referenced (their size is unknown, so no reservation could bound the call): send the items themselves (with `store: false` and `include: ["reasoning.encrypted_content"]` for reasoning)');
     default:
       throw bad(`${path}.type`, `input items of type '${String(type)}' cannot be served (tollgate serves messages, function calls and their outputs)`);
   }
