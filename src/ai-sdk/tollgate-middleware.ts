@@ -9,8 +9,13 @@ import type { CallOptions, GenerateResult, StreamPart, StreamResult, WrappedMode
 import { finishReasonOf, usageOf } from './model-usage.js';
 import { promptMessages, promptTools } from './prompt-request.js';
 
-/** Who the calls are made as: a key (its workspace and integration), or a workspace and an integration. */
-export type TollgateMiddlewareOptions = ({ gateway: Gateway; key: string } | { gateway: Gateway; workspace: string; integration: string }) & {
+/**
+ * Who the calls are made as: a key (its workspace and integration), or a workspace and an
+ * integration. Without `integration`, the integration is the model's provider: the AI SDK
+ * provider's name up to its first dot (`createOpenAICompatible({ name: 'local' })` models,
+ * `local.chat`, are counted on the integration `local`; `openai()` models on `openai`).
+ */
+export type TollgateMiddlewareOptions = ({ gateway: Gateway; key: string } | { gateway: Gateway; workspace: string; integration?: string }) & {
   /** `'v4'` (default): AI SDK 7. `'v3'`: AI SDK 6. The behavior is the same; the type fits the SDK. */
   specificationVersion?: 'v3' | 'v4';
   /**
@@ -55,8 +60,9 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions): Tollgate
   const { gateway } = options ?? ({} as TollgateMiddlewareOptions);
   if (typeof gateway?.admit !== 'function') throw new TypeError('tollgateMiddleware({ gateway }): gateway must be made by createGateway()');
   const byKey = 'key' in options && typeof options.key === 'string';
-  if (!byKey && (typeof (options as { workspace?: unknown }).workspace !== 'string' || typeof (options as { integration?: unknown }).integration !== 'string')) {
-    throw new TypeError('tollgateMiddleware: give { gateway, key } or { gateway, workspace, integration }');
+  const integration = (options as { integration?: unknown }).integration;
+  if (!byKey && (typeof (options as { workspace?: unknown }).workspace !== 'string' || (integration !== undefined && typeof integration !== 'string'))) {
+    throw new TypeError('tollgateMiddleware: give { gateway, key } or { gateway, workspace, integration? }');
   }
   const idleMs = options.streamIdleTimeoutMs ?? DEFAULT_IDLE_MS;
   if (!Number.isInteger(idleMs) || idleMs < 0) throw new TypeError(`tollgateMiddleware: streamIdleTimeoutMs must be a non-negative integer (got ${String(idleMs)})`);
@@ -65,7 +71,9 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions): Tollgate
   const admitted = new WeakMap<object, { call: AdmittedCall; request: ChatRequest }>();
 
   const requestOf = (params: CallOptions, type: 'generate' | 'stream', model: WrappedModel): ChatRequest => {
-    const identity = byKey ? { key: (options as { key: string }).key, model: model.modelId } : { workspace: (options as { workspace: string }).workspace, model: `@${(options as { integration: string }).integration}/${model.modelId}` };
+    const identity = byKey
+      ? { key: (options as { key: string }).key, model: model.modelId }
+      : { workspace: (options as { workspace: string }).workspace, model: `@${(integration as string | undefined) ?? providerSlug(model)}/${model.modelId}` };
     const own = (params.providerOptions?.tollgate ?? {}) as TollgateCallOptions;
     const tools = promptTools(params.tools);
     return {
@@ -216,4 +224,11 @@ function metered(source: ReadableStream<StreamPart>, call: AdmittedCall, request
   );
   abandoned.register(stream, () => settle({ cancelled: true, usage: delivered() }), token);
   return stream;
+}
+
+/** The integration a model is counted on when none is given: its AI SDK provider's name, up to the first dot. */
+function providerSlug(model: WrappedModel): string {
+  const name = model.provider;
+  const dot = name.indexOf('.');
+  return dot === -1 ? name : name.slice(0, dot);
 }

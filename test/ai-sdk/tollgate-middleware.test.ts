@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, createGateway, ModelNotAllowedError, type UsageEvent } from '../../src/index.js';
+import { BudgetExceededError, createGateway, IntegrationNotFoundError, ModelNotAllowedError, type UsageEvent } from '../../src/index.js';
 import { tollgateMiddleware } from '../../src/ai-sdk.js';
 import { localLlmServer } from './local-llm-server.js';
 
@@ -51,7 +51,7 @@ for (const major of majors) {
       const middleware = tollgateMiddleware({ gateway, workspace: 'team-a', integration: 'local', specificationVersion: major.spec as 'v3' });
       const model = (id = 'llama-3') => ai.wrapLanguageModel({ model: local(id) as never, middleware: middleware as never });
       const status = async () => (await gateway.limits.status({ workspace: 'team-a', integration: 'local', kind: 'budget' }))[0]!;
-      return { ai, server, gateway, events, model, status };
+      return { ai, server, gateway, events, model, status, createOpenAICompatible };
     }
 
     it('generateText: answered by the model, metered with the usage it reported, one usage event', async () => {
@@ -108,6 +108,22 @@ for (const major of majors) {
       await gateway.close();
     });
 
+    it('without an integration, the model is counted on the integration its AI SDK provider is named after, and allowlisted there', async () => {
+      const { ai, server, gateway, events, createOpenAICompatible } = await setup();
+      const byProvider = tollgateMiddleware({ gateway, workspace: 'team-a', specificationVersion: major.spec as 'v3' });
+      const named = (name: string, id: string) =>
+        ai.wrapLanguageModel({ model: createOpenAICompatible({ name, baseURL: server.baseURL, includeUsage: true })(id) as never, middleware: byProvider as never });
+      const { text } = await ai.generateText({ model: named('local', 'llama-3'), prompt: 'Say hello', maxRetries: 0 });
+      expect(text).toBe(server.reply);
+      expect(events).toMatchObject([{ status: 'success', integration: 'local', model: 'llama-3' }]);
+      const otherModel = await ai.generateText({ model: named('local', 'other-model'), prompt: 'Say hello', maxRetries: 0 }).catch((e: unknown) => e);
+      expect(ModelNotAllowedError.isInstance(otherModel)).toBe(true);
+      const otherProvider = await ai.generateText({ model: named('elsewhere', 'llama-3'), prompt: 'Say hello', maxRetries: 0 }).catch((e: unknown) => e);
+      expect(IntegrationNotFoundError.isInstance(otherProvider)).toBe(true);
+      expect(server.bodies).toHaveLength(1);
+      await gateway.close();
+    });
+
     it('an abandoned stream is settled: a usage event, nothing left reserved', async () => {
       const { ai, gateway, events, model, status } = await setup();
       const result = ai.streamText({ model: model(), prompt: 'Say hello', maxRetries: 0 });
@@ -140,7 +156,8 @@ describe('tollgateMiddleware options', () => {
   it('refuses a gateway it cannot use, or no identity, saying what to give', () => {
     const { gateway } = gatewayFor();
     expect(() => tollgateMiddleware({ gateway: {} as never, key: 'k' })).toThrow(/gateway must be made by createGateway/);
-    expect(() => tollgateMiddleware({ gateway, workspace: 'team-a' } as never)).toThrow(/\{ gateway, key \} or \{ gateway, workspace, integration \}/);
+    expect(() => tollgateMiddleware({ gateway } as never)).toThrow(/\{ gateway, key \} or \{ gateway, workspace, integration\? \}/);
+    expect(() => tollgateMiddleware({ gateway, workspace: 'team-a', integration: 7 } as never)).toThrow(/\{ gateway, key \} or \{ gateway, workspace, integration\? \}/);
     expect(() => tollgateMiddleware({ gateway, key: 'k', streamIdleTimeoutMs: -1 })).toThrow(/streamIdleTimeoutMs/);
   });
 
