@@ -51,7 +51,7 @@ gateway.on('usage', (e) => {
   const what = `${e.key ?? '-'} ${e.workspace ?? '-'}/${e.integration ?? '-'}/${e.model ?? e.requestedModel ?? '-'}${e.stream ? ' (stream)' : ''}`;
   console.log(`[usage] ${e.httpStatus} ${e.status.padEnd(8)} ${what} ${tokens}${cost} ${e.latencyMs.toFixed(1)} ms ${e.errorCode ?? ''}`.trimEnd());
 });
-gateway.on('ratelimit.exceeded', (e) => console.log(`[limit] ${e.scope}: ${e.limit} ${e.rateLimit.type} a ${e.rateLimit.per} reached, retry in ${e.retryAfterMs} ms`));
+gateway.on('ratelimit.exceeded', (e) => console.log(`[limit] ${e.scope}: ${e.limit} ${e.rateLimit.type} ${'per' in e.rateLimit ? `a ${e.rateLimit.per}` : 'at once'} reached, retry in ${e.retryAfterMs} ms`));
 
 const server = createServer(toNodeListener(createFetchHandler(gateway)));
 server.on('error', (error) => {

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
 /**
+ * Models a limit applies to, inside its scope (`models: ['gpt-4o']`): the provider's model ids,
+ * as allowlists name them. Calls to other models pass it by. Absent: every model.
+ */
+const modelsField = z
+  .array(z.string().min(1, 'must be a model id'))
+  .min(1, 'must name at least one model (leave it out for every model)')
+  .transform((models) => [...new Set(models)].sort())
+  .optional();
+
+/**
  * A budget: a cap on spend (USD) or tokens, optionally reset weekly (Sunday 00:00 UTC) or
  * monthly (1st, 00:00 UTC). Minimums (1 USD, 100 tokens) come from the product's semantics.
  */
@@ -10,6 +20,7 @@ export const budgetSchema = z
     limit: z.number().positive().finite(),
     alertThreshold: z.number().positive().finite().optional(),
     reset: z.enum(['none', 'weekly', 'monthly']).default('none'),
+    models: modelsField,
   })
   .superRefine((b, ctx) => {
     if (b.type === 'cost' && b.limit < 1) {
@@ -27,12 +38,28 @@ export const budgetSchema = z
     }
   });
 
-/** A rate limit: requests or tokens per UTC minute, hour or day. A limit of 0 disables the scope. */
-export const rateLimitSchema = z.strictObject({
-  type: z.enum(['requests', 'tokens']),
-  limit: z.number().int('must be a whole number').min(0),
-  per: z.enum(['minute', 'hour', 'day']),
-});
+/**
+ * A rate limit: requests or tokens per UTC minute, hour or day; or `concurrency`, calls in flight
+ * at once (no window: a slot is taken at admission and given back when the call ends). A limit
+ * of 0 disables the scope.
+ */
+export const rateLimitSchema = z
+  .strictObject({
+    type: z.enum(['requests', 'tokens', 'concurrency']),
+    limit: z.number().int('must be a whole number').min(0),
+    per: z.enum(['minute', 'hour', 'day']).optional(),
+    models: modelsField,
+  })
+  .superRefine((r, ctx) => {
+    if (r.type === 'concurrency' && r.per !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['per'], message: 'a concurrency limit has no window: it counts calls in flight (leave `per` out)' });
+    }
+    if (r.type !== 'concurrency' && r.per === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['per'], message: `a ${r.type} limit needs its window: 'minute', 'hour' or 'day'` });
+    }
+  })
+  // Checked above: a window exactly when the type has one.
+  .transform((r) => r as RateLimit);
 
 export const limitsShape = {
   budgets: z.array(budgetSchema).default([]),
@@ -41,4 +68,7 @@ export const limitsShape = {
 
 export type Budget = z.output<typeof budgetSchema>;
 export type BudgetInput = z.input<typeof budgetSchema>;
-export type RateLimit = z.output<typeof rateLimitSchema>;
+/** A windowed rate limit, or a concurrency limit (no window). */
+export type RateLimit =
+  | { type: 'requests' | 'tokens'; limit: number; per: 'minute' | 'hour' | 'day'; models?: string[] }
+  | { type: 'concurrency'; limit: number; models?: string[] };

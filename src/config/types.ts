@@ -18,17 +18,30 @@ export interface BudgetConfig {
   alertThreshold?: number;
   /** `none` (default): never resets. `weekly`: Sunday 00:00 UTC. `monthly`: the 1st, 00:00 UTC. */
   reset?: 'none' | 'weekly' | 'monthly';
+  /** Only calls to these models (provider ids, e.g. `['gpt-4o']`) count; absent: every model of the scope. */
+  models?: string[];
 }
 
 /**
- * A rate limit: requests or tokens per UTC minute, hour or day. A limit of 0 disables the scope.
+ * A rate limit: requests or tokens per UTC minute, hour or day, or calls in flight at once
+ * (`concurrency`, no window). A limit of 0 disables the scope.
  * @example { type: 'requests', limit: 1000, per: 'minute' }
+ * @example { type: 'concurrency', limit: 8 }
  */
-export interface RateLimitConfig {
-  type: 'requests' | 'tokens';
-  limit: number;
-  per: 'minute' | 'hour' | 'day';
-}
+export type RateLimitConfig =
+  | {
+      type: 'requests' | 'tokens';
+      limit: number;
+      per: 'minute' | 'hour' | 'day';
+      /** Only calls to these models count; absent: every model of the scope. */
+      models?: string[];
+    }
+  | {
+      /** Calls in flight at once: a slot is taken at admission and given back when the call (or its stream) ends. */
+      type: 'concurrency';
+      limit: number;
+      models?: string[];
+    };
 
 export interface LimitsConfig {
   budgets?: BudgetConfig[];

@@ -11,7 +11,7 @@ export interface LimitSnapshot {
   /** The scope, e.g. `grant:openai-prod/team-a`, `workspace:team-a`, `key:app-1`. */
   scope: string;
   kind: 'budget' | 'rateLimit';
-  type: 'cost' | 'tokens' | 'requests';
+  type: 'cost' | 'tokens' | 'requests' | 'concurrency';
   limit: number;
   /** Settled usage in the current period or window, this call included. */
   used: number;

@@ -103,7 +103,8 @@ function attempt(
   const amounts: number[] = [];
   for (const limit of plan.limits) {
     counters.push(counterAt(limit, now, ctx.options.reservationTtlMs));
-    amounts.push(limit.type === 'requests' ? 1 : limit.type === 'tokens' ? tokens : cost);
+    // A request, or a slot in flight (given back at settlement): one each.
+    amounts.push(limit.type === 'requests' || limit.type === 'concurrency' ? 1 : limit.type === 'tokens' ? tokens : cost);
   }
 
   const admission: Admission = {

@@ -73,7 +73,7 @@ export class CallPlans {
     let planned = cache?.get(cacheKey);
     if (!planned) {
       planned = {
-        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace }, key), this.#setAt),
+        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace }, key), this.#setAt, model),
         price: resolvePrice(integration, model),
         guards: guardsOf(integration, workspace, key),
       };

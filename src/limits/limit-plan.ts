@@ -1,7 +1,7 @@
 import type { Budget, RateLimit } from '../config/limits-schema.js';
 import type { ScopeLimits } from '../config/policy.js';
 import type { CounterSpec } from '../stores/store.js';
-import { budgetId } from './budget-identity.js';
+import { budgetId, modelsId } from './budget-identity.js';
 import { usdToMicros } from './money.js';
 import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
 
@@ -9,7 +9,7 @@ import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
 export interface PlannedLimit {
   readonly scope: string;
   readonly kind: 'budget' | 'rateLimit';
-  readonly type: 'cost' | 'tokens' | 'requests';
+  readonly type: 'cost' | 'tokens' | 'requests' | 'concurrency';
   /** In the counter's unit: micro-dollars, tokens or requests. */
   readonly limit: number;
   readonly budget: Budget | null;
@@ -35,15 +35,18 @@ export interface LimitPlan {
 
 /**
  * Every limit of every scope a call passes through. `setAtOf` gives when a budget was set; the
- * counter keys embed it, so a budget defined again later starts from zero.
+ * counter keys embed it, so a budget defined again later starts from zero. With `model`, limits
+ * of other models (`models` on the limit) are left out; without (a status query), every limit is in.
  */
-export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, setAtOf: (origin: string, id: string) => number): LimitPlan {
+export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, setAtOf: (origin: string, id: string) => number, model: string | null = null): LimitPlan {
+  const applies = (models: readonly string[] | undefined) => model === null || models === undefined || models.includes(model);
   const limits: PlannedLimit[] = [];
   let disabledScope: string | null = null;
   let costLimit: PlannedLimit | null = null;
   for (const [scope, scopeLimits] of scopes) {
     const seen = new Set<string>();
     for (const { origin, budget } of scopeLimits.budgets) {
+      if (!applies(budget.models)) continue;
       const id = budgetId(budget);
       if (seen.has(`${origin}|${id}`)) continue;
       seen.add(`${origin}|${id}`);
@@ -66,7 +69,9 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
       if (budget.type === 'cost') costLimit ??= planned;
     }
     for (const rateLimit of scopeLimits.rateLimits) {
-      const id = `${rateLimit.type}:${rateLimit.limit}:${rateLimit.per}`;
+      if (!applies(rateLimit.models)) continue;
+      const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
+      const id = `${rateLimit.type}:${rateLimit.limit}${window}${rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : ''}`;
       if (seen.has(id)) continue;
       seen.add(id);
       if (rateLimit.limit === 0) disabledScope ??= scope;
@@ -85,12 +90,17 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
       });
     }
   }
-  return { limits, disabledScope, costLimit, metersOutput: limits.some((l) => l.type !== 'requests') };
+  return { limits, disabledScope, costLimit, metersOutput: limits.some((l) => l.type === 'tokens' || l.type === 'cost') };
 }
+
+/** A concurrency limit's one span: calls in flight are counted, never reset. */
+const FOREVER: Span = { start: 0, end: null };
 
 /** The limit's period (budget) or window (rate limit) containing `now`. */
 export function spanAt(limit: PlannedLimit, now: number): Span {
-  return limit.rateLimit ? windowAt(limit.rateLimit.per, now) : budgetPeriod(limit.budget!.reset, limit.setAt, now);
+  const rateLimit = limit.rateLimit;
+  if (rateLimit) return rateLimit.type === 'concurrency' ? FOREVER : windowAt(rateLimit.per, now);
+  return budgetPeriod(limit.budget!.reset, limit.setAt, now);
 }
 
 /**

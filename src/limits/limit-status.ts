@@ -7,8 +7,8 @@ import { microsToUsd } from './money.js';
 export interface LimitStatus {
   scope: string;
   kind: 'budget' | 'rateLimit';
-  type: 'cost' | 'tokens' | 'requests';
-  /** USD for cost budgets; tokens or requests otherwise. */
+  type: 'cost' | 'tokens' | 'requests' | 'concurrency';
+  /** USD for cost budgets; tokens, requests or calls in flight otherwise. */
   limit: number;
   used: number;
   reserved: number;
@@ -21,8 +21,10 @@ export interface LimitStatus {
   alertThreshold?: number;
   /** Budgets: ISO start of the current period (never before the budget was set). */
   since?: string;
-  /** Rate limits: the window. */
+  /** Rate limits: the window (none for concurrency). */
   per?: 'minute' | 'hour' | 'day';
+  /** The models the limit applies to, when not every model. */
+  models?: string[];
 }
 
 export interface StatusQuery {
@@ -43,13 +45,15 @@ export async function readStatus(ctx: LimiterContext, plan: LimitPlan, kind: Sta
     const state = states[i]!;
     const span = spanAt(limit, now);
     const unit = (n: number) => (limit.type === 'cost' ? microsToUsd(n) : n);
+    // Calls in flight hold a concurrency slot as a reservation: they are its use.
+    const inFlight = limit.type === 'concurrency';
     const status: LimitStatus = {
       scope: limit.scope,
       kind: limit.kind,
       type: limit.type,
       limit: unit(limit.limit),
-      used: unit(state.used),
-      reserved: unit(state.reserved),
+      used: inFlight ? state.used + state.reserved : unit(state.used),
+      reserved: inFlight ? 0 : unit(state.reserved),
       remaining: unit(Math.max(0, limit.limit - state.used - state.reserved)),
       resetAt: span.end === null ? null : toIso(span.end),
     };
@@ -57,7 +61,12 @@ export async function readStatus(ctx: LimiterContext, plan: LimitPlan, kind: Sta
       status.reset = limit.budget.reset;
       if (limit.budget.alertThreshold !== undefined) status.alertThreshold = limit.budget.alertThreshold;
       status.since = toIso(span.start);
-    } else status.per = limit.rateLimit!.per;
+      if (limit.budget.models) status.models = limit.budget.models;
+    } else {
+      const rateLimit = limit.rateLimit!;
+      if (rateLimit.type !== 'concurrency') status.per = rateLimit.per;
+      if (rateLimit.models) status.models = rateLimit.models;
+    }
     return status;
   });
 }

@@ -8,6 +8,9 @@ import { spanAt, type PlannedLimit } from './limit-plan.js';
 import { NO_LIMITS, snapshot } from './limit-snapshot.js';
 import { microsToUsd } from './money.js';
 
+/** When a call refused by a concurrency limit is told to retry: slots free as calls end, not at a time. */
+const CONCURRENCY_RETRY_MS = 1_000;
+
 /** The limit that refused a call, by the error it was refused with (for the call's usage event). */
 const refusals = new WeakMap<object, LimitSnapshot[]>();
 
@@ -47,13 +50,15 @@ function refusalError(events: GatewayEvents, limit: PlannedLimit, state: Counter
       detail: `${unit(state.reserved)} reserved by calls in flight; this call may need up to ${unit(amount)}`,
     });
   }
-  const retryAfterMs = span.end! - now;
+  const rateLimit = limit.rateLimit!;
+  // No window to wait for: a slot frees when a call in flight ends. A second is the hint.
+  const retryAfterMs = rateLimit.type === 'concurrency' ? CONCURRENCY_RETRY_MS : span.end! - now;
   if (first) {
     events.emit('ratelimit.exceeded', {
       scope: limit.scope,
       rateLimit: limit.rateLimit!,
       limit: limit.limit,
-      resetAt: resetAt!,
+      resetAt: resetAt ?? toIso(now + retryAfterMs),
       retryAfterMs,
       at: toIso(now),
     });
@@ -62,11 +67,13 @@ function refusalError(events: GatewayEvents, limit: PlannedLimit, state: Counter
     scope: limit.scope,
     limit: limit.limit,
     remaining: Math.max(0, limit.limit - state.used - state.reserved),
-    resetAt: resetAt!,
+    resetAt: resetAt ?? toIso(now + retryAfterMs),
     retryAfterMs,
     detail:
-      limit.type === 'tokens'
-        ? `${limit.limit} tokens per ${limit.rateLimit!.per}; this call may need up to ${amount}`
-        : `${limit.limit} requests per ${limit.rateLimit!.per}`,
+      rateLimit.type === 'concurrency'
+        ? `${limit.limit} calls in flight at once`
+        : rateLimit.type === 'tokens'
+          ? `${limit.limit} tokens per ${rateLimit.per}; this call may need up to ${amount}`
+          : `${limit.limit} requests per ${rateLimit.per}`,
   });
 }

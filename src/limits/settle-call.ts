@@ -27,7 +27,8 @@ export function settleCall(
   // A store with a ledger records every call, limits or not.
   if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };
   if (entry) entry.costMicros = cost;
-  const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : (cost ?? 0)));
+  // A concurrency slot is given back: nothing stays used.
+  const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : l.type === 'cost' ? (cost ?? 0) : 0));
   const now = ctx.clock();
   const { amounts, reserved } = admission;
   const announce = (settled: SettledCounter[]): void => {

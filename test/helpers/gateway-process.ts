@@ -6,11 +6,11 @@ export type Answer = { result?: unknown; error?: string };
 const WORKER = new URL('../gateway/keys-worker.ts', import.meta.url).pathname;
 
 /**
- * A gateway in a process of its own (test/gateway/keys-worker.ts) on the Redis at `redisPort`
- * under `prefix`: `ask` sends one command and resolves with its answer.
+ * A gateway in a process of its own (test/gateway/keys-worker.ts, or `worker`) on the Redis at
+ * `redisPort` under `prefix`: `ask` sends one command and resolves with its answer.
  */
-export function gatewayProcess(redisPort: number, prefix: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+export function gatewayProcess(redisPort: number, prefix: string, env: Record<string, string> = {}, worker = WORKER) {
+  const child = spawn(process.execPath, ['--import', 'tsx', worker], {
     env: { ...process.env, ...env, REDIS_PORT: String(redisPort), PREFIX: prefix },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

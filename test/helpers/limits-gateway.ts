@@ -14,7 +14,7 @@ export const MAX_TOKENS = 80;
 export const RESERVED_TOKENS = estimateInputTokensUpperBound(MESSAGES) + MAX_TOKENS;
 
 export interface LimitsSetup {
-  integration?: { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] };
+  integration?: { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[]; customModels?: Array<{ id: string; pricing: typeof PRICE }> };
   grants?: Record<string, { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[]; models?: string[] } | false>;
   workspaces?: GatewayConfig['workspaces'];
   keys?: GatewayConfig['keys'];

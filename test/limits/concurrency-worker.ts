@@ -1,0 +1,45 @@
+/**
+ * A gateway process for the concurrency tests: run with `node --import tsx`, on the Redis of
+ * REDIS_PORT under PREFIX, with an OpenAI-compatible integration on UPSTREAM whose workspace
+ * `team-a` may run LIMIT calls at once. One JSON command a line on stdin, one JSON answer a line:
+ * { op: 'burst', calls } fires that many calls at once and answers how many were served and
+ * how many refused by a rate limit.
+ */
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { createGateway, RateLimitExceededError } from '../../src/index.js';
+import { redisStore } from '../../src/redis.js';
+
+const client = new Redis({ port: Number(process.env.REDIS_PORT), host: '127.0.0.1' });
+const gateway = createGateway({
+  integrations: [
+    {
+      slug: 'up',
+      provider: 'openai-compatible',
+      baseURL: process.env.UPSTREAM!,
+      customModels: [{ id: 'm', pricing: { input: 1, output: 1 } }],
+      workspaces: { 'team-a': { rateLimits: [{ type: 'concurrency', limit: Number(process.env.LIMIT) }] } },
+    },
+  ],
+  store: redisStore({ client, prefix: process.env.PREFIX! }),
+  retry: { retries: 0 },
+});
+
+// Stopped by the test; never left running if it is not.
+setTimeout(() => process.exit(1), 120_000).unref();
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const { calls } = JSON.parse(line) as { op: 'burst'; calls: number };
+  const outcomes = await Promise.all(
+    Array.from({ length: calls }, () =>
+      gateway.chat({ workspace: 'team-a', model: '@up/m', messages: [{ role: 'user', content: 'hi' }] }).then(
+        () => 'served',
+        (error: unknown) => (RateLimitExceededError.isInstance(error) ? 'refused' : String(error)),
+      ),
+    ),
+  );
+  const count = (what: string) => outcomes.filter((o) => o === what).length;
+  process.stdout.write(`${JSON.stringify({ result: { served: count('served'), refused: count('refused'), other: outcomes.filter((o) => o !== 'served' && o !== 'refused') } })}\n`);
+}
+await gateway.close();
+client.disconnect();
