@@ -19,6 +19,12 @@ export const budgetSchema = z
     type: z.enum(['cost', 'tokens']),
     limit: z.number().positive().finite(),
     alertThreshold: z.number().positive().finite().optional(),
+    /** Several thresholds, each announced once per period (kept sorted, without repeats). */
+    alertThresholds: z
+      .array(z.number().positive().finite())
+      .min(1, 'must hold at least one threshold (leave it out for none)')
+      .transform((ts) => [...new Set(ts)].sort((a, b) => a - b))
+      .optional(),
     reset: z.enum(['none', 'weekly', 'monthly']).default('none'),
     models: modelsField,
   })
@@ -28,6 +34,14 @@ export const budgetSchema = z
     }
     if (b.type === 'tokens' && (b.limit < 100 || !Number.isInteger(b.limit))) {
       ctx.addIssue({ code: 'custom', path: ['limit'], message: `a token budget must be a whole number of at least 100 tokens (got ${b.limit})` });
+    }
+    const top = b.alertThresholds?.at(-1);
+    if (top !== undefined && top >= b.limit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alertThresholds'],
+        message: `every alert threshold must be below the limit (${b.limit}; got ${top}); they are in the budget's unit (${b.type === 'cost' ? 'USD' : 'tokens'})`,
+      });
     }
     if (b.alertThreshold !== undefined && b.alertThreshold >= b.limit) {
       ctx.addIssue({

@@ -16,6 +16,8 @@ export interface BudgetConfig {
   limit: number;
   /** Usage (in the budget's unit) at which one `budget.alert` event fires per period. */
   alertThreshold?: number;
+  /** Several such thresholds (e.g. `[50, 80, 95]` of a USD 100 budget): each fires once per scope per period. */
+  alertThresholds?: number[];
   /** `none` (default): never resets. `weekly`: Sunday 00:00 UTC. `monthly`: the 1st, 00:00 UTC. */
   reset?: 'none' | 'weekly' | 'monthly';
   /** Only calls to these models (provider ids, e.g. `['gpt-4o']`) count; absent: every model of the scope. */

@@ -6,8 +6,10 @@ import type { Budget } from '../config/limits-schema.js';
  */
 export function budgetId(budget: Budget): string {
   const id = `${budget.type}:${budget.limit}:${budget.reset}:${budget.alertThreshold ?? '-'}`;
-  // Only budgets limited to models carry them: the ids (and counters) of the others never changed.
-  return budget.models ? `${id}:m=${modelsId(budget.models)}` : id;
+  // Only budgets with models or thresholds carry them: the ids (and counters) of the others never changed.
+  const models = budget.models ? `:m=${modelsId(budget.models)}` : '';
+  const alerts = budget.alertThresholds ? `:a=${budget.alertThresholds.join(',')}` : '';
+  return `${id}${models}${alerts}`;
 }
 
 /** A limit's model list in an id: escaped (model ids may hold `:` and `,`), in its sorted order. */
@@ -17,9 +19,12 @@ export function modelsId(models: readonly string[]): string {
 
 /** The definition back from an identity, for announcements of budgets no longer in the config. */
 export function budgetFromId(id: string): Budget {
-  const [type, limit, reset, threshold, models] = id.split(':');
+  const [type, limit, reset, threshold, ...more] = id.split(':');
   const budget: Budget = { type: type as Budget['type'], limit: Number(limit), reset: reset as Budget['reset'] };
   if (threshold !== undefined && threshold !== '-') budget.alertThreshold = Number(threshold);
-  if (models?.startsWith('m=')) budget.models = models.slice(2).split(',').map(decodeURIComponent);
+  for (const part of more) {
+    if (part.startsWith('m=')) budget.models = part.slice(2).split(',').map(decodeURIComponent);
+    if (part.startsWith('a=')) budget.alertThresholds = part.slice(2).split(',').map(Number);
+  }
   return budget;
 }

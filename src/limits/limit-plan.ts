@@ -17,7 +17,13 @@ export interface PlannedLimit {
   readonly origin: string | null;
   /** When the budget was set (registered in the store); 0 for rate limits. */
   readonly setAt: number;
+  /** The alert threshold the store announces (a budget's `alertThreshold`), in the counter's unit. */
   readonly alertAt: number | undefined;
+  /**
+   * A budget's `alertThresholds`, in the counter's unit: each announced by the settlement whose
+   * usage crosses it (the store adds usage atomically, so exactly one does, in every process).
+   */
+  readonly thresholds: readonly number[] | null;
   readonly prefix: string;
   /** The counter of the current period, reused until the period ends. */
   current: { span: Span; spec: CounterSpec } | null;
@@ -62,6 +68,7 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
         origin,
         setAt,
         alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
+        thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
         prefix: `b|${origin}|${id}|${setAt}|${scope}|`,
         current: null,
       };
@@ -85,6 +92,7 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
         origin: null,
         setAt: 0,
         alertAt: undefined,
+        thresholds: null,
         prefix: `r|${scope}|${id}|`,
         current: null,
       });

@@ -19,6 +19,8 @@ export interface LimitStatus {
   reset?: Budget['reset'];
   /** Budgets: the threshold of the `budget.alert` event, in the budget's unit. */
   alertThreshold?: number;
+  /** Budgets: the thresholds of `budget.alert` events, in the budget's unit. */
+  alertThresholds?: number[];
   /** Budgets: ISO start of the current period (never before the budget was set). */
   since?: string;
   /** Rate limits: the window (none for concurrency). */
@@ -60,6 +62,7 @@ export async function readStatus(ctx: LimiterContext, plan: LimitPlan, kind: Sta
     if (limit.budget) {
       status.reset = limit.budget.reset;
       if (limit.budget.alertThreshold !== undefined) status.alertThreshold = limit.budget.alertThreshold;
+      if (limit.budget.alertThresholds) status.alertThresholds = limit.budget.alertThresholds;
       status.since = toIso(span.start);
       if (limit.budget.models) status.models = limit.budget.models;
     } else {

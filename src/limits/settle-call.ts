@@ -48,6 +48,14 @@ export function settleCall(
         });
       }
       if (state.alerted) ctx.events.emit('budget.alert', { ...budgetEvent(limit, state, now), threshold: limit.budget!.alertThreshold! });
+      // Usage only grows, and the store adds each settlement's atomically: the one settlement
+      // whose usage spans a threshold announces it (a retried one the store had recorded does not).
+      if (limit.thresholds && state.applied !== false) {
+        const before = state.used - actual[i]!;
+        limit.thresholds.forEach((at, n) => {
+          if (before < at && state.used >= at) ctx.events.emit('budget.alert', { ...budgetEvent(limit, state, now), threshold: limit.budget!.alertThresholds![n]! });
+        });
+      }
       if (state.exhausted) ctx.events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: 'limit-reached' });
     }
   };

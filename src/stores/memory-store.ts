@@ -112,7 +112,7 @@ export class MemoryStore implements Store {
   settle(input: SettleInput): SettledCounter[] {
     const reservation = input.reserved ? (input.handle as Reservation | undefined) : undefined;
     // Settled already: nothing changes (settlement is idempotent).
-    if (reservation?.settled) return this.read(input.counters.map((c) => c.key), input.now).map((s) => ({ ...s, alerted: false, exhausted: false }));
+    if (reservation?.settled) return this.read(input.counters.map((c) => c.key), input.now).map((s) => ({ ...s, alerted: false, exhausted: false, applied: false }));
     if (reservation) reservation.settled = true;
     // An expired reservation was already released by the sweep: only usage is added, as for a
     // call admitted without a reservation (the store failed and the gateway failed open).

@@ -112,6 +112,11 @@ export interface SettledCounter extends CounterState {
   alerted: boolean;
   /** With `announceAtLimit`: this settlement brought `used` to `limit` or past it, and nothing announced it yet. */
   exhausted: boolean;
+  /**
+   * False when the reservation was settled before (a retry after a timeout that did apply):
+   * nothing changed, and `used` is not this settlement's doing. Absent: recorded now.
+   */
+  applied?: boolean;
 }
 
 export interface BudgetOrigin {

@@ -21,7 +21,7 @@ describe.skipIf(!redis.available)('redis store', () => {
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "b1b7a347c1644c7300d2086258d2091e022ef88b",
+        "settle": "e06d47be6e67a16e2ca0662c94ce39b494ff7d46",
       }
     `);
   });

@@ -162,15 +162,17 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const c = counter('c', 10);
       const r = id();
       await store.admit({ reservationId: r, counters: [c], amounts: [5], now: T0, ttlMs: 60_000 });
-      await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [3], now: T0 });
+      const first = await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [3], now: T0 });
+      expect(first[0]?.applied).not.toBe(false);
       const again = await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [3], now: T0 });
-      expect(again).toEqual([{ used: 3, reserved: 0, alerted: false, exhausted: false }]);
+      // Said, so that what the first recorded (an alert threshold crossed) is not announced twice.
+      expect(again).toEqual([{ used: 3, reserved: 0, alerted: false, exhausted: false, applied: false }]);
       // The same holds for a reservation that expired before it was settled.
       const late = id();
       await store.admit({ reservationId: late, counters: [c], amounts: [2], now: T0, ttlMs: 1_000 });
       expect(await store.read(['c'], T0 + 5_000)).toEqual([{ used: 3, reserved: 0 }]);
-      await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 });
-      await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 });
+      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 }))[0]?.applied).not.toBe(false);
+      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 }))[0]?.applied).toBe(false);
       expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 5, reserved: 0 }]);
     });
 

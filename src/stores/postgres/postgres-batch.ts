@@ -61,7 +61,8 @@ export function decodeBatch(ops: readonly BatchOp[], answer: readonly string[]):
     }
     return input.counters.map(() => {
       const [used, held, alerted, exhausted] = r.slice(at, (at += 4));
-      return { used: used!, reserved: held!, alerted: alerted === 1, exhausted: exhausted === 1 };
+      // alerted -1: settled before, nothing recorded (see the schema's apply).
+      return { used: used!, reserved: held!, alerted: alerted === 1, exhausted: exhausted === 1, ...(alerted === -1 ? { applied: false } : {}) };
     });
   });
 }

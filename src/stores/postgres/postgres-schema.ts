@@ -69,8 +69,9 @@ CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
 -- p_distinct[i]: op i names each counter once (as a rule; the statements are simpler then).
 -- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
 -- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
--- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (p_alert -1:
--- none). Everything is inline: a nested plpgsql call costs more than the work it would do.
+-- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (alerted -1:
+-- settled before, nothing recorded; p_alert -1: none). Everything is inline: a nested plpgsql
+-- call costs more than the work it would do.
 CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
   p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
   p_announce boolean[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[]) RETURNS bigint[] LANGUAGE plpgsql
@@ -182,7 +183,7 @@ BEGIN
       IF NOT record_usage THEN
         SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
         FROM unnest(v_k) WITH ORDINALITY AS t(k, i) JOIN ${s}.counters c ON c.key = t.k
-        CROSS JOIN LATERAL (VALUES (1, c.used), (2, c.reserved), (3, 0), (4, 0)) AS x(j, v);
+        CROSS JOIN LATERAL (VALUES (1, c.used), (2, c.reserved), (3, -1), (4, 0)) AS x(j, v);
       ELSIF n > 0 OR cardinality(v_rel_keys) > 0 THEN
         v_recorded := v_recorded || i;
         IF cardinality(v_rel_keys) = 0 THEN

@@ -109,7 +109,7 @@ return {1}
  * announceAtLimit 0/1, expiresAt -1: never).
  * mode \`r\`: settle the reservation (idempotent, see above); \`u\`: no reservation was made (the
  * store failed at admission and the gateway admitted the call): record the usage.
- * Returns, per counter: used, reserved, alerted (0/1), exhausted (0/1).
+ * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
  */
 export const SETTLE = `
 local now, id, mode = tonumber(ARGV[1]), ARGV[2], ARGV[3]
@@ -142,6 +142,7 @@ for delta, actual, limit, alertAt, announce, expiresAt in string.gmatch(ARGV[4],
   else
     local s = redis.call('HMGET', k, 'u', 't')
     used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
+    alerted = -1
   end
   out[i] = {used, math.max(0, total - used), alerted, exhausted}
 end

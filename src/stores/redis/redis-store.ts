@@ -175,7 +175,7 @@ export class RedisStore implements Store {
     });
     const args = [input.now, input.reservationId, input.reserved ? 'r' : 'u', packed];
     const reply = (await this.#run(SCRIPTS.settle, this.#keys(input.counters), args)) as number[][];
-    return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1 }));
+    return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1, ...(alerted === -1 ? { applied: false } : {}) }));
   }
 
   async read(keys: readonly string[], now: number): Promise<CounterState[]> {

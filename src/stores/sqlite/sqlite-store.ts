@@ -167,7 +167,7 @@ export class SqliteStore implements Store {
       if (input.reserved) {
         const reservation = s.takeReservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
         // Settled already (a retry after a timeout that did apply): nothing changes.
-        if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false }));
+        if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false, applied: false }));
         // Released on expiry already (state 1): only the usage is recorded.
         if (reservation.state === 0) {
           const keys = JSON.parse(reservation.keys) as string[];
