@@ -249,6 +249,8 @@ export const rootSchema = z.strictObject({
   limits: limitsOptionsSchema,
   analytics: analyticsSchema,
   clock: fn('a function returning epoch milliseconds').optional(),
+  /** The tier of a request, for the `tiers` of templated scopes (`each`). */
+  tier: fn('a function (request) => the tier name, or null').optional(),
   fetch: fn('a fetch function').optional(),
   /** Loaders of `secret.ref(resolver, name)` secrets, by resolver name. */
   secretResolvers: z.record(z.string().min(1), fn('a function (name) => the secret value')).default({}),

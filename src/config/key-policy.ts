@@ -1,6 +1,6 @@
 import type { ParsedKey } from './parsed-config.js';
 import { scopeName } from './scope-name.js';
-import { withOrigin, type ScopeLimits } from './scope-limits.js';
+import { withEach, withOrigin, type ScopeLimits } from './scope-limits.js';
 
 /** A key, indexed for the request path (see KeyTable). */
 export interface KeyPolicy extends ScopeLimits {
@@ -24,5 +24,6 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
     budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
+    each: withEach(scopeName.key(key.id), key.each),
   };
 }

@@ -75,10 +75,42 @@ export const rateLimitSchema = z
   // Checked above: a window exactly when the type has one.
   .transform((r) => r as RateLimit);
 
+/** The request attribute that names a templated scope's buckets: its `user`, or a `metadata` field. */
+export const attributeSchema = z.string().regex(/^(user|metadata\.[A-Za-z0-9_.-]{1,64})$/, "must be 'user' or 'metadata.<field>' (e.g. 'metadata.customerId')");
+
+const tierLimitsSchema = z.strictObject({
+  budgets: z.array(budgetSchema).default([]),
+  rateLimits: z.array(rateLimitSchema).default([]),
+});
+
+/**
+ * A templated scope: limits that every distinct value of a request attribute gets for itself
+ * (each user, each customer...), under the scope that declares it. `tiers`: limits by the tier
+ * the gateway's `tier(request)` names, replacing `budgets` and `rateLimits` for that tier.
+ */
+export const eachSchema = z.strictObject({
+  by: attributeSchema,
+  budgets: z.array(budgetSchema).default([]),
+  rateLimits: z.array(rateLimitSchema).default([]),
+  tiers: z.record(z.string().min(1).max(64), tierLimitsSchema).default({}),
+});
+
 export const limitsShape = {
   budgets: z.array(budgetSchema).default([]),
   rateLimits: z.array(rateLimitSchema).default([]),
+  each: z
+    .array(eachSchema)
+    .default([])
+    .superRefine((each, ctx) => {
+      const seen = new Set<string>();
+      each.forEach((e, i) => {
+        if (seen.has(e.by)) ctx.addIssue({ code: 'custom', path: [i, 'by'], message: `'${e.by}' is templated twice in this scope: give it one entry` });
+        seen.add(e.by);
+      });
+    }),
 };
+
+export type Each = z.output<typeof eachSchema>;
 
 export type Budget = z.output<typeof budgetSchema>;
 export type BudgetInput = z.input<typeof budgetSchema>;

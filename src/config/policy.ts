@@ -1,7 +1,7 @@
 import { scopeName } from './scope-name.js';
-import type { Budget, RateLimit } from './limits-schema.js';
+import type { Budget, Each, RateLimit } from './limits-schema.js';
 import type { KeyPolicy } from './key-policy.js';
-import { withOrigin, type ScopeLimits } from './scope-limits.js';
+import { eachBudgetOrigins, withEach, withOrigin, type ScopeLimits } from './scope-limits.js';
 
 export type { KeyPolicy } from './key-policy.js';
 export { buildKeyPolicy } from './key-policy.js';
@@ -50,8 +50,8 @@ export interface Policy {
   readonly everyWorkspace: ScopeLimits;
 }
 
-const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [] });
-const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [] });
+const OPEN: GrantPolicy = Object.freeze({ models: null, budgets: [], rateLimits: [], each: [] });
+const NONE: ScopeLimits = Object.freeze({ budgets: [], rateLimits: [], each: [] });
 
 
 function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefined): ReadonlySet<string> | null {
@@ -66,12 +66,13 @@ function intersect(a: ReadonlySet<string> | null, b: readonly string[] | undefin
 function mergeGrants(
   star: GrantPolicy | null,
   origin: string,
-  named: { models?: string[]; budgets: Budget[]; rateLimits: RateLimit[] },
+  named: { models?: string[]; budgets: Budget[]; rateLimits: RateLimit[]; each: Each[] },
 ): GrantPolicy {
   return {
     models: intersect(star?.models ?? null, named.models),
     budgets: [...(star?.budgets ?? []), ...withOrigin(origin, named.budgets)],
     rateLimits: [...(star?.rateLimits ?? []), ...named.rateLimits],
+    each: [...(star?.each ?? []), ...withEach(origin, named.each)],
   };
 }
 
@@ -97,6 +98,7 @@ export function buildIntegrationPolicy(config: ParsedIntegration): IntegrationPo
     everyone,
     budgets: withOrigin(scopeName.integration(config.slug), config.budgets),
     rateLimits: config.rateLimits,
+    each: withEach(scopeName.integration(config.slug), config.each),
   };
 }
 
@@ -115,13 +117,16 @@ export function resolveWorkspaceLimits(policy: Policy, workspace: string): Scope
 
 function buildWorkspaceLimits(config: PolicyConfig): { named: Map<string, ScopeLimits>; everyone: ScopeLimits } {
   const star = config.workspaces['*'];
-  const everyone: ScopeLimits = star ? { budgets: withOrigin(scopeName.workspace('*'), star.budgets), rateLimits: star.rateLimits } : NONE;
+  const everyone: ScopeLimits = star
+    ? { budgets: withOrigin(scopeName.workspace('*'), star.budgets), rateLimits: star.rateLimits, each: withEach(scopeName.workspace('*'), star.each) }
+    : NONE;
   const named = new Map<string, ScopeLimits>();
   for (const [name, limits] of Object.entries(config.workspaces)) {
     if (name === '*') continue;
     named.set(name, {
       budgets: [...everyone.budgets, ...withOrigin(scopeName.workspace(name), limits.budgets)],
       rateLimits: [...everyone.rateLimits, ...limits.rateLimits],
+      each: [...everyone.each, ...withEach(scopeName.workspace(name), limits.each)],
     });
   }
   return { named, everyone };
@@ -150,19 +155,18 @@ export function buildPolicy(config: PolicyConfig, keys: KeyTable): Policy {
  */
 export function budgetOrigins(policy: Policy, withKeys: boolean): Array<{ origin: string; budgets: readonly Budget[] }> {
   const out: Array<{ origin: string; budgets: readonly Budget[] }> = [];
+  const add = (origin: string, limits: { budgets: readonly Budget[]; each: readonly Each[] }) => out.push({ origin, budgets: limits.budgets }, ...eachBudgetOrigins(origin, limits.each));
   for (const integration of policy.integrations.values()) {
-    out.push({ origin: scopeName.integration(integration.slug), budgets: integration.config.budgets });
+    add(scopeName.integration(integration.slug), integration.config);
     const grants = integration.config.workspaces;
     if (grants === 'all') continue;
-    for (const [workspace, grant] of Object.entries(grants)) {
-      out.push({ origin: scopeName.grant(integration.slug, workspace), budgets: grant ? grant.budgets : [] });
-    }
+    for (const [workspace, grant] of Object.entries(grants)) add(scopeName.grant(integration.slug, workspace), grant || { budgets: [], each: [] });
   }
-  for (const [name, limits] of Object.entries(policy.config.workspaces)) out.push({ origin: scopeName.workspace(name), budgets: limits.budgets });
+  for (const [name, limits] of Object.entries(policy.config.workspaces)) add(scopeName.workspace(name), limits);
   if (!withKeys) return out;
   for (const { config: key, createdAt } of policy.keyTable.entries()) {
     // Runtime keys register their budgets as they change; those of the config, at each start.
-    if (key.budgets.length > 0 || createdAt === null) out.push({ origin: scopeName.key(key.id), budgets: key.budgets });
+    if (key.budgets.length > 0 || key.each.length > 0 || createdAt === null) add(scopeName.key(key.id), key);
   }
   return out;
 }

@@ -48,6 +48,22 @@ export type RateLimitConfig =
 export interface LimitsConfig {
   budgets?: BudgetConfig[];
   rateLimits?: RateLimitConfig[];
+  /**
+   * Templated scopes: limits each distinct value of a request attribute gets for itself, under
+   * this scope, checked in the same admission as the scope's own limits.
+   * @example each: [{ by: 'user', budgets: [{ type: 'cost', limit: 0.5, reset: 'monthly' }], tiers: { pro: { budgets: [{ type: 'cost', limit: 50, reset: 'monthly' }] } } }]
+   */
+  each?: EachConfig[];
+}
+
+/** Limits for each value of a request attribute (see `LimitsConfig.each`). */
+export interface EachConfig {
+  /** `'user'` (the request's `user`) or `'metadata.<field>'` (e.g. `'metadata.customerId'`). A request without it is refused. */
+  by: 'user' | `metadata.${string}`;
+  budgets?: BudgetConfig[];
+  rateLimits?: RateLimitConfig[];
+  /** Limits by tier (the gateway's `tier(request)`): the limits of the request's tier replace `budgets` and `rateLimits`. */
+  tiers?: Record<string, { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] }>;
 }
 
 /** The provisioning of an integration to a workspace: an optional model subset and limits. */

@@ -2,7 +2,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { Usage } from '../usage/usage.js';
 import { CallLifecycle } from './call-lifecycle.js';
-import { enterTarget, parseChatCall } from './call-entry.js';
+import { callAttributes, enterTarget, parseChatCall } from './call-entry.js';
 import type { GatewayState } from './gateway-state.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ChatOptions, TargetInfo } from './types.js';
@@ -59,7 +59,7 @@ export async function admitCall(state: GatewayState, input: unknown, options: Ch
     const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);
     const info = enterTarget(target, record);
     const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...body } = data;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }));
+    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }, callAttributes(state, target, data, record.metadata)));
     if (admitting) await admitting;
     const cap = call.admission!.outputCap;
     return {

@@ -3,7 +3,9 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';
 import type { Target } from './resolve-target.js';
+import type { CallAttributes } from '../limits/limit-plan.js';
 import type { Usage } from '../usage/usage.js';
+import type { GatewayState } from './gateway-state.js';
 import type { GatewayInfo, GatewayStream, TargetInfo } from './types.js';
 import { publicUsage, type CallRecord } from './usage-record.js';
 
@@ -58,5 +60,26 @@ export function answerInfo(info: TargetInfo, record: CallRecord, providerRequest
     retries: record.retries,
     fallbackIndex: 0,
     latencyMs: Math.round((performance.now() - record.t0) * 1000) / 1000,
+  };
+}
+
+/**
+ * What templated scopes key a call by: its `user` and `metadata`, and its tier, asked of the
+ * gateway's `tier` at most once per call (only when a template of the call has tiers).
+ */
+export function callAttributes(state: GatewayState, target: Target, request: { user?: unknown }, metadata: Readonly<Record<string, string>>): CallAttributes {
+  const user = typeof request.user === 'string' ? request.user : null;
+  const tierOf = state.tier;
+  let tier: string | null | undefined;
+  return {
+    user,
+    metadata,
+    tier: () => {
+      if (tier === undefined) {
+        const named = tierOf?.({ workspace: target.workspace, integration: target.integration.slug, key: target.key?.id ?? null, model: target.model, user, metadata });
+        tier = typeof named === 'string' ? named : null;
+      }
+      return tier;
+    },
   };
 }

@@ -97,6 +97,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,
     streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,
+    tier: (parsed.tier as GatewayState['tier'] | undefined) ?? null,
     secretResolvers: resolvers,
     closed: false,
     inFlight: 0,

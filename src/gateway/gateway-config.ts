@@ -3,6 +3,16 @@ import type { Sink } from '../events/sink.js';
 import type { Store } from '../stores/store.js';
 import type { SecretResolver } from '../secrets/secret.js';
 
+/** What `tier(request)` is told of a call (of a status query: no model). */
+export interface TierRequest {
+  workspace: string;
+  integration: string | null;
+  key: string | null;
+  model: string | null;
+  user: string | null;
+  metadata: Readonly<Record<string, string>>;
+}
+
 /** Everything `createGateway` takes. Its parts are defined with the concept they configure. */
 export interface GatewayConfig {
   integrations: IntegrationConfig[];
@@ -53,6 +63,13 @@ export interface GatewayConfig {
   analytics?: AnalyticsConfig | false;
   /** Epoch milliseconds; injectable for tests. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * The tier of a request, for templated scopes with `tiers` (`each: [{ by: 'user', tiers: { pro: ... } }]`):
+   * asked at most once per call, and only when a template of the call has tiers. Null,
+   * undefined or a tier the template does not list: its default limits.
+   * @example tier: ({ user }) => (proUsers.has(user ?? '') ? 'pro' : 'free')
+   */
+  tier?: (request: TierRequest) => string | null | undefined;
   /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
 }

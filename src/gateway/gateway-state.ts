@@ -6,6 +6,7 @@ import type { PolicyLog } from './policy-log.js';
 import type { SecretResolver } from '../secrets/secret.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
+import type { TierRequest } from './gateway-config.js';
 import type { ChatMiddleware } from './types.js';
 import type { RetryPolicy } from './with-retries.js';
 
@@ -24,6 +25,8 @@ export interface GatewayState {
   readonly fetch: typeof globalThis.fetch;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
+  /** See GatewayConfig.tier. */
+  readonly tier: ((request: TierRequest) => string | null | undefined) | null;
   /** See GatewayConfig.streamIdleTimeoutMs. */
   readonly streamIdleTimeoutMs: number;
   /** `createGateway({ secretResolvers })`: the loaders of `secret.ref` secrets. */

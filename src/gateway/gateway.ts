@@ -113,7 +113,7 @@ export class Gateway {
       list: (filter) => runtime.list(filter),
     };
     this.provisioning = new Provisioning(state.policyLog, state.secretResolvers, () => state.policy);
-    this.limits = { status: (query) => state.limiter.status(state.policy, query) };
+    this.limits = { status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)) };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };
   }
 
@@ -278,4 +278,19 @@ export class Gateway {
     const { published, sinks } = this.#state.dispatcher.stats();
     return { events: published, sinks, store: this.#state.limiter.stats(), analytics: this.#state.analytics?.recorder.stats() ?? null };
   }
+}
+
+/** The tier of a status query's user or metadata values, as `tier(request)` names it (no model). */
+function statusTier(state: GatewayState, query: StatusQuery): string | null {
+  if (!state.tier) return null;
+  const key = query.key === undefined ? null : state.policy.keys.get(query.key);
+  const named = state.tier({
+    workspace: key?.workspace ?? query.workspace ?? '',
+    integration: key?.integration ?? query.integration ?? null,
+    key: query.key ?? null,
+    model: null,
+    user: query.user ?? null,
+    metadata: query.metadata ?? {},
+  });
+  return typeof named === 'string' ? named : null;
 }

@@ -14,7 +14,7 @@ import { withTimeout } from '../util/with-timeout.js';
 import { applyProvisioning, type ProvisioningChange } from './provisioning-change.js';
 
 /** A key as the policy log carries it: its config, never its token (the hash only); empty lists left out. */
-export type LoggedKey = Omit<ParsedKey, 'budgets' | 'rateLimits'> & Partial<Pick<ParsedKey, 'budgets' | 'rateLimits'>>;
+export type LoggedKey = Omit<ParsedKey, 'budgets' | 'rateLimits' | 'each'> & Partial<Pick<ParsedKey, 'budgets' | 'rateLimits' | 'each'>>;
 
 /** The fields of a key `keys.update` may change. */
 export type KeyPatch = Partial<Pick<ParsedKey, 'name' | 'models' | 'budgets' | 'rateLimits' | 'metadata' | 'expiresAt'>>;
@@ -294,6 +294,7 @@ export class PolicyLog {
           const key = change.key as ParsedKey;
           key.budgets ??= [];
           key.rateLimits ??= [];
+          key.each ??= [];
           policy.keyTable.put(key, change.createdAt);
           keys.set(key.id, key.budgets.length > 0 ? key.budgets : (keys.get(key.id) ?? null));
           if (announce) applied.push({ version: record.version, change, event: 'key.created', key });

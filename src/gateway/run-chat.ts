@@ -3,7 +3,8 @@ import { ProviderError } from '../errors/provider-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
-import { describeCall, enterTarget, parseChatCall } from './call-entry.js';
+import type { CallAttributes } from '../limits/limit-plan.js';
+import { callAttributes, describeCall, enterTarget, parseChatCall } from './call-entry.js';
 import { externalIntegrationError } from '../providers/external/external-provider.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream } from './metered-stream.js';
@@ -38,6 +39,8 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     const targets = models.map((model) => resolveTarget({ model, workspace: data.workspace, key: data.key }, policy, now));
     let outcome: ChatOutcome | undefined;
     let info: TargetInfo | undefined;
+    // Made for the first target, kept for the fallbacks: the tier is the request's, asked once.
+    let attributes: CallAttributes | undefined;
     for (let i = 0; outcome === undefined; i++) {
       record.fallbackIndex = i;
       try {
@@ -45,7 +48,8 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         info = enterTarget(target, record);
         if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
-        const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request));
+        attributes ??= callAttributes(state, target, data, record.metadata);
+        const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request, attributes));
         if (admitting) await admitting;
         // No output limit of the caller's: the one reserved goes upstream, so the answer cannot
         // cost more than the reservation (adapters send it as their provider's own limit).

@@ -4,7 +4,7 @@ import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { EmbeddingRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { externalIntegrationError } from '../providers/external/external-provider.js';
-import { answerInfo, enterTarget } from './call-entry.js';
+import { answerInfo, callAttributes, enterTarget } from './call-entry.js';
 import { embeddingsRequestSchema } from './embeddings-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { callEmbeddings, providerStepOptions } from './provider-step.js';
@@ -44,7 +44,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     const body: Record<string, unknown> = { model: target.model };
     for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = (data as Record<string, unknown>)[name];
 
-    const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input));
+    const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input, callAttributes(state, target, data, record.metadata)));
     if (admitting) await admitting;
     const result = await callEmbeddings(host, body as EmbeddingRequestBody, providerStepOptions(state, integration));
     record.retries = host.retries;

@@ -4,7 +4,7 @@ import { responseOf, responsesEventsOf } from '../responses/chat-as-response.js'
 import { translateResponsesRequest } from '../responses/translate-request.js';
 import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import { CallLifecycle } from './call-lifecycle.js';
-import { answerInfo, describeCall, enterTarget, parseChatCall } from './call-entry.js';
+import { answerInfo, callAttributes, describeCall, enterTarget, parseChatCall } from './call-entry.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream, type ChunkMeasure } from './metered-stream.js';
 import { callResponses, providerStepOptions } from './provider-step.js';
@@ -42,7 +42,7 @@ export async function runResponses(state: GatewayState, input: unknown, options:
     const info = enterTarget(target, record);
     const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...estimate } = data;
     estimate.model = target.model;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, estimate));
+    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, estimate, callAttributes(state, target, data, record.metadata)));
     if (admitting) await admitting;
 
     const body: Record<string, unknown> = {};

@@ -187,7 +187,7 @@ function withExpiry<T extends { expiresAt?: Date | string | undefined }>(input: 
 /** A key without its empty defaults: log records stay small (a replay of 100k keys reads them all). */
 function compact(key: ParsedKey): LoggedKey {
   const out = { ...key } as Record<string, unknown>;
-  for (const name of ['budgets', 'rateLimits'] as const) if ((key[name] as unknown[]).length === 0) delete out[name];
+  for (const name of ['budgets', 'rateLimits', 'each'] as const) if ((key[name] as unknown[]).length === 0) delete out[name];
   if (key.metadata && Object.keys(key.metadata).length === 0) delete out.metadata;
   return out as LoggedKey;
 }

@@ -4,7 +4,7 @@ import type { AdmitInput, AdmitResult, CounterSpec, CounterState, MaybePromise }
 import type { PlannedCall } from './call-plans.js';
 import { UNRESERVED } from './guarded-store.js';
 import type { CallTarget, LimiterContext } from './limiter-context.js';
-import { counterAt, type LimitPlan, type PlannedLimit } from './limit-plan.js';
+import { bindPlan, counterAt, type CallAttributes, type LimitPlan, type PlannedLimit } from './limit-plan.js';
 import { MICROS_PER_USD, worstCaseCostMicros } from './money.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
 import { refusal } from './refusal.js';
@@ -59,8 +59,9 @@ const MAX_SHRINKS = 3;
  * nothing. A request without an output limit that does not fit is tried again with the output
  * that fits the refusing counter's room (one more store call, only near a limit).
  */
-export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand): MaybePromise<Admission> {
-  const { plan, price } = planned;
+export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand, attributes: CallAttributes): MaybePromise<Admission> {
+  const price = planned.price;
+  const plan = bindPlan(planned.plan, attributes);
   const guards = ctx.guarded ? planned.guards : undefined;
   if (plan.limits.length === 0) {
     if (!guards) return unreserved(requestId, plan, price);

@@ -1,6 +1,7 @@
 import type { Budget, RateLimit } from '../config/limits-schema.js';
 import type { ScopeLimits } from '../config/policy.js';
 import type { CounterSpec } from '../stores/store.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
 import { budgetId, modelsId } from './budget-identity.js';
 import { usdToMicros } from './money.js';
 import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
@@ -37,7 +38,27 @@ export interface LimitPlan {
   readonly costLimit: PlannedLimit | null;
   /** Whether a limit counts tokens or cost: then the output a call may produce is reserved, and capped upstream. */
   readonly metersOutput: boolean;
+  /** Templated scopes, bound per call (see bindPlan); empty in a bound plan. */
+  readonly templates: readonly TemplatePlan[];
 }
+
+/**
+ * A templated scope of a plan (`each` on a scope): its limits are completed per call by the
+ * value of the request attribute it is keyed by (see bindPlan).
+ */
+export interface TemplatePlan {
+  /** The scope that declares it. */
+  readonly scope: string;
+  /** `user` or `metadata.<field>`. */
+  readonly by: string;
+  /** The limits every value gets, unbound. */
+  readonly limits: readonly PlannedLimit[];
+  /** The limits of each tier, unbound: they replace `limits` for a request of that tier. */
+  readonly tiers: ReadonlyMap<string, readonly PlannedLimit[]>;
+}
+
+/** Where an attribute value goes in a templated limit's scope and counter keys. */
+const HOLE = '\u0000';
 
 /**
  * Every limit of every scope a call passes through. `setAtOf` gives when a budget was set; the
@@ -45,60 +66,132 @@ export interface LimitPlan {
  * of other models (`models` on the limit) are left out; without (a status query), every limit is in.
  */
 export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, setAtOf: (origin: string, id: string) => number, model: string | null = null): LimitPlan {
-  const applies = (models: readonly string[] | undefined) => model === null || models === undefined || models.includes(model);
   const limits: PlannedLimit[] = [];
-  let disabledScope: string | null = null;
-  let costLimit: PlannedLimit | null = null;
+  const templates: TemplatePlan[] = [];
   for (const [scope, scopeLimits] of scopes) {
-    const seen = new Set<string>();
-    for (const { origin, budget } of scopeLimits.budgets) {
-      if (!applies(budget.models)) continue;
-      const id = budgetId(budget);
-      if (seen.has(`${origin}|${id}`)) continue;
-      seen.add(`${origin}|${id}`);
-      const setAt = setAtOf(origin, id);
-      const toUnits = budget.type === 'cost' ? usdToMicros : (n: number) => n;
-      const planned: PlannedLimit = {
-        scope,
-        kind: 'budget',
-        type: budget.type,
-        limit: toUnits(budget.limit),
-        budget,
-        rateLimit: null,
-        origin,
-        setAt,
-        alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
-        thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
-        prefix: `b|${origin}|${id}|${setAt}|${scope}|`,
-        current: null,
-      };
-      limits.push(planned);
-      if (budget.type === 'cost') costLimit ??= planned;
-    }
-    for (const rateLimit of scopeLimits.rateLimits) {
-      if (!applies(rateLimit.models)) continue;
-      const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
-      const id = `${rateLimit.type}:${rateLimit.limit}${window}${rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : ''}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (rateLimit.limit === 0) disabledScope ??= scope;
-      limits.push({
-        scope,
-        kind: 'rateLimit',
-        type: rateLimit.type,
-        limit: rateLimit.limit,
-        budget: null,
-        rateLimit,
-        origin: null,
-        setAt: 0,
-        alertAt: undefined,
-        thresholds: null,
-        prefix: `r|${scope}|${id}|`,
-        current: null,
-      });
+    planLimits(limits, scope, scopeLimits, setAtOf, model);
+    for (const each of scopeLimits.each) {
+      // The value goes where HOLE is: `workspace:team-a/user:u-42`, and in every counter key.
+      const templated = `${scope}/${each.by}:${HOLE}`;
+      const tiers = new Map<string, PlannedLimit[]>();
+      for (const [tier, tierLimits] of each.tiers) tiers.set(tier, planLimits([], templated, tierLimits, setAtOf, model));
+      templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers });
     }
   }
-  return { limits, disabledScope, costLimit, metersOutput: limits.some((l) => l.type === 'tokens' || l.type === 'cost') };
+  return finishPlan(limits, templates);
+}
+
+/** A plan of these limits: what admission needs to know of them at once. */
+function finishPlan(limits: PlannedLimit[], templates: readonly TemplatePlan[]): LimitPlan {
+  let disabledScope: string | null = null;
+  let costLimit: PlannedLimit | null = null;
+  let metersOutput = false;
+  for (const limit of limits) {
+    if (limit.kind === 'rateLimit' && limit.limit === 0) disabledScope ??= limit.scope;
+    if (limit.type === 'cost') costLimit ??= limit;
+    if (limit.type === 'tokens' || limit.type === 'cost') metersOutput = true;
+  }
+  return { limits, disabledScope, costLimit, metersOutput, templates };
+}
+
+/** The limits of one scope that apply to `model` (all of them without one), added to `out`. */
+function planLimits(
+  out: PlannedLimit[],
+  scope: string,
+  scopeLimits: { budgets: ScopeLimits['budgets']; rateLimits: ScopeLimits['rateLimits'] },
+  setAtOf: (origin: string, id: string) => number,
+  model: string | null,
+): PlannedLimit[] {
+  const applies = (models: readonly string[] | undefined) => model === null || models === undefined || models.includes(model);
+  const seen = new Set<string>();
+  for (const { origin, budget } of scopeLimits.budgets) {
+    if (!applies(budget.models)) continue;
+    const id = budgetId(budget);
+    if (seen.has(`${origin}|${id}`)) continue;
+    seen.add(`${origin}|${id}`);
+    const setAt = setAtOf(origin, id);
+    const toUnits = budget.type === 'cost' ? usdToMicros : (n: number) => n;
+    out.push({
+      scope,
+      kind: 'budget',
+      type: budget.type,
+      limit: toUnits(budget.limit),
+      budget,
+      rateLimit: null,
+      origin,
+      setAt,
+      alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
+      thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
+      prefix: `b|${origin}|${id}|${setAt}|${scope}|`,
+      current: null,
+    });
+  }
+  for (const rateLimit of scopeLimits.rateLimits) {
+    if (!applies(rateLimit.models)) continue;
+    const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
+    const id = `${rateLimit.type}:${rateLimit.limit}${window}${rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : ''}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      scope,
+      kind: 'rateLimit',
+      type: rateLimit.type,
+      limit: rateLimit.limit,
+      budget: null,
+      rateLimit,
+      origin: null,
+      setAt: 0,
+      alertAt: undefined,
+      thresholds: null,
+      prefix: `r|${scope}|${id}|`,
+      current: null,
+    });
+  }
+  return out;
+}
+
+/** The request attributes templated scopes are keyed by, and its tier. */
+export interface CallAttributes {
+  readonly user: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The request's tier (the gateway's `tier(request)`, asked at most once); null: none. */
+  tier(): string | null;
+}
+
+/** The longest attribute value a templated scope takes (it is part of store keys). */
+export const MAX_ATTRIBUTE_LENGTH = 256;
+
+/**
+ * The plan of one call: its templated limits bound to the request's attribute values (and the
+ * limits of its tier). A call lacking an attribute a template is keyed by is refused
+ * (`RequestValidationError`): a shared bucket for requests without one would let one caller
+ * spend every anonymous caller's allowance, or let anonymous calls go unlimited. With `partial`
+ * (a status query), templates whose attribute is not given are left out instead.
+ */
+export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = false): LimitPlan {
+  if (plan.templates.length === 0) return plan;
+  const limits = plan.limits.slice();
+  for (const template of plan.templates) {
+    const value = attributeValue(template, attributes, partial);
+    if (value === null) continue;
+    const tier = template.tiers.size > 0 ? attributes.tier() : null;
+    const chosen = (tier !== null && template.tiers.get(tier)) || template.limits;
+    const escaped = encodeURIComponent(value);
+    for (const limit of chosen) limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: limit.prefix.replace(HOLE, escaped), current: null });
+  }
+  return finishPlan(limits, []);
+}
+
+function attributeValue(template: TemplatePlan, attributes: CallAttributes, partial: boolean): string | null {
+  const by = template.by;
+  const value = by === 'user' ? attributes.user : (attributes.metadata[by.slice('metadata.'.length)] ?? null);
+  const path = by === 'user' ? 'user' : by;
+  if (value === null || value === '') {
+    if (partial) return null;
+    throw new RequestValidationError([{ path, message: `${template.scope} has limits for each ${by === 'user' ? 'user' : `${by} value`}: the request must give its ${path}` }]);
+  }
+  if (value.length > MAX_ATTRIBUTE_LENGTH) throw new RequestValidationError([{ path, message: `must be at most ${MAX_ATTRIBUTE_LENGTH} characters (${template.scope} keys limits by it)` }]);
+  return value;
 }
 
 /** A concurrency limit's one span: calls in flight are counted, never reset. */

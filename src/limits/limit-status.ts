@@ -33,6 +33,10 @@ export interface StatusQuery {
   integration?: string;
   workspace?: string;
   key?: string;
+  /** The counters of this user's templated scopes (`each: [{ by: 'user' }]`). */
+  user?: string;
+  /** The counters of these metadata values' templated scopes (`each: [{ by: 'metadata.customerId' }]`). */
+  metadata?: Record<string, string>;
   /** Only budgets, or only rate limits (fewer counters read). Default: both. */
   kind?: 'budget' | 'rateLimit';
 }

@@ -14,11 +14,14 @@ import { CallPlans } from './call-plans.js';
 import { GuardedStore, type StoreFailurePolicy, type StoreStats } from './guarded-store.js';
 import type { CallTarget, LimiterContext, LimitsOptions } from './limiter-context.js';
 import { readStatus, type LimitStatus, type StatusQuery } from './limit-status.js';
-import type { LimitPlan } from './limit-plan.js';
+import { bindPlan, type CallAttributes, type LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
 import { settleCall } from './settle-call.js';
 
-const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false });
+const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false, templates: [] });
+
+/** A call without the attributes templated scopes need: refused by any template. */
+const NO_ATTRIBUTES: CallAttributes = Object.freeze({ user: null, metadata: Object.freeze({}), tier: () => null });
 
 /**
  * Budgets and rate limits: plans the counters a call touches in every scope, admits it with one
@@ -80,7 +83,7 @@ export class Limiter {
    * Checks the call against every limit of every scope and reserves its worst case on all of
    * them, or refuses it with the error of the first limit without room and reserves nothing.
    */
-  admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody): MaybePromise<Admission> {
+  admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody, attributes: CallAttributes = NO_ATTRIBUTES): MaybePromise<Admission> {
     const { inputEstimate, defaultMaxOutputTokens } = this.#ctx.options;
     const asked = body.max_completion_tokens ?? body.max_tokens;
     return this.#admitDemand(requestId, policy, target, {
@@ -88,20 +91,20 @@ export class Limiter {
       output: asked ?? defaultMaxOutputTokens,
       choices: body.n ?? 1,
       flexible: asked == null,
-    });
+    }, attributes);
   }
 
   /** Admission of an embeddings call: its input tokens, no output. */
-  admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input']): MaybePromise<Admission> {
+  admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input'], attributes: CallAttributes = NO_ATTRIBUTES): MaybePromise<Admission> {
     return this.#admitDemand(requestId, policy, target, {
       input: () => estimateEmbeddingTokens(input, this.#ctx.options.inputEstimate === 'upper-bound'),
       output: 0,
       choices: 1,
       flexible: false,
-    });
+    }, attributes);
   }
 
-  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand): MaybePromise<Admission> {
+  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand, attributes: CallAttributes): MaybePromise<Admission> {
     let ready: MaybePromise<void>;
     try {
       ready = this.#registry.ready();
@@ -110,11 +113,11 @@ export class Limiter {
     }
     if (ready instanceof Promise) {
       return ready.then(
-        () => admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand),
+        () => admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes),
         (error: unknown) => this.#unregistered(error, requestId, target),
       );
     }
-    return admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand);
+    return admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes);
   }
 
   /** The budgets are not registered (the store failed): refuse, or admit unchecked (fail-open). */
@@ -135,8 +138,10 @@ export class Limiter {
   }
 
   /** Every limit that applies to the query, with its current usage. */
-  async status(policy: Policy, query: StatusQuery): Promise<LimitStatus[]> {
+  async status(policy: Policy, query: StatusQuery, tier: () => string | null = () => null): Promise<LimitStatus[]> {
     await this.#registry.ready();
-    return readStatus(this.#ctx, this.#plans.forStatus(policy, query), query.kind);
+    // The counters of the user or metadata values the query names; templates keyed by others are left out.
+    const attributes: CallAttributes = { user: query.user ?? null, metadata: query.metadata ?? {}, tier };
+    return readStatus(this.#ctx, bindPlan(this.#plans.forStatus(policy, query), attributes, true), query.kind);
   }
 }

@@ -22,6 +22,8 @@ interface Counter {
   alerted: boolean;
   /** Exhaustion (a refusal, or usage reaching the limit) was announced in this counter's life. */
   announced: boolean;
+  /** Read or written since eviction last passed it: passed over once more (see #evict). */
+  touched: boolean;
 }
 
 /** An outstanding reservation, in a doubly linked list of all of them (see #link). */
@@ -71,11 +73,60 @@ export class MemoryStore implements Store {
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
+  readonly #maxCounters: number;
+  #evicted = 0;
+  #hand: MapIterator<[string, Counter]> | null = null;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxCells = options.analyticsMaxCells ?? 100_000;
     if (!Number.isInteger(maxCells) || maxCells < 1) throw new TypeError(`memoryStore: analyticsMaxCells must be a positive integer (got ${String(maxCells)})`);
+    const maxCounters = options.maxCounters ?? 500_000;
+    if (!Number.isInteger(maxCounters) || maxCounters < 1) throw new TypeError(`memoryStore: maxCounters must be a positive integer (got ${String(maxCounters)})`);
     this.#analytics = new AnalyticsTable(maxCells);
+    this.#maxCounters = maxCounters;
+  }
+
+  /** Counters held, and counters evicted to stay within `maxCounters`. */
+  counterStats(): { counters: number; evicted: number } {
+    return { counters: this.#counters.size, evicted: this.#evicted };
+  }
+
+  /** A new counter for `spec` (the store is brought back within its bound when the call is done: see #evict). */
+  #add(spec: CounterSpec): Counter {
+    const counter: Counter = { used: 0, reserved: 0, expiresAt: spec.expiresAt, alerted: false, announced: false, touched: false };
+    this.#counters.set(spec.key, counter);
+    return counter;
+  }
+
+  /**
+   * Brings the store back within `maxCounters` after a call, by dropping idle counters (nothing
+   * reserved on them), the least recently used first as the CLOCK algorithm approximates it:
+   * counters are kept in insertion order; one touched since it was last passed is moved to the
+   * back and untouched, an untouched idle one is dropped. A call only sets a flag (no reordering
+   * on the hot path), and a drop costs O(1) amortized. Never during a call, whose counters are
+   * in hand. A dropped counter's usage is forgotten: its scope starts from zero if it comes back
+   * in the same period (what a bound on memory costs; shared stores keep every counter until it
+   * expires).
+   */
+  #evict(): void {
+    let passes = this.#counters.size * 2;
+    while (this.#counters.size > this.#maxCounters) {
+      if (passes-- === 0) return; // every counter busy: over the bound until calls settle
+      // The clock's hand: one iterator kept from call to call (a new one would walk again over
+      // every entry deleted since the map last compacted).
+      let next = this.#hand?.next();
+      if (!next || next.done) {
+        this.#hand = this.#counters.entries();
+        next = this.#hand.next();
+        if (next.done) return;
+      }
+      const [key, counter] = next.value;
+      this.#counters.delete(key);
+      if (counter.reserved > 0 || counter.touched) {
+        counter.touched = false;
+        this.#counters.set(key, counter);
+      } else this.#evicted++;
+    }
   }
 
   admit(input: AdmitInput): AdmitResult {
@@ -90,10 +141,8 @@ export class MemoryStore implements Store {
     for (let i = 0; i < counters.length; i++) {
       const spec = counters[i]!;
       let counter = this.#counters.get(spec.key);
-      if (!counter) {
-        counter = { used: 0, reserved: 0, expiresAt: spec.expiresAt, alerted: false, announced: false };
-        this.#counters.set(spec.key, counter);
-      }
+      if (!counter) counter = this.#add(spec);
+      else counter.touched = true;
       if (counter.used + counter.reserved + amounts[i]! > spec.limit) {
         const first = isFull(spec, counter) && !counter.announced;
         if (first) counter.announced = true;
@@ -106,6 +155,7 @@ export class MemoryStore implements Store {
     if (this.#tail) this.#tail.next = reservation;
     else this.#head = reservation;
     this.#tail = reservation;
+    if (this.#counters.size > this.#maxCounters) this.#evict();
     return { admitted: true, handle: reservation };
   }
 
@@ -122,11 +172,9 @@ export class MemoryStore implements Store {
     for (let i = 0; i < input.counters.length; i++) {
       const spec = input.counters[i]!;
       let counter = this.#counters.get(spec.key);
-      if (!counter) {
-        // Swept (its window ended) or never admitted here: usage is still recorded.
-        counter = { used: 0, reserved: 0, expiresAt: spec.expiresAt, alerted: false, announced: false };
-        this.#counters.set(spec.key, counter);
-      }
+      // Swept (its window ended), evicted, or never admitted here: usage is still recorded.
+      if (!counter) counter = this.#add(spec);
+      else counter.touched = true;
       if (live) counter.reserved = Math.max(0, counter.reserved - reservation.amounts[i]!);
       counter.used += input.actual[i]!;
       const alerted = spec.alertAt !== undefined && !counter.alerted && counter.used >= spec.alertAt;
@@ -135,6 +183,7 @@ export class MemoryStore implements Store {
       if (exhausted) counter.announced = true;
       out.push({ used: counter.used, reserved: counter.reserved, alerted, exhausted });
     }
+    if (this.#counters.size > this.#maxCounters) this.#evict();
     return out;
   }
 
@@ -229,6 +278,12 @@ export class MemoryStore implements Store {
 
 export interface MemoryStoreOptions {
   /**
+   * Limit counters kept at most (one per limit, scope and period: per user, with templated
+   * scopes). Counters expire with their window or period; beyond the bound, the least recently
+   * used idle counter is dropped, and its usage forgotten. Default 500,000 (about 125 MB).
+   */
+  maxCounters?: number;
+  /**
    * Analytics cells kept at most (one per time bucket and distinct workspace, integration,
    * model, key and user), every granularity together; beyond it the oldest minute buckets are
    * dropped first, and counted. Default 100,000 (a few tens of MB).
@@ -237,6 +292,6 @@ export interface MemoryStoreOptions {
 }
 
 /** The in-process store (the default): limits and analytics hold within one process. */
-export function memoryStore(options?: MemoryStoreOptions): Store {
+export function memoryStore(options?: MemoryStoreOptions): MemoryStore {
   return new MemoryStore(options);
 }

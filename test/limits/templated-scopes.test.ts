@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetExceededError, RateLimitExceededError, RequestValidationError, createGateway, memoryStore, type GatewayConfig, type UsageEvent } from '../../src/index.js';
+import { limitsGateway, MAX_TOKENS, MESSAGES, PRICE } from '../helpers/limits-gateway.js';
+
+/**
+ * Templated scopes (`each: [{ by }]`): every distinct value of a request attribute (its `user`,
+ * a `metadata` field) gets its own counters under the declaring scope, checked in the same
+ * admission as every other limit. Every call uses 100 tokens and costs USD 0.10, reserving
+ * USD 0.101 (test/helpers/limits-gateway.ts).
+ */
+/** The limits gateway's model on a clock of its own, without recording events (a million calls would not fit in memory). */
+function quietGateway(config: { workspaces: GatewayConfig['workspaces']; store?: GatewayConfig['store'] }) {
+  let now = Date.parse('2026-11-18T09:30:00Z');
+  const gateway = createGateway({
+    integrations: [{ slug: 'mock', provider: 'mock', customModels: [{ id: 'm', pricing: PRICE }], workspaces: { '*': {} }, mock: { usage: { inputTokens: 20, outputTokens: 80 } } }],
+    clock: () => now,
+    analytics: false,
+    ...config,
+  });
+  const call = (workspace: string, extra: Record<string, unknown>) => gateway.chat({ workspace, model: '@mock/m', messages: MESSAGES, max_tokens: MAX_TOKENS, ...extra });
+  return { gateway, call, advance: (ms: number) => (now += ms) };
+}
+
+const perUser = { each: [{ by: 'user' as const, budgets: [{ type: 'cost' as const, limit: 1 }], rateLimits: [{ type: 'requests' as const, limit: 5, per: 'minute' as const }] }] };
+
+describe('templated scopes', () => {
+  it('each user gets its own rate limit and budget; one user refused leaves the others alone', async () => {
+    const { gateway, call, advance } = limitsGateway({ workspaces: { 'team-a': perUser } });
+    for (let i = 0; i < 5; i++) await call('team-a', { user: 'u-1' });
+    const limited = await call('team-a', { user: 'u-1' }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimitExceededError);
+    expect((limited as RateLimitExceededError).scope).toBe('workspace:team-a/user:u-1');
+    for (let i = 0; i < 5; i++) await call('team-a', { user: 'u-2' });
+    advance(60_000);
+    for (let i = 0; i < 4; i++) await call('team-a', { user: 'u-1' });
+    // Nine calls: USD 0.90 spent, and a tenth could cost USD 0.101.
+    const spent = await call('team-a', { user: 'u-1' }).catch((e: unknown) => e);
+    expect(spent).toBeInstanceOf(BudgetExceededError);
+    expect((spent as BudgetExceededError).scope).toBe('workspace:team-a/user:u-1');
+    expect(await gateway.limits.status({ workspace: 'team-a', user: 'u-1' })).toEqual([
+      expect.objectContaining({ scope: 'workspace:team-a/user:u-1', kind: 'budget', used: 0.9, reserved: 0 }),
+      expect.objectContaining({ scope: 'workspace:team-a/user:u-1', kind: 'rateLimit', per: 'minute', used: 4 }),
+    ]);
+    // Without a user, the status has no templated counters to show.
+    expect(await gateway.limits.status({ workspace: 'team-a' })).toEqual([]);
+    await gateway.close();
+  });
+
+  it('a request without the attribute is refused, naming it; nothing is reserved', async () => {
+    const { gateway, call, events } = limitsGateway({
+      workspaces: { 'team-a': { each: [{ by: 'metadata.customerId', budgets: [{ type: 'cost', limit: 5 }] }] } },
+      keys: [{ id: 'app', workspace: 'team-a', integration: 'mock', each: [{ by: 'user', rateLimits: [{ type: 'requests', limit: 10, per: 'minute' }] }] }],
+    });
+    const noCustomer = await call('team-a').catch((e: unknown) => e);
+    expect(noCustomer).toBeInstanceOf(RequestValidationError);
+    expect((noCustomer as RequestValidationError).issues).toEqual([{ path: 'metadata.customerId', message: 'workspace:team-a has limits for each metadata.customerId value: the request must give its metadata.customerId' }]);
+    const noUser = await call(undefined, { workspace: undefined, key: 'app', metadata: { customerId: 'acme' } }).catch((e: unknown) => e);
+    expect((noUser as RequestValidationError).issues[0]?.path).toBe('user');
+    await call(undefined, { workspace: undefined, key: 'app', user: 'u-1', metadata: { customerId: 'acme' } });
+    expect(events.usage.map((e: UsageEvent) => e.status)).toEqual(['rejected', 'rejected', 'success']);
+    expect(await gateway.limits.status({ key: 'app', user: 'u-1', metadata: { customerId: 'acme' } })).toEqual([
+      expect.objectContaining({ scope: 'workspace:team-a/metadata.customerId:acme', used: 0.1, reserved: 0 }),
+      expect.objectContaining({ scope: 'key:app/user:u-1', used: 1 }),
+    ]);
+    await gateway.close();
+  });
+
+  it('tiers: the tier resolved once per request picks the limits; per-model and tier limits checked in one admission', async () => {
+    const asked: string[] = [];
+    const pro = new Set(['u-pro']);
+    const { gateway, call } = limitsGateway({
+      integration: { customModels: [{ id: 'm', pricing: PRICE }, { id: 'big', pricing: PRICE }] },
+      workspaces: {
+        'team-a': {
+          each: [
+            {
+              by: 'user',
+              budgets: [{ type: 'cost', limit: 1 }],
+              tiers: { pro: { budgets: [{ type: 'cost', limit: 5 }, { type: 'cost', limit: 1, models: ['big'] }] } },
+            },
+          ],
+        },
+      },
+      extra: {
+        tier: ({ user, model }) => {
+          asked.push(`${user}:${model}`);
+          return pro.has(user ?? '') ? 'pro' : 'free';
+        },
+      },
+    });
+    const run = async (user: string, model: string) => {
+      let ok = 0;
+      for (let i = 0; i < 60; i++) {
+        const error = await call('team-a', { user, model: `@mock/${model}` }).then(() => null, (e: unknown) => e);
+        if (error) return { ok, error };
+        ok++;
+      }
+      return { ok, error: null };
+    };
+    // Free: the default USD 1 for every model ('free' has no tier of its own).
+    expect(await run('u-free', 'big')).toMatchObject({ ok: 9, error: expect.any(BudgetExceededError) });
+    // Pro: USD 1 on 'big' inside USD 5 on everything.
+    const big = await run('u-pro', 'big');
+    expect(big).toMatchObject({ ok: 9 });
+    expect((big.error as BudgetExceededError).limit).toBe(1);
+    const rest = await run('u-pro', 'm');
+    expect(rest.ok).toBe(40);
+    expect((rest.error as BudgetExceededError).limit).toBe(5);
+    // Asked once per call (refused ones included), with the provider's model id.
+    expect(asked).toHaveLength(9 + 1 + 9 + 1 + 40 + 1);
+    expect(asked[0]).toBe('u-free:big');
+    expect(await gateway.limits.status({ workspace: 'team-a', user: 'u-pro' })).toEqual([
+      expect.objectContaining({ scope: 'workspace:team-a/user:u-pro', limit: 5, used: 4.9 }),
+      expect.objectContaining({ scope: 'workspace:team-a/user:u-pro', limit: 1, models: ['big'], used: 0.9 }),
+    ]);
+    await gateway.close();
+  });
+
+  it('attribute values are user input: escaped in store keys (no two values share a counter), length-limited', async () => {
+    const { gateway, call } = limitsGateway({ workspaces: { 'team-a': { each: [{ by: 'user', rateLimits: [{ type: 'requests', limit: 1, per: 'minute' }] }] } } });
+    // Values that would collide if keys were built by joining raw values with the key's separators.
+    for (const user of ['a|b', 'a', 'a%7Cb', 'ユーザー', 'a|b|']) await call('team-a', { user });
+    await expect(call('team-a', { user: 'a|b' })).rejects.toBeInstanceOf(RateLimitExceededError);
+    const long = await call('team-a', { user: 'x'.repeat(257) }).catch((e: unknown) => e);
+    expect((long as RequestValidationError).issues).toEqual([{ path: 'user', message: 'must be at most 256 characters (workspace:team-a keys limits by it)' }]);
+    await call('team-a', { user: 'x'.repeat(256) });
+    await gateway.close();
+  });
+
+  it('10,000 users at once against USD 1 and 5 a minute each: no user exceeds either; each user’s spend is its successful calls', async () => {
+    const { gateway, call, advance } = quietGateway({ workspaces: { 'team-a': perUser } });
+    const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
+    const served = new Map<string, number>();
+    const wave = async () => {
+      let okInWave = 0;
+      await Promise.all(
+        users.flatMap((user) =>
+          Array.from({ length: 7 }, () =>
+            call('team-a', { user }).then(
+              () => {
+                served.set(user, (served.get(user) ?? 0) + 1);
+                okInWave++;
+              },
+              (error: unknown) => {
+                if (!(error instanceof RateLimitExceededError) && !(error instanceof BudgetExceededError)) throw error;
+              },
+            ),
+          ),
+        ),
+      );
+      return okInWave;
+    };
+    // A minute's window lets 5 of 7 through; the next minute, the budget stops each user at 9 calls.
+    expect(await wave()).toBe(50_000);
+    advance(60_000);
+    expect(await wave()).toBe(40_000);
+    for (const user of users) {
+      expect(served.get(user)).toBe(9);
+      const [budget, window] = await gateway.limits.status({ workspace: 'team-a', user });
+      expect(budget).toMatchObject({ used: 0.9, reserved: 0 });
+      expect(window).toMatchObject({ used: 4, reserved: 0 });
+    }
+    await gateway.close();
+  });
+
+  it('after 1,000,000 users made one call each, the memory store holds no more counters than its bound', async () => {
+    const store = memoryStore({ maxCounters: 20_000 });
+    const { gateway, call } = quietGateway({ workspaces: { 'team-a': { budgets: [{ type: 'cost', limit: 1_000_000 }], ...perUser } }, store });
+    for (let i = 0; i < 1_000_000; i++) {
+      await call('team-a', { user: `user-${i}` });
+      if (i % 100_000 === 0) expect(store.counterStats().counters).toBeLessThanOrEqual(20_000);
+    }
+    const { counters, evicted } = store.counterStats();
+    expect(counters).toBeLessThanOrEqual(20_000);
+    // Two counters per user (budget, window), one for the workspace's budget, which stays: it is in use.
+    expect(evicted).toBe(2 * 1_000_000 + 1 - counters);
+    expect((await gateway.limits.status({ workspace: 'team-a' }))[0]).toMatchObject({ used: 100_000 });
+    await gateway.close();
+  }, 120_000);
+});
