@@ -86,14 +86,21 @@ const tierLimitsSchema = z.strictObject({
 /**
  * A templated scope: limits that every distinct value of a request attribute gets for itself
  * (each user, each customer...), under the scope that declares it. `tiers`: limits by the tier
- * the gateway's `tier(request)` names, replacing `budgets` and `rateLimits` for that tier.
+ * the gateway's `tier(request)` names, replacing `budgets` and `rateLimits` for that tier;
+ * `overrides`: limits of one value, replacing those of its tier (set at runtime with
+ * `provisioning.override`).
  */
 export const eachSchema = z.strictObject({
   by: attributeSchema,
   budgets: z.array(budgetSchema).default([]),
   rateLimits: z.array(rateLimitSchema).default([]),
   tiers: z.record(z.string().min(1).max(64), tierLimitsSchema).default({}),
+  /** Limits of single values (one user, one customer), replacing those of their tier. */
+  overrides: z.record(z.string().min(1).max(256), tierLimitsSchema).default({}),
 });
+
+/** The budgets and rate limits of a tier or of an override. */
+export type TierLimits = z.output<typeof tierLimitsSchema>;
 
 export const limitsShape = {
   budgets: z.array(budgetSchema).default([]),

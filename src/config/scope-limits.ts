@@ -25,6 +25,8 @@ export interface EachLimits extends Limits {
   /** `user` or `metadata.<field>`. */
   readonly by: string;
   readonly tiers: ReadonlyMap<string, Limits>;
+  /** Limits of single values, replacing their tier's. */
+  readonly overrides: ReadonlyMap<string, Limits>;
 }
 
 /** Budgets and rate limits that apply in one scope, and its templated scopes. */
@@ -40,8 +42,9 @@ export const withOrigin = (origin: string, budgets: readonly Budget[]): readonly
 
 const NO_EACH: readonly EachLimits[] = Object.freeze([]);
 
-/** Where a templated scope's budgets are registered (and a tier's, with `tier`). */
-export const eachOrigin = (origin: string, by: string, tier?: string): string => `${origin}/each:${by}${tier === undefined ? '' : `/tier:${tier}`}`;
+/** Where a templated scope's budgets are registered (a tier's with `tier`, one value's with `value`). */
+export const eachOrigin = (origin: string, by: string, part?: { tier: string } | { value: string }): string =>
+  `${origin}/each:${by}${part === undefined ? '' : 'tier' in part ? `/tier:${part.tier}` : `/value:${encodeURIComponent(part.value)}`}`;
 
 /** The templated scopes of `origin` (one shared empty list when there are none). */
 export function withEach(origin: string, each: readonly Each[]): readonly EachLimits[] {
@@ -50,7 +53,8 @@ export function withEach(origin: string, each: readonly Each[]): readonly EachLi
     by: e.by,
     budgets: withOrigin(eachOrigin(origin, e.by), e.budgets),
     rateLimits: e.rateLimits,
-    tiers: new Map(Object.entries(e.tiers).map(([tier, limits]) => [tier, { budgets: withOrigin(eachOrigin(origin, e.by, tier), limits.budgets), rateLimits: limits.rateLimits }])),
+    tiers: new Map(Object.entries(e.tiers).map(([tier, limits]) => [tier, { budgets: withOrigin(eachOrigin(origin, e.by, { tier }), limits.budgets), rateLimits: limits.rateLimits }])),
+    overrides: new Map(Object.entries(e.overrides).map(([value, limits]) => [value, { budgets: withOrigin(eachOrigin(origin, e.by, { value }), limits.budgets), rateLimits: limits.rateLimits }])),
   }));
 }
 
@@ -58,6 +62,7 @@ export function withEach(origin: string, each: readonly Each[]): readonly EachLi
 export function eachBudgetOrigins(origin: string, each: readonly Each[]): Array<{ origin: string; budgets: readonly Budget[] }> {
   return each.flatMap((e) => [
     { origin: eachOrigin(origin, e.by), budgets: e.budgets },
-    ...Object.entries(e.tiers).map(([tier, limits]) => ({ origin: eachOrigin(origin, e.by, tier), budgets: limits.budgets })),
+    ...Object.entries(e.tiers).map(([tier, limits]) => ({ origin: eachOrigin(origin, e.by, { tier }), budgets: limits.budgets })),
+    ...Object.entries(e.overrides).map(([value, limits]) => ({ origin: eachOrigin(origin, e.by, { value }), budgets: limits.budgets })),
   ]);
 }

@@ -64,6 +64,8 @@ export interface EachConfig {
   rateLimits?: RateLimitConfig[];
   /** Limits by tier (the gateway's `tier(request)`): the limits of the request's tier replace `budgets` and `rateLimits`. */
   tiers?: Record<string, { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] }>;
+  /** Limits of single values (`{ 'u-42': { budgets: [...] } }`), replacing their tier's; changed at runtime with `provisioning.override`. */
+  overrides?: Record<string, { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] }>;
 }
 
 /** The provisioning of an integration to a workspace: an optional model subset and limits. */

@@ -26,8 +26,9 @@ export interface KeyChangeEvent {
 
 /** A runtime provisioning change (never carries credentials), emitted by every gateway that applies it. */
 export interface ProvisioningChangeEvent {
-  action: 'provision' | 'revoke' | 'set-models' | 'rotate-credentials';
-  integration: string;
+  action: 'provision' | 'revoke' | 'set-models' | 'rotate-credentials' | 'override';
+  /** Null for an override of a workspace-wide templated scope. */
+  integration: string | null;
   workspace: string | null;
   /** The change's place in the store's policy log (1, 2, 3...: one order for every process). */
   version: number;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParsedIntegration, ParsedKey } from '../config/parsed-config.js';
 import { keyAccessIssues, parseConfig } from '../config/parse-config.js';
 import { buildIntegrationPolicy, resolveGrant, type Policy, type PolicyConfig } from '../config/policy.js';
+import type { Each } from '../config/limits-schema.js';
 import type { GrantConfig } from '../config/types.js';
 import { IntegrationNotFoundError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
@@ -16,11 +17,16 @@ export interface ProvisioningChange {
   type: 'provisioning';
   origin: string;
   action: ProvisioningChangeEvent['action'];
-  integration: string;
+  /** Null only for an override of a workspace-wide templated scope. */
+  integration: string | null;
   workspace: string | null;
   grant?: GrantConfig;
   models?: 'all' | string[];
   credentials?: Record<string, EncodedCredential>;
+  /** An override: the templated scope's attribute, the value, its limits (null: back to its tier's). */
+  by?: string;
+  value?: string;
+  limits?: { budgets?: unknown[]; rateLimits?: unknown[] } | null;
 }
 
 type Workspaces = Exclude<ParsedIntegration['workspaces'], 'all'>;
@@ -92,7 +98,9 @@ export interface ProvisioningResult {
  * integration. Every gateway computes the same result from the same policy.
  */
 export function applyProvisioning(policy: Policy, change: ProvisioningChange, resolvers: Readonly<Record<string, SecretResolver>>): ProvisioningResult {
-  const { integration: slug, workspace, action } = change;
+  if (change.action === 'override') return applyOverride(policy, change);
+  const { workspace, action } = change;
+  const slug = change.integration!;
   const current = policy.config;
   const index = current.integrations.findIndex((i) => i.slug === slug);
   if (index < 0) throw new IntegrationNotFoundError(slug);
@@ -160,4 +168,50 @@ function narrowGrants(workspaces: ParsedIntegration['workspaces'], allowlist: 'a
     out[workspace] = grant && grant.models ? { ...grant, models: grant.models.filter((m) => allowlist.includes(m) || custom.includes(m)) } : grant;
   }
   return out;
+}
+
+type WithEach = { each: Each[] };
+
+/**
+ * Sets (or with `limits: null` removes) the limits of one value of a templated scope: on the
+ * integration, on its grant to `workspace`, or, without an integration, on the workspace's own
+ * limits. The templated scope must be declared there.
+ */
+function applyOverride(policy: Policy, change: ProvisioningChange): ProvisioningResult {
+  const { integration: slug, workspace, by, value, limits } = change;
+  const edit = <T extends WithEach>(scope: T, where: string): T => {
+    const at = scope.each.findIndex((e) => e.by === by);
+    if (at < 0) throw new ConfigError([{ path: 'by', message: `${where} has no limits for each ${by}: declare them in its \`each\` first` }], 'Invalid provisioning change (override)');
+    const each = scope.each.slice();
+    const overrides = { ...each[at]!.overrides };
+    if (limits) overrides[value!] = limits as never;
+    else delete overrides[value!];
+    each[at] = { ...each[at]!, overrides };
+    return { ...scope, each };
+  };
+  const current = policy.config;
+  let config: PolicyConfig;
+  if (slug === null) {
+    const limits = current.workspaces[workspace!];
+    if (!limits) throw new ConfigError([{ path: 'workspace', message: `workspace '${workspace}' has no limits of its own (top-level workspaces)` }], 'Invalid provisioning change (override)');
+    config = { ...current, workspaces: { ...current.workspaces, [workspace!]: edit(limits, `workspace '${workspace}'`) } };
+  } else {
+    const index = current.integrations.findIndex((i) => i.slug === slug);
+    if (index < 0) throw new IntegrationNotFoundError(slug);
+    const before = current.integrations[index]!;
+    let after: ParsedIntegration;
+    if (workspace === null) after = edit(before, `integration '${slug}'`);
+    else {
+      const grant = before.workspaces === 'all' ? undefined : before.workspaces[workspace];
+      if (!grant) throw new WorkspaceNotProvisionedError(workspace, slug);
+      after = { ...before, workspaces: { ...(before.workspaces as Workspaces), [workspace]: edit(grant as WithEach, `the grant of '${slug}' to '${workspace}'`) as never } };
+    }
+    const integrations = current.integrations.slice();
+    integrations[index] = after;
+    config = { ...current, integrations };
+  }
+  const parsed = parseConfig({ ...config, keys: [] }, { requireKeyAccess: false });
+  if ('issues' in parsed) throw new ConfigError(parsed.issues, 'Invalid provisioning change (override)');
+  const { keys: _none, ...next } = parsed.config;
+  return { config: next, keys: [] };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { GrantConfig } from '../config/types.js';
+import { attributeSchema } from '../config/limits-schema.js';
+import type { BudgetConfig, GrantConfig, RateLimitConfig } from '../config/types.js';
+import { MAX_ATTRIBUTE_LENGTH } from '../limits/limit-plan.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
@@ -15,6 +17,15 @@ const schemas = {
   revoke: z.strictObject(target),
   'set-models': z.strictObject({ integration: target.integration, workspace: target.workspace.optional(), models: z.union([z.literal('all'), z.array(z.string())]) }),
   'rotate-credentials': z.strictObject({ integration: target.integration, credentials: z.record(z.string(), z.unknown()) }),
+  override: z
+    .strictObject({
+      integration: target.integration.optional(),
+      workspace: target.workspace.optional(),
+      by: attributeSchema,
+      value: z.string().min(1).max(MAX_ATTRIBUTE_LENGTH),
+      limits: z.union([z.strictObject({ budgets: z.array(z.unknown()).optional(), rateLimits: z.array(z.unknown()).optional() }), z.null()]),
+    })
+    .refine((o) => o.integration !== undefined || o.workspace !== undefined, { message: 'name the scope that declares the templated limits: integration, workspace, or both (a grant)' }),
 };
 
 /**
@@ -86,6 +97,23 @@ export class Provisioning {
       if (unknown.length > 0) throw new ConfigError(unknown, 'Invalid provisioning change (rotate-credentials)');
       return { credentials: encodeCredentials(input.credentials, this.#log.sharedStore) };
     });
+  }
+
+  /**
+   * Gives one value of a templated scope (`each: [{ by }]`) limits of its own, replacing those of
+   * its tier, or with `limits: null` takes them back: one user, one customer. The scope that
+   * declares the template: `{ integration }`, `{ integration, workspace }` (its grant) or
+   * `{ workspace }` (the workspace's own limits). Applied by every gateway on the store.
+   * @example await gateway.provisioning.override({ workspace: 'team-a', by: 'user', value: 'u-42', limits: { budgets: [{ type: 'cost', limit: 200, reset: 'monthly' }] } })
+   */
+  override(input: {
+    integration?: string;
+    workspace?: string;
+    by: 'user' | `metadata.${string}`;
+    value: string;
+    limits: { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] } | null;
+  }): Promise<{ version: number }> {
+    return this.#change('override', input, { integration: input?.integration ?? null, workspace: input?.workspace ?? null, by: input?.by, value: input?.value, limits: input?.limits ?? null });
   }
 
   async #change(

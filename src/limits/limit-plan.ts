@@ -55,6 +55,8 @@ export interface TemplatePlan {
   readonly limits: readonly PlannedLimit[];
   /** The limits of each tier, unbound: they replace `limits` for a request of that tier. */
   readonly tiers: ReadonlyMap<string, readonly PlannedLimit[]>;
+  /** The limits of single values, unbound: they replace their tier's. */
+  readonly overrides: ReadonlyMap<string, readonly PlannedLimit[]>;
 }
 
 /** Where an attribute value goes in a templated limit's scope and counter keys. */
@@ -75,7 +77,9 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
       const templated = `${scope}/${each.by}:${HOLE}`;
       const tiers = new Map<string, PlannedLimit[]>();
       for (const [tier, tierLimits] of each.tiers) tiers.set(tier, planLimits([], templated, tierLimits, setAtOf, model));
-      templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers });
+      const overrides = new Map<string, PlannedLimit[]>();
+      for (const [value, valueLimits] of each.overrides) overrides.set(value, planLimits([], templated, valueLimits, setAtOf, model));
+      templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers, overrides });
     }
   }
   return finishPlan(limits, templates);
@@ -174,8 +178,12 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
   for (const template of plan.templates) {
     const value = attributeValue(template, attributes, partial);
     if (value === null) continue;
-    const tier = template.tiers.size > 0 ? attributes.tier() : null;
-    const chosen = (tier !== null && template.tiers.get(tier)) || template.limits;
+    // One value's own limits, else its tier's, else every value's; the tier is asked only when it decides.
+    let chosen = template.overrides.get(value);
+    if (!chosen) {
+      const tier = template.tiers.size > 0 ? attributes.tier() : null;
+      chosen = (tier !== null && template.tiers.get(tier)) || template.limits;
+    }
     const escaped = encodeURIComponent(value);
     for (const limit of chosen) limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: limit.prefix.replace(HOLE, escaped), current: null });
   }

@@ -127,6 +127,30 @@ describe('templated scopes', () => {
     await gateway.close();
   });
 
+  it('one user’s limits overridden at runtime through the policy log: every gateway on the store applies it; removed, the user is back to its tier', async () => {
+    const store = memoryStore();
+    const config = { workspaces: { 'team-a': { each: [{ by: 'user' as const, budgets: [{ type: 'cost' as const, limit: 1 }] }] } }, store };
+    const a = quietGateway(config);
+    const b = quietGateway(config);
+    const drain = async (g: ReturnType<typeof quietGateway>, user: string) => {
+      for (let ok = 0; ; ok++) if (await g.call('team-a', { user }).then(() => false, () => true)) return ok;
+    };
+    expect(await drain(a, 'u-vip')).toBe(9);
+    const { version } = await a.gateway.provisioning.override({ workspace: 'team-a', by: 'user', value: 'u-vip', limits: { budgets: [{ type: 'cost', limit: 3 }] } });
+    expect(version).toBe(1);
+    await b.gateway.ready();
+    // Its own budget, counted from zero; the others keep the template's.
+    expect(await drain(b, 'u-vip')).toBe(29);
+    expect(await drain(b, 'u-other')).toBe(9);
+    expect(await b.gateway.limits.status({ workspace: 'team-a', user: 'u-vip' })).toEqual([expect.objectContaining({ scope: 'workspace:team-a/user:u-vip', limit: 3, used: 2.9 })]);
+    await a.gateway.provisioning.override({ workspace: 'team-a', by: 'user', value: 'u-vip', limits: null });
+    await b.gateway.ready();
+    expect(await drain(b, 'u-vip')).toBe(0); // the template's budget, where it was left
+    const wrong = await a.gateway.provisioning.override({ workspace: 'team-a', by: 'metadata.customerId', value: 'acme', limits: null }).catch((e: unknown) => e);
+    expect(String((wrong as Error).message)).toMatch(/workspace 'team-a' has no limits for each metadata.customerId/);
+    await Promise.all([a.gateway.close(), b.gateway.close()]);
+  });
+
   it('10,000 users at once against USD 1 and 5 a minute each: no user exceeds either; each user’s spend is its successful calls', async () => {
     const { gateway, call, advance } = quietGateway({ workspaces: { 'team-a': perUser } });
     const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
