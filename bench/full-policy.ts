@@ -21,14 +21,22 @@ export interface FullPolicyOptions {
   hash?: string;
   /** A store call slower than this fails (default 250 ms): a loaded SQL server at 64 in flight needs more. */
   storeTimeoutMs?: number;
+  /** Adds to the key limits for each end user (a budget and a rate limit) and a concurrency limit. */
+  endUsers?: boolean;
 }
+
+/** A budget and a rate limit for each user, and a concurrency limit: never refusing during a benchmark. */
+const endUserLimits = {
+  each: [{ by: 'user' as const, budgets: [{ type: 'cost' as const, limit: 1_000_000, reset: 'monthly' as const }], rateLimits: [{ type: 'requests' as const, limit: 1_000_000, per: 'minute' as const }] }],
+  rateLimits: [...limits.rateLimits, { type: 'concurrency' as const, limit: 1_000_000 }],
+};
 
 /**
  * The full policy of DESIGN.md's target: model allowlist (integration, grant and key each narrow
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
  * counters, a usage event with a listener and a sink, on the memory store unless `store` is given.
  */
-export function fullPolicyGateway({ store, hash, storeTimeoutMs }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
     ...(store ? { store } : {}),
     ...(storeTimeoutMs ? { storeTimeoutMs } : {}),
@@ -42,7 +50,7 @@ export function fullPolicyGateway({ store, hash, storeTimeoutMs }: FullPolicyOpt
         ...limits,
       },
     ],
-    keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['gpt-4o-mini'], ...(hash ? { hash } : {}), ...limits }],
+    keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock', models: ['gpt-4o-mini'], ...(hash ? { hash } : {}), ...limits, ...(endUsers ? endUserLimits : {}) }],
     sinks: [{ name: 'null', write: () => {} }],
   });
   let events = 0;
@@ -52,8 +60,8 @@ export function fullPolicyGateway({ store, hash, storeTimeoutMs }: FullPolicyOpt
   return { gateway, events: () => events };
 }
 
-export const gatewayCall = (gateway: Gateway) => () =>
-  gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200, metadata: { user: 'u-1' } });
+export const gatewayCall = (gateway: Gateway, user: () => string = () => 'u-1') => () =>
+  gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200, user: user(), metadata: { user: 'u-1' } });
 
 export const gatewayStream = (gateway: Gateway) => () => gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200, stream: true });
 

@@ -21,6 +21,7 @@ import { benchRedis } from './redis.js';
 import { benchAiSdk } from './ai-sdk.js';
 import { benchInProcess } from './in-process.js';
 import { benchSql } from './sql.js';
+import { benchEndUsers } from './end-users.js';
 import { callsPerSecond } from './throughput.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 5_000);
@@ -94,6 +95,7 @@ const keys = process.env.BENCH_KEYS === '0' ? null : await benchKeys([1_000, 100
 const sql = process.env.BENCH_SQL === '0' ? null : await benchSql(TIME_MS);
 const inProcess = process.env.BENCH_IN_PROCESS === '0' ? null : await benchInProcess(TIME_MS);
 const aiSdk = process.env.BENCH_IN_PROCESS === '0' ? null : await benchAiSdk(TIME_MS);
+const endUsers = process.env.BENCH_END_USERS === '0' ? null : await benchEndUsers(TIME_MS);
 
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} calls/s`;
@@ -122,6 +124,7 @@ const results = {
   sql: sql && sql.map((f) => ({ ...f, overheadMicros: { p50: f.latencyMicros.p50 - d.p50, p99: f.latencyMicros.p99 - d.p99 } })),
   inProcess,
   aiSdk,
+  endUsers,
   targets: {
     keysCreateP50Ms: 5,
     keysAuthenticateP50Micros: 20,
@@ -138,6 +141,7 @@ const results = {
     redisCallsPerSecond: 10_000,
     httpAddedP50Micros: 500,
     httpFirstChunkAddedMicros: 500,
+    millionUsersEndOverStart: 0.8,
   },
 };
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -216,4 +220,17 @@ if (inProcess) {
 }
 if (aiSdk) {
   console.log(`\nAI SDK (${aiSdk.sdk}) generateText on a model that answers at once, p50: bare ${us(aiSdk.p50Micros.bare)}, with tollgateMiddleware (full policy) ${us(aiSdk.p50Micros.middleware)}: ${us(aiSdk.p50Micros.added)} added`);
+}
+if (endUsers) {
+  const p = endUsers.p50Micros;
+  console.log('\nLimits for each end user (a budget and a rate limit per user, templated on the key) and a concurrency limit, full policy, memory store, p50:\n');
+  console.log('| call | p50 | added |');
+  console.log('|---|---|---|');
+  console.log(`| full policy | ${us(p.base)} | |`);
+  console.log(`| + per-user limits and a concurrency limit, one user | ${us(p.sameUser)} | ${us(endUsers.addedMicros.sameUser)} |`);
+  console.log(`| + the same, a new user each call | ${us(p.newUser)} | ${us(endUsers.addedMicros.newUser)} |`);
+  console.log('\nOne call for each of 1,000,000 distinct users, 64 in flight: calls/s over the first and the last 100,000 (target: end >= 0.8 x start):\n');
+  console.log('| store | start | end | end / start | counters held at the end |');
+  console.log('|---|---|---|---|---|');
+  for (const f of endUsers.millionUsers) console.log(`| ${f.store} | ${rate(f.startCallsPerSecond)} | ${rate(f.endCallsPerSecond)} | ${f.endOverStart.toFixed(2)} | ${f.counters === null ? 'expire by TTL' : f.counters.toLocaleString('en-US')} |`);
 }
