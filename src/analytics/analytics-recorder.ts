@@ -19,7 +19,10 @@ export interface AnalyticsRecorderOptions {
   retention: AnalyticsRetention;
   /** How often pending cells are written to the store. */
   flushIntervalMs: number;
-  /** Cells waiting (new and failed batches together) beyond which the oldest batch is dropped, and counted. */
+  /**
+   * Cells waiting at most: a new batch is written as soon as it has this many (many distinct users
+   * in a minute); failed batches beyond it are dropped, the oldest first, and counted.
+   */
   maxPendingCells: number;
   /** A write that takes longer counts as failed (and is sent again: batches apply at most once). */
   timeoutMs: number;
@@ -73,7 +76,19 @@ export class AnalyticsRecorder {
     if (cell === null || cell.start !== start || !sameDims(cell.dims, event)) {
       const key = `${start}|${eventDimsKey(event)}`;
       let found = this.#pending.get(key);
-      if (!found) this.#pending.set(key, (found = newCell(start, dimsOf(event))));
+      if (!found) {
+        // A cell per distinct user (or key) and minute: with many of them, the bound is reached
+        // before the timer, so the batch goes at once; while one is on its way, the next may
+        // grow to the bound again, and a call past that is dropped from analytics (counted).
+        if (this.#pending.size >= this.#options.maxPendingCells) {
+          if (this.#writing === null) void this.#write();
+          else if (this.#pending.size >= 2 * this.#options.maxPendingCells) {
+            this.#dropped++;
+            return;
+          }
+        }
+        this.#pending.set(key, (found = newCell(start, dimsOf(event))));
+      }
       this.#last = cell = found;
     }
     addEvent(cell, event);

@@ -199,7 +199,10 @@ export interface AnalyticsConfig {
    * 1 day, hour buckets 31 days, day buckets 400 days.
    */
   retention?: { minute?: number; hour?: number; day?: number };
-  /** Cells waiting for a failing store beyond which the oldest batch is dropped (and counted). Default 10,000. */
+  /**
+   * Cells waiting at most: a batch is written as soon as it has this many (many distinct users in
+   * a minute), and for a failing store the oldest batch beyond it is dropped (and counted). Default 10,000.
+   */
   maxPendingCells?: number;
 }
 

@@ -212,6 +212,26 @@ describe('gateway.analytics.query (memory store)', () => {
     expect(gateway.stats().analytics).toEqual({ recorded: 50, pending: 0, dropped: 0 });
   });
 
+  it('many distinct users: a batch is written as soon as it holds maxPendingCells cells, so what waits stays bounded', async () => {
+    const store = memoryStore() as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
+    const writes: number[] = [];
+    const record = store.recordAnalytics.bind(store);
+    store.recordAnalytics = (cells, options) => {
+      writes.push(cells.length);
+      return record(cells, options);
+    };
+    const { gateway } = setup({ store, analytics: { flushIntervalMs: 60_000, maxPendingCells: 40 } });
+    for (let i = 0; i < 500; i++) {
+      await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', user: `u-${i}` }));
+      expect(gateway.stats().analytics.pending).toBeLessThanOrEqual(80);
+    }
+    // No timer has fired: the bound wrote 12 batches of 40 cells (one per user, same minute).
+    expect(writes).toEqual(Array.from({ length: 12 }, () => 40));
+    const result = await gateway.analytics.query({ from: T0 });
+    expect(result.rows[0]!.requests).toBe(500);
+    expect(gateway.stats().analytics).toEqual({ recorded: 500, pending: 0, dropped: 0 });
+  });
+
   it('two gateways on the same store see each other’s calls', async () => {
     const store = memoryStore();
     const a = setup({ store });
