@@ -16,7 +16,7 @@ export interface EndUserFigures {
   p50Micros: { base: number; sameUser: number; newUser: number };
   addedMicros: { sameUser: number; newUser: number };
   /** Calls/s over the first and the last 100,000 of 1,000,000 users (64 in flight), and their ratio. */
-  millionUsers: Array<{ store: string; users: number; startCallsPerSecond: number; endCallsPerSecond: number; endOverStart: number; counters: number | null }>;
+  millionUsers: Array<{ store: string; analyticsByUser: boolean; users: number; startCallsPerSecond: number; endCallsPerSecond: number; endOverStart: number; counters: number | null }>;
 }
 
 async function p50s(tasks: Record<string, () => unknown>, timeMs: number): Promise<Record<string, number>> {
@@ -33,9 +33,9 @@ async function p50s(tasks: Record<string, () => unknown>, timeMs: number): Promi
 }
 
 /** `users` calls, one per new user, 64 in flight; calls/s of the first and the last tenth. */
-async function distinctUsers(store: Store, users: number) {
+async function distinctUsers(store: Store, users: number, analyticsByUser = true) {
   // 64 calls at once wait on one Redis connection: a store timeout above the default 250 ms.
-  const { gateway } = fullPolicyGateway({ store, endUsers: true, storeTimeoutMs: 5_000 });
+  const { gateway } = fullPolicyGateway({ store, endUsers: true, storeTimeoutMs: 5_000, analyticsByUser });
   let warm = 0;
   const warmUp = gatewayCall(gateway, () => `warm-up-${warm++}`);
   while (warm < 20_000) await Promise.all(Array.from({ length: 64 }, warmUp));
@@ -80,15 +80,17 @@ export async function benchEndUsers(timeMs: number, users = 1_000_000): Promise<
   await templated.gateway.close();
 
   const millionUsers: EndUserFigures['millionUsers'] = [];
-  const memory = memoryStore();
-  const m = await distinctUsers(memory, users);
-  millionUsers.push({ store: 'memory', users, startCallsPerSecond: m.startRate, endCallsPerSecond: m.endRate, endOverStart: m.endRate / m.startRate, counters: memory.counterStats().counters });
+  for (const byUser of [true, false]) {
+    const memory = memoryStore();
+    const m = await distinctUsers(memory, users, byUser);
+    millionUsers.push({ store: 'memory', analyticsByUser: byUser, users, startCallsPerSecond: m.startRate, endCallsPerSecond: m.endRate, endOverStart: m.endRate / m.startRate, counters: memory.counterStats().counters });
+  }
   if (process.env.BENCH_REDIS !== '0') {
     const server = await new TestRedis().start();
     const client = new Redis({ port: server.port, host: '127.0.0.1' });
     try {
       const r = await distinctUsers(redisStore({ client, prefix: 'bench-users' }), users);
-      millionUsers.push({ store: 'redis', users, startCallsPerSecond: r.startRate, endCallsPerSecond: r.endRate, endOverStart: r.endRate / r.startRate, counters: null });
+      millionUsers.push({ store: 'redis', analyticsByUser: true, users, startCallsPerSecond: r.startRate, endCallsPerSecond: r.endRate, endOverStart: r.endRate / r.startRate, counters: null });
     } finally {
       client.disconnect();
       await server.stop();

@@ -23,6 +23,8 @@ export interface FullPolicyOptions {
   storeTimeoutMs?: number;
   /** Adds to the key limits for each end user (a budget and a rate limit) and a concurrency limit. */
   endUsers?: boolean;
+  /** `analytics.byUser` (default true). */
+  analyticsByUser?: boolean;
 }
 
 /** A budget and a rate limit for each user, and a concurrency limit: never refusing during a benchmark. */
@@ -36,10 +38,11 @@ const endUserLimits = {
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
  * counters, a usage event with a listener and a sink, on the memory store unless `store` is given.
  */
-export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers, analyticsByUser }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
     ...(store ? { store } : {}),
     ...(storeTimeoutMs ? { storeTimeoutMs } : {}),
+    ...(analyticsByUser === false ? { analytics: { byUser: false } } : {}),
     integrations: [
       {
         slug: 'mock',

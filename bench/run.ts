@@ -230,7 +230,7 @@ if (endUsers) {
   console.log(`| + per-user limits and a concurrency limit, one user | ${us(p.sameUser)} | ${us(endUsers.addedMicros.sameUser)} |`);
   console.log(`| + the same, a new user each call | ${us(p.newUser)} | ${us(endUsers.addedMicros.newUser)} |`);
   console.log('\nOne call for each of 1,000,000 distinct users, 64 in flight: calls/s over the first and the last 100,000 (target: end >= 0.8 x start):\n');
-  console.log('| store | start | end | end / start | counters held at the end |');
-  console.log('|---|---|---|---|---|');
-  for (const f of endUsers.millionUsers) console.log(`| ${f.store} | ${rate(f.startCallsPerSecond)} | ${rate(f.endCallsPerSecond)} | ${f.endOverStart.toFixed(2)} | ${f.counters === null ? 'expire by TTL' : f.counters.toLocaleString('en-US')} |`);
+  console.log('| store | analytics by user | start | end | end / start | counters held at the end |');
+  console.log('|---|---|---|---|---|---|');
+  for (const f of endUsers.millionUsers) console.log(`| ${f.store} | ${f.analyticsByUser ? 'yes' : 'no'} | ${rate(f.startCallsPerSecond)} | ${rate(f.endCallsPerSecond)} | ${f.endOverStart.toFixed(2)} | ${f.counters === null ? 'expire by TTL' : f.counters.toLocaleString('en-US')} |`);
 }

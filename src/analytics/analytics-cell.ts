@@ -58,8 +58,9 @@ export function emptyCounts(): AnalyticsCounts {
   return { requests: 0, errors: 0, rejected: 0, aborted: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0 };
 }
 
-export function dimsOf(event: UsageEvent): AnalyticsDims {
-  return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user: event.user };
+/** `user`: the event's, or null where analytics leave users out (`analytics.byUser: false`). */
+export function dimsOf(event: UsageEvent, user: string | null): AnalyticsDims {
+  return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user };
 }
 
 /**
@@ -67,19 +68,19 @@ export function dimsOf(event: UsageEvent): AnalyticsDims {
  * runs on every call). Each value is prefixed by its length, so the key is unambiguous whatever
  * the values hold; null is `-`.
  */
-export function eventDimsKey(event: UsageEvent): string {
-  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(event.user)}`;
+export function eventDimsKey(event: UsageEvent, user: string | null): string {
+  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}`;
 }
 
 /** Whether an event has these dimensions. */
-export function sameDims(dims: AnalyticsDims, event: UsageEvent): boolean {
+export function sameDims(dims: AnalyticsDims, event: UsageEvent, user: string | null): boolean {
   return (
     dims.workspace === event.workspace &&
     dims.integration === event.integration &&
     dims.provider === event.provider &&
     dims.model === event.model &&
     dims.key === event.key &&
-    dims.user === event.user
+    dims.user === user
   );
 }
 

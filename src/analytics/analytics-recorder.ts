@@ -26,6 +26,8 @@ export interface AnalyticsRecorderOptions {
   maxPendingCells: number;
   /** A write that takes longer counts as failed (and is sent again: batches apply at most once). */
   timeoutMs: number;
+  /** Cells by end user (`user` a dimension); false: calls counted without it (millions of end users). */
+  byUser: boolean;
 }
 
 export interface AnalyticsStats {
@@ -73,8 +75,9 @@ export class AnalyticsRecorder {
   add(event: UsageEvent, startedAt: number): void {
     const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
     let cell = this.#last;
-    if (cell === null || cell.start !== start || !sameDims(cell.dims, event)) {
-      const key = `${start}|${eventDimsKey(event)}`;
+    const user = this.#options.byUser ? event.user : null;
+    if (cell === null || cell.start !== start || !sameDims(cell.dims, event, user)) {
+      const key = `${start}|${eventDimsKey(event, user)}`;
       let found = this.#pending.get(key);
       if (!found) {
         // A cell per distinct user (or key) and minute: with many of them, the bound is reached
@@ -87,7 +90,7 @@ export class AnalyticsRecorder {
             return;
           }
         }
-        this.#pending.set(key, (found = newCell(start, dimsOf(event))));
+        this.#pending.set(key, (found = newCell(start, dimsOf(event, user))));
       }
       this.#last = cell = found;
     }

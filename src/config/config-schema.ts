@@ -203,7 +203,7 @@ const storeSchema = z.custom<object>(
 
 const DAY_MS = 86_400_000;
 const RETENTION = { minute: DAY_MS, hour: 31 * DAY_MS, day: 400 * DAY_MS };
-const ANALYTICS = { flushIntervalMs: 1_000, maxPendingCells: 10_000, retention: RETENTION };
+const ANALYTICS = { flushIntervalMs: 1_000, maxPendingCells: 10_000, retention: RETENTION, byUser: true };
 
 /** Analytics rollups (`gateway.analytics.query`), or `false` to keep none. */
 export const analyticsSchema = z
@@ -222,6 +222,8 @@ export const analyticsSchema = z
         .default(RETENTION),
       /** Cells waiting for the store (it failed) beyond which the oldest batch is dropped, and counted. Default 10,000. */
       maxPendingCells: z.number().int().positive().default(ANALYTICS.maxPendingCells),
+      /** Whether `user` is a dimension (a cell per end user and bucket). Default true; false for millions of end users. */
+      byUser: z.boolean().default(true),
     }),
   ])
   .default(ANALYTICS);

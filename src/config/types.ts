@@ -204,6 +204,12 @@ export interface AnalyticsConfig {
    * a minute), and for a failing store the oldest batch beyond it is dropped (and counted). Default 10,000.
    */
   maxPendingCells?: number;
+  /**
+   * Whether analytics keep `user` as a dimension: a cell per end user and time bucket. Default
+   * true. With millions of end users, false keeps analytics as small and fast as without them
+   * (`groupBy: ['user']` then answers every call under `user: null`).
+   */
+  byUser?: boolean;
 }
 
 export interface LimitsOptionsConfig {

@@ -75,6 +75,7 @@ export function createGateway(config: GatewayConfig): Gateway {
         retention: analyticsConfig.retention,
         flushIntervalMs: analyticsConfig.flushIntervalMs,
         maxPendingCells: analyticsConfig.maxPendingCells,
+        byUser: analyticsConfig.byUser,
         // A batch is not urgent: a slow store gets time, and a batch sent again applies once.
         timeoutMs: Math.max(parsed.storeTimeoutMs, 5_000),
       },

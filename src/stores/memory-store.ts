@@ -172,9 +172,9 @@ export class MemoryStore implements Store {
     for (let i = 0; i < input.counters.length; i++) {
       const spec = input.counters[i]!;
       let counter = this.#counters.get(spec.key);
-      // Swept (its window ended), evicted, or never admitted here: usage is still recorded.
+      // Swept (its window ended), evicted, or never admitted here: usage is still recorded. (Use
+      // is marked at admission: a scope called once is the first to go.)
       if (!counter) counter = this.#add(spec);
-      else counter.touched = true;
       if (live) counter.reserved = Math.max(0, counter.reserved - reservation.amounts[i]!);
       counter.used += input.actual[i]!;
       const alerted = spec.alertAt !== undefined && !counter.alerted && counter.used >= spec.alertAt;

@@ -223,13 +223,23 @@ describe('gateway.analytics.query (memory store)', () => {
     const { gateway } = setup({ store, analytics: { flushIntervalMs: 60_000, maxPendingCells: 40 } });
     for (let i = 0; i < 500; i++) {
       await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', user: `u-${i}` }));
-      expect(gateway.stats().analytics.pending).toBeLessThanOrEqual(80);
+      expect(gateway.stats().analytics!.pending).toBeLessThanOrEqual(80);
     }
     // No timer has fired: the bound wrote 12 batches of 40 cells (one per user, same minute).
     expect(writes).toEqual(Array.from({ length: 12 }, () => 40));
     const result = await gateway.analytics.query({ from: T0 });
     expect(result.rows[0]!.requests).toBe(500);
     expect(gateway.stats().analytics).toEqual({ recorded: 500, pending: 0, dropped: 0 });
+  });
+
+  it('byUser: false counts the calls of every user in one cell per bucket', async () => {
+    const store = memoryStore();
+    const { gateway } = setup({ store, analytics: { byUser: false } });
+    for (let i = 0; i < 30; i++) await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', user: `u-${i}` }));
+    const result = await gateway.analytics.query({ from: T0, groupBy: ['user'] });
+    expect(result.rows.map((r) => [r.user, r.requests])).toEqual([[null, 30]]);
+    // A cell per granularity (minute, hour, day), not per user.
+    expect(store.analyticsStats().cells).toBe(3);
   });
 
   it('two gateways on the same store see each other’s calls', async () => {
