@@ -14,6 +14,18 @@ import { gatewayWithEvents } from '../helpers/mock-gateway.js';
 
 const T0 = Date.parse('2026-06-01T09:58:00.000Z');
 
+/** A memory store that notes the size of each analytics write. */
+function recordingStore() {
+  const store = memoryStore() as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
+  const writes: number[] = [];
+  const record = store.recordAnalytics.bind(store);
+  store.recordAnalytics = (cells, options) => {
+    writes.push(cells.length);
+    return record(cells, options);
+  };
+  return { store, writes };
+}
+
 function setup(extra: Partial<GatewayConfig> = {}) {
   let now = T0;
   const { gateway, events } = gatewayWithEvents({
@@ -193,13 +205,7 @@ describe('gateway.analytics.query (memory store)', () => {
   });
 
   it('calls are recorded off the request path, in batches: no store write per call', async () => {
-    const store = memoryStore() as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
-    const writes: number[] = [];
-    const record = store.recordAnalytics.bind(store);
-    store.recordAnalytics = (cells, options) => {
-      writes.push(cells.length);
-      return record(cells, options);
-    };
+    const { store, writes } = recordingStore();
     const { gateway } = setup({ store, analytics: { flushIntervalMs: 60_000 } });
     for (let i = 0; i < 50; i++) await gateway.chat(chat('@llm/gpt-x', { workspace: 'research' }));
     // 50 calls, no write yet: the batch waits for its interval (or a flush, or a query).
@@ -213,13 +219,7 @@ describe('gateway.analytics.query (memory store)', () => {
   });
 
   it('many distinct users: a batch is written as soon as it holds maxPendingCells cells, so what waits stays bounded', async () => {
-    const store = memoryStore() as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
-    const writes: number[] = [];
-    const record = store.recordAnalytics.bind(store);
-    store.recordAnalytics = (cells, options) => {
-      writes.push(cells.length);
-      return record(cells, options);
-    };
+    const { store, writes } = recordingStore();
     const { gateway } = setup({ store, analytics: { flushIntervalMs: 60_000, maxPendingCells: 40 } });
     for (let i = 0; i < 500; i++) {
       await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', user: `u-${i}` }));
