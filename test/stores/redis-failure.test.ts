@@ -23,6 +23,9 @@ function setup(extra: Partial<GatewayConfig> = {}) {
   return { gateway, degraded, call };
 }
 
+// Every test closes its gateway: one left open keeps reading the policy log, and its next read
+// may meet the client closed by the file's teardown.
+
 describe.skipIf(!redis.available)('redis store failure policy', () => {
   it('fail-closed (default): Redis down refuses calls, announced; Redis back, enforcement resumes', async () => {
     const { gateway, degraded, call } = setup();
@@ -37,6 +40,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await call();
     await call();
     await expect(call()).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    await gateway.close({ timeoutMs: 0 });
   });
 
   it('fail-open: Redis down lets calls through unchecked, each one announced, and usage recorded when it returns', async () => {
@@ -55,6 +59,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await expect(call()).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
     const [limit] = await gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
     expect(limit).toMatchObject({ used: 4, reserved: 0 });
+    await gateway.close({ timeoutMs: 0 });
   });
 
   it('counts exactly one Redis command to admit and one to settle; analytics add one per batch, not per call', async () => {
@@ -103,6 +108,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await gateway.flush();
     expect(sent).toEqual(['evalsha']);
     expect(gateway.stats().analytics).toEqual({ recorded: 11, pending: 0, dropped: 0 });
+    await gateway.close({ timeoutMs: 0 });
   });
 
   it('a client still connecting, with its offline queue off, is waited for (within storeTimeoutMs): the first call passes', async () => {
@@ -112,6 +118,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await expect(call()).resolves.toMatchObject({ object: 'chat.completion' });
     expect(degraded).toEqual([]);
     expect((await gateway.limits.status({ workspace: 'team-a', integration: 'mock' }))[0]).toMatchObject({ used: 1 });
+    await gateway.close({ timeoutMs: 0 });
   });
 
   it('a policy log that cannot be read is announced once (store.degraded, policy), not at every read', async () => {
