@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { exchangeOf, type FetchHandler } from './fetch-handler.js';
@@ -77,7 +76,7 @@ async function write(answer: HttpAnswer, res: ServerResponse, signal: AbortSigna
     for (;;) {
       const next = await body.next();
       if (next.done || signal.aborted) break;
-      if (!res.write(next.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(next.value)) await writable(res);
     }
     if (!signal.aborted) res.end();
   } finally {
@@ -111,12 +110,30 @@ async function serveFetch(handler: FetchHandler, req: IncomingMessage, res: Serv
   try {
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       if (signal.aborted) return;
-      if (!res.write(r.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(r.value)) await writable(res);
     }
     res.end();
   } finally {
     signal.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * Resolves when the response can take more (`drain`) or is gone (`close`), and leaves no listener
+ * behind: with `Promise.race` of two `once`s, the loser's listeners stayed, one more on every
+ * stall of a slow reader, without bound on a long stream.
+ */
+function writable(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** The path of a request target, origin-form (`/v1/models?x`) or absolute-form (`http://h/v1/models`); never the Host header. */
