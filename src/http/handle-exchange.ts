@@ -65,6 +65,12 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     return { status, headers, body: JSON.stringify(body) };
   };
 
+  /** A stream of Server-Sent Events, with the caller's rate-limit headers. */
+  const sse = async (caller: Caller, requestId: string, events: AsyncIterableIterator<string>): Promise<HttpAnswer> => {
+    const headers = await limitHeaders(caller, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
+    return { status: 200, headers, body: events };
+  };
+
   /** The models the caller may call; a workspace without an integration sees `@slug/model` ids. */
   const modelsOf = (caller: Caller): Array<{ id: string; owner: string }> => {
     if ('key' in caller) return (gateway.keys.models(caller.key.id) ?? []).map((id) => ({ id, owner: caller.key.integration }));
@@ -95,8 +101,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
         if (body.stream === true) {
           const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
-          const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
-          return { status: 200, headers, body: sseEvents(stream, (error) => settings.onError(error, requestId)) };
+          return sse(key, requestId, sseEvents(stream, (error) => settings.onError(error, requestId)));
         }
         const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
         return json(key, requestId, 200, completion);
@@ -106,8 +111,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key) as unknown as ResponsesRequest;
         if (body.stream === true) {
           const stream = await gateway.responses(body as ResponsesRequest & { stream: true }, call);
-          const headers = await limitHeaders(key, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
-          return { status: 200, headers, body: responsesSse(stream, (error) => settings.onError(error, requestId)) };
+          return sse(key, requestId, responsesSse(stream, (error) => settings.onError(error, requestId)));
         }
         const { gateway: _info, ...response } = await gateway.responses(body as ResponsesRequest & { stream?: false }, call);
         return json(key, requestId, 200, response);
