@@ -23,6 +23,8 @@ export class KeyTable {
   readonly byHash = new Map<string, KeyPolicy>();
   /** Ids of keys revoked at runtime: refused as revoked, never reused. */
   readonly revoked = new Set<string>();
+  /** Entries by workspace (a key's workspace never changes): a change to one workspace's grant checks its keys, not every key. */
+  readonly #byWorkspace = new Map<string, Map<string, KeyEntry>>();
 
   constructor(keys: readonly ParsedKey[] = []) {
     for (const key of keys) this.put(key, null);
@@ -40,12 +42,24 @@ export class KeyTable {
     return this.#entries.values();
   }
 
+  /** The keys of one workspace. */
+  inWorkspace(workspace: string): Iterable<KeyEntry> {
+    return this.#byWorkspace.get(workspace)?.values() ?? [];
+  }
+
   /** Adds or replaces a key; returns its new policy. */
   put(config: ParsedKey, createdAt: string | null): KeyPolicy {
     const previous = this.#entries.get(config.id);
     if (previous?.policy.hash != null) this.byHash.delete(previous.policy.hash);
     const policy = buildKeyPolicy(config);
-    this.#entries.set(config.id, { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null });
+    const entry = { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null };
+    this.#entries.set(config.id, entry);
+    let inWorkspace = this.#byWorkspace.get(config.workspace);
+    if (!inWorkspace) {
+      inWorkspace = new Map();
+      this.#byWorkspace.set(config.workspace, inWorkspace);
+    }
+    inWorkspace.set(config.id, entry);
     this.policies.set(config.id, policy);
     if (policy.hash !== null) this.byHash.set(policy.hash, policy);
     return policy;
@@ -57,6 +71,7 @@ export class KeyTable {
     this.revoked.add(id);
     if (!entry) return undefined;
     this.#entries.delete(id);
+    this.#byWorkspace.get(entry.config.workspace)?.delete(id);
     this.policies.delete(id);
     if (entry.policy.hash !== null) this.byHash.delete(entry.policy.hash);
     return entry;

@@ -150,7 +150,10 @@ export function applyProvisioning(policy: Policy, change: ProvisioningChange, re
   const keys: ParsedKey[] = [];
   const issues: ConfigIssue[] = [];
   const integrationPolicy = buildIntegrationPolicy(parsed.config.integrations[index]!);
-  for (const { config: key } of policy.keyTable.entries()) {
+  // Only keys whose access the change can alter: the workspace's, or every key when the change
+  // is to the integration's allowlist or to its grant to '*'. New credentials alter no access.
+  const affected = action === 'rotate-credentials' ? [] : workspace === null || workspace === '*' ? policy.keyTable.entries() : policy.keyTable.inWorkspace(workspace);
+  for (const { config: key } of affected) {
     if (key.integration !== slug) continue;
     let next = key;
     if (narrowKeys && key.models && models !== 'all' && models) next = { ...key, models: key.models.filter((m) => models.includes(m) || custom.includes(m)) };

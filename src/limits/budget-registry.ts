@@ -54,8 +54,10 @@ export class BudgetRegistry {
 
   #start(name: string, job: Job): MaybePromise<void> {
     const { store, clock } = this.#ctx;
-    const request = job.origins.map(({ origin, budgets }) => ({ origin, ids: [...new Set(budgets.map(budgetId))] }));
-    const definitions = new Map(job.origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)));
+    const request = job.origins.map(({ origin, budgets }) => ({ origin, ids: budgets.length === 1 ? [budgetId(budgets[0]!)] : [...new Set(budgets.map(budgetId))] }));
+    // Only a changed budget's event needs its definition: built then, not for every start.
+    let byId: Map<string, Budget> | undefined;
+    const definitions = (id: string) => (byId ??= new Map(job.origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)))).get(id);
     const run = (): MaybePromise<void> => {
       let result: MaybePromise<BudgetRegistration[]>;
       try {
@@ -94,14 +96,14 @@ export class BudgetRegistry {
     return current;
   }
 
-  #record(registrations: readonly BudgetRegistration[], definitions: ReadonlyMap<string, Budget>): void {
+  #record(registrations: readonly BudgetRegistration[], definitions: (id: string) => Budget | undefined): void {
     const { events, clock } = this.#ctx;
     for (const r of registrations) {
       this.#setAt.set(r.origin, r.setAt);
       if (r.removed.length > 0 || (r.added.length > 0 && r.known)) {
         events.emit('budget.changed', {
           origin: r.origin,
-          added: r.added.map((id) => definitions.get(id) ?? budgetFromId(id)),
+          added: r.added.map((id) => definitions(id) ?? budgetFromId(id)),
           removed: r.removed.map(budgetFromId),
           at: toIso(clock()),
         });

@@ -3,7 +3,7 @@ import { resolveGrant, resolveWorkspaceLimits, type IntegrationPolicy, type KeyP
 import { scopeName } from '../config/scope-name.js';
 import { IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
 import type { CallTarget } from './limiter-context.js';
-import { buildPlan, type LimitPlan } from './limit-plan.js';
+import { combinePlan, planScope, type LimitPlan, type PlannedLimit, type ScopePlan } from './limit-plan.js';
 import { resolvePrice, type ResolvedPrice } from './pricing/resolve-price.js';
 import type { StatusQuery } from './limit-status.js';
 
@@ -31,6 +31,13 @@ export class CallPlans {
   #calls = new LRUCache<string, PlannedCall>({ max: 10_000 });
   #byKey = new Map<string, { key: KeyPolicy; plans: Map<string, PlannedCall> }>();
   #statuses = new LRUCache<string, LimitPlan>({ max: 10_000 });
+  /**
+   * The part of plans each scope makes, by its limits object (policies share the objects of
+   * scopes a change left alone: a key's, say) then by scope and model. Plans hold these parts by
+   * reference, so a workspace's limits are held once for all its keys, and a policy change
+   * rebuilds a key's plan from parts at the cost of a few lookups.
+   */
+  #parts = new WeakMap<ScopeLimits, Map<string, ScopePlan>>();
 
   constructor(setAt: (origin: string, id: string) => number) {
     this.#setAt = setAt;
@@ -73,7 +80,7 @@ export class CallPlans {
     let planned = cache?.get(cacheKey);
     if (!planned) {
       planned = {
-        plan: buildPlan(scopesOf(policy, { integration: integration.slug, workspace }, key), this.#setAt, model),
+        plan: this.#plan(scopesOf(policy, { integration: integration.slug, workspace }, key), model),
         price: resolvePrice(integration, model),
         guards: guardsOf(integration, workspace, key),
       };
@@ -82,16 +89,41 @@ export class CallPlans {
     return planned;
   }
 
+  #plan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, model: string | null): LimitPlan {
+    return combinePlan(scopes.map(([scope, limits]) => this.#part(scope, limits, model)));
+  }
+
+  #part(scope: string, limits: ScopeLimits, model: string | null): ScopePlan {
+    let parts = this.#parts.get(limits);
+    if (!parts) {
+      parts = new Map();
+      this.#parts.set(limits, parts);
+    }
+    const cacheKey = model === null ? scope : `${scope}\n${model}`;
+    let part = parts.get(cacheKey);
+    if (!part || !setTimesHold(part, this.#setAt)) {
+      part = planScope(scope, limits, this.#setAt, model);
+      parts.set(cacheKey, part);
+    }
+    return part;
+  }
+
   forStatus(policy: Policy, query: StatusQuery): LimitPlan {
     const cacheKey = `${query.integration ?? ''}\n${query.workspace ?? ''}\n${query.key ?? ''}`;
     const cache = policy === this.#policy ? this.#statuses : null;
     let plan = cache?.get(cacheKey);
     if (!plan) {
-      plan = buildPlan(scopesOf(policy, query), this.#setAt);
+      plan = this.#plan(scopesOf(policy, query), null);
       cache?.set(cacheKey, plan);
     }
     return plan;
   }
+}
+
+/** Whether every budget of a part still has the set time it was planned with (a registration can change it). */
+function setTimesHold(part: ScopePlan, setAt: (origin: string, id: string) => number): boolean {
+  const holds = (limits: readonly PlannedLimit[]) => limits.every((l) => l.origin === null || l.budgetId === null || setAt(l.origin, l.budgetId) === l.setAt);
+  return holds(part.limits) && part.templates.every((t) => holds(t.limits) && [...t.tiers.values()].every(holds) && [...t.overrides.values()].every(holds));
 }
 
 /** The scopes of a call that a runtime revocation can close (see Store.admit's guards). */

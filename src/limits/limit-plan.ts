@@ -16,6 +16,8 @@ export interface PlannedLimit {
   readonly budget: Budget | null;
   readonly rateLimit: RateLimit | null;
   readonly origin: string | null;
+  /** The budget's identity at its origin (budgetId); null for rate limits. */
+  readonly budgetId: string | null;
   /** When the budget was set (registered in the store); 0 for rate limits. */
   readonly setAt: number;
   /** The alert threshold the store announces (a budget's `alertThreshold`), in the counter's unit. */
@@ -62,27 +64,51 @@ export interface TemplatePlan {
 /** Where an attribute value goes in a templated limit's scope and counter keys. */
 const HOLE = '\u0000';
 
+/** The limits of one scope for one model (all of them without one), and its templates: a part of plans. */
+export interface ScopePlan {
+  readonly limits: readonly PlannedLimit[];
+  readonly templates: readonly TemplatePlan[];
+}
+
 /**
  * Every limit of every scope a call passes through. `setAtOf` gives when a budget was set; the
  * counter keys embed it, so a budget defined again later starts from zero. With `model`, limits
  * of other models (`models` on the limit) are left out; without (a status query), every limit is in.
  */
 export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, setAtOf: (origin: string, id: string) => number, model: string | null = null): LimitPlan {
+  return combinePlan(scopes.map(([scope, scopeLimits]) => planScope(scope, scopeLimits, setAtOf, model)));
+}
+
+/**
+ * The plan of the scopes' parts, outermost first. Parts are shared between plans (a workspace's
+ * limits are the same for every key in it), and so is the counter each limit keeps for its
+ * current period: a plan holds references, not copies, so a gateway with many keys holds each
+ * shared limit once.
+ */
+export function combinePlan(parts: readonly ScopePlan[]): LimitPlan {
   const limits: PlannedLimit[] = [];
   const templates: TemplatePlan[] = [];
-  for (const [scope, scopeLimits] of scopes) {
-    planLimits(limits, scope, scopeLimits, setAtOf, model);
-    for (const each of scopeLimits.each) {
-      // The value goes where HOLE is: `workspace:team-a/user:u-42`, and in every counter key.
-      const templated = `${scope}/${each.by}:${HOLE}`;
-      const tiers = new Map<string, PlannedLimit[]>();
-      for (const [tier, tierLimits] of each.tiers) tiers.set(tier, planLimits([], templated, tierLimits, setAtOf, model));
-      const overrides = new Map<string, PlannedLimit[]>();
-      for (const [value, valueLimits] of each.overrides) overrides.set(value, planLimits([], templated, valueLimits, setAtOf, model));
-      templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers, overrides });
-    }
+  for (const part of parts) {
+    for (const limit of part.limits) limits.push(limit);
+    for (const template of part.templates) templates.push(template);
   }
   return finishPlan(limits, templates);
+}
+
+/** The part of plans one scope makes, for `model` (null: every limit). */
+export function planScope(scope: string, scopeLimits: ScopeLimits, setAtOf: (origin: string, id: string) => number, model: string | null): ScopePlan {
+  const limits = planLimits([], scope, scopeLimits, setAtOf, model);
+  const templates: TemplatePlan[] = [];
+  for (const each of scopeLimits.each) {
+    // The value goes where HOLE is: `workspace:team-a/user:u-42`, and in every counter key.
+    const templated = `${scope}/${each.by}:${HOLE}`;
+    const tiers = new Map<string, PlannedLimit[]>();
+    for (const [tier, tierLimits] of each.tiers) tiers.set(tier, planLimits([], templated, tierLimits, setAtOf, model));
+    const overrides = new Map<string, PlannedLimit[]>();
+    for (const [value, valueLimits] of each.overrides) overrides.set(value, planLimits([], templated, valueLimits, setAtOf, model));
+    templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers, overrides });
+  }
+  return { limits, templates };
 }
 
 /** A plan of these limits: what admission needs to know of them at once. */
@@ -123,6 +149,7 @@ function planLimits(
       budget,
       rateLimit: null,
       origin,
+      budgetId: id,
       setAt,
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
@@ -144,6 +171,7 @@ function planLimits(
       budget: null,
       rateLimit,
       origin: null,
+      budgetId: null,
       setAt: 0,
       alertAt: undefined,
       thresholds: null,

@@ -64,7 +64,8 @@ export class MemoryStore implements Store {
   readonly local = true;
   readonly #analytics: AnalyticsTable;
   readonly #counters = new Map<string, Counter>();
-  readonly #budgets = new Map<string, Map<string, number>>();
+  /** Set times by origin then budget id; a record is replaced, never changed, so registrations can share it. */
+  readonly #budgets = new Map<string, Readonly<Record<string, number>>>();
   /** The policy log: the change of version v at index v - 1. */
   readonly #policyLog: string[] = [];
   readonly #revoked = new Set<string>();
@@ -198,17 +199,17 @@ export class MemoryStore implements Store {
   registerBudgets(origins: readonly BudgetOrigin[], now: number): BudgetRegistration[] {
     return origins.map(({ origin, ids }) => {
       const known = this.#budgets.get(origin);
-      const next = new Map<string, number>();
+      const next: Record<string, number> = {};
       const added: string[] = [];
       for (const id of ids) {
-        const setAt = known?.get(id);
+        const setAt = known?.[id];
         if (setAt === undefined) added.push(id);
-        next.set(id, setAt ?? now);
+        next[id] = setAt ?? now;
       }
-      const removed = known ? [...known.keys()].filter((id) => !next.has(id)) : [];
-      if (next.size > 0) this.#budgets.set(origin, next);
+      const removed = known ? Object.keys(known).filter((id) => next[id] === undefined) : [];
+      if (ids.length > 0) this.#budgets.set(origin, next);
       else this.#budgets.delete(origin);
-      return { origin, setAt: Object.fromEntries(next), added, removed, known: known !== undefined };
+      return { origin, setAt: next, added, removed, known: known !== undefined };
     });
   }
 

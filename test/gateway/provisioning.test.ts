@@ -159,6 +159,28 @@ describe('runtime provisioning', () => {
     await expect(gateway.provisioning.provision({ integration: 'nope', workspace: 'x' })).rejects.toThrow(IntegrationNotFoundError);
   });
 
+  it("a grant change is checked against the keys of its workspace (runtime keys included), and '*' against every key", async () => {
+    const gateway = createGateway({
+      integrations: [{ slug: 'mock', provider: 'mock', models: ['small', 'large'], workspaces: { '*': {}, 'team-a': {}, 'team-b': {} } }],
+      keys: [
+        { id: 'a-large', workspace: 'team-a', integration: 'mock', models: ['large'] },
+        { id: 'b-small', workspace: 'team-b', integration: 'mock', models: ['small'] },
+      ],
+    });
+    // team-b's grant may drop 'large': no key of team-b lists it (team-a's key does, and is not concerned).
+    await gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-b', models: ['small'] });
+    // team-a's may not: its key lists 'large'.
+    await expect(gateway.provisioning.setModels({ integration: 'mock', workspace: 'team-a', models: ['small'] })).rejects.toThrow(/keys\["a-large"\]\.models\[0\]/);
+    // A runtime key in team-c (reached through '*') counts for team-c's grant...
+    const { id } = await gateway.keys.create({ workspace: 'team-c', integration: 'mock', models: ['large'] });
+    await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-c', models: ['small'] })).rejects.toThrow(new RegExp(`keys\\["${id}"\\]`));
+    // ...and for a change of '*', which every workspace without a grant of its own goes through.
+    await expect(gateway.provisioning.setModels({ integration: 'mock', workspace: '*', models: ['small'] })).rejects.toThrow(new RegExp(`keys\\["${id}"\\]`));
+    // Once revoked, it no longer holds team-c's grant back.
+    await gateway.keys.revoke(id);
+    await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-c', models: ['small'] })).resolves.toMatchObject({ version: expect.any(Number) });
+  });
+
   it('narrowing the integration narrows keys too, and custom models stay', async () => {
     const gateway = createGateway({
       integrations: [{ slug: 'mock', provider: 'mock', models: ['small', 'large'], customModels: [{ id: 'ft:acme' }], workspaces: 'all' }],
