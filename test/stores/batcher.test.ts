@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from '../../src/stores/sql/batcher.js';
+import { Batcher } from '../../src/stores/batcher.js';
 
 /** A run that records its batches and answers each op doubled; an op of -1 makes the whole batch fail. */
 function recorder() {

@@ -62,7 +62,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     await gateway.close({ timeoutMs: 0 });
   });
 
-  it('counts exactly one Redis command to admit and one to settle; analytics add one per batch, not per call', async () => {
+  it('counts at most one Redis command to admit and one to settle (fewer when they go together); analytics add one per batch, not per call', async () => {
     const client = redis.newClient();
     const gateway = createGateway({
       integrations: [
@@ -78,8 +78,14 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
       analytics: { flushIntervalMs: 60_000 },
     });
     const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
-    await call(); // registers the budgets and loads the scripts
+    // A settlement or an admission goes to Redis at the end of the turn of the event loop it was
+    // issued in, together with whatever else was issued in that turn.
+    const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
+    await call(); // registers the budgets and loads the admission script
+    await endOfTurn(); // the settlement, alone: its script
+    await Promise.all([call(), call()]); // calls issued together: the batch script
     await gateway.flush(); // and the analytics script
+    await endOfTurn();
     const stats = async () => {
       const info = await client.info('commandstats');
       const calls = new Map<string, number>();
@@ -96,18 +102,24 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     const before = await stats();
     sent.length = 0;
     for (let i = 0; i < 10; i++) await call();
-    expect(sent).toEqual(Array(20).fill('evalsha'));
+    await endOfTurn(); // the last settlement sent
+    const commands = [...sent];
+    // One admission and one settlement per call at most; a settlement goes with the next call's
+    // admission when they are issued in the same turn of the event loop (one batch command).
+    expect(commands.length).toBeGreaterThanOrEqual(10);
+    expect(commands.length).toBeLessThanOrEqual(20);
+    expect(new Set(commands)).toEqual(new Set(['evalsha']));
     const after = await stats();
     const delta = [...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)] as const).filter(([name, n]) => n > 0 && name !== 'info');
     // Commands run inside scripts are counted too; what crossed the network is EVALSHA only.
     const evalsha = delta.find(([name]) => name === 'evalsha')?.[1];
-    expect(evalsha).toBe(20);
+    expect(evalsha).toBe(commands.length);
     expect(delta.find(([name]) => name === 'eval')).toBeUndefined();
     // The 10 calls' analytics: one script, when the batch is written.
     sent.length = 0;
     await gateway.flush();
     expect(sent).toEqual(['evalsha']);
-    expect(gateway.stats().analytics).toEqual({ recorded: 11, pending: 0, dropped: 0 });
+    expect(gateway.stats().analytics).toEqual({ recorded: 13, pending: 0, dropped: 0 });
     await gateway.close({ timeoutMs: 0 });
   });
 

@@ -14,14 +14,15 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "429120242ba3cf33de13214f386cdc5c036af3a4",
+        "admit": "f08783e39c769a0ac2623f45957f62b2b125b3e6",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "read": "005d4ea562267bf240a2f6de0cfda01751050f5a",
+        "batch": "dc6679b007eac6133aa1c6874ddb1265ab77874d",
+        "read": "0763e1266a78365701571ad26c536f2161839d27",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "e06d47be6e67a16e2ca0662c94ce39b494ff7d46",
+        "settle": "d75a33a328ad147f3c0e6aa8e28e344820441ba2",
       }
     `);
   });
@@ -72,6 +73,62 @@ describe.skipIf(!redis.available)('redis store', () => {
     const result = await store.admit({ reservationId: 'b', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
     expect(result.admitted).toBe(true);
     expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 2 }]);
+  });
+
+  describe('operations issued together go as one command', () => {
+    /** The test server's client, counting the scripts sent to it and how many operations each carried. */
+    const counting = (failWith?: Error) => {
+      const sent: Array<{ sha: string; keys: number }> = [];
+      const client = {
+        status: 'ready',
+        evalsha: (sha: string, numKeys: number, ...rest: Array<string | number>) => {
+          sent.push({ sha, keys: numKeys });
+          return failWith ? Promise.reject(failWith) : redis.client.evalsha(sha, numKeys, ...rest);
+        },
+        eval: (source: string, numKeys: number, ...rest: Array<string | number>) => redis.client.eval(source, numKeys, ...rest),
+      };
+      return { client, sent };
+    };
+
+    it('50 admissions at once on a limit of 10: exactly 10 admitted, in the order issued, in a few commands; settled together, the counter is exact', async () => {
+      const { client, sent } = counting();
+      const store = redisStore({ client, prefix: `batch-${randomUUID()}` });
+      const spec = { key: 'r|key:k|requests:10:minute|0', limit: 10, expiresAt: Date.now() + 60_000 };
+      const now = Date.now();
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.admit({ reservationId: `r-${i}`, counters: [spec], amounts: [1], now, ttlMs: 60_000 })));
+      expect(results.map((r) => r.admitted)).toEqual(Array.from({ length: 50 }, (_, i) => i < 10));
+      expect(results[10]).toMatchObject({ admitted: false, index: 0, state: { used: 0, reserved: 10 } });
+      // One command per 16 operations at most, not one per operation.
+      expect(sent.length).toBeLessThanOrEqual(4);
+      expect(sent.every((s) => s.sha === REDIS_SCRIPT_SHAS.batch)).toBe(true);
+      // Settlements of the admitted and a new wave of admissions, issued together, apply in order.
+      const settled = Promise.all(Array.from({ length: 10 }, (_, i) => store.settle({ reservationId: `r-${i}`, counters: [spec], amounts: [1], actual: [1], now, reserved: true })));
+      const again = Promise.all(Array.from({ length: 5 }, (_, i) => store.admit({ reservationId: `s-${i}`, counters: [spec], amounts: [1], now, ttlMs: 60_000 })));
+      expect((await settled).at(-1)).toEqual([{ used: 10, reserved: 0, alerted: false, exhausted: false }]);
+      // The counter is full of used requests: the wave issued after the settlements is refused.
+      expect((await again).map((r) => r.admitted)).toEqual([false, false, false, false, false]);
+      expect(await store.read([spec.key], now)).toEqual([{ used: 10, reserved: 0 }]);
+    });
+
+    it('a failed command fails each of its operations once, without trying them one by one (a script may have applied part of it)', async () => {
+      const { client, sent } = counting(new Error('connection reset'));
+      const store = redisStore({ client, prefix: `batch-fail-${randomUUID()}` });
+      const spec = { key: 'c', limit: 10, expiresAt: null };
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.admit({ reservationId: `r-${i}`, counters: [spec], amounts: [1], now: 1, ttlMs: 1_000 })));
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+      expect(results[0]).toMatchObject({ reason: { message: 'connection reset' } });
+      expect(sent).toHaveLength(1);
+    });
+
+    it('the batch script is recovered after SCRIPT FLUSH too', async () => {
+      const store = redisStore({ client: redis.client, prefix: `batch-flush-${randomUUID()}` });
+      const spec = { key: 'c', limit: 10, expiresAt: null };
+      const admitTwo = (tag: string) => Promise.all([0, 1].map((i) => store.admit({ reservationId: `${tag}-${i}`, counters: [spec], amounts: [1], now: 1, ttlMs: 1_000 })));
+      await admitTwo('a');
+      await redis.client.script('FLUSH');
+      expect((await admitTwo('b')).every((r) => r.admitted)).toBe(true);
+      expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 4 }]);
+    });
   });
 
   it('expires its keys after their window (plus margin), so memory stays bounded', async () => {

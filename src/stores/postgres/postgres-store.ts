@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
-import { Batcher } from '../sql/batcher.js';
+import { Batcher } from '../batcher.js';
 import type {
   AdmitInput,
   AdmitResult,

@@ -29,13 +29,13 @@
 /** How long a reservation released on expiry can still be settled (its usage recorded once). */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
 
-/** KEYS[1] res, KEYS[2] exp, KEYS[3] amt; shared by every script that reads counters. */
+/** K[1] res, K[2] exp, K[3] amt (a script's KEYS, or one operation's in a batch); shared by every script that reads counters. */
 const PURGE = `
-local function purge(now)
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
+local function purge(K, now)
+  local expired = redis.call('ZRANGEBYSCORE', K[1], '-inf', now, 'LIMIT', 0, 100)
   if #expired == 0 then return end
   for _, id in ipairs(expired) do
-    local record = redis.call('HGET', KEYS[3], id)
+    local record = redis.call('HGET', K[3], id)
     if record then
       local key
       for part in string.gmatch(record, '[^\\n]+') do
@@ -46,12 +46,12 @@ local function purge(now)
           key = nil
         end
       end
-      redis.call('HDEL', KEYS[3], id)
+      redis.call('HDEL', K[3], id)
     end
-    redis.call('ZADD', KEYS[2], now, id)
+    redis.call('ZADD', K[2], now, id)
   end
-  redis.call('ZREM', KEYS[1], unpack(expired))
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ${KEEP_EXPIRED_MS})
+  redis.call('ZREM', K[1], unpack(expired))
+  redis.call('ZREMRANGEBYSCORE', K[2], '-inf', now - ${KEEP_EXPIRED_MS})
 end
 `;
 
@@ -64,42 +64,48 @@ end
  * full counter: a call merely too large announces nothing. The revoked set (`rev`, beside `res`
  * under the same hash tag) is read, not declared: like the purge's counters, it shares the slot.
  */
-export const ADMIT = `${PURGE}
-local now, ttl, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-if #ARGV > 4 then
-  local rev = string.gsub(KEYS[1], ':res$', ':rev')
-  for g = 5, #ARGV do
-    if redis.call('SISMEMBER', rev, ARGV[g]) == 1 then return {2, g - 5} end
+const ADMIT_FN = `
+local function admit(K, A, purged)
+  local now, ttl, id = tonumber(A[1]), tonumber(A[2]), A[3]
+  if #A > 4 then
+    local rev = string.gsub(K[1], ':res$', ':rev')
+    for g = 5, #A do
+      if redis.call('SISMEMBER', rev, A[g]) == 1 then return {2, g - 5} end
+    end
   end
-end
-purge(now)
-local record, amounts = {}, {}
-local i = 0
-for limit, amount, expiresAt, announce in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
-  i = i + 1
-  local k = KEYS[3 + i]
-  amounts[i] = amount
-  local total = redis.call('HINCRBY', k, 't', amount)
-  -- Nothing was committed on this counter before: a new key (or an idle one) gets its TTL.
-  expiresAt = tonumber(expiresAt)
-  if total == tonumber(amount) and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
-  if total > tonumber(limit) then
-    for j = 1, i do redis.call('HINCRBY', KEYS[3 + j], 't', '-' .. amounts[j]) end
-    local used = tonumber(redis.call('HGET', k, 'u') or '0')
-    local before = total - tonumber(amount)
-    local full = (announce == '1' and used >= tonumber(limit)) or (announce ~= '1' and before >= tonumber(limit))
-    local first = 0
-    if full then first = redis.call('HSETNX', k, 'n', 1) end
-    return {0, i - 1, used, before - used, first}
+  if not purged then purge(K, now) end
+  local record, amounts = {}, {}
+  local i = 0
+  for limit, amount, expiresAt, announce in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+    i = i + 1
+    local k = K[3 + i]
+    amounts[i] = amount
+    local total = redis.call('HINCRBY', k, 't', amount)
+    -- Nothing was committed on this counter before: a new key (or an idle one) gets its TTL.
+    expiresAt = tonumber(expiresAt)
+    if total == tonumber(amount) and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+    if total > tonumber(limit) then
+      for j = 1, i do redis.call('HINCRBY', K[3 + j], 't', '-' .. amounts[j]) end
+      local used = tonumber(redis.call('HGET', k, 'u') or '0')
+      local before = total - tonumber(amount)
+      local full = (announce == '1' and used >= tonumber(limit)) or (announce ~= '1' and before >= tonumber(limit))
+      local first = 0
+      if full then first = redis.call('HSETNX', k, 'n', 1) end
+      return {0, i - 1, used, before - used, first}
+    end
+    record[#record + 1] = k
+    record[#record + 1] = amount
   end
-  record[#record + 1] = k
-  record[#record + 1] = amount
+  -- Only guards to check: nothing reserved, nothing to settle.
+  if i == 0 then return {1} end
+  redis.call('ZADD', K[1], now + ttl, id)
+  redis.call('HSET', K[3], id, table.concat(record, '\\n'))
+  return {1}
 end
--- Only guards to check: nothing reserved, nothing to settle.
-if i == 0 then return {1} end
-redis.call('ZADD', KEYS[1], now + ttl, id)
-redis.call('HSET', KEYS[3], id, table.concat(record, '\\n'))
-return {1}
+`;
+
+export const ADMIT = `${PURGE}${ADMIT_FN}
+return admit(KEYS, ARGV)
 `;
 
 /**
@@ -111,52 +117,99 @@ return {1}
  * store failed at admission and the gateway admitted the call): record the usage.
  * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
  */
-export const SETTLE = `
-local now, id, mode = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local live, record = false, mode == 'u'
-if not record then
-  if redis.call('ZREM', KEYS[1], id) == 1 then
-    live, record = true, true
-    redis.call('HDEL', KEYS[3], id)
-  elseif redis.call('ZREM', KEYS[2], id) == 1 then
-    record = true
+const SETTLE_FN = `
+local function settle(K, A)
+  local now, id, mode = tonumber(A[1]), A[2], A[3]
+  local live, record = false, mode == 'u'
+  if not record then
+    if redis.call('ZREM', K[1], id) == 1 then
+      live, record = true, true
+      redis.call('HDEL', K[3], id)
+    elseif redis.call('ZREM', K[2], id) == 1 then
+      record = true
+    end
   end
-end
-local out = {}
-local i = 0
-for delta, actual, limit, alertAt, announce, expiresAt in string.gmatch(ARGV[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
-  i = i + 1
-  local k = KEYS[3 + i]
-  limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
-  local used, total
-  local alerted, exhausted = 0, 0
-  if record then
-    -- Live: the reservation becomes the actual usage (t += actual - amount). Otherwise the
-    -- reservation is gone already (expired) or never was (fail-open): t += actual.
-    total = redis.call('HINCRBY', k, 't', live and delta or actual)
-    used = redis.call('HINCRBY', k, 'u', actual)
-    if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
-    if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
-    -- A live reservation's counter has its TTL from admission; another may have been dropped since.
-    if not live and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
-  else
-    local s = redis.call('HMGET', k, 'u', 't')
-    used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
-    alerted = -1
+  local out = {}
+  local i = 0
+  for delta, actual, limit, alertAt, announce, expiresAt in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+    i = i + 1
+    local k = K[3 + i]
+    limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
+    local used, total
+    local alerted, exhausted = 0, 0
+    if record then
+      -- Live: the reservation becomes the actual usage (t += actual - amount). Otherwise the
+      -- reservation is gone already (expired) or never was (fail-open): t += actual.
+      total = redis.call('HINCRBY', k, 't', live and delta or actual)
+      used = redis.call('HINCRBY', k, 'u', actual)
+      if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
+      if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
+      -- A live reservation's counter has its TTL from admission; another may have been dropped since.
+      if not live and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+    else
+      local s = redis.call('HMGET', k, 'u', 't')
+      used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
+      alerted = -1
+    end
+    out[i] = {used, math.max(0, total - used), alerted, exhausted}
   end
-  out[i] = {used, math.max(0, total - used), alerted, exhausted}
+  return out
 end
-return out
+`;
+
+export const SETTLE = `${SETTLE_FN}
+return settle(KEYS, ARGV)
 `;
 
 /** KEYS: res, exp, amt, then one hash per counter.   ARGV: now.   Returns, per counter: used, reserved. */
-export const READ = `${PURGE}
-purge(tonumber(ARGV[1]))
+const READ_FN = `
+local function read(K, A)
+  purge(K, tonumber(A[1]))
+  local out = {}
+  for i = 1, #K - 3 do
+    local s = redis.call('HMGET', K[3 + i], 'u', 't')
+    local used = tonumber(s[1] or '0')
+    out[i] = {used, math.max(0, tonumber(s[2] or '0') - used)}
+  end
+  return out
+end
+`;
+
+export const READ = `${PURGE}${READ_FN}
+return read(KEYS, ARGV)
+`;
+
+/**
+ * Admissions, settlements and reads issued together, in one script: one command, one round trip
+ * and one Lua call for all of them, applied in order, each exactly as its own script would.
+ * KEYS: res, exp, amt, then the counters of each operation in turn.
+ * ARGV, per operation: kind (`a` admit, `s` settle, `r` read), its number of counters, its number
+ * of arguments, then its arguments (as ADMIT's, SETTLE's or READ's ARGV).
+ * Returns each operation's reply, in order.
+ */
+export const BATCH = `${PURGE}${ADMIT_FN}${SETTLE_FN}${READ_FN}
 local out = {}
-for i = 1, #KEYS - 3 do
-  local s = redis.call('HMGET', KEYS[3 + i], 'u', 't')
-  local used = tonumber(s[1] or '0')
-  out[i] = {used, math.max(0, tonumber(s[2] or '0') - used)}
+local k, a, op = 4, 1, 0
+-- Expired reservations are released once, by the batch's first admission.
+local purged = false
+while a <= #ARGV do
+  local kind, n, m = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
+  local K = {KEYS[1], KEYS[2], KEYS[3]}
+  for i = 0, n - 1 do K[4 + i] = KEYS[k + i] end
+  k = k + n
+  local A = {}
+  for i = 0, m - 1 do A[1 + i] = ARGV[a + i] end
+  a = a + m
+  op = op + 1
+  if kind == 'a' then
+    out[op] = admit(K, A, purged)
+    purged = true
+  elseif kind == 's' then
+    out[op] = settle(K, A)
+  else
+    out[op] = read(K, A)
+  end
 end
 return out
 `;

@@ -15,7 +15,8 @@ import type {
 } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
-import { ADMIT, APPEND_POLICY, READ, READ_POLICY, REGISTER, SETTLE } from './lua-scripts.js';
+import { ADMIT, APPEND_POLICY, BATCH, READ, READ_POLICY, REGISTER, SETTLE } from './lua-scripts.js';
+import { Batcher } from '../batcher.js';
 import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redis-analytics.js';
 
 /**
@@ -64,10 +65,18 @@ interface Script {
   sha: string;
 }
 
+/** An admission, a settlement or a read of counters, as the batch script takes it. */
+interface Operation {
+  kind: 'a' | 's' | 'r';
+  counters: readonly string[];
+  args: ReadonlyArray<string | number>;
+}
+
 const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
 const SCRIPTS = {
   admit: script(ADMIT),
   settle: script(SETTLE),
+  batch: script(BATCH),
   read: script(READ),
   register: script(REGISTER),
   recordAnalytics: script(RECORD_ANALYTICS),
@@ -75,6 +84,8 @@ const SCRIPTS = {
   appendPolicy: script(APPEND_POLICY),
   readPolicy: script(READ_POLICY),
 };
+
+const OPERATION_SCRIPTS = { a: 'admit', s: 'settle', r: 'read' } as const;
 
 /** Script hashes, pinned by a test: a changed script is a deliberate change. */
 export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, s.sha])));
@@ -93,6 +104,14 @@ export class RedisStore implements Store {
   readonly #tag: string;
   readonly #reservationKeys: readonly string[];
   readonly #digests = new WeakMap<CounterSpec, string>();
+  /**
+   * Admissions, settlements and reads issued in the same turn of the event loop go to Redis as one
+   * command (the BATCH script), applied in the order they were issued. At 64 calls in flight a
+   * command per operation made writing to the socket the largest cost of a call. Several smaller
+   * commands are on their way at once, so that Redis runs one while this process handles the
+   * replies of another.
+   */
+  readonly #batcher = new Batcher<Operation, unknown>({ engine: 'remote', maxSize: 16, maxInFlight: 16, retryAlone: false, run: (ops) => this.#runBatch(ops) });
 
   constructor(options: RedisStoreOptions) {
     if (!options || typeof options.client?.evalsha !== 'function' || typeof options.client.eval !== 'function') {
@@ -103,13 +122,6 @@ export class RedisStore implements Store {
     this.#client = options.client;
     this.#tag = `{${prefix}}`;
     this.#reservationKeys = [`${this.#tag}:res`, `${this.#tag}:exp`, `${this.#tag}:amt`];
-  }
-
-  /** The namespace's reservation keys (res, exp, amt), then one hash per counter. */
-  #keys(counters: readonly CounterSpec[]): string[] {
-    const keys = this.#reservationKeys.slice();
-    for (const c of counters) keys.push(this.#counterKey(c));
-    return keys;
   }
 
   /**
@@ -156,12 +168,31 @@ export class RedisStore implements Store {
     }
   }
 
+  #enqueue(kind: Operation['kind'], specs: readonly CounterSpec[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return Promise.resolve(this.#batcher.submit({ kind, counters: specs.map((spec) => this.#counterKey(spec)), args }));
+  }
+
+  /** One operation as its own script; several as the batch script: one reply per operation. */
+  async #runBatch(ops: Operation[]): Promise<unknown[]> {
+    if (ops.length === 1) {
+      const op = ops[0]!;
+      return [await this.#run(SCRIPTS[OPERATION_SCRIPTS[op.kind]], [...this.#reservationKeys, ...op.counters], op.args)];
+    }
+    const keys = this.#reservationKeys.slice();
+    const args: Array<string | number> = [];
+    for (const op of ops) {
+      keys.push(...op.counters);
+      args.push(op.kind, op.counters.length, op.args.length, ...op.args);
+    }
+    return (await this.#run(SCRIPTS.batch, keys, args)) as unknown[];
+  }
+
   async admit(input: AdmitInput): Promise<AdmitResult> {
     let packed = '';
     input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? 1 : 0};`));
     const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed];
     if (input.guards) args.push(...input.guards);
-    const reply = (await this.#run(SCRIPTS.admit, this.#keys(input.counters), args)) as number[];
+    const reply = (await this.#enqueue('a', input.counters, args)) as number[];
     if (reply[0] === 1) return { admitted: true };
     if (reply[0] === 2) return { admitted: false, revoked: input.guards![reply[1]!]! };
     return { admitted: false, index: reply[1]!, state: { used: reply[2]!, reserved: reply[3]! }, first: reply[4] === 1 };
@@ -174,14 +205,16 @@ export class RedisStore implements Store {
       packed += `${actual - (input.amounts?.[i] ?? 0)},${actual},${c.limit},${c.alertAt ?? -1},${c.announceAtLimit ? 1 : 0},${c.expiresAt ?? -1};`;
     });
     const args = [input.now, input.reservationId, input.reserved ? 'r' : 'u', packed];
-    const reply = (await this.#run(SCRIPTS.settle, this.#keys(input.counters), args)) as number[][];
+    const reply = (await this.#enqueue('s', input.counters, args)) as number[][];
     return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1, ...(alerted === -1 ? { applied: false } : {}) }));
   }
 
   async read(keys: readonly string[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];
+    // Through the batcher like admissions and settlements: a read issued after a settlement is
+    // applied after it (read your writes), even while that settlement waits for its command.
     const specs = keys.map((key) => ({ key, limit: 0, expiresAt: null }));
-    const reply = (await this.#run(SCRIPTS.read, this.#keys(specs), [now])) as number[][];
+    const reply = (await this.#enqueue('r', specs, [now])) as number[][];
     return reply.map(([used, reserved]) => ({ used: used!, reserved: reserved! }));
   }
 

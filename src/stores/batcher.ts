@@ -1,9 +1,9 @@
 /**
- * Group commit for the SQL stores. A busy counter row is the bottleneck of a SQL store: every
+ * Group commit for the shared stores. A busy counter row is the bottleneck of a SQL store: every
  * transaction that touches it waits for the one before to commit. So calls that arrive together
  * go together: one transaction, one commit, for all of them.
  *
- * - `remote` (PostgreSQL): the ops of one turn of the event loop are gathered before they are
+ * - `remote` (PostgreSQL, Redis): the ops of one turn of the event loop are gathered before they are
  *   sent (a call's settlement and the next call's admission, issued in the same turn, share one
  *   round trip and one commit), and what queues while batches are on their way goes as soon as
  *   one returns.
@@ -22,6 +22,13 @@ export interface BatcherOptions<Op, R> {
   maxSize: number;
   /** `sync`: whether `op` may wait for the next transaction (default: no, every op runs at once). */
   mayWait?(op: Op): boolean;
+  /**
+   * A batch that failed is tried op by op (default), so that the one op a database refuses fails
+   * only its call: right where a failed batch rolled back. False where a failure may leave part of
+   * a batch applied (a Redis script stops where it fails): each op of it then fails as it would
+   * alone, and its caller's own handling (a settlement retried, idempotently) takes over.
+   */
+  retryAlone?: boolean;
 }
 
 interface Pending<Op, R> {
@@ -117,7 +124,10 @@ export class Batcher<Op, R> {
       const results = await this.#options.run(batch.map((p) => p.op));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
+      if (batch.length === 1 || this.#options.retryAlone === false) {
+        for (const p of batch) p.reject(error);
+        return;
+      }
       // The transaction rolled back as a whole: each op is tried alone, so that one op the
       // database refuses fails only its own call.
       await Promise.all(batch.map((p) => this.#send([p])));
