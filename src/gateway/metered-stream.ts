@@ -107,8 +107,13 @@ export function meterStream<Chunk = ChatCompletionChunk>(
   };
   const onAbort = () => abandon('the caller aborted the stream');
   const idle = () => abandon(`stream abandoned: not read for ${options.idleTimeoutMs} ms`);
+  /** (Re)starts the idle clock: one timer for the whole stream, refreshed after each read, not one per chunk. */
   const arm = () => {
     if (options.idleTimeoutMs <= 0 || ended) return;
+    if (timer !== undefined) {
+      timer.refresh();
+      return;
+    }
     timer = setTimeout(idle, options.idleTimeoutMs);
     // A stream left unread must not keep the process alive.
     timer.unref?.();
@@ -173,7 +178,8 @@ export function meterStream<Chunk = ChatCompletionChunk>(
         },
         async next() {
           if (abandoned) throw abandoned;
-          clearTimeout(timer);
+          // The idle clock keeps running while a read waits for the provider: it fires then
+          // without effect (a stream being read is not abandoned), and the read re-arms it.
           reading = true;
           try {
             return await gen.next();

@@ -126,9 +126,11 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
               break;
             }
             const json = parseEventJson(event.data, ctx);
-            const errorFrame = openaiErrorBodySchema.safeParse(json);
-            if (event.event === 'error' || errorFrame.success) {
-              const e = errorFrame.success ? errorFrame.data.error : undefined;
+            // An error frame has an `error` member: only such an event is checked as one (a chunk
+            // never has it), so that each chunk is validated once.
+            const errorFrame = event.event === 'error' || hasErrorMember(json) ? openaiErrorBodySchema.safeParse(json) : null;
+            if (event.event === 'error' || errorFrame?.success) {
+              const e = errorFrame?.success ? errorFrame.data.error : undefined;
               throw new ProviderError({
                 provider,
                 message: e?.message ?? 'the stream reported an error',
@@ -168,6 +170,10 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       return providerStream(parts(), ctx.requestId);
     },
   };
+}
+
+function hasErrorMember(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && 'error' in json;
 }
 
 /** `max_completion_tokens` as `max_tokens`, when the request does not set that already (a body copy: never the caller's). */
