@@ -25,6 +25,8 @@ export interface FullPolicyOptions {
   endUsers?: boolean;
   /** `analytics.byUser` (default true). */
   analyticsByUser?: boolean;
+  /** An OpenAI-shaped server (`.../v1`): the integration is then `provider: 'openai'` there, not the mock. */
+  upstream?: string;
 }
 
 /** A budget and a rate limit for each user, and a concurrency limit: never refusing during a benchmark. */
@@ -38,7 +40,7 @@ const endUserLimits = {
  * it), a budget and two rate limits in each of three scopes (integration, grant, key) = 9
  * counters, a usage event with a listener and a sink, on the memory store unless `store` is given.
  */
-export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers, analyticsByUser }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
+export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers, analyticsByUser, upstream }: FullPolicyOptions = {}): { gateway: Gateway; events: () => number } {
   const gateway = createGateway({
     ...(store ? { store } : {}),
     ...(storeTimeoutMs ? { storeTimeoutMs } : {}),
@@ -46,7 +48,7 @@ export function fullPolicyGateway({ store, hash, storeTimeoutMs, endUsers, analy
     integrations: [
       {
         slug: 'mock',
-        provider: 'mock',
+        ...(upstream ? { provider: 'openai', baseURL: upstream } : { provider: 'mock' }),
         credentials: { apiKey: secret.value('bench-key') },
         models: ['gpt-4o-mini', 'gpt-4o'],
         workspaces: { 'team-a': { models: ['gpt-4o-mini'], ...limits } },

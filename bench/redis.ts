@@ -14,6 +14,8 @@ export interface RedisFigures {
   /** One gateway call minus one bare PING round trip on the same connection, p50: the gateway's work besides its 2 round trips. */
   roundTripMicros: { p50: number };
   throughput: { sequential: number; concurrent64: number; concurrent64AutoPipelining: number };
+  /** Settlements that passed the store timeout (250 ms) and were deferred, over the whole Redis run. */
+  deferred: number;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -52,7 +54,10 @@ export async function benchRedis(timeMs: number): Promise<RedisFigures> {
         concurrent64: await rate(call, 64, timeMs / 2),
         concurrent64AutoPipelining: await rate(pipedCall, 64, timeMs / 2),
       },
+      deferred: 0,
     };
+    await gateway.flush();
+    figures.deferred = gateway.stats().store.degraded.deferred;
     await gateway.close();
     await pipedGateway.close();
     return figures;

@@ -117,9 +117,14 @@ for (const page of pages) {
   });
 }
 
+// Benchmark figures: the blocks rendered from bench/results.json, so that a page never states
+// figures the latest run does not hold (see bench/report.mjs).
+const { staleBlocks } = await import('../bench/report.mjs');
+for (const stale of staleBlocks()) errors.push(`${stale.page}: benchmark figures differ from bench/results.json (${stale.line}); run \`node bench/report.mjs --write\``);
+
 if (errors.length > 0) {
   console.error(errors.join('\n'));
   console.error(`\n${errors.length} error(s) in the samples and links of ${pages.length} pages`);
   process.exit(1);
 }
-console.log(`docs: ${samples.length} samples in ${pages.length} pages type-check${skipped ? `; ${skipped} marked no-check` : ''}; every relative link resolves`);
+console.log(`docs: ${samples.length} samples in ${pages.length} pages type-check${skipped ? `; ${skipped} marked no-check` : ''}; every relative link resolves; benchmark figures match bench/results.json`);
