@@ -7,8 +7,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../test/helpers/redis-server.js';
 
 export const PORTKEY_VERSION = '1.15.2';
 const dir = resolve('node_modules/.cache/tollgate-bench/portkey');
@@ -24,17 +24,6 @@ function installed(): string | null {
     return null;
   }
   return script;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 export interface Portkey {
