@@ -43,6 +43,7 @@ export type {
 export type { AnalyticsGranularity, AnalyticsRetention } from './analytics/granularity.js';
 export type { AnalyticsWrite, AnalyticsRead } from './analytics/analytics-storage.js';
 export type { LimitStatus, StatusQuery } from './limits/limit-status.js';
+export type { LimitScope } from './limits/limit-scopes.js';
 export type { StoreStats } from './limits/guarded-store.js';
 export type {
   BudgetAlertEvent,

@@ -1,3 +1,4 @@
+import { limitScopes, type LimitScope } from '../limits/limit-scopes.js';
 import { aggregate, planQuery, type AnalyticsQuery, type AnalyticsResult } from '../analytics/analytics-query.js';
 import type { AnalyticsStats } from '../analytics/analytics-recorder.js';
 import { AnalyticsUnavailableError } from '../errors/runtime-errors.js';
@@ -51,6 +52,14 @@ export class Gateway {
      * @example await gateway.limits.status({ workspace: 'team-a', integration: 'openai-prod' })
      */
     status(query: StatusQuery): Promise<LimitStatus[]>;
+    /**
+     * Every scope with budgets or rate limits of its own (integrations, grants to the workspaces
+     * the policy names, workspaces, keys), each with the `status` query that reads it: what a
+     * dashboard lists. A status answer includes the enclosing scopes' limits too; each
+     * `LimitStatus` names its scope.
+     * @example for (const { scope, query } of gateway.limits.scopes()) console.log(scope, await gateway.limits.status(query))
+     */
+    scopes(): LimitScope[];
   };
   /** Usage analytics, from the store's rollups (this process's calls, or every process's with Redis). */
   readonly analytics: {
@@ -113,7 +122,10 @@ export class Gateway {
       list: (filter) => runtime.list(filter),
     };
     this.provisioning = new Provisioning(state.policyLog, state.secretResolvers, () => state.policy);
-    this.limits = { status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)) };
+    this.limits = {
+      status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)),
+      scopes: () => limitScopes(state.policy),
+    };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../../src/index.js';
+import { createGateway, IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../../src/index.js';
 import { CALL_COST, limitsGateway } from '../helpers/limits-gateway.js';
 
 describe('limits.status', () => {
@@ -76,5 +76,39 @@ describe('limits.status', () => {
     await expect(t.gateway.limits.status({ integration: 'nope' })).rejects.toBeInstanceOf(IntegrationNotFoundError);
     await expect(t.gateway.limits.status({ key: 'nope' })).rejects.toBeInstanceOf(KeyNotFoundError);
     await expect(t.gateway.limits.status({ integration: 'mock', workspace: 'team-z' })).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
+  });
+});
+
+describe('limits.scopes', () => {
+  it("lists every scope with limits of its own, with the query that reads it; a '*' grant once per workspace the policy names; runtime keys too", async () => {
+    const gateway = createGateway({
+      integrations: [
+        { slug: 'a', provider: 'mock', budgets: [{ type: 'cost', limit: 10 }], workspaces: { '*': { rateLimits: [{ type: 'requests', limit: 5, per: 'minute' }] }, 'team-b': {} } },
+        // No limits of its own, nor its grant: not listed.
+        { slug: 'b', provider: 'mock', workspaces: { 'team-c': {} } },
+      ],
+      workspaces: { 'team-c': { budgets: [{ type: 'tokens', limit: 1_000 }] } },
+      keys: [
+        { id: 'limited', workspace: 'team-a', integration: 'a', rateLimits: [{ type: 'tokens', limit: 100, per: 'hour' }] },
+        { id: 'open', workspace: 'team-a', integration: 'a' },
+      ],
+    });
+    const { id } = await gateway.keys.create({ workspace: 'team-c', integration: 'b', budgets: [{ type: 'cost', limit: 1 }] });
+    expect(gateway.limits.scopes()).toEqual([
+      { scope: 'integration:a', query: { integration: 'a' } },
+      // '*' reaches team-a (a key's workspace), team-b (named, with the '*' limits merged in) and team-c (workspace limits).
+      { scope: 'grant:a/team-a', query: { integration: 'a', workspace: 'team-a' } },
+      { scope: 'grant:a/team-b', query: { integration: 'a', workspace: 'team-b' } },
+      { scope: 'grant:a/team-c', query: { integration: 'a', workspace: 'team-c' } },
+      { scope: 'workspace:team-c', query: { workspace: 'team-c' } },
+      { scope: 'key:limited', query: { key: 'limited' } },
+      { scope: `key:${id}`, query: { key: id } },
+    ]);
+    // Each query reads its scope's limits (with the enclosing scopes' around them).
+    for (const { scope, query } of gateway.limits.scopes()) {
+      expect((await gateway.limits.status(query)).some((s) => s.scope === scope)).toBe(true);
+    }
+    await gateway.keys.revoke('limited');
+    expect(gateway.limits.scopes().map((s) => s.scope)).not.toContain('key:limited');
   });
 });
