@@ -18,9 +18,10 @@ const LAYERS = [
   ['analytics'],
   ['stores'],
   ['limits'],
-  // The facade and the sinks; on top of the facade, the HTTP endpoint and the AI SDK middleware.
+  // The facade and the sinks; on top of the facade, the HTTP endpoint, the AI SDK middleware and
+  // the dashboard (which reads the gateway's public analytics and limits only).
   ['gateway', 'sinks'],
-  ['http', 'ai-sdk'],
+  ['http', 'ai-sdk', 'dashboard'],
 ];
 
 const folder = (names) => `^src/(${names.join('|')})/`;

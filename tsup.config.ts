@@ -7,6 +7,7 @@ const entry = {
   postgres: 'src/postgres.ts',
   http: 'src/http.ts',
   'ai-sdk': 'src/ai-sdk.ts',
+  dashboard: 'src/dashboard.ts',
   // Each sink is its own entry: importing one loads nothing of the others (nor their peers).
   'sinks/jsonl': 'src/sinks/jsonl.ts',
   'sinks/otel': 'src/sinks/otel.ts',
@@ -32,6 +33,8 @@ export default defineConfig([
     // p-retry (and its helper) and p-map ship as ESM only; Node 20 before 20.19 cannot require() ESM,
     // so the CommonJS build carries its own copy instead of a require() that would throw.
     noExternal: ['p-retry', 'is-network-error', 'p-map'],
+    // import.meta.url in CommonJS (the dashboard finds uPlot's files from it), made from __filename.
+    shims: true,
     // Entries share chunks, as in the ESM build: without it each CommonJS entry would carry its own
     // copy of the core, and a Secret made by `require('tollgate')` could not be read by
     // `require('tollgate/sinks/webhook')` (its value sits in the other copy's private fields).

@@ -46,6 +46,18 @@ async function checkHttp(core, http, label) {
   console.log(`${label}: http ok (handler and createFetch)`);
 }
 
+/** The dashboard entry serves its page (uPlot read from its package: both builds must find it) and refuses the unauthorized. */
+async function checkDashboard(core, dashboard, label) {
+  const gateway = core.createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }] });
+  const handler = dashboard.createDashboardHandler(gateway, { authorize: (request) => request.headers.get('authorization') === 'Basic YWRtaW46cHc=' });
+  assert.equal((await handler(new Request('http://localhost/dashboard'))).status, 401);
+  const page = await handler(new Request('http://localhost/dashboard', { headers: { authorization: 'Basic YWRtaW46cHc=' } }));
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /uPlot/);
+  await gateway.close();
+  console.log(`${label}: dashboard entry ok`);
+}
+
 async function checkSinks(core, load, label) {
   const [{ jsonlSink }, { otelSink }, { prometheusSink }, { webhookSink }] = await Promise.all(
     ['jsonl', 'otel', 'prometheus', 'webhook'].map(load),
@@ -99,6 +111,8 @@ async function checkSql(core, sqlite, postgres, label) {
   }
   await checkHttp(require('../dist/index.cjs'), require('../dist/http.cjs'), 'require');
   await checkHttp(await import('../dist/index.js'), await import('../dist/http.js'), 'import');
+  await checkDashboard(require('../dist/index.cjs'), require('../dist/dashboard.cjs'), 'require');
+  await checkDashboard(await import('../dist/index.js'), await import('../dist/dashboard.js'), 'import');
   await checkSinks(require('../dist/index.cjs'), async (name) => require(`../dist/sinks/${name}.cjs`), 'require');
   await checkSinks(await import('../dist/index.js'), (name) => import(`../dist/sinks/${name}.js`), 'import');
 })().catch((error) => {

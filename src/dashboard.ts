@@ -1,0 +1,2 @@
+export { createDashboardHandler, type DashboardOptions } from './dashboard/create-dashboard-handler.js';
+export type { Overview } from './dashboard/dashboard-overview.js';
