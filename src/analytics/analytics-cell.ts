@@ -1,8 +1,8 @@
 import type { UsageEvent } from '../events/usage-event.js';
 import { addTo, bucketIndex, mergeInto, type Histogram } from './latency-histogram.js';
 
-/** What calls are grouped and filtered by. */
-export const ANALYTICS_DIMENSIONS = ['workspace', 'integration', 'provider', 'model', 'key', 'user'] as const;
+/** What calls are grouped and filtered by. `errorCode`: a failed call's error code (null for a success). */
+export const ANALYTICS_DIMENSIONS = ['workspace', 'integration', 'provider', 'model', 'key', 'user', 'errorCode'] as const;
 export type AnalyticsDimension = (typeof ANALYTICS_DIMENSIONS)[number];
 
 /** The values of every dimension for a cell; null when a call had none (no key, refused before resolution). */
@@ -60,7 +60,7 @@ export function emptyCounts(): AnalyticsCounts {
 
 /** `user`: the event's, or null where analytics leave users out (`analytics.byUser: false`). */
 export function dimsOf(event: UsageEvent, user: string | null): AnalyticsDims {
-  return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user };
+  return { workspace: event.workspace, integration: event.integration, provider: event.provider, model: event.model, key: event.key, user, errorCode: event.errorCode };
 }
 
 /**
@@ -69,7 +69,7 @@ export function dimsOf(event: UsageEvent, user: string | null): AnalyticsDims {
  * the values hold; null is `-`.
  */
 export function eventDimsKey(event: UsageEvent, user: string | null): string {
-  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}`;
+  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}${part(event.errorCode)}`;
 }
 
 /** Whether an event has these dimensions. */
@@ -80,20 +80,27 @@ export function sameDims(dims: AnalyticsDims, event: UsageEvent, user: string | 
     dims.provider === event.provider &&
     dims.model === event.model &&
     dims.key === event.key &&
-    dims.user === user
+    dims.user === user &&
+    dims.errorCode === event.errorCode
   );
 }
 
 const part = (value: string | null): string => (value === null ? '-' : `${value.length}:${value}`);
 
-/** A stable identity of a cell's dimensions (a JSON array: unambiguous whatever the values hold). */
+/**
+ * A stable identity of a cell's dimensions (a JSON array: unambiguous whatever the values hold).
+ * The error code comes last and only when there is one, so that the cells of successful calls
+ * keep the keys they had before it was a dimension (stores hold keys of both shapes).
+ */
 export function dimsKey(dims: AnalyticsDims): string {
-  return JSON.stringify([dims.workspace, dims.integration, dims.provider, dims.model, dims.key, dims.user]);
+  const values = [dims.workspace, dims.integration, dims.provider, dims.model, dims.key, dims.user];
+  if (dims.errorCode !== null) values.push(dims.errorCode);
+  return JSON.stringify(values);
 }
 
 export function dimsFromKey(key: string): AnalyticsDims {
-  const [workspace, integration, provider, model, k, user] = JSON.parse(key) as Array<string | null>;
-  return { workspace: workspace ?? null, integration: integration ?? null, provider: provider ?? null, model: model ?? null, key: k ?? null, user: user ?? null };
+  const [workspace, integration, provider, model, k, user, errorCode] = JSON.parse(key) as Array<string | null>;
+  return { workspace: workspace ?? null, integration: integration ?? null, provider: provider ?? null, model: model ?? null, key: k ?? null, user: user ?? null, errorCode: errorCode ?? null };
 }
 
 /** Adds one call to a cell. */

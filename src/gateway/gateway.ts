@@ -65,7 +65,7 @@ export class Gateway {
   readonly analytics: {
     /**
      * Requests, errors, tokens, cost and latency and TTFT percentiles over a time range, by
-     * minute, hour or day and by any of workspace, integration, provider, model, key and user.
+     * minute, hour or day and by any of workspace, integration, provider, model, key, user and error code.
      * @example await gateway.analytics.query({ from: Date.now() - 86_400_000, groupBy: ['workspace', 'model'], interval: 'hour' })
      * @throws RequestValidationError for a bad query; AnalyticsUnavailableError when analytics are off
      */

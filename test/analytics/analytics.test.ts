@@ -102,6 +102,10 @@ describe('gateway.analytics.query (memory store)', () => {
     await workload(gateway, advance);
     expect(events.some((e) => e.status === 'error')).toBe(true);
     expect(events.some((e) => e.status === 'rejected')).toBe(true);
+    // Failures by their error code: the provider's and the limits' codes, and null for successes.
+    const codes = (await gateway.analytics.query({ from: T0, groupBy: ['errorCode'] })).rows.map((r) => r.errorCode).sort();
+    expect(codes).toEqual([...new Set(events.map((e) => e.errorCode))].sort());
+    expect(codes.length).toBeGreaterThanOrEqual(3);
 
     const all = await gateway.analytics.query({ from: T0 });
     expect(all.rows).toHaveLength(1);
@@ -109,7 +113,7 @@ describe('gateway.analytics.query (memory store)', () => {
     expect(all.rows[0]!.cost).toBe(totals(events).costMicros / 1e6);
     expect(all.rows[0]!.totalTokens).toBe(all.rows[0]!.inputTokens + all.rows[0]!.outputTokens);
 
-    for (const groupBy of [['workspace'], ['model'], ['workspace', 'model'], ['integration', 'key'], ['user'], ['provider']] as const) {
+    for (const groupBy of [['workspace'], ['model'], ['workspace', 'model'], ['integration', 'key'], ['user'], ['provider'], ['errorCode'], ['workspace', 'errorCode']] as const) {
       const result = await gateway.analytics.query({ from: T0, groupBy: [...groupBy] });
       const expected = new Map<string, UsageEvent[]>();
       for (const e of events) {

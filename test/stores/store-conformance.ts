@@ -307,7 +307,8 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const RETENTION = { minute: 3_600_000, hour: 86_400_000, day: 30 * 86_400_000 };
       const cellAt = (start: number, workspace: string, requests: number): AnalyticsCell => ({
         start,
-        dims: { workspace, integration: 'llm', provider: 'mock', model: 'm', key: null, user: workspace === 'w1' ? 'u:1' : null },
+        // w2's calls failed: their cells carry an error code, which the store keeps as a dimension.
+        dims: { workspace, integration: 'llm', provider: 'mock', model: 'm', key: null, user: workspace === 'w1' ? 'u:1' : null, errorCode: workspace === 'w2' ? 'provider_error' : null },
         counts: { requests, errors: 1, rejected: 0, aborted: 0, inputTokens: 10 * requests, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
         latency: { 40: requests, 41: 1 },
         ttft: { 12: 1 },
@@ -325,7 +326,8 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
           [0, 'w2', 1, 7, 1, 1],
           [60_000, 'w1', 3, 21, 3, 1],
         ]);
-        expect(minutes[0]!.dims).toEqual({ workspace: 'w1', integration: 'llm', provider: 'mock', model: 'm', key: null, user: 'u:1' });
+        expect(minutes[0]!.dims).toEqual({ workspace: 'w1', integration: 'llm', provider: 'mock', model: 'm', key: null, user: 'u:1', errorCode: null });
+        expect(minutes[1]!.dims).toEqual({ workspace: 'w2', integration: 'llm', provider: 'mock', model: 'm', key: null, user: null, errorCode: 'provider_error' });
         const hours = sorted(await store.readAnalytics!({ granularity: 'hour', from: T0, to: T0 + 3_600_000, now, retention: RETENTION }));
         expect(hours.map((c) => [c.start, c.dims.workspace, c.counts.requests, c.counts.errors, c.counts.inputTokens, c.latency[41]])).toEqual([
           [T0, 'w1', 10, 3, 100, 3],
