@@ -43,6 +43,8 @@ export interface Overview {
   budgets: Array<LimitStatus & { share: number }>;
   /** Every rate limit, least headroom first. */
   rateLimits: Array<LimitStatus & { share: number }>;
+  /** Failed calls of the range by error code, the most frequent first. */
+  failures: Array<{ code: string; requests: number; errors: number; rejected: number; aborted: number }>;
   /** Scopes whose limits were not read (more than `maxScopes`). */
   scopesLeftOut: number;
   warnings: string[];
@@ -76,10 +78,11 @@ export async function buildOverview(gateway: Gateway, query: OverviewQuery, now:
   const to = query.range === 'custom' ? Date.parse(query.to!) : now;
   const from = query.range === 'custom' ? Date.parse(query.from!) : now - RANGES[query.range];
   const interval = intervalFor(to - from);
-  const [total, timeline, groups, limits] = await Promise.all([
+  const [total, timeline, groups, codes, limits] = await Promise.all([
     gateway.analytics.query({ from, to }),
     gateway.analytics.query({ from, to, interval, groupBy: [query.groupBy] }),
     gateway.analytics.query({ from, to, groupBy: [query.groupBy] }),
+    gateway.analytics.query({ from, to, groupBy: ['errorCode'] }),
     readLimits(gateway, maxScopes),
   ]);
   const row = total.rows[0];
@@ -106,6 +109,10 @@ export async function buildOverview(gateway: Gateway, query: OverviewQuery, now:
     byGroup,
     budgets: limits.statuses.filter((s) => s.kind === 'budget').sort(closestFirst),
     rateLimits: limits.statuses.filter((s) => s.kind === 'rateLimit').sort(closestFirst),
+    failures: codes.rows
+      .filter((r) => r.errorCode != null)
+      .map((r) => ({ code: r.errorCode!, requests: r.requests, errors: r.errors, rejected: r.rejected, aborted: r.aborted }))
+      .sort((a, b) => b.requests - a.requests || a.code.localeCompare(b.code)),
     scopesLeftOut: limits.leftOut,
     warnings: [...new Set([...total.warnings, ...timeline.warnings])],
   };

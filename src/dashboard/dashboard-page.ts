@@ -77,7 +77,7 @@ export function dashboardPage(): string {
   <section><h2>Budgets, closest to their limit first</h2>${table('budgets', ['scope', 'type', 'used', 'reserved', 'limit', 'of the limit', 'alert at', 'next reset'])}<p id="left-out"></p></section>
   <section><h2>Rate limits, least headroom first</h2>${table('rates', ['scope', 'rate limit', 'used + reserved', 'limit', 'remaining', 'of the limit', 'window resets'])}</section>
   <section><h2 id="group-title">By model</h2>${table('groups', ['name', 'requests', 'errors', 'refused', 'tokens', 'cost', 'p50', 'p95'])}</section>
-  <section><h2>Failures</h2>${table('failures', ['name', 'errors', 'refused by limits', 'aborted'])}</section>
+  <section><h2>Failures by error code</h2>${table('failures', ['error code', 'calls', 'provider or gateway errors', 'refused', 'aborted'])}</section>
 </main>
 <script>${js}</script>
 <script>${PAGE_SCRIPT}</script>

@@ -94,8 +94,7 @@ export const PAGE_SCRIPT = String.raw`
     fill('groups', o.byGroup.map((g) => row([g.name, num(g.requests), num(g.errors), num(g.rejected), num(g.totalTokens), usd(g.cost), ms(g.latencyMs && g.latencyMs.p50), ms(g.latencyMs && g.latencyMs.p95)])), 'No calls in this timeframe.');
     fill('budgets', o.budgets.map((s) => row([s.scope, s.type, amount(s, s.used), amount(s, s.reserved), amount(s, s.limit), bar(s.share), s.alertThresholds ? s.alertThresholds.map((a) => amount(s, a)).join(', ') : s.alertThreshold !== undefined ? amount(s, s.alertThreshold) : '–', s.reset === 'none' ? 'never' : when(s.resetAt)])), 'No budgets.');
     fill('rates', o.rateLimits.map((s) => row([s.scope, s.type + (s.per ? ' per ' + s.per : ''), num(s.used + s.reserved), num(s.limit), num(s.remaining), bar(s.share), s.resetAt ? when(s.resetAt) : '–'])), 'No rate limits.');
-    const failed = o.byGroup.filter((g) => g.errors + g.rejected + g.aborted > 0).sort((a, b) => b.errors + b.rejected - (a.errors + a.rejected));
-    fill('failures', failed.map((g) => row([g.name, num(g.errors), num(g.rejected), num(g.aborted)])), 'No failures in this timeframe.');
+    fill('failures', o.failures.map((f) => row([f.code, num(f.requests), num(f.errors), num(f.rejected), num(f.aborted)])), 'No failures in this timeframe.');
     $('left-out').textContent = o.scopesLeftOut > 0 ? o.scopesLeftOut + ' more scopes with limits are not shown (maxScopes).' : '';
   }
 

@@ -74,6 +74,10 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
       const amount = (n: number) => (b.type === 'cost' ? money(n) : n.toLocaleString('en-US'));
       expect([r[2], r[3], r[4]]).toEqual([amount(b.used), amount(b.reserved), amount(b.limit)]);
     });
+    // Failures by error code, as analytics.query groups them.
+    const codes = (await gateway.analytics.query({ from: now - 86_400_000, to: now, groupBy: ['errorCode'] })).rows.filter((r) => r.errorCode !== null);
+    const failureRows = await page.$$eval('#failures tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+    expect(failureRows.sort()).toEqual(codes.map((r) => [r.errorCode, r.requests.toLocaleString('en-US')]).sort());
     // Five charts drawn by uPlot, and the rate limits listed.
     expect(await page.locator('.uplot').count()).toBe(5);
     expect(await page.locator('#rates tr').count()).toBeGreaterThan(0);

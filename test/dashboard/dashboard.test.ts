@@ -93,6 +93,14 @@ describe('createDashboardHandler', () => {
     expect(overview.rateLimits).toHaveLength(expected.filter((s) => s.kind === 'rateLimit').length);
     const shares = overview.budgets.map((b) => b.share);
     expect(shares).toEqual([...shares].sort((a, b) => b - a));
+    // Failures by error code, as analytics group them.
+    const codes = (await gateway.analytics.query({ from: now - 86_400_000, to: now, groupBy: ['errorCode'] })).rows.filter((r) => r.errorCode !== null);
+    expect(overview.failures).toEqual(
+      codes.map((r) => ({ code: r.errorCode, requests: r.requests, errors: r.errors, rejected: r.rejected, aborted: r.aborted })).sort((a, b) => b.requests - a.requests || a.code!.localeCompare(b.code!)),
+    );
+    expect(overview.failures.map((f) => f.code)).toEqual(['rate_limit_exceeded', 'provider_error']);
+    expect(overview.failures.reduce((n, f) => n + f.requests, 0)).toBe(overview.totals.errors + overview.totals.rejected + overview.totals.aborted);
+
     // team-a's USD 1 budget is the one nearest its limit: first.
     expect(overview.budgets[0]).toMatchObject({ scope: 'workspace:team-a', type: 'cost' });
     expect(overview.budgets[0]!.used).toBeGreaterThan(0);
