@@ -22,15 +22,15 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     clean: true,
-    target: 'node20',
+    target: 'node22',
   },
   {
     entry,
     format: ['cjs'],
     dts: true,
     sourcemap: true,
-    target: 'node20',
-    // p-retry (and its helper) and p-map ship as ESM only; Node 20 before 20.19 cannot require() ESM,
+    target: 'node22',
+    // p-retry (and its helper) and p-map ship as ESM only; Node 22 before 22.12 cannot require() ESM,
     // so the CommonJS build carries its own copy instead of a require() that would throw.
     noExternal: ['p-retry', 'is-network-error', 'p-map'],
     // import.meta.url in CommonJS (the dashboard finds uPlot's files from it), made from __filename.

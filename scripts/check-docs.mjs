@@ -1,12 +1,15 @@
-// Checks README.md and docs/*.md (`npm run docs:check`): every TypeScript sample type-checks
-// against the sources, so that a renamed option or a changed signature breaks CI instead of the
-// docs, and every relative link leads to a page and heading that exist.
+// Checks README.md and docs/*.md (`npm run docs:check`): every TypeScript sample compiles as it
+// would in a user's project, so that a renamed option or a changed signature breaks CI instead of
+// the docs, and every relative link leads to a page and heading that exist.
 //
-// Each ```ts block becomes a module of its own under .doc-samples/ and is compiled with the
-// repository's tsconfig, `tollgate` and its subpaths resolving to src/. A sample may use the
-// names declared in docs/samples.d.ts (a `gateway`, a `messages` array...) without building
-// them; a sample that declares its own shadows them. A block fenced as ```ts no-check is
-// skipped, and the report counts it: there must be a reason in the text beside it.
+// The samples make a project of their own under .doc-samples/, set up as a new user's ESM
+// TypeScript project is (`"type": "module"`, `module: nodenext`, `strict`), in which `tollgate`
+// is the built package (dist/, through its `exports` map and its .d.ts files, as npm would install
+// it; built first when dist/ is older than src/) and every other package is the repository's
+// (`ioredis`, `openai`, `ai`...). Each ```ts block becomes a module of its own. A sample may use
+// the names declared in docs/samples.d.ts (a `gateway`, a `messages` array...) without building
+// them; a sample that declares its own shadows them. A block fenced as ```ts no-check is skipped,
+// and the report counts it: there must be a reason in the text beside it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,26 +44,33 @@ for (const page of pages) {
   }
 }
 
-// Samples are written for the current majors of the client libraries; the repository also keeps
-// older ones (that run on Node 20) under their own names, and tests both.
-const base = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
-const currentMajors = {
-  ai: ['./node_modules/ai-v7'],
-  '@ai-sdk/openai': ['./node_modules/ai-sdk-openai-v4'],
-  '@ai-sdk/openai-compatible': ['./node_modules/ai-sdk-openai-compatible-v3'],
-  openai: ['./node_modules/openai-v7'],
-};
+// Built first when the build is missing or older than the sources: the samples compile against it.
+const newest = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true, recursive: true }).reduce((max, e) => (e.isFile() ? Math.max(max, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs) : max), 0);
+const built = path.join(root, 'dist/index.d.ts');
+if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest(path.join(root, 'src'))) {
+  console.log('docs: building the package first (dist/ is older than src/)');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/tsup/dist/cli-default.js')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+// A user's project: `tollgate` installed (a link to this package, resolved through its exports),
+// the other packages found in the repository's node_modules above it.
+fs.writeFileSync(path.join(outDir, 'package.json'), JSON.stringify({ name: 'doc-samples', private: true, type: 'module' }, null, 2));
+fs.mkdirSync(path.join(outDir, 'node_modules'));
+fs.symlinkSync('../..', path.join(outDir, 'node_modules/tollgate'), 'dir');
+fs.copyFileSync(path.join(root, 'docs/samples.d.ts'), path.join(outDir, 'samples.d.ts'));
 const tsconfig = {
-  extends: '../tsconfig.json',
   compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2023'],
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    types: ['node'],
+    strict: true,
     noEmit: true,
-    // Samples show one thing; an unused import or variable there is not a mistake.
-    noUnusedLocals: false,
-    noUnusedParameters: false,
-    baseUrl: '..',
-    paths: { ...base.compilerOptions.paths, ...currentMajors },
+    skipLibCheck: true,
   },
-  include: ['./*.ts', '../docs/samples.d.ts'],
+  include: ['./*.ts'],
 };
 fs.writeFileSync(path.join(outDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
 

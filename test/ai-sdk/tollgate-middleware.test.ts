@@ -2,25 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, createGateway, IntegrationNotFoundError, ModelNotAllowedError, type UsageEvent } from '../../src/index.js';
 import { tollgateMiddleware } from '../../src/ai-sdk.js';
 import { localLlmServer } from './local-llm-server.js';
+import { aiSdks } from '../helpers/ai-sdk-versions.js';
 
 /**
  * The AI SDK's generateText and streamText through tollgateMiddleware, around a model of a
- * provider tollgate has no adapter for (`@ai-sdk/openai-compatible` on a local server). AI SDK 6
- * runs on Node 20 and later; AI SDK 7, the current major, on Node 22 and later (CI runs the suite
- * on Node 24 too).
+ * provider tollgate has no adapter for (`@ai-sdk/openai-compatible` on a local server), with each
+ * AI SDK major tollgate supports.
  */
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-type Sdk = { ai: typeof import('ai'); createOpenAICompatible: (typeof import('@ai-sdk/openai-compatible'))['createOpenAICompatible'] };
-const majors: Array<{ name: string; spec: 'v3' | 'v4'; runs: boolean; load: () => Promise<Sdk> }> = [
-  { name: 'AI SDK 6', spec: 'v3', runs: true, load: async () => ({ ai: await import('ai'), createOpenAICompatible: (await import('@ai-sdk/openai-compatible')).createOpenAICompatible }) },
-  {
-    name: 'AI SDK 7',
-    spec: 'v4',
-    runs: NODE_MAJOR >= 22,
-    load: async () => ({ ai: (await import('ai-v7')) as unknown as Sdk['ai'], createOpenAICompatible: (await import('ai-sdk-openai-compatible-v3')).createOpenAICompatible as unknown as Sdk['createOpenAICompatible'] }),
-  },
-];
-
 /** $1 per million input tokens, $2 per million output: 40 + 12 tokens cost 64 micro-dollars. */
 const PRICE = { input: 1, output: 2 };
 
@@ -41,8 +29,8 @@ function gatewayFor(budget: { type: 'cost' | 'tokens'; limit: number } = { type:
   return { gateway, events };
 }
 
-for (const major of majors) {
-  describe.skipIf(!major.runs)(`tollgateMiddleware with ${major.name}${major.runs ? '' : ` (needs Node >= 22; this is Node ${NODE_MAJOR})`}`, () => {
+for (const major of aiSdks) {
+  describe(`tollgateMiddleware with ${major.name}`, () => {
     async function setup(budget?: { type: 'cost' | 'tokens'; limit: number }) {
       const { ai, createOpenAICompatible } = await major.load();
       const server = await localLlmServer();
@@ -138,16 +126,19 @@ for (const major of majors) {
 }
 
 describe('tollgateMiddleware types', () => {
-  it('fits AI SDK 6 with specificationVersion v3, without a cast (npm run typecheck checks it; the docs check v4 with AI SDK 7)', async () => {
-    const { wrapLanguageModel } = await import('ai');
-    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+  // npm run typecheck checks these calls: each major's wrapLanguageModel takes the middleware with no cast.
+  it('fits AI SDK 7 by default (v4), and AI SDK 6 with specificationVersion v3', async () => {
     const { gateway } = gatewayFor();
-    const model = wrapLanguageModel({
-      model: createOpenAICompatible({ name: 'local', baseURL: 'http://127.0.0.1:9/v1' })('llama-3'),
+    const v7 = (await import('ai')).wrapLanguageModel({
+      model: (await import('@ai-sdk/openai-compatible')).createOpenAICompatible({ name: 'local', baseURL: 'http://127.0.0.1:9/v1' })('llama-3'),
+      middleware: tollgateMiddleware({ gateway, key: 'k' }),
+    });
+    const v6 = (await import('ai-v6')).wrapLanguageModel({
+      model: (await import('ai-sdk-openai-compatible-v2')).createOpenAICompatible({ name: 'local', baseURL: 'http://127.0.0.1:9/v1' })('llama-3'),
       middleware: tollgateMiddleware({ gateway, key: 'k', specificationVersion: 'v3' }),
     });
-    expect(model.specificationVersion).toBe('v3');
-    expect(model.modelId).toBe('llama-3');
+    expect([v7.specificationVersion, v6.specificationVersion]).toEqual(['v4', 'v3']);
+    expect([v7.modelId, v6.modelId]).toEqual(['llama-3', 'llama-3']);
     await gateway.close();
   });
 });

@@ -12,6 +12,7 @@ import {
   secret,
   type GatewayConfig,
 } from '../../src/index.js';
+import { holdCalls } from '../helpers/hold-calls.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';
 
 const base = (workspaces: GatewayConfig['integrations'][number]['workspaces'], extra: Record<string, unknown> = {}): GatewayConfig => ({
@@ -197,9 +198,12 @@ describe('runtime provisioning', () => {
   });
 
   it('a request already running keeps the policy it started with', async () => {
-    const gateway = createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': {} }, mock: { latencyMs: 20 } }] });
+    const gateway = createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': {} } }] });
+    const hold = holdCalls(gateway);
     const running = gateway.chat(ask('@mock/small'));
+    await hold.admitted();
     await gateway.provisioning.revoke({ integration: 'mock', workspace: 'team-a' });
+    hold.release();
     await expect(running).resolves.toBeDefined();
     await expect(gateway.chat(ask('@mock/small'))).rejects.toBeInstanceOf(WorkspaceNotProvisionedError);
   });

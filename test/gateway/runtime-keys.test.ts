@@ -133,15 +133,15 @@ const redis = useTestRedis({ beforeAll, afterAll });
 describe.skipIf(!redis.available)('gateway.keys shared through Redis', () => {
   const shared = (prefix: string) => createGateway(config({ store: redisStore({ client: redis.newClient(), prefix }) as Store }));
 
-  it('a key made in one gateway authenticates in another within a second; revoked, the other refuses it on its very next call', async () => {
+  it('a key made in one gateway authenticates in another without a restart; revoked, the other refuses it on its very next call', async () => {
     const prefix = `keys-${randomUUID()}`;
     const a = shared(prefix);
     const b = shared(prefix);
     const { id, token } = await a.keys.create({ workspace: 'team-a' });
     const { id: limited } = await a.keys.create({ workspace: 'team-a', rateLimits: [{ type: 'requests', limit: 100, per: 'minute' }] });
-    await expect.poll(() => b.keys.authenticate(token), { timeout: 5_000, interval: 50 }).toEqual({ id, workspace: 'team-a', integration: 'mock' });
+    await expect.poll(() => b.keys.authenticate(token), { timeout: 15_000, interval: 50 }).toEqual({ id, workspace: 'team-a', integration: 'mock' });
     await expect(viaKey(b, id)).resolves.toMatchObject({ object: 'chat.completion' });
-    await expect.poll(() => b.keys.get(limited), { timeout: 5_000, interval: 50 }).not.toBeNull();
+    await expect.poll(() => b.keys.get(limited), { timeout: 15_000, interval: 50 }).not.toBeNull();
     await a.keys.revoke(id);
     await a.keys.revoke(limited);
     // No waiting: B has not heard of the revocations, its admissions check them in Redis.
@@ -160,7 +160,7 @@ describe.skipIf(!redis.available)('gateway.keys shared through Redis', () => {
     const b = createGateway(config({ store: redisStore({ client: redis.newClient(), prefix }) as Store, policyPollMs: 3_600_000 }));
     await b.chat({ workspace: 'team-a', model: '@mock/m', messages: HELLO }); // replayed, subscribed
     const { id, token } = await a.keys.create({ workspace: 'team-a' });
-    await expect.poll(() => b.keys.authenticate(token)?.id, { timeout: 5_000, interval: 20 }).toBe(id);
+    await expect.poll(() => b.keys.authenticate(token)?.id, { timeout: 15_000, interval: 20 }).toBe(id);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -191,7 +191,7 @@ describe.skipIf(!redis.available)('gateway.keys shared through Redis', () => {
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(ConfigError);
     const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ token: string }>).value.token;
-    await expect.poll(() => [a.keys.authenticate(winner)?.id, b.keys.authenticate(winner)?.id], { timeout: 5_000, interval: 50 }).toEqual(['same', 'same']);
+    await expect.poll(() => [a.keys.authenticate(winner)?.id, b.keys.authenticate(winner)?.id], { timeout: 15_000, interval: 50 }).toEqual(['same', 'same']);
     await Promise.all([a.close(), b.close()]);
   });
 });

@@ -99,10 +99,11 @@ describe('streaming', () => {
 
 describe('abort (non-streaming)', () => {
   it('aborts the upstream call with RequestAbortedError, and an already-aborted signal never calls it', async () => {
-    const { gateway, events } = mockWith({ latencyMs: 1_000 });
+    // The provider would answer in an hour: only the abort ends the call.
+    const { gateway, events } = mockWith({ latencyMs: 3_600_000 });
     const controller = new AbortController();
     const call = gateway.chat(ask('@mock/m'), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 5);
+    setImmediate(() => controller.abort());
     await expect(call).rejects.toBeInstanceOf(RequestAbortedError);
     await expect(gateway.chat(ask('@mock/m'), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'request_aborted' });
     expect(events.map((e) => e.status)).toEqual(['aborted', 'aborted']);
@@ -110,7 +111,8 @@ describe('abort (non-streaming)', () => {
 
   it('a per-attempt timeout is a retryable 504', async () => {
     const { gateway, events } = gatewayWithEvents({
-      integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all', timeoutMs: 5, mock: { latencyMs: 200 } }],
+      // The provider would answer in an hour: only the attempt's timeout ends each attempt.
+      integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all', timeoutMs: 5, mock: { latencyMs: 3_600_000 } }],
       retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
     });
     const error = await gateway.chat(ask('@mock/m')).catch((e: unknown) => e);

@@ -1,19 +1,36 @@
-import type { createOpenAI } from '@ai-sdk/openai';
-
 /**
- * The AI SDK majors the tests run against, with their `@ai-sdk/openai`: 6 everywhere, 7 (under
- * the alias names `ai-v7`, `ai-sdk-openai-v4`) where Node >= 22 runs it.
+ * The AI SDK majors that `tollgate/ai-sdk` supports, with the provider packages of each: 7, the
+ * current major (`specificationVersion: 'v4'`, the default), and 6 (`'v3'`), installed under the
+ * alias names `ai-v6`, `ai-sdk-openai-v3` and `ai-sdk-openai-compatible-v2`. Both run on every
+ * supported Node. The types are AI SDK 7's: the tests call what both majors share.
  */
-export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+export type AiSdk = {
+  name: string;
+  spec: 'v3' | 'v4';
+  load: () => Promise<{
+    ai: typeof import('ai');
+    createOpenAI: (typeof import('@ai-sdk/openai'))['createOpenAI'];
+    createOpenAICompatible: (typeof import('@ai-sdk/openai-compatible'))['createOpenAICompatible'];
+  }>;
+};
 
-export const openaiSdks = [
-  { name: 'AI SDK 6', runs: true, load: async () => ({ ai: await import('ai'), createOpenAI: (await import('@ai-sdk/openai')).createOpenAI }) },
+export const aiSdks: AiSdk[] = [
   {
     name: 'AI SDK 7',
-    runs: NODE_MAJOR >= 22,
-    load: async () => ({ ai: (await import('ai-v7')) as unknown as typeof import('ai'), createOpenAI: (await import('ai-sdk-openai-v4')).createOpenAI as unknown as typeof createOpenAI }),
+    spec: 'v4',
+    load: async () => ({
+      ai: await import('ai'),
+      createOpenAI: (await import('@ai-sdk/openai')).createOpenAI,
+      createOpenAICompatible: (await import('@ai-sdk/openai-compatible')).createOpenAICompatible,
+    }),
+  },
+  {
+    name: 'AI SDK 6',
+    spec: 'v3',
+    load: async () => ({
+      ai: (await import('ai-v6')) as unknown as typeof import('ai'),
+      createOpenAI: (await import('ai-sdk-openai-v3')).createOpenAI as unknown as (typeof import('@ai-sdk/openai'))['createOpenAI'],
+      createOpenAICompatible: (await import('ai-sdk-openai-compatible-v2')).createOpenAICompatible as unknown as (typeof import('@ai-sdk/openai-compatible'))['createOpenAICompatible'],
+    }),
   },
 ];
-
-/** The describe title's note on a major that cannot run here. */
-export const skipNote = (sdk: { runs: boolean }) => (sdk.runs ? '' : ` (needs Node >= 22; this is Node ${NODE_MAJOR})`);

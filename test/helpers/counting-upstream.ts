@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayConfig } from '../../src/index.js';
 import { listen } from './http-gateway.js';
 
 /**
@@ -31,3 +32,12 @@ export async function countingUpstream(delayMs: number) {
   });
   return { baseURL: `${served.origin}/v1`, counts };
 }
+
+/** An OpenAI-compatible integration `up` on that upstream, whose workspace `team-a` may run `limit` calls at once. */
+export const countingIntegration = (baseURL: string, limit: number): GatewayConfig['integrations'][number] => ({
+  slug: 'up',
+  provider: 'openai-compatible',
+  baseURL,
+  customModels: [{ id: 'm', pricing: { input: 1, output: 1 } }],
+  workspaces: { 'team-a': { rateLimits: [{ type: 'concurrency', limit }] } },
+});

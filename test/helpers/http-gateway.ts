@@ -1,30 +1,15 @@
 import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { afterEach } from 'vitest';
 import { createGateway, type Gateway, type GatewayConfig, type KeyConfig, type UsageEvent } from '../../src/index.js';
 import { createFetchHandler, generateKey, toNodeListener, type FetchHandlerOptions } from '../../src/http.js';
+import { afterTest } from './after-test.js';
 
 /**
  * The HTTP endpoint's tests: a gateway whose keys get fresh tokens, served by `node:http` through
  * `toNodeListener` on 127.0.0.1 (a free port), and OpenAI clients pointed at it. Every server
  * started in a test is closed after it.
  */
-
-const open: Server[] = [];
-
-afterEach(async () => {
-  const servers = open.splice(0);
-  await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
 
 export interface Listening {
   /** `http://127.0.0.1:<port>` */
@@ -36,7 +21,13 @@ export interface Listening {
 /** Serves `listener` on a free local port until the end of the test. */
 export async function listen(listener: RequestListener): Promise<Listening> {
   const server = createServer(listener);
-  open.push(server);
+  afterTest(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

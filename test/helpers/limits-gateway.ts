@@ -76,3 +76,19 @@ export function limitsGateway(setup: LimitsSetup = {}) {
 }
 
 export const usageEvents = (events: { usage: UsageEvent[] }) => events.usage;
+
+/** The limits gateway's model on a clock of its own, without recording events (a million calls would not fit in memory). */
+export function quietGateway(config: { workspaces: GatewayConfig['workspaces']; store?: GatewayConfig['store'] }) {
+  let now = Date.parse('2026-11-18T09:30:00Z');
+  const gateway = createGateway({
+    integrations: [{ slug: 'mock', provider: 'mock', customModels: [{ id: 'm', pricing: PRICE }], workspaces: { '*': {} }, mock: { usage: { inputTokens: 20, outputTokens: 80 } } }],
+    clock: () => now,
+    analytics: false,
+    ...config,
+  });
+  const call = (workspace: string, extra: Record<string, unknown>) => gateway.chat({ workspace, model: '@mock/m', messages: MESSAGES, max_tokens: MAX_TOKENS, ...extra });
+  return { gateway, call, advance: (ms: number) => (now += ms) };
+}
+
+/** A budget of USD 1 and 5 requests a minute for each user (a templated scope). */
+export const PER_USER = { each: [{ by: 'user' as const, budgets: [{ type: 'cost' as const, limit: 1 }], rateLimits: [{ type: 'requests' as const, limit: 5, per: 'minute' as const }] }] };

@@ -72,14 +72,14 @@ describe('rate limits', () => {
   });
 
   it('a stream refused by a rate limit is a 429 before any event', async () => {
-    const app = await httpGateway({ integrations: [mockIntegration()], keys: [{ ...KEY, rateLimits: [{ type: 'requests', limit: 1, per: 'hour' }] }] });
+    // The gateway's clock stands at 09:30 UTC: the window (the hour) resets in 30 minutes.
+    const clock = () => Date.parse('2026-11-18T09:30:00Z');
+    const app = await httpGateway({ integrations: [mockIntegration()], keys: [{ ...KEY, rateLimits: [{ type: 'requests', limit: 1, per: 'hour' }] }], clock });
     const client = app.client('app-1');
     for await (const _ of await client.chat.completions.create({ model: 'm', messages: HELLO, stream: true })) void _;
     const error = await failure(client.chat.completions.create({ model: 'm', messages: HELLO, stream: true }));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    // Until the next UTC hour (the window), whatever the minute the test runs in.
-    const untilHour = (3_600_000 - (Date.now() % 3_600_000)) / 1000;
-    expect(Math.abs(Number(error.headers.get('retry-after')) - untilHour)).toBeLessThanOrEqual(2);
+    expect(error.headers.get('retry-after')).toBe('1800');
   });
 });
 
@@ -105,17 +105,20 @@ describe('budgets and access', () => {
   });
 
   it('a budget that resets says when in retry-after', async () => {
+    // The gateway's clock stands at noon on 30 November: the budget resets on 1 December, 12 hours on.
+    const clock = () => Date.parse('2026-11-30T12:00:00Z');
     const app = await httpGateway({
       integrations: [mockIntegration({ mock: { usage: { inputTokens: 60, outputTokens: 60 } } })],
       keys: [{ ...KEY, budgets: [{ type: 'tokens', limit: 100, reset: 'monthly' }] }],
+      clock,
     });
     const client = app.client('app-1', { maxRetries: 0 });
     await client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 });
     const error = await failure(client.chat.completions.create({ model: 'm', messages: HELLO, max_tokens: 10 }));
     expect(error.status).toBe(429);
     const [resetAt] = (await app.gateway.limits.status({ key: 'app-1', kind: 'budget' })).map((s) => s.resetAt);
-    const expected = (Date.parse(resetAt!) - Date.now()) / 1000;
-    expect(Math.abs(Number(error.headers.get('retry-after')) - expected)).toBeLessThan(60);
+    expect(resetAt).toBe('2026-12-01T00:00:00.000Z');
+    expect(error.headers.get('retry-after')).toBe(String(12 * 3600));
   });
 
   it('upstream failures the gateway retried carry x-should-retry: false: one call, not retries times retries', async () => {

@@ -3,14 +3,8 @@ import { createGateway, type UsageEvent } from '../../src/index.js';
 import { createFetch, generateKey } from '../../src/http.js';
 import { mockIntegration } from '../helpers/http-gateway.js';
 
-/**
- * LangChain's `ChatOpenAI` (`@langchain/openai` 1.x, the current major: Node 22 and later; CI
- * runs the suite on Node 24 too) with tollgate's in-process fetch: invoke and stream, metered.
- */
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const runs = NODE_MAJOR >= 22;
-
-describe.skipIf(!runs)(`LangChain ChatOpenAI through createFetch${runs ? '' : ` (needs Node >= 22; this is Node ${NODE_MAJOR})`}`, () => {
+/** LangChain's `ChatOpenAI` (`@langchain/openai`, the current major) with tollgate's in-process fetch: invoke and stream, metered. */
+describe('LangChain ChatOpenAI through createFetch', () => {
   async function setup() {
     const { ChatOpenAI } = await import('@langchain/openai');
     const { token, hash } = generateKey();

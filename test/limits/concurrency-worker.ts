@@ -9,18 +9,11 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { createGateway, RateLimitExceededError } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
+import { countingIntegration } from '../helpers/counting-upstream.js';
 
 const client = new Redis({ port: Number(process.env.REDIS_PORT), host: '127.0.0.1' });
 const gateway = createGateway({
-  integrations: [
-    {
-      slug: 'up',
-      provider: 'openai-compatible',
-      baseURL: process.env.UPSTREAM!,
-      customModels: [{ id: 'm', pricing: { input: 1, output: 1 } }],
-      workspaces: { 'team-a': { rateLimits: [{ type: 'concurrency', limit: Number(process.env.LIMIT) }] } },
-    },
-  ],
+  integrations: [countingIntegration(process.env.UPSTREAM!, Number(process.env.LIMIT))],
   store: redisStore({ client, prefix: process.env.PREFIX! }),
   retry: { retries: 0 },
 });

@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, RateLimitExceededError, type GatewayConfig } from '../../src/index.js';
-import { redisStore } from '../../src/redis.js';
-import { countingUpstream } from '../helpers/counting-upstream.js';
-import { gatewayProcess } from '../helpers/gateway-process.js';
+import { describe, expect, it } from 'vitest';
+import { createGateway, RateLimitExceededError } from '../../src/index.js';
+import { countingIntegration, countingUpstream } from '../helpers/counting-upstream.js';
 import { limitsGateway } from '../helpers/limits-gateway.js';
-import { useTestRedis } from '../helpers/redis-server.js';
 
 /**
  * `rateLimits: [{ type: 'concurrency', limit }]`: calls in flight at once. A slot is taken in the
@@ -13,22 +9,13 @@ import { useTestRedis } from '../helpers/redis-server.js';
  * is abandoned; held across processes by a shared store; freed by reservation expiry when a
  * process dies with calls in flight.
  */
-const redis = useTestRedis({ beforeAll, afterAll });
-const WORKER = new URL('./concurrency-worker.ts', import.meta.url).pathname;
 
-const upstreamIntegration = (baseURL: string, limit: number): GatewayConfig['integrations'][number] => ({
-  slug: 'up',
-  provider: 'openai-compatible',
-  baseURL,
-  customModels: [{ id: 'm', pricing: { input: 1, output: 1 } }],
-  workspaces: { 'team-a': { rateLimits: [{ type: 'concurrency', limit }] } },
-});
 const ask = { workspace: 'team-a', model: '@up/m', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('concurrency limits', () => {
   it('50 calls at once under a limit of 3: never more than 3 at the upstream; the others refused at once with a 429; nothing left in flight', async () => {
     const upstream = await countingUpstream(50);
-    const gateway = createGateway({ integrations: [upstreamIntegration(upstream.baseURL, 3)], retry: { retries: 0 } });
+    const gateway = createGateway({ integrations: [countingIntegration(upstream.baseURL, 3)], retry: { retries: 0 } });
     const outcomes = await Promise.all(Array.from({ length: 50 }, () => gateway.chat(ask).then(() => null, (e: unknown) => e)));
     const refused = outcomes.filter((o) => o !== null);
     expect(upstream.counts.max).toBe(3);
@@ -87,29 +74,5 @@ describe('concurrency limits', () => {
     for await (const _ of held);
     await call('team-a', { model: '@mock/slow' });
     await gateway.close();
-  });
-
-  describe.skipIf(!redis.available)('across processes (Redis)', () => {
-    it('4 processes, 12 calls at once each, a limit of 3: never more than 3 at the upstream', async () => {
-      const upstream = await countingUpstream(150);
-      const prefix = `conc-${randomUUID()}`;
-      const env = { UPSTREAM: upstream.baseURL, LIMIT: '3' };
-      const processes = Array.from({ length: 4 }, () => gatewayProcess(redis.server.port, prefix, env, WORKER));
-      try {
-        const answers = await Promise.all(processes.map((p) => p.ask({ op: 'burst', calls: 12 })));
-        const results = answers.map((a) => a.result as { served: number; refused: number; other: string[] });
-        expect(results.flatMap((r) => r.other)).toEqual([]);
-        const served = results.reduce((n, r) => n + r.served, 0);
-        expect(served + results.reduce((n, r) => n + r.refused, 0)).toBe(48);
-        expect(served).toBeGreaterThanOrEqual(3);
-        expect(upstream.counts.max).toBeLessThanOrEqual(3);
-        expect(upstream.counts.served).toBe(served);
-      } finally {
-        await Promise.all(processes.map((p) => p.end()));
-      }
-      const observer = createGateway({ integrations: [upstreamIntegration(upstream.baseURL, 3)], store: redisStore({ client: redis.client, prefix }) });
-      expect((await observer.limits.status({ workspace: 'team-a', integration: 'up' }))[0]).toMatchObject({ type: 'concurrency', used: 0 });
-      await observer.close();
-    });
   });
 });

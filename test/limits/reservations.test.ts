@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, ProviderError } from '../../src/index.js';
+import { holdCalls } from '../helpers/hold-calls.js';
 import { CALL_COST, MAX_TOKENS, RESERVED_TOKENS, limitsGateway } from '../helpers/limits-gateway.js';
 
 const budgetStatus = async (t: ReturnType<typeof limitsGateway>) =>
@@ -18,16 +19,18 @@ describe('reservations', () => {
     const t = limitsGateway({
       grants: { 'team-a': { budgets: [{ type: 'tokens', limit: 100_000 }] } },
       extra: { limits: { defaultMaxOutputTokens: 1_000 } },
-      mock: { latencyMs: 30 },
     });
+    const hold = holdCalls(t.gateway);
     const inputBound = RESERVED_TOKENS - MAX_TOKENS;
     const running = t.call('team-a', { n: 3 });
-    await new Promise((r) => setTimeout(r, 5));
+    await hold.admitted(1);
     expect(await budgetStatus(t)).toMatchObject({ reserved: inputBound + 3 * MAX_TOKENS });
+    hold.release();
     await running;
     const noMax = t.gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'Hello' }] });
-    await new Promise((r) => setTimeout(r, 5));
+    await hold.admitted(2);
     expect(await budgetStatus(t)).toMatchObject({ reserved: inputBound + 1_000 });
+    hold.release();
     await noMax;
   });
 
@@ -39,11 +42,14 @@ describe('reservations', () => {
   });
 
   it('an aborted call releases its reservation', async () => {
-    const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1 }] } }, mock: { latencyMs: 1_000 } });
+    // The provider would answer in an hour: only the abort ends the call.
+    const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1 }] } }, mock: { latencyMs: 3_600_000 } });
+    const hold = holdCalls(t.gateway);
     const controller = new AbortController();
     const call = t.gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 80 }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 5));
+    await hold.admitted();
     expect((await budgetStatus(t)).reserved).toBeGreaterThan(0);
+    hold.release();
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: 'request_aborted' });
     expect(await budgetStatus(t)).toMatchObject({ used: 0, reserved: 0 });

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigError,
   RateLimitExceededError,
@@ -169,18 +169,31 @@ describe('webhookSink: retries', () => {
   });
 
   it('retries after 429, honouring Retry-After in seconds (0, then 1) and as an HTTP date', async () => {
-    const r = await receiver([
+    // The test's clock, and a fetch of the test's (no socket): each attempt's time is read off
+    // the clock, which moves only when the test says.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const start = Date.now();
+    const answers = [
       { status: 429, headers: { 'retry-after': '0' } },
       { status: 429, headers: { 'retry-after': '1' } },
       { status: 503, headers: { 'retry-after': new Date(0).toUTCString() } },
       { status: 204 },
-    ]);
-    const { gateway, errors, call } = alertingGateway([sinkTo(r.url, { retry: { retries: 3, minDelayMs: 60_000, maxDelayMs: 60_000 } })]);
+    ];
+    const attempts: Array<{ at: number; delivery: string | null }> = [];
+    const fetch: typeof globalThis.fetch = async (_url, init) => {
+      attempts.push({ at: Date.now() - start, delivery: new Headers(init?.headers).get('tollgate-delivery') });
+      const answer = answers.shift()!;
+      return new Response(null, { status: answer.status, headers: answer.headers });
+    };
+    // A backoff of a minute: an attempt that came sooner came by Retry-After.
+    const { gateway, errors, call } = alertingGateway([sinkTo('https://hooks.example.com/t', { fetch, retry: { retries: 3, minDelayMs: 60_000, maxDelayMs: 60_000 } })]);
     await call();
-    // minDelayMs of a minute would exceed the test's timeout: the waits were the Retry-After ones.
-    await gateway.flush();
-    expect(r.requests).toHaveLength(4);
-    expect(new Set(r.requests.map((q) => q.headers['tollgate-delivery'])).size).toBe(1);
+    const flushed = gateway.flush();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await flushed;
+    // At once (0), a second later (1), at once again (a date in the past).
+    expect(attempts.map((a) => a.at)).toEqual([0, 0, 1_000, 1_000]);
+    expect(new Set(attempts.map((a) => a.delivery)).size).toBe(1);
     expect(errors).toEqual([]);
   });
 
@@ -234,13 +247,23 @@ describe('webhookSink: retries', () => {
   });
 
   it('an attempt without an answer within attemptTimeoutMs is abandoned and retried', async () => {
-    const r = await receiver([{ hang: true }, { status: 200 }]);
-    const { gateway, errors, call } = alertingGateway([sinkTo(r.url, { attemptTimeoutMs: 50, retry: NO_BACKOFF })]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The first attempt gets no answer until its signal gives up on it; the second is answered.
+    const attempts: Array<{ signal: AbortSignal; delivery: string | null }> = [];
+    const fetch: typeof globalThis.fetch = (_url, init) => {
+      const signal = init!.signal!;
+      attempts.push({ signal, delivery: new Headers(init?.headers).get('tollgate-delivery') });
+      if (attempts.length > 1) return Promise.resolve(new Response(null, { status: 200 }));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const { gateway, errors, call } = alertingGateway([sinkTo('https://hooks.example.com/t', { fetch, attemptTimeoutMs: 10_000, retry: NO_BACKOFF })]);
     await call();
-    await gateway.flush();
-    expect(r.requests).toHaveLength(2);
-    expect(r.requests[0]!.aborted).toBe(true);
-    expect(r.requests[0]!.headers['tollgate-delivery']).toBe(r.requests[1]!.headers['tollgate-delivery']);
+    const flushed = gateway.flush();
+    // Ten seconds pass on the test's clock: the first attempt is abandoned, the sink tries again.
+    await vi.advanceTimersByTimeAsync(10_000);
+    await flushed;
+    expect(attempts.map((a) => a.signal.aborted)).toEqual([true, false]);
+    expect(attempts[0]!.delivery).toBe(attempts[1]!.delivery);
     expect(errors).toEqual([]);
   });
 

@@ -7,10 +7,31 @@ import { useTestRedis } from '../helpers/redis-server.js';
 const redis = useTestRedis({ beforeAll, afterAll });
 const server = redis.server;
 
-function setup(extra: Partial<GatewayConfig> = {}) {
-  // ioredis defaults: it queues commands while reconnecting; the gateway's timeout bounds the wait.
-  const client = redis.newClient({ maxRetriesPerRequest: 20 });
-  client.on('error', () => {}); // connection errors while the server is down are the point of these tests
+/**
+ * A gateway whose client reconnects every 10 ms (ioredis waits up to 2 s by default): a call is
+ * answered as soon as the server is back. The client queues commands while reconnecting, for up
+ * to 20 attempts, and the gateway's timeout bounds the wait. With `gaveUp`, the client stops
+ * reconnecting while the server is down (`stop()` here), so that every command fails at once
+ * instead of waiting out the policy log's timeout (5 s), and connects again on `start()`.
+ */
+function setup(extra: Partial<GatewayConfig> = {}, { gaveUp = false } = {}) {
+  let down = false;
+  const client = redis.newClient({ maxRetriesPerRequest: 20, retryStrategy: () => (gaveUp && down ? null : 10) });
+  const sent = { commands: 0 };
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command: never) => {
+    sent.commands++;
+    return send(command);
+  }) as typeof client.sendCommand;
+  const stop = async () => {
+    down = true;
+    await server.stop();
+  };
+  const start = async () => {
+    await server.start();
+    down = false;
+    if (client.status === 'end') await client.connect();
+  };
   const gateway = createGateway({
     integrations: [{ slug: 'mock', provider: 'mock', workspaces: { 'team-a': { rateLimits: [{ type: 'requests', limit: 3, per: 'day' }] } } }],
     store: redisStore({ client, prefix: `f-${randomUUID()}` }),
@@ -20,7 +41,7 @@ function setup(extra: Partial<GatewayConfig> = {}) {
   const degraded: StoreDegradedEvent[] = [];
   gateway.on('store.degraded', (e) => degraded.push(e));
   const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
-  return { gateway, degraded, call };
+  return { gateway, degraded, call, sent, stop, start };
 }
 
 // Every test closes its gateway: one left open keeps reading the policy log, and its next read
@@ -36,7 +57,7 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     expect(gateway.stats().store.degraded.refused).toBe(3);
 
     await server.start(); // same port, no data: a new day for the counters
-    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 10_000, interval: 100 }).toBe('ok');
+    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 15_000 }).toBe('ok');
     await call();
     await call();
     await expect(call()).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
@@ -134,31 +155,32 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
   });
 
   it('a policy log that cannot be read is announced once (store.degraded, policy), not at every read', async () => {
-    const { gateway, degraded, call } = setup({ policyPollMs: 20 });
+    const { gateway, degraded, call, sent, stop, start } = setup({ policyPollMs: 20 }, { gaveUp: true });
     await call();
-    await server.stop();
-    // A read of the log waits up to 5 s for the store (it is never on a call's path).
-    await expect.poll(() => degraded.filter((e) => e.operation === 'policy').length, { timeout: 15_000, interval: 50 }).toBe(1);
-    // The reads that follow fail too: still one announcement.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(degraded.filter((e) => e.operation === 'policy')).toMatchObject([{ decision: 'deferred', store: 'redis' }]);
-    await server.start();
+    await stop();
+    const policy = () => degraded.filter((e) => e.operation === 'policy');
+    await expect.poll(() => policy().length, { timeout: 15_000 }).toBe(1);
+    // The reads that follow fail too (nothing else is sent: no call is made): still one announcement.
+    const after = sent.commands;
+    await expect.poll(() => sent.commands, { timeout: 15_000 }).toBeGreaterThanOrEqual(after + 3);
+    expect(policy()).toMatchObject([{ decision: 'deferred', store: 'redis' }]);
+    await start();
     await gateway.close({ timeoutMs: 0 });
   });
 
   it('a key or provisioning change while Redis is down rejects with StoreUnavailableError and is applied nowhere', async () => {
-    const { gateway, call } = setup();
+    const { gateway, call, stop, start } = setup({}, { gaveUp: true });
     await call();
-    await server.stop();
+    await stop();
     await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(gateway.keys.create({ workspace: 'team-a' })).rejects.toBeInstanceOf(StoreUnavailableError);
-    await server.start();
+    await start();
     const chatAs = (workspace: string) => gateway.chat({ workspace, model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
-    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 10_000, interval: 100 }).toBe('ok');
+    await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 15_000 }).toBe('ok');
     expect(await gateway.keys.list()).toEqual([]);
     await expect(chatAs('team-b')).rejects.toMatchObject({ code: 'workspace_not_provisioned' });
     await expect(gateway.provisioning.provision({ integration: 'mock', workspace: 'team-b' })).resolves.toEqual({ version: 1 });
     await expect(chatAs('team-b')).resolves.toBeDefined();
     await gateway.close({ timeoutMs: 0 });
-  }, 30_000);
+  });
 });

@@ -282,7 +282,7 @@ export class RedisStore implements Store {
 /**
  * Limits shared by every process that uses the same Redis.
  * @example
- * import Redis from 'ioredis';
+ * import { Redis } from 'ioredis';
  * import { redisStore } from 'tollgate/redis';
  * createGateway({ ..., store: redisStore({ client: new Redis(process.env.REDIS_URL) }) });
  */

@@ -1,0 +1,36 @@
+// npm run test:scale: four gateway processes on one Redis (a process start each, about 1.5 s).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/index.js';
+import { redisStore } from '../../src/redis.js';
+import { countingIntegration, countingUpstream } from '../helpers/counting-upstream.js';
+import { gatewayProcess } from '../helpers/gateway-process.js';
+import { useTestRedis } from '../helpers/redis-server.js';
+
+/** Concurrency limits held across processes by a shared store; test/limits/concurrency.test.ts has their behaviour in one process. */
+const redis = useTestRedis({ beforeAll, afterAll });
+const WORKER = new URL('./concurrency-worker.ts', import.meta.url).pathname;
+
+describe.skipIf(!redis.available)('concurrency limits across processes (Redis)', () => {
+  it('4 processes, 12 calls at once each, a limit of 3: never more than 3 at the upstream', async () => {
+    const upstream = await countingUpstream(150);
+    const prefix = `conc-${randomUUID()}`;
+    const env = { UPSTREAM: upstream.baseURL, LIMIT: '3' };
+    const processes = Array.from({ length: 4 }, () => gatewayProcess(redis.server.port, prefix, env, WORKER));
+    try {
+      const answers = await Promise.all(processes.map((p) => p.ask({ op: 'burst', calls: 12 })));
+      const results = answers.map((a) => a.result as { served: number; refused: number; other: string[] });
+      expect(results.flatMap((r) => r.other)).toEqual([]);
+      const served = results.reduce((n, r) => n + r.served, 0);
+      expect(served + results.reduce((n, r) => n + r.refused, 0)).toBe(48);
+      expect(served).toBeGreaterThanOrEqual(3);
+      expect(upstream.counts.max).toBeLessThanOrEqual(3);
+      expect(upstream.counts.served).toBe(served);
+    } finally {
+      await Promise.all(processes.map((p) => p.end()));
+    }
+    const observer = createGateway({ integrations: [countingIntegration(upstream.baseURL, 3)], store: redisStore({ client: redis.client, prefix }) });
+    expect((await observer.limits.status({ workspace: 'team-a', integration: 'up' }))[0]).toMatchObject({ type: 'concurrency', used: 0 });
+    await observer.close();
+  });
+});
