@@ -6,9 +6,18 @@ export const common = {
   // A skipped test must be visible in the output, never silent.
   reporters: ['default'],
   hookTimeout: 30_000,
-  // Streams dropped unread are settled by a FinalizationRegistry: its test forces collections.
   pool: 'forks',
-  poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+  poolOptions: {
+    forks: {
+      execArgv: [
+        // Streams dropped unread are settled by a FinalizationRegistry: its test forces collections.
+        '--expose-gc',
+        // msw looks for localStorage, which Node 25+ defines and warns about on first use without a
+        // file to keep it in: the tests run as a server does, without it.
+        '--no-experimental-webstorage',
+      ],
+    },
+  },
   // test/setup.ts puts back, after every test, what a test may change for the others (timers,
   // servers it started); these do the same for mocks, environment variables and globals.
   setupFiles: ['test/setup.ts'],

@@ -1,3 +1,4 @@
+// npm test: the real AI SDK (6 and 7) against a local OpenAI-compatible server in this process; well under a second.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, createGateway, IntegrationNotFoundError, ModelNotAllowedError, type UsageEvent } from '../../src/index.js';
 import { tollgateMiddleware } from '../../src/ai-sdk.js';

@@ -1,3 +1,4 @@
+// npm test: the real AI SDK (6 and 7) on the mock provider, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { createGateway, RateLimitExceededError, type UsageEvent } from '../../src/index.js';
 import { createTollgate } from '../../src/ai-sdk.js';

@@ -1,3 +1,4 @@
+// npm test: the memory store on an injected clock; milliseconds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// npm test: pure validation of configs; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, secret, type GatewayConfig } from '../../src/index.js';
 

@@ -1,3 +1,4 @@
+// npm test: custom headers and private endpoints through an injected fetch that echoes what it got; milliseconds.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// npm test: pure validation of limits; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type GatewayConfig } from '../../src/index.js';
 

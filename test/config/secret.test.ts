@@ -1,3 +1,4 @@
+// npm test: secret references and redaction, in process; milliseconds.
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CredentialsUnavailableError, createGateway, secret } from '../../src/index.js';

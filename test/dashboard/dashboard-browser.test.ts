@@ -1,3 +1,4 @@
+// npm test: Debian's Chromium (playwright-core) on a page served in this process; under a second.
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

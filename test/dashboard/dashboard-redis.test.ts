@@ -1,3 +1,4 @@
+// npm test: a redis-server of its own on a free port; a few round trips.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboardHandler, type Overview } from '../../src/dashboard.js';

@@ -1,3 +1,4 @@
+// npm test: the dashboard handler's JSON and page, in process; milliseconds.
 import { describe, expect, it, vi } from 'vitest';
 import { createDashboardHandler, type Overview } from '../../src/dashboard.js';
 import { ConfigError, createGateway, type LimitStatus } from '../../src/index.js';

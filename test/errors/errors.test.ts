@@ -1,3 +1,4 @@
+// npm test: the error classes alone; milliseconds.
 import { describe, expect, it } from 'vitest';
 import * as tollgate from '../../src/index.js';
 import {

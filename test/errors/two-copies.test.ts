@@ -1,3 +1,4 @@
+// npm test: two module copies of the package loaded in this process; milliseconds.
 import { describe, expect, it, vi } from 'vitest';
 import * as first from '../../src/index.js';
 

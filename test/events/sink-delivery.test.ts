@@ -1,3 +1,4 @@
+// npm test: sink queues on the mock provider and an injected clock; hung sinks end by their timeout, not a sleep.
 import { describe, expect, it } from 'vitest';
 import { createGateway, type GatewayConfig, type Sink, type SinkErrorEvent, type SinkNotice, type SinkObject, type UsageEvent } from '../../src/index.js';
 

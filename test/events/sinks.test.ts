@@ -1,3 +1,4 @@
+// npm test: sinks on the mock provider, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { GatewayClosedError, createGateway, type Sink, type SinkErrorEvent, type UsageEvent } from '../../src/index.js';
 import { ask } from '../helpers/mock-gateway.js';

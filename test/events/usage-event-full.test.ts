@@ -1,3 +1,4 @@
+// npm test: the usage event field by field, mock provider and injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError, RateLimitExceededError, type GatewayConfig, type UsageEvent } from '../../src/index.js';
 import { gatewayWithEvents } from '../helpers/mock-gateway.js';

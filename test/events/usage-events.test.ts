@@ -1,3 +1,4 @@
+// npm test: usage events on the mock provider and an injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, type UsageEvent } from '../../src/index.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';

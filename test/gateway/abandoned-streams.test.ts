@@ -1,3 +1,4 @@
+// npm test: streams left to the garbage collector (forced with --expose-gc), fake timers for the idle timeout; under a second.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RequestAbortedError, createGateway, secret, type UsageEvent } from '../../src/index.js';
 import { until } from '../helpers/until.js';

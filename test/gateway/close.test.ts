@@ -1,3 +1,4 @@
+// npm test: close() and its timeout on the mock provider, in process; milliseconds.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// npm test: embeddings on the mock provider, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, RequestValidationError, createGateway, type UsageEvent } from '../../src/index.js';
 

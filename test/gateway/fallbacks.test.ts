@@ -1,3 +1,4 @@
+// npm test: fallbacks between mock integrations, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import {
   BudgetExceededError,

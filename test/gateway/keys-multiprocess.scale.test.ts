@@ -1,3 +1,4 @@
+// npm run test:scale: three gateway processes on one Redis (a process start each, about a second a test).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayProcess as startGateway } from '../helpers/gateway-process.js';

@@ -1,3 +1,4 @@
+// npm test: the middleware chain on the mock provider, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { WorkspaceNotProvisionedError, type ChatMiddleware, type StreamPart } from '../../src/index.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';

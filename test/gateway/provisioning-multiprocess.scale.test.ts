@@ -1,3 +1,4 @@
+// npm run test:scale: three gateway processes on one Redis (a process start each, a second or two a test).
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+// npm test: runtime provisioning on the memory store, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,

@@ -1,3 +1,4 @@
+// npm test: retries with millisecond backoffs on the mock provider; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/index.js';
 import { retryDelay } from '../../src/gateway/with-retries.js';

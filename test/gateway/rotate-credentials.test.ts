@@ -1,3 +1,4 @@
+// npm test: credential rotation against OpenAI's wire format replayed by msw; milliseconds.
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

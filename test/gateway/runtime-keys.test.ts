@@ -1,3 +1,4 @@
+// npm test: runtime keys on the memory store and on a redis-server of its own; a few round trips.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, KeyExpiredError, KeyRevokedError, createGateway, memoryStore, type GatewayConfig, type KeyChangeEvent, type Store } from '../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: streams on the mock provider, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError, RequestAbortedError, type ChatCompletionChunk } from '../../src/index.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: client disconnects through node:http on a free loopback port, in this process; milliseconds.
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// npm test: the real openai client on the in-process fetch, no socket; milliseconds.
 import net from 'node:net';
 import OpenAI from 'openai';
 import { describe, expect, it, vi } from 'vitest';

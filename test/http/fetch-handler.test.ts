@@ -1,3 +1,4 @@
+// npm test: the fetch handler, in process; milliseconds.
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type Gateway, type UsageEvent } from '../../src/index.js';

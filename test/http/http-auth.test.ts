@@ -1,3 +1,4 @@
+// npm test: virtual keys over node:http on a free loopback port; milliseconds.
 import OpenAI, { type APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type GatewayConfig } from '../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: error answers over node:http, the gateway on an injected clock; milliseconds.
 import { request as httpRequest } from 'node:http';
 import OpenAI, { type APIError } from 'openai';
 import { describe, expect, it } from 'vitest';

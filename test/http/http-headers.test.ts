@@ -1,3 +1,4 @@
+// npm test: answer headers over node:http on a free loopback port; milliseconds.
 import type { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { eventOf, httpGateway, mockIntegration } from '../helpers/http-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: what never crosses the wire, over node:http on a loopback port; milliseconds.
 import OpenAI, { type APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { secret } from '../../src/index.js';

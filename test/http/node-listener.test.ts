@@ -1,3 +1,4 @@
+// npm test: toNodeListener over node:http on a free loopback port (the 10 MB stream is in node-listener.scale.test.ts).
 import { request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';

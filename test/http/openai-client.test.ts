@@ -1,3 +1,4 @@
+// npm test: the real openai client against the endpoint on a loopback port; milliseconds.
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { eventOf, httpGateway, mockIntegration } from '../helpers/http-gateway.js';

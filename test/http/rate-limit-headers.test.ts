@@ -1,3 +1,4 @@
+// npm test: the rate-limit headers computed alone; milliseconds.
 import { describe, expect, it } from 'vitest';
 import type { LimitStatus } from '../../src/index.js';
 import { formatDuration, rateLimitHeaders } from '../../src/http/rate-limit-headers.js';

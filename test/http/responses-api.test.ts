@@ -1,3 +1,4 @@
+// npm test: the Responses API through the openai client and the AI SDK, in process; milliseconds.
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { aiSdks } from '../helpers/ai-sdk-versions.js';

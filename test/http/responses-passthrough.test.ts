@@ -1,3 +1,4 @@
+// npm test: OpenAI's Responses wire format replayed by msw; milliseconds.
 import OpenAI, { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { aiSdks } from '../helpers/ai-sdk-versions.js';

@@ -1,3 +1,4 @@
+// npm test: the real @langchain/openai client on the in-process fetch; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { createGateway, type UsageEvent } from '../../src/index.js';
 import { createFetch, generateKey } from '../../src/http.js';

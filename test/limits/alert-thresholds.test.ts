@@ -1,3 +1,4 @@
+// npm test: alerts on an injected clock, in memory and on a redis-server of its own; a few round trips.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayEventMap } from '../../src/index.js';

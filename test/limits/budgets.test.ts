@@ -1,3 +1,4 @@
+// npm test: budgets on the memory store and an injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/index.js';
 import { CALL_COST, RESERVED_TOKENS, limitsGateway } from '../helpers/limits-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: concurrency limits in one process, against a loopback upstream (across processes: concurrency.scale.test.ts).
 import { describe, expect, it } from 'vitest';
 import { createGateway, RateLimitExceededError } from '../../src/index.js';
 import { countingIntegration, countingUpstream } from '../helpers/counting-upstream.js';

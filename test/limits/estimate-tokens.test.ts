@@ -1,3 +1,4 @@
+// npm test: token bounds computed alone; milliseconds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateInputTokens, estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';

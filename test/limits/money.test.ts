@@ -1,3 +1,4 @@
+// npm test: integer micro-dollar arithmetic with fast-check properties; milliseconds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { costMicros, toPriceMicros, usdToMicros, worstCaseCostMicros } from '../../src/limits/money.js';

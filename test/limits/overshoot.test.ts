@@ -1,3 +1,4 @@
+// npm test: fast-check properties of concurrent calls on the memory store; a fraction of a second.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, createGateway, secret, type BudgetOvershootEvent, type GatewayConfig, type UsageEvent } from '../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: per-model limits on the memory store and an injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, ConfigError, createGateway, RateLimitExceededError } from '../../src/index.js';
 import { budgetFromId, budgetId } from '../../src/limits/budget-identity.js';

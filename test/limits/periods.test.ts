@@ -1,3 +1,4 @@
+// npm test: weekly and monthly periods on an injected clock; milliseconds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, WEEK, budgetPeriod, monthAt, weekStart, windowAt } from '../../src/util/periods.js';

@@ -1,3 +1,4 @@
+// npm test: the price catalog and overrides, computed alone; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { PricingUnknownError, createGateway, type GatewayConfig, type UsageEvent } from '../../src/index.js';
 import { catalogNames } from '../../src/limits/pricing/resolve-price.js';

@@ -1,3 +1,4 @@
+// npm test: rate-limit windows on an injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RateLimitExceededError, ScopeDisabledError } from '../../src/index.js';
 import { RESERVED_TOKENS, limitsGateway } from '../helpers/limits-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: reservations on the memory store; calls held by a middleware, not by a sleep; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, ProviderError } from '../../src/index.js';
 import { holdCalls } from '../helpers/hold-calls.js';

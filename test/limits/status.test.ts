@@ -1,3 +1,4 @@
+// npm test: limits.status on the memory store and an injected clock; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { createGateway, IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../../src/index.js';
 import { CALL_COST, limitsGateway } from '../helpers/limits-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: per-user scopes on an injected clock (10,000 and 1,000,000 users: templated-scopes.scale.test.ts).
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, RateLimitExceededError, RequestValidationError, memoryStore, type UsageEvent } from '../../src/index.js';
 import { limitsGateway, PER_USER, PRICE, quietGateway } from '../helpers/limits-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: JSONL files in a temporary directory of its own; a fraction of a second.
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,7 @@ describe('jsonlSink to a file', () => {
     expect(records).toEqual(asJson(usage));
     expect(records.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success', 'rejected']);
     expect(gateway.stats().sinks[0]).toMatchObject({ name: 'jsonl:usage.jsonl', delivered: 5, dropped: 0, errors: 0 });
+    await gateway.close(); // closes the file (Node 26 throws on a file handle left to the garbage collector)
   });
 
   it('creates the file owner-only (0o600) by default, or with the given mode', async () => {

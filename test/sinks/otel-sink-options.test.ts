@@ -1,3 +1,4 @@
+// npm test: the OpenTelemetry SDK's in-memory exporters, in process; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type UsageEvent } from '../../src/index.js';
 import { otelSink, type OtelSinkOptions } from '../../src/sinks/otel.js';

@@ -1,3 +1,4 @@
+// npm test: the OpenTelemetry SDK's in-memory exporters, in process; milliseconds.
 import { metrics, trace } from '@opentelemetry/api';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';

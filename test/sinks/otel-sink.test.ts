@@ -1,3 +1,4 @@
+// npm test: the OpenTelemetry SDK's in-memory exporters on an injected clock; milliseconds.
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, RateLimitExceededError } from '../../src/index.js';

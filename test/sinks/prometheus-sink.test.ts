@@ -1,3 +1,4 @@
+// npm test: a prom-client registry in process, on an injected clock; milliseconds.
 import { Gauge, Registry, register, type OpenMetricsContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type GatewayConfig, type UsageEvent } from '../../src/index.js';

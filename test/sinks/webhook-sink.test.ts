@@ -1,3 +1,4 @@
+// npm test: a webhook receiver on a loopback port; retry waits on fake timers with a fetch of the test; milliseconds.
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// npm test: the batcher alone; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../src/stores/batcher.js';
 

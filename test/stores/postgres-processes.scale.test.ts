@@ -1,3 +1,4 @@
+// npm run test:scale: four gateway processes on one PostgreSQL schema, one killed mid-call (about five seconds).
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGateway, type UsageEvent } from '../../src/index.js';
 import type { PostgresStore } from '../../src/postgres.js';

@@ -1,3 +1,4 @@
+// npm test: a schema of its own on the local PostgreSQL, dropped after; a few seconds (its property test).
 import type { Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresStore } from '../../src/postgres.js';

@@ -1,3 +1,4 @@
+// npm test: a redis-server of its own on a free port, an injected clock; a few round trips.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type AnalyticsCell, type Store, type StoreDegradedEvent, type UsageEvent } from '../../src/index.js';

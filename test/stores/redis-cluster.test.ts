@@ -1,3 +1,4 @@
+// npm test: a one-node Redis Cluster of its own on a free port; about two seconds until it reports ok.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// npm test: a redis-server of its own, stopped and started by the tests; about two seconds of store timeouts.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, createGateway, type GatewayConfig, type StoreDegradedEvent } from '../../src/index.js';

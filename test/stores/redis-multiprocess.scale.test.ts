@@ -1,3 +1,4 @@
+// npm run test:scale: four gateway processes on one Redis, one killed mid-call (about three seconds).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';

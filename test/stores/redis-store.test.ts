@@ -1,3 +1,4 @@
+// npm test: the store conformance suite on a redis-server of its own; a fraction of a second.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore, REDIS_SCRIPT_SHAS } from '../../src/redis.js';

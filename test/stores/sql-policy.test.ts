@@ -1,3 +1,4 @@
+// npm test: two gateways on one SQLite file and on one PostgreSQL schema; a fraction of a second.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

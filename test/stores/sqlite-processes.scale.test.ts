@@ -1,3 +1,4 @@
+// npm run test:scale: four gateway processes on one SQLite file, one killed mid-call (about four seconds).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

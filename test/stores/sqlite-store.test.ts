@@ -1,3 +1,4 @@
+// npm test: the store conformance suite on SQLite files in a temporary directory; under a second.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

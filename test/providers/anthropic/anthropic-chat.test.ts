@@ -1,3 +1,4 @@
+// npm test: Anthropic's wire format replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../src/index.js';
 import {

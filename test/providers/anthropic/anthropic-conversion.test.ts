@@ -1,3 +1,4 @@
+// npm test: Anthropic's wire format replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, type ChatMessage } from '../../../src/index.js';
 import { MODEL, MODEL_ID, createTestGateway, fixtureJson, jsonResponse, setupAnthropicServer } from '../../helpers/anthropic-server.js';

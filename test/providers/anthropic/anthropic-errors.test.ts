@@ -1,3 +1,4 @@
+// npm test: Anthropic's errors replayed by msw, Retry-After waits on fake timers; milliseconds.
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';

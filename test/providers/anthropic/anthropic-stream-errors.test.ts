@@ -1,3 +1,4 @@
+// npm test: Anthropic's event streams replayed by msw; milliseconds.
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';

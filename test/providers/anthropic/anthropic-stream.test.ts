@@ -1,3 +1,4 @@
+// npm test: Anthropic's event streams replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestAbortedError, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';
 import {

@@ -1,3 +1,4 @@
+// npm test: Azure OpenAI's wire format replayed by msw; milliseconds.
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, ProviderError, createGateway, secret, type GatewayConfig } from '../../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: STS and Bedrock replayed by msw, credential expiry on an injected clock; milliseconds.
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage, type ProviderCall } from '../../../src/index.js';

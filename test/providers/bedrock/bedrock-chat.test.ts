@@ -1,3 +1,4 @@
+// npm test: Bedrock's Converse wire format replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, type ChatCompletion, type ChatMessage, type ToolChoice } from '../../../src/index.js';
 import {

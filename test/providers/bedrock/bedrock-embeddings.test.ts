@@ -1,3 +1,4 @@
+// npm test: Bedrock's embeddings replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError } from '../../../src/index.js';
 import { bedrockProvider } from '../../../src/providers/bedrock/bedrock-provider.js';

@@ -1,3 +1,4 @@
+// npm test: Bedrock's errors replayed by msw; milliseconds.
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: Bedrock's binary event stream decoded alone; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { AwsEventStreamError, readAwsEventStream, type AwsEventStreamMessage } from '../../../src/providers/bedrock/read-aws-event-stream.js';
 import { recordedFrames, streamEvents, streamException } from '../../helpers/bedrock-server.js';

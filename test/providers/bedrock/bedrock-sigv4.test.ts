@@ -1,3 +1,4 @@
+// npm test: SigV4 signatures computed alone; milliseconds.
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signAwsRequest } from '../../../src/providers/bedrock/sign-aws-request.js';

@@ -1,3 +1,4 @@
+// npm test: Bedrock's event streams replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {

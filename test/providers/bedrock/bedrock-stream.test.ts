@@ -1,3 +1,4 @@
+// npm test: Bedrock's event streams replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatMessage } from '../../../src/index.js';
 import {

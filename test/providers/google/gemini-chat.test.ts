@@ -1,3 +1,4 @@
+// npm test: Gemini's wire format replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, type ChatMessage, type FunctionTool } from '../../../src/index.js';
 import { failure } from '../../helpers/failure.js';

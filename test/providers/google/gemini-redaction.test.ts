@@ -1,3 +1,4 @@
+// npm test: Gemini's error bodies replayed by msw; milliseconds.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: Gemini's streams replayed by msw; milliseconds.
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatCompletionChunk, type ChatMessage } from '../../../src/index.js';

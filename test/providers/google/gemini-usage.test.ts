@@ -1,3 +1,4 @@
+// npm test: Gemini's usage metadata replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { fixtureJson, geminiGateway, geminiUrl, jsonResponse, setupGoogleServer } from '../../helpers/gemini-server.js';
 

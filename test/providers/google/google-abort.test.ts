@@ -1,3 +1,4 @@
+// npm test: aborts against Gemini replayed by msw; milliseconds.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RequestAbortedError, secret, type ChatMessage } from '../../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: Gemini's embeddings replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError, secret } from '../../../src/index.js';
 import { estimateTextTokens } from '../../../src/usage/estimate-tokens.js';

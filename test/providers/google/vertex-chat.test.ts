@@ -1,3 +1,4 @@
+// npm test: Vertex AI and its token endpoint replayed by msw; a fraction of a second.
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';

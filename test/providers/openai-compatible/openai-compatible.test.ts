@@ -1,3 +1,4 @@
+// npm test: an OpenAI-compatible server replayed by msw; milliseconds.
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, secret, type GatewayConfig } from '../../../src/index.js';

@@ -1,3 +1,4 @@
+// npm test: aborts against OpenAI's wire format replayed by msw; milliseconds.
 import { HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { RequestAbortedError, type ChatMessage } from '../../../src/index.js';

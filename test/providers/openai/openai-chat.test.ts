@@ -1,3 +1,4 @@
+// npm test: OpenAI's wire format replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatMessage, FunctionTool } from '../../../src/index.js';
 import {

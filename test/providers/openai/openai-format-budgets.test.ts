@@ -1,3 +1,4 @@
+// npm test: OpenAI's wire format replayed by msw, with budgets; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError, RateLimitExceededError, secret, type GatewayConfig } from '../../../src/index.js';
 import { gatewayWithEvents } from '../../helpers/mock-gateway.js';

@@ -1,3 +1,4 @@
+// npm test: OpenAI's error bodies replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/index.js';
 import {

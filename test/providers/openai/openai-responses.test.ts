@@ -1,3 +1,4 @@
+// npm test: OpenAI's Responses wire format replayed by msw; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, ProviderError, RequestValidationError, secret, type GatewayConfig, type ResponseObject, type ResponsesEvent } from '../../../src/index.js';
 import { gatewayWithEvents } from '../../helpers/mock-gateway.js';

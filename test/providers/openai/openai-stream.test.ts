@@ -1,3 +1,4 @@
+// npm test: OpenAI's streams replayed by msw from recorded fixtures; milliseconds.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatMessage } from '../../../src/index.js';
 import { collectToolCalls, streamedText } from '../../helpers/chunk-content.js';
