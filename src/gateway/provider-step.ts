@@ -91,28 +91,34 @@ export async function withProvider<Body, T>(
     secrets = [...secrets, ...Object.values(headers.values)];
   }
   const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, host.signal, link, options.adapter.provider, secrets, options.timeoutMs);
+  // The wait between attempts is measured, not taken from the delay asked for: a timer fires a
+  // little early or late, and the call's timings must add up (upstream + waits <= latency).
+  let attemptEnded: number | null = null;
   try {
     return await withRetries(
       async (attempt) => {
         const link = new AttemptSignal(host.signal, options.timeoutMs);
         const t = performance.now();
+        if (attemptEnded !== null) host.timing.retryWaitMs += t - attemptEnded;
         try {
           return await run(new Attempt(body(), credentials.values, link, fetch, attempt, host), clean);
         } catch (error) {
           link.dispose();
           throw clean(error, link);
         } finally {
-          host.timing.upstreamMs += performance.now() - t;
+          attemptEnded = performance.now();
+          host.timing.upstreamMs += attemptEnded - t;
         }
       },
       options.retry,
       host.signal,
-      (_error, delayMs) => {
+      () => {
         host.retries++;
-        host.timing.retryWaitMs += delayMs;
       },
     );
   } catch (error) {
+    // Ended while waiting to retry (an abort): the wait so far counts too.
+    if (attemptEnded !== null) host.timing.retryWaitMs += performance.now() - attemptEnded;
     throw sameRetryHistory(error, clean(error, null));
   }
 }
