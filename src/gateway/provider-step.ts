@@ -117,8 +117,8 @@ export async function withProvider<Body, T>(
       },
     );
   } catch (error) {
-    // Ended while waiting to retry (an abort): the wait so far counts too.
-    if (attemptEnded !== null) host.timing.retryWaitMs += performance.now() - attemptEnded;
+    // Aborted while waiting to retry: the wait so far counts too.
+    if (attemptEnded !== null && host.signal?.aborted) host.timing.retryWaitMs += performance.now() - attemptEnded;
     throw sameRetryHistory(error, clean(error, null));
   }
 }
