@@ -22,6 +22,12 @@ export interface DashboardOptions {
   maxScopes?: number;
   /** Called with errors the dashboard did not expect (a 500). Default: `console.error`. */
   onError?: (error: unknown) => void;
+  /**
+   * The pages that may show the dashboard in a frame (CSP `frame-ancestors`): `'self'` or
+   * origins. Default: none, so no other page can frame it (and trick a signed-in admin's clicks).
+   * @example frameAncestors: ['https://admin.example.com']
+   */
+  frameAncestors?: string[];
 }
 
 const schema = z.strictObject({
@@ -34,10 +40,12 @@ const schema = z.strictObject({
     .optional(),
   maxScopes: z.number().int().positive().optional(),
   onError: z.custom<NonNullable<DashboardOptions['onError']>>((v) => typeof v === 'function', 'must be a function (error) => void').optional(),
+  frameAncestors: z.array(z.string().regex(/^('self'|https?:\/\/[A-Za-z0-9.-]+(:\d+)?)$/, "must be 'self' or an origin like 'https://admin.example.com'")).optional(),
 });
 
+// Every answer: never cached, never read as another type than it says.
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers } });
 
 const problem = (status: number, code: string, message: string, headers?: Record<string, string>) => json(status, { error: { message, code } }, headers);
 
@@ -58,6 +66,15 @@ export function createDashboardHandler(gateway: Gateway, options: DashboardOptio
   const base = parsed.data.basePath ?? '/dashboard';
   const maxScopes = parsed.data.maxScopes ?? 1_000;
   const onError = parsed.data.onError ?? ((error: unknown) => console.error('tollgate dashboard: unexpected error', error));
+  const ancestors = parsed.data.frameAncestors?.length ? parsed.data.frameAncestors.join(' ') : "'none'";
+  const pageHeaders = {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors ${ancestors}`,
+    // For browsers that predate frame-ancestors.
+    ...(ancestors === "'none'" ? { 'x-frame-options': 'DENY' } : {}),
+  };
   let page: string | null = null;
 
   return async (request) => {
@@ -74,7 +91,7 @@ export function createDashboardHandler(gateway: Gateway, options: DashboardOptio
     try {
       if (path === base) {
         page ??= dashboardPage();
-        return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:" } });
+        return new Response(page, { headers: pageHeaders });
       }
       return json(200, await buildOverview(gateway, parseOverviewQuery(url.searchParams), Date.now(), maxScopes));
     } catch (error) {

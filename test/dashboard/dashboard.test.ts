@@ -53,6 +53,21 @@ describe('createDashboardHandler', () => {
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
   });
 
+  it('every answer says nosniff; the page cannot be framed by another page, unless frameAncestors names it', async () => {
+    const { gateway } = await dashboardGateway();
+    const handler = createDashboardHandler(gateway, { authorize });
+    const answers = [await get(handler, '/dashboard'), await get(handler, '/dashboard/api/overview'), await get(handler, '/dashboard/api/overview?range=nope'), await get(handler, '/dashboard', false), await get(handler, '/elsewhere')];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 400, 401, 404]);
+    for (const res of answers) expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answers[0]!.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(answers[0]!.headers.get('x-frame-options')).toBe('DENY');
+
+    const framed = await get(createDashboardHandler(gateway, { authorize, frameAncestors: ["'self'", 'https://admin.example.com'] }), '/dashboard');
+    expect(framed.headers.get('content-security-policy')).toContain("frame-ancestors 'self' https://admin.example.com");
+    expect(framed.headers.get('x-frame-options')).toBeNull();
+    expect(() => createDashboardHandler(gateway, { authorize, frameAncestors: ['*; script-src *'] })).toThrow(/frameAncestors\[0\]: must be 'self' or an origin/);
+  });
+
   it('the overview equals what analytics.query and limits.status answer: totals, groups, every budget and rate limit, closest to its limit first', async () => {
     const { gateway } = await dashboardGateway();
     const handler = createDashboardHandler(gateway, { authorize, basePath: '/admin/llm' });
