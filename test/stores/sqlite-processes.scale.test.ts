@@ -1,9 +1,11 @@
 // npm run test:scale: four gateway processes on one SQLite file, one killed mid-call (about four seconds).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/sqlite.js';
 import { lockedStoreTest, sqlProcessTests } from './sql-processes.js';
 
@@ -18,6 +20,27 @@ describe('sqlite store across processes', () => {
       const path = join(dir, `${name}.db`);
       return { env: { STORE: 'sqlite', DB_PATH: path }, store: () => sqliteStore({ path }) };
     },
+  });
+
+  it('8 processes open one new file at the same moment, 20 times: every open succeeds', async () => {
+    const worker = new URL('./sqlite-open-worker.ts', import.meta.url).pathname;
+    const processes = Array.from({ length: 8 }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', worker], { stdio: ['pipe', 'pipe', 'inherit'] });
+      return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+    });
+    try {
+      const answers: string[] = [];
+      for (let round = 0; round < 20; round++) {
+        const path = join(dir, `opened-${round}.db`);
+        // Written to all eight at once: they open the new file together.
+        for (const p of processes) p.child.stdin.write(`${path}\n`);
+        answers.push(...(await Promise.all(processes.map(async (p) => String((await p.lines.next()).value)))));
+      }
+      expect(answers.filter((a) => a !== 'ok')).toEqual([]);
+      expect(answers).toHaveLength(160);
+    } finally {
+      for (const p of processes) p.child.kill();
+    }
   });
 
   it('a database locked past the busy timeout: the call fails as the failure policy says, announced, and works once the lock is gone', async () => {

@@ -1,8 +1,9 @@
 // npm test: the store conformance suite on SQLite files in a temporary directory; under a second.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { sqlBatchingTests } from './sql-batching.js';
 import { describeStoreConformance } from './store-conformance.js';
@@ -37,5 +38,29 @@ describe('sqlite store: transactions shared by calls', () => {
     expect(await waiting).toEqual({ admitted: true });
     store.close();
     other.close();
+  });
+});
+
+describe('sqlite store: opening', () => {
+  it('a file it cannot open is a StoreUnavailableError naming the path and the cause', () => {
+    const missing = join(dir, 'no-such-dir', 'x.db');
+    const notADatabase = join(dir, 'not-a-database.db');
+    writeFileSync(notADatabase, 'plain text, not SQLite '.repeat(100));
+    for (const [path, cause] of [
+      [missing, 'the directory does not exist'],
+      [notADatabase, 'SQLITE_NOTADB'],
+    ] as const) {
+      const error = (() => {
+        try {
+          sqliteStore({ path });
+        } catch (e) {
+          return e;
+        }
+        throw new Error(`${path} opened`);
+      })();
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toContain(JSON.stringify(path));
+      expect((error as Error).message).toContain(cause);
+    }
   });
 });

@@ -18,6 +18,7 @@ import type {
   Store,
 } from '../store.js';
 import { sqliteSchema } from './sqlite-schema.js';
+import { StoreUnavailableError } from '../../errors/runtime-errors.js';
 
 export interface SqliteStoreOptions {
   /** Table names start with it (`tollgate_counters`...), so one database can hold several stores. Default `tollgate`. */
@@ -60,6 +61,37 @@ const BATCH_SIZE = 256;
 /** Thrown inside the admission transaction to roll it back: a counter had no room. */
 const NO_ROOM = Symbol('no room');
 
+/**
+ * How long opening a file keeps trying while other processes hold it: processes that start
+ * together on a new file all switch it to WAL and create its tables at once, and SQLite answers
+ * some of them SQLITE_BUSY at once (a journal mode change does not wait for the busy timeout).
+ */
+const OPEN_TIMEOUT_MS = 10_000;
+
+/** Runs the opening steps (idempotent), again after a short pause while another process holds the file. */
+function retryWhileBusy(steps: () => void): void {
+  const deadline = Date.now() + OPEN_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return steps();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+      if (!busy || Date.now() >= deadline) throw error;
+      // Synchronous like the rest of the store's start: a few ms, jittered so the processes part ways.
+      Atomics.wait(PAUSE, 0, 0, Math.min(50, 2 ** attempt) + Math.random() * 10);
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** The typed error of a store that cannot open: the file, and why (SQLite's code and message). */
+function cannotOpen(path: string, error: unknown): StoreUnavailableError {
+  const code = (error as { code?: unknown }).code;
+  const why = `${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+  return new StoreUnavailableError(`sqlite store cannot open ${JSON.stringify(path)}: ${why}`, error);
+}
+
 /** How long a batch id is remembered: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;
 
@@ -97,13 +129,25 @@ export class SqliteStore implements Store {
       this.#owned = false;
     } else {
       if (typeof source?.path !== 'string' || source.path === '') throw new TypeError('sqliteStore: give { path } (a file) or { database } (a better-sqlite3 Database)');
-      this.db = new Database(source.path);
+      try {
+        this.db = new Database(source.path);
+      } catch (error) {
+        throw cannotOpen(source.path, error);
+      }
       this.#owned = true;
     }
-    this.db.pragma(`busy_timeout = ${busy}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.exec(sqliteSchema(prefix));
+    const db = this.db;
+    try {
+      retryWhileBusy(() => {
+        db.pragma(`busy_timeout = ${busy}`);
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        db.exec(sqliteSchema(prefix));
+      });
+    } catch (error) {
+      if (this.#owned) db.close();
+      throw cannotOpen(db.name, error);
+    }
     const s = (this.#s = statements(this.db, prefix));
     const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
       const t = this.db.transaction(fn);
