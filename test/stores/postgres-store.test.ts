@@ -1,8 +1,9 @@
 // npm test: a schema of its own on the local PostgreSQL, dropped after; a few seconds (its property test).
-import type { Pool } from 'pg';
+import { Pool as PgPool, type Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/index.js';
 import { postgresStore } from '../../src/postgres.js';
-import { postgresAvailable, usePostgres } from '../helpers/postgres.js';
+import { PG_CONFIG, postgresAvailable, usePostgres } from '../helpers/postgres.js';
 import { sqlBatchingTests } from './sql-batching.js';
 import { describeStoreConformance } from './store-conformance.js';
 
@@ -50,6 +51,28 @@ if (available) {
       // Settled once: a retry changes nothing.
       await store.settle({ reservationId: 'lost', reserved: true, counters: [c], actual: [30], now: 0 });
       expect(await store.read(['c'], 0)).toEqual([{ used: 30, reserved: 0 }]);
+    });
+
+    it('the server ends every connection of the pool: the process lives on, and calls go on once it reconnects', async () => {
+      // The pool as docs/stores.md makes it: no 'error' listener of the application's own.
+      const name = `tollgate-${pg.schema()}`;
+      const raw = new PgPool({ ...PG_CONFIG, application_name: name });
+      const store = postgresStore({ pool: raw, schema: name.slice('tollgate-'.length) });
+      await store.migrate();
+      expect(raw.listenerCount('error')).toBe(1);
+      const gateway = createGateway({ integrations: [{ slug: 'llm', provider: 'mock', workspaces: { team: { budgets: [{ type: 'tokens', limit: 1_000_000 }] } } }], store });
+      const call = () => gateway.chat({ workspace: 'team', model: '@llm/m', messages: [{ role: 'user', content: 'hi' }] });
+      await Promise.all([call(), call(), call()]);
+      expect(raw.idleCount).toBeGreaterThan(0);
+      const admin = new PgPool(PG_CONFIG);
+      const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+      await admin.end();
+      expect(rowCount).toBeGreaterThan(0);
+      // Each idle connection the server ended is an 'error' event of the pool: taken, and dropped.
+      await expect.poll(() => raw.idleCount, { timeout: 15_000 }).toBe(0);
+      await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 15_000 }).toBe('ok');
+      await gateway.close();
+      await raw.end();
     });
   });
 } else {

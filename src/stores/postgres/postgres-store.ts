@@ -24,7 +24,7 @@ export interface PostgresStoreOptions {
 }
 
 /** What the store needs of a node-postgres `Pool`. */
-export type PostgresPool = Pick<Pool, 'query' | 'connect'>;
+export type PostgresPool = Pick<Pool, 'query' | 'connect'> & { on?: Pool['on'] };
 
 /** How long a batch id is remembered: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;
@@ -77,6 +77,11 @@ export class PostgresStore implements Store {
     this.schema = schema;
     this.#pool = options.pool;
     this.#s = `"${schema}"`;
+    // A pool emits 'error' when an idle connection fails (the server restarted, or ended it): an
+    // event nobody listens to would end the process. The pool has already dropped that
+    // connection and opens another for the next query; a query that fails meanwhile fails as a
+    // store error, which the gateway's onStoreError handles and announces.
+    options.pool.on?.('error', () => {});
   }
 
   /** Creates the schema, its tables and functions if missing, and updates the functions. Run once per deploy. */
