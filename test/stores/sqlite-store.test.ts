@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/index.js';
+import { createGateway, StoreUnavailableError, type StoreDegradedEvent } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { sqlBatchingTests } from './sql-batching.js';
 import { describeStoreConformance } from './store-conformance.js';
@@ -63,4 +63,27 @@ describe('sqlite store: opening', () => {
       expect((error as Error).message).toContain(cause);
     }
   });
+});
+
+describe('sqlite store: its file removed or replaced', () => {
+  for (const what of ['removed', 'replaced'] as const) {
+    it(`a file ${what} after it was opened: calls are refused (fail-closed), announced, and nothing counts into the old file`, async () => {
+      const path = join(dir, `gone-${what}.db`);
+      const gateway = createGateway({
+        integrations: [{ slug: 'llm', provider: 'mock', workspaces: { team: { rateLimits: [{ type: 'requests', limit: 100, per: 'day' }] } } }],
+        store: sqliteStore({ path }),
+      });
+      const degraded: StoreDegradedEvent[] = [];
+      gateway.on('store.degraded', (e) => degraded.push(e));
+      const call = () => gateway.chat({ workspace: 'team', model: '@llm/m', messages: [{ role: 'user', content: 'hi' }] });
+      await call();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+      if (what === 'replaced') sqliteStore({ path }).close(); // a new, empty store file in its place
+      const refused = await call().catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(StoreUnavailableError);
+      expect(degraded).toMatchObject([{ store: 'sqlite', operation: 'admit', decision: 'refused' }]);
+      expect(String(degraded[0]!.error.message)).toContain(`${JSON.stringify(path)} was ${what === 'removed' ? 'removed' : 'replaced by another file'}`);
+      await gateway.close({ timeoutMs: 0 });
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
@@ -118,6 +119,8 @@ export class SqliteStore implements Store {
   #nextSweep = 0;
   /** Calls this store admitted with a reservation and has not settled yet (a hint for batching). */
   #open = 0;
+  /** The file as it was opened (null: in memory): a file removed or replaced since fails every call. */
+  readonly #file: { path: string; dev: number; ino: number } | null = null;
 
   constructor(source: { path: string } | { database: Database.Database }, options: SqliteStoreOptions = {}) {
     const prefix = options.prefix ?? 'tollgate';
@@ -148,10 +151,17 @@ export class SqliteStore implements Store {
       if (this.#owned) db.close();
       throw cannotOpen(db.name, error);
     }
+    if (!db.memory && db.name !== '') {
+      const opened = statSync(db.name);
+      this.#file = { path: db.name, dev: opened.dev, ino: opened.ino };
+    }
     const s = (this.#s = statements(this.db, prefix));
     const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
       const t = this.db.transaction(fn);
-      return (...args: A): R => t.immediate(...args);
+      return (...args: A): R => {
+        this.#checkFile();
+        return t.immediate(...args);
+      };
     };
 
     // The common case, a call with room: reserve on every counter and check what each returns;
@@ -307,6 +317,7 @@ export class SqliteStore implements Store {
   }
 
   readPolicyChanges(after: number, limit: number): PolicyChangeRecord[] {
+    this.#checkFile();
     return this.#s.readChanges.all(Math.max(0, after), limit) as PolicyChangeRecord[];
   }
 
@@ -315,11 +326,26 @@ export class SqliteStore implements Store {
   }
 
   readAnalytics(read: AnalyticsRead): AnalyticsCell[] {
+    this.#checkFile();
     return cellsOf(this.#s.readAnalytics.all(read.granularity, readFrom(read), read.to) as Array<{ start: number; dims: string; field: string; value: number }>);
   }
 
   close(): void {
     if (this.#owned && this.db.open) this.db.close();
+  }
+
+  /**
+   * Fails when the file at the store's path is no longer the one it opened (removed, or another
+   * put in its place): the open file would take every count and lose it. One stat, under 1 µs.
+   */
+  #checkFile(): void {
+    const file = this.#file;
+    if (!file) return;
+    const now = statSync(file.path, { throwIfNoEntry: false });
+    if (now && now.ino === file.ino && now.dev === file.dev) return;
+    throw new StoreUnavailableError(
+      `sqlite store: ${JSON.stringify(file.path)} was ${now ? 'replaced by another file' : 'removed'} after it was opened; nothing is counted into the old file (restart the process, or make a new store, to open the one there now)`,
+    );
   }
 
   /** Adds a call's usage to a counter, releasing `release` of its reservation, and tells which announcements it crossed. */
