@@ -1,15 +1,57 @@
 import { ProviderError } from '../errors/provider-error.js';
+import { asciiLower, RUN, secretPattern } from './secret-pattern.js';
 
 const REDACTED = '[REDACTED]';
-/** Key shapes that providers echo masked (`sk-abc1*****wxyz`): even the visible ends stay out. */
-const MASKED_KEY = /\b(?:sk|rk|pk)-[A-Za-z0-9_-]*\*{3,}[A-Za-z0-9_-]*/g;
-const MIN_SECRET_LENGTH = 4;
+/**
+ * A masked echo of a key: visible characters around a mask (`sk-abc1*****wxyz`, `sk-abc...wxyz`,
+ * `sk-abc…wxyz`, `••••wxyz`). Redacted whole when it is a key's shape (`sk-`, `rk-`, `pk-`) or
+ * when one of its visible ends is part of a secret: even the visible ends stay out.
+ */
+const MASK = /[A-Za-z0-9_-]*(?:\*{3,}|\.{3,}|…+|•+)[A-Za-z0-9_-]*/g;
+const KEY_SHAPE = /^(?:sk|rk|pk)-/i;
+const MASK_RUN = /\*{3,}|\.{3,}|…+|•+/;
+/** A visible end of a mask this long that stands in a secret redacts the mask. */
+const MIN_VISIBLE = 4;
 
-/** Replaces every occurrence of the given secret values, and masked key echoes, in a string. */
+/**
+ * Replaces, in a string, every trace of the given secret values: any run of 8 characters of a
+ * value, of its base64 or of its hex form, in any letter case (so a key cut short, without its
+ * prefix, upper-cased or encoded is caught), a shorter value whole, and masked echoes of keys.
+ */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH && out.includes(s)) out = out.split(s).join(REDACTED);
-  return out.replace(MASKED_KEY, REDACTED);
+  const pattern = secretPattern(secrets);
+  const lower = asciiLower(text);
+  // Characters to hide, as ranges [from, to) in order of their start.
+  const hide: Array<[number, number]> = [];
+  if (pattern.runs.size > 0) {
+    for (let i = 0; i + RUN <= lower.length; i++) if (pattern.runs.has(lower.slice(i, i + RUN))) hide.push([i, i + RUN]);
+  }
+  for (const value of pattern.short) {
+    for (let at = lower.indexOf(value); at !== -1; at = lower.indexOf(value, at + 1)) hide.push([at, at + value.length]);
+  }
+  for (const match of text.matchAll(MASK)) {
+    const token = match[0];
+    const mask = MASK_RUN.exec(token)!;
+    const head = asciiLower(token.slice(0, mask.index));
+    const tail = asciiLower(token.slice(mask.index + mask[0].length));
+    const visiblePart = (end: string) => end.length >= MIN_VISIBLE && pattern.values.some((v) => v.includes(end));
+    if (KEY_SHAPE.test(token) || visiblePart(head) || visiblePart(tail)) hide.push([match.index, match.index + token.length]);
+  }
+  if (hide.length === 0) return text;
+  hide.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let from = 0;
+  let end = -1;
+  for (const [start, stop] of hide) {
+    if (start > end) {
+      // A new range: what lies between the last one and this is kept.
+      if (end >= 0) out += REDACTED;
+      out += text.slice(from, start);
+    }
+    end = Math.max(end, stop);
+    from = end;
+  }
+  return out + REDACTED + text.slice(from);
 }
 
 /** Deep copy of a JSON-like value with every string redacted. */

@@ -2,6 +2,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CredentialsUnavailableError, createGateway, secret } from '../../src/index.js';
+import { redactText } from '../../src/secrets/redact-secrets.js';
 
 const VALUE = 'sk-test-verysecret-4242';
 
@@ -75,5 +76,22 @@ describe('secret', () => {
     await Promise.all([gateway.chat(request), gateway.chat(request), gateway.chat(request)]);
     await gateway.chat(request);
     expect(calls).toBe(1);
+  });
+});
+
+describe('redactText', () => {
+  const KEY = 'sk-proj-4fJ8kLm2NqR7sTuVwX9yZa1B';
+  it('hides any 8 characters of a secret in a row, in any case, and its base64 and hex forms; masks whole', () => {
+    const echoes = [KEY.slice(2, 10), KEY.slice(-9).toUpperCase(), Buffer.from(`u:${KEY}`).toString('base64'), Buffer.from(KEY.slice(5)).toString('hex'), 'sk-proj-…a1B', '•••••Za1B', 'sk-abc*****wxyz'];
+    for (const echo of echoes) expect(redactText(`key ${echo} refused`, [KEY])).toMatch(/^key (\w{0,8})?\[REDACTED\]=*(\w{0,4}=*)? refused$/);
+  });
+
+  it('leaves text that shares less than 8 characters with the secret, and ellipses that are not a mask of it, alone', () => {
+    const text = `sk-proj is its first 7; Thinking... done; ${KEY.slice(10, 17)}; …and so on`;
+    expect(redactText(text, [KEY])).toBe(text);
+  });
+
+  it('a secret shorter than 8 characters is hidden whole, in any case', () => {
+    expect(redactText('token AbCd9 and abcd9', ['abcd9'])).toBe('token [REDACTED] and [REDACTED]');
   });
 });

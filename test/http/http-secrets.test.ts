@@ -1,6 +1,6 @@
 // npm test: what never crosses the wire, over node:http on a loopback port; milliseconds.
 import OpenAI, { type APIError } from 'openai';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { secret } from '../../src/index.js';
 import { expectNoSecret } from '../helpers/redaction.js';
 import { headerRecord, httpGateway, mockIntegration } from '../helpers/http-gateway.js';
@@ -166,5 +166,62 @@ describe('no secret in any answer', () => {
     expect(seen['#6 body']).toContain('data: [DONE]');
     expectNoSecret(seen, [PROVIDER_KEY, MASKED_KEY, 'XyZw', token]);
     expectNoSecret({ events: JSON.stringify(app.events) }, [PROVIDER_KEY, MASKED_KEY, token]);
+  });
+});
+
+/** Every run of 8 characters of `secret` in any letter case, and its base64 and hex forms: none may appear in `texts`. */
+function expectNoTraceOf(texts: Record<string, string>, secret: string): void {
+  const forms = [secret, Buffer.from(secret).toString('base64').replace(/=+$/, ''), Buffer.from(secret).toString('hex')];
+  for (const [where, text] of Object.entries(texts)) {
+    const lower = text.toLowerCase();
+    for (const form of forms) {
+      for (let i = 0; i + 8 <= form.length; i++) expect(lower.includes(form.slice(i, i + 8).toLowerCase()), `${where} holds 8 characters of a form of the key at ${i}`).toBe(false);
+    }
+  }
+}
+
+describe('no secret in altered forms', () => {
+  it('an upstream 400, 429 or 500 echoing the key cut short, without its prefix, upper-cased, base64, hex or masked: no caller, event or log sees it', async () => {
+    const forms = {
+      'minus one character': PROVIDER_KEY.slice(0, -1),
+      'without its prefix': PROVIDER_KEY.slice('sk-'.length),
+      'its first 20 characters': PROVIDER_KEY.slice(0, 20),
+      'upper-cased': PROVIDER_KEY.toUpperCase(),
+      base64: Buffer.from(PROVIDER_KEY).toString('base64'),
+      'in a Basic header': `Basic ${Buffer.from(`api:${PROVIDER_KEY}`).toString('base64')}`,
+      hex: Buffer.from(PROVIDER_KEY).toString('hex'),
+      'masked with ...': `${PROVIDER_KEY.slice(0, 12)}...${PROVIDER_KEY.slice(-4)}`,
+      'masked with …': `${PROVIDER_KEY.slice(0, 12)}…${PROVIDER_KEY.slice(-4)}`,
+      'masked with •': `${PROVIDER_KEY.slice(0, 6)}••••••••${PROVIDER_KEY.slice(-4)}`,
+    };
+    const statuses = [400, 429, 500];
+    let next = 0;
+    const cases = statuses.flatMap((status) => Object.entries(forms).map(([name, echo]) => ({ status, name, echo })));
+    const fetch = async (): Promise<Response> => {
+      const { status, echo } = cases[next++]!;
+      return Response.json({ error: { message: `Request refused for key ${echo}`, type: 'invalid_request_error', code: 'bad', key: echo } }, { status, headers: /^[\x20-\x7e]*$/.test(echo) ? { 'x-echo': echo } : {} });
+    };
+    const logged: string[] = [];
+    const log = (...args: unknown[]) => logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(' '));
+    vi.spyOn(console, 'error').mockImplementation(log);
+    vi.spyOn(console, 'warn').mockImplementation(log);
+    const app = await httpGateway(
+      {
+        integrations: [{ slug: 'local', provider: 'openai-compatible', baseURL: BASE_URL, credentials: { apiKey: secret.value(PROVIDER_KEY) }, workspaces: 'all' }],
+        keys: [{ id: 'app-1', workspace: 'team-a', integration: 'local' }],
+        retry: { retries: 0 },
+        fetch,
+      },
+      { onError: log },
+    );
+    const seen: Record<string, string> = {};
+    for (const { status, name } of cases) {
+      const response = await post(app, '/chat/completions', { model: 'llama', messages: [{ role: 'user', content: 'hi' }] });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      Object.assign(seen, await exposuresOf(`${status} ${name}`, response));
+    }
+    expect(next).toBe(cases.length);
+    expectNoTraceOf({ ...seen, events: JSON.stringify(app.events), logs: logged.join('\n') }, PROVIDER_KEY);
+    for (const status of statuses) expect(seen[`${status} masked with … body`]).toContain('Request refused for key [REDACTED]');
   });
 });
