@@ -2,6 +2,7 @@ import { toConfigIssues } from '../errors/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { chatRequestSchema } from './chat-request-schema.js';
 import { checkAccess } from './check-access.js';
+import { assertNesting } from './request-depth.js';
 import type { Target } from './resolve-target.js';
 import type { CallAttributes } from '../limits/limit-plan.js';
 import type { Usage } from '../usage/usage.js';
@@ -11,6 +12,7 @@ import { publicUsage, type CallRecord } from './usage-record.js';
 
 /** A chat-shaped request validated, and recorded on its call (its usage event's body and metadata). */
 export function parseChatCall(input: unknown, record: CallRecord) {
+  assertNesting(input);
   const parsed = chatRequestSchema.safeParse(input);
   if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
   const data = parsed.data;

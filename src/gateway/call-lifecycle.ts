@@ -3,6 +3,7 @@ import type { Admission } from '../limits/admit-call.js';
 import { refusedLimits } from '../limits/refusal.js';
 import { costBreakdown, microsToUsd } from '../limits/money.js';
 import type { GatewayState } from './gateway-state.js';
+import { refusedCaller } from './refused-caller.js';
 import type { ChatOptions } from './types.js';
 import { buildUsageEvent, ledgerEntry, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
 
@@ -19,9 +20,11 @@ export class CallLifecycle {
   #warnings: string[] | undefined;
   #finished = false;
   readonly #state: GatewayState;
+  readonly #input: unknown;
 
   constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, options: ChatOptions) {
     this.#state = state;
+    this.#input = input;
     state.inFlight++;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
@@ -104,6 +107,8 @@ export class CallLifecycle {
     const admission = this.admission;
     if (!admission) {
       if (end.error !== undefined) end.limits = refusedLimits(end.error);
+      // Refused before it had a target: counted as whom it named.
+      if (this.record.target === null) this.record.named = refusedCaller(this.#state.policy, this.#input);
       this.#publish(end);
       return null;
     }

@@ -1,4 +1,5 @@
 import { toConfigIssues } from '../errors/format-issues.js';
+import { assertNesting } from './request-depth.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import type { EmbeddingRequestBody } from '../usage/chat-types.js';
@@ -25,6 +26,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
   const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message), timing: record };
   try {
     if (state.closed) throw new GatewayClosedError();
+    assertNesting(input);
     const parsed = embeddingsRequestSchema.safeParse(input);
     if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
     const data = parsed.data;

@@ -1,4 +1,5 @@
 import { RequestValidationError } from '../errors/request-validation-error.js';
+import { assertNesting } from './request-depth.js';
 import { GatewayClosedError } from '../errors/runtime-errors.js';
 import { responseOf, responsesEventsOf } from '../responses/chat-as-response.js';
 import { translateResponsesRequest } from '../responses/translate-request.js';
@@ -31,6 +32,8 @@ export async function runResponses(state: GatewayState, input: unknown, options:
   try {
     if (state.closed) throw new GatewayClosedError();
     const source = input as Record<string, unknown>;
+    // Every field of it goes upstream as it is, those chat does not know included.
+    assertNesting(source);
     // The chat call the request amounts to: what is validated, admitted and estimated. Reasoning
     // items count as input here, as they do upstream.
     const chat = asChat(source, 'count');
@@ -120,6 +123,7 @@ async function translated(state: GatewayState, input: unknown, options: ChatOpti
   let chat: ReturnType<typeof asChat>;
   try {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new RequestValidationError([{ path: '', message: 'the request must be an object' }]);
+    assertNesting(input);
     chat = asChat(input as Record<string, unknown>, 'drop');
   } catch (error) {
     // Refused before it became a chat call: its usage event is still sent.

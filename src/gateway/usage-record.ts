@@ -5,6 +5,7 @@ import { RequestAbortedError } from '../errors/runtime-errors.js';
 import { USAGE_EVENT_SCHEMA_VERSION, type CostBreakdown, type LimitSnapshot, type UsageEvent } from '../events/usage-event.js';
 import type { Usage } from '../usage/usage.js';
 import { toIso } from '../util/to-iso.js';
+import type { CallerNamed } from './refused-caller.js';
 import type { TargetInfo } from './types.js';
 
 /** The caller's trace context, from a W3C `traceparent`. */
@@ -28,6 +29,8 @@ export interface CallRecord {
   /** The validated request body, read for the event's request fields. */
   body: RequestSummarySource | null;
   target: TargetInfo | null;
+  /** Who a call refused before it had a target was made as (see refusedCaller). */
+  named?: CallerNamed | null;
   metadata: Record<string, string>;
   retries: number;
   /** Which target served the call: 0 for `model`, n for `fallbacks[n - 1]`. */
@@ -103,6 +106,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
   const upstreamMs = ms(record.upstreamMs);
   const retryWaitMs = ms(record.retryWaitMs);
   const costMicros = end.costMicros ?? null;
+  const who: CallerNamed | null = record.target ?? record.named ?? null;
   return {
     schemaVersion: USAGE_EVENT_SCHEMA_VERSION,
     requestId: record.requestId,
@@ -110,10 +114,10 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     spanId,
     parentSpanId: record.trace?.parentSpanId ?? null,
     operation: record.operation,
-    workspace: record.target?.workspace ?? null,
-    integration: record.target?.integration ?? null,
-    provider: record.target?.provider ?? null,
-    key: record.target?.key ?? null,
+    workspace: who?.workspace ?? null,
+    integration: who?.integration ?? null,
+    provider: who?.provider ?? null,
+    key: who?.key ?? null,
     user: (typeof body?.user === 'string' ? body.user : null) ?? record.metadata.user ?? null,
     metadata: record.metadata,
     requestedModel: record.requestedModel,
@@ -194,14 +198,15 @@ export function parseTraceparent(value: string): TraceParent | null {
 export function ledgerEntry(record: CallRecord, end: CallEnd, at: number): LedgerEntry {
   const body = record.body;
   const usage = end.usage;
+  const who: CallerNamed | null = record.target ?? record.named ?? null;
   return {
     requestId: record.requestId,
     at,
-    workspace: record.target?.workspace ?? null,
-    integration: record.target?.integration ?? null,
-    provider: record.target?.provider ?? null,
+    workspace: who?.workspace ?? null,
+    integration: who?.integration ?? null,
+    provider: who?.provider ?? null,
     model: record.target?.model ?? null,
-    key: record.target?.key ?? null,
+    key: who?.key ?? null,
     user: (typeof body?.user === 'string' ? body.user : null) ?? record.metadata.user ?? null,
     status: outcome(end.error, end.cancelled).status,
     inputTokens: usage?.inputTokens ?? 0,

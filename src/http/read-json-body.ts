@@ -11,13 +11,20 @@ export async function readBody(chunks: AsyncIterable<Uint8Array>, declaredLength
   }
   const parts: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of chunks) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      cancel();
-      throw bodyTooLarge(maxBytes);
+  try {
+    for await (const chunk of chunks) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        cancel();
+        throw bodyTooLarge(maxBytes);
+      }
+      parts.push(chunk);
     }
-    parts.push(chunk);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // The client went away before its body was in (a reset, a closed connection): its doing, not
+    // a failure of the gateway to report, and nobody is left to read the answer.
+    throw new HttpError(499, 'request_aborted', 'The client closed the connection before the request body was complete.');
   }
   return Buffer.concat(parts, size);
 }

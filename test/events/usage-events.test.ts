@@ -81,7 +81,8 @@ describe('usage events', () => {
         { path: 'temperature', message: expect.any(String) },
       ]),
     );
-    expect(events).toMatchObject([{ status: 'rejected', errorCode: 'invalid_request', httpStatus: 400, workspace: null, usage: { totalTokens: 0 } }]);
+    // Counted as whom it named: its workspace, and the integration of its model.
+    expect(events).toMatchObject([{ status: 'rejected', errorCode: 'invalid_request', httpStatus: 400, workspace: 'w', integration: 'mock', key: null, model: null, usage: { totalTokens: 0 } }]);
   });
 
   it('rejects malformed messages with the path of the problem', async () => {

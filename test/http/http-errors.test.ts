@@ -1,8 +1,9 @@
 // npm test: error answers over node:http, the gateway on an injected clock; milliseconds.
 import { request as httpRequest } from 'node:http';
 import OpenAI, { type APIError } from 'openai';
-import { describe, expect, it } from 'vitest';
-import type { RateLimitExceededEvent } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { until } from '../helpers/until.js';
+import { createGateway, RequestValidationError, type RateLimitExceededEvent, type UsageEvent } from '../../src/index.js';
 import { eventOf, httpGateway, mockIntegration, rawRequest } from '../helpers/http-gateway.js';
 
 /** An error answer as the client raises it (status and headers known). */
@@ -296,6 +297,70 @@ describe('requests the endpoint refuses', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'request_too_large' } });
   });
 
+  it('a body nested 5,000 levels deep, in a passed-through field, in tools or in metadata, is a 400 naming it; nothing goes upstream', async () => {
+    const app = await httpGateway({ integrations: [mockIntegration()], keys: [KEY] });
+    const deep = (levels: number) => {
+      let value: unknown = 'bottom';
+      for (let i = 0; i < levels; i++) value = { a: value };
+      return value;
+    };
+    // As text: JSON.stringify itself runs out of stack on such a value.
+    const DEEP = `${'{"a":'.repeat(5_000)}"bottom"${'}'.repeat(5_000)}`;
+    const messages = JSON.stringify(HELLO);
+    const bodies: Array<[string, string, string]> = [
+      ['/chat/completions', 'extra', `{"model":"m","messages":${messages},"extra":${DEEP}}`],
+      ['/chat/completions', 'tools[0].function.parameters', `{"model":"m","messages":${messages},"tools":[{"type":"function","function":{"name":"f","parameters":${DEEP}}}]}`],
+      ['/chat/completions', 'metadata', `{"model":"m","messages":${messages},"metadata":${DEEP}}`],
+      ['/responses', 'extra', `{"model":"m","input":"hi","extra":${DEEP}}`],
+      ['/embeddings', 'extra', `{"model":"e","input":"hi","extra":${DEEP}}`],
+    ];
+    for (const [path, field, body] of bodies) {
+      const response = await fetch(`${app.baseURL}${path}`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}`, 'content-type': 'application/json' }, body });
+      expect(response.status, `${path} ${field}`).toBe(400);
+      const { error } = (await response.json()) as { error: { code: string; param: string; message: string } };
+      expect(error.code).toBe('invalid_request');
+      expect(error.param.startsWith(field), `${error.param} names ${field}`).toBe(true);
+      expect(error.message).toContain('nested deeper than 64 levels');
+    }
+    await app.gateway.flush();
+    expect(app.events.map((e) => [e.status, e.errorCode, e.key])).toEqual(Array(bodies.length).fill(['rejected', 'invalid_request', 'app-1']));
+    // In process, the same refusal, typed.
+    const thrown = await app.gateway.chat({ key: 'app-1', model: 'm', messages: HELLO, extra: deep(5_000) } as never).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(RequestValidationError);
+    // Deep, but within the bound: served.
+    expect(await app.gateway.chat({ key: 'app-1', model: 'm', messages: HELLO, extra: deep(60) } as never)).toMatchObject({ object: 'chat.completion' });
+  });
+
+  it('100 clients that go away while sending their bodies reach onError zero times', async () => {
+    const onError = vi.fn();
+    let answered = 0;
+    const app = await httpGateway(
+      { integrations: [mockIntegration()], keys: [KEY] },
+      {
+        onError,
+        listener: (tollgate) => (req, res) => {
+          const end = res.end.bind(res);
+          res.end = ((...args: Parameters<typeof res.end>) => {
+            answered++;
+            return end(...args);
+          }) as typeof res.end;
+          tollgate(req, res);
+        },
+      },
+    );
+    for (let i = 0; i < 100; i++) {
+      const req = httpRequest(`${app.origin}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.tokens['app-1']}`, 'content-type': 'application/json', 'content-length': '1000' } });
+      req.on('error', () => {}); // destroyed on purpose
+      req.write('{"model":"m","messages":');
+      // The server has the request and part of its body; then the client is gone.
+      await new Promise<void>((resolve) => req.once('socket', (socket) => socket.once('connect', () => setImmediate(resolve))));
+      req.destroy();
+    }
+    // Every request was answered (to no one): each one's handling is over.
+    await until(() => answered === 100);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
   it('an unknown route is a 404 not_found, without echoing the query', async () => {
     const app = await setup();
     for (const path of ['/v1/completions', '/v2/chat/completions', '/', '/v1', '/v1/', '/v1/models/', '/v1/chat/completions/x', '/v1chat/completions']) {
@@ -342,6 +407,27 @@ describe('requests the endpoint refuses', () => {
     expect(temperature).toMatchObject({ status: 400, code: 'invalid_request', param: 'temperature' });
     const embeddings = await failure(client.embeddings.create({ model: 'e' } as OpenAI.EmbeddingCreateParams));
     expect(embeddings).toMatchObject({ status: 400, code: 'invalid_request', param: 'input' });
+    // Refused before it reached a target, each is still counted as the key's: its workspace and integration.
+    await app.gateway.flush();
+    const refused = app.events.filter((e) => e.status === 'rejected');
+    expect(refused.map((e) => [e.errorCode, e.key, e.workspace, e.integration, e.provider])).toEqual(Array(3).fill(['invalid_request', 'app-1', 'team-a', 'mock', 'mock']));
+    const [row] = (await app.gateway.analytics.query({ from: Date.now() - 3_600_000, groupBy: ['key', 'workspace'], filter: { errorCode: 'invalid_request' } })).rows;
+    expect(row).toMatchObject({ key: 'app-1', workspace: 'team-a', requests: 3, rejected: 3 });
+  });
+
+  it('a call refused in process before it has a target counts as the key or workspace it named', async () => {
+    const gateway = createGateway({ integrations: [mockIntegration()], keys: [KEY] });
+    const events: UsageEvent[] = [];
+    gateway.on('usage', (e) => events.push(e));
+    await expect(gateway.chat({ key: 'app-1', model: 'm' } as never)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(gateway.chat({ workspace: 'team-b', model: '@mock/m', messages: HELLO, temperature: 'hot' } as never)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(gateway.chat({ workspace: 'team-b', model: '@nowhere/m', messages: HELLO })).rejects.toMatchObject({ code: 'integration_not_found' });
+    expect(events.map((e) => [e.key, e.workspace, e.integration])).toEqual([
+      ['app-1', 'team-a', 'mock'],
+      [null, 'team-b', 'mock'],
+      [null, 'team-b', null],
+    ]);
+    await gateway.close();
   });
 
   it('an unexpected failure is a bare 500, reported to onError with the request id', async () => {
