@@ -186,12 +186,14 @@ export const limitsOptionsSchema = z
     unpricedModels: z.enum(['reject', 'allow']).default('reject'),
     /** A reservation not settled within this time is released. Default 30 minutes. */
     reservationTtlMs: z.number().int().positive().default(30 * 60_000),
+    /** A budget refusing a call with no more than this share of it left announces itself exhausted. Default 0.05. */
+    exhaustedShare: z.number().min(0).max(0.5).default(0.05),
   })
   .refine((o) => o.minOutputTokens <= o.defaultMaxOutputTokens, {
     path: ['minOutputTokens'],
     message: 'must not be above defaultMaxOutputTokens (the reservation only ever shrinks)',
   })
-  .default({ defaultMaxOutputTokens: 4_096, minOutputTokens: 16, inputEstimate: 'upper-bound', unpricedModels: 'reject', reservationTtlMs: 30 * 60_000 });
+  .default({ defaultMaxOutputTokens: 4_096, minOutputTokens: 16, inputEstimate: 'upper-bound', unpricedModels: 'reject', reservationTtlMs: 30 * 60_000, exhaustedShare: 0.05 });
 
 const storeSchema = z.custom<object>(
   (v) =>

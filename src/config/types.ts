@@ -236,4 +236,12 @@ export interface LimitsOptionsConfig {
   unpricedModels?: 'reject' | 'allow';
   /** A reservation not settled within this time (a crashed process, an abandoned stream) is released. Default 1,800,000 ms. */
   reservationTtlMs?: number;
+  /**
+   * A budget that refuses a call while no more than this share of it is left announces itself
+   * exhausted (`budget.exhausted` with `reason: 'insufficient'`, once per scope and period): calls
+   * of a set size can leave a remainder no call fits, and the budget would refuse every call
+   * without ever reaching its limit. A call refused while more is left (an oversized `max_tokens`)
+   * announces nothing. From 0 (only a spent budget announces) to 0.5. Default 0.05 (5 %).
+   */
+  exhaustedShare?: number;
 }

@@ -23,12 +23,14 @@ export interface BudgetAlertEvent extends BudgetEventBase {
 }
 
 /**
- * The budget is spent: once per scope per period, when usage reaches the limit (`limit-reached`),
- * or at the first refusal once it has (`refused`). A call refused only because its worst case
- * does not fit what is left announces nothing.
+ * The budget stops serving: once per scope per period, when usage reaches the limit
+ * (`limit-reached`), at the first refusal once it has (`refused`), or at the first refusal while
+ * no more than `limits.exhaustedShare` of it is left (`insufficient`: no call of the size callers
+ * send fits any more). A call refused while more is left (an oversized `max_tokens`) announces
+ * nothing, and leaves the one announcement for the real exhaustion.
  */
 export interface BudgetExhaustedEvent extends BudgetEventBase {
-  reason: 'limit-reached' | 'refused';
+  reason: 'limit-reached' | 'refused' | 'insufficient';
 }
 
 /**

@@ -103,7 +103,7 @@ function attempt(
   const counters: CounterSpec[] = [];
   const amounts: number[] = [];
   for (const limit of plan.limits) {
-    counters.push(counterAt(limit, now, ctx.options.reservationTtlMs));
+    counters.push(counterAt(limit, now, ctx.options.reservationTtlMs, ctx.options.exhaustedShare));
     // A request, or a slot in flight (given back at settlement): one each.
     amounts.push(limit.type === 'requests' || limit.type === 'concurrency' ? 1 : limit.type === 'tokens' ? tokens : cost);
   }

@@ -244,7 +244,7 @@ export function spanAt(limit: PlannedLimit, now: number): Span {
  * The counter for `now`. Counter specs are immutable and shared by every call of the same period,
  * which keeps the hot path free of per-call key building.
  */
-export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: number): CounterSpec {
+export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: number, exhaustedShare = 0): CounterSpec {
   const current = limit.current;
   if (current && now >= current.span.start && (current.span.end === null || now < current.span.end)) return current.spec;
   const span = spanAt(limit, now);
@@ -253,7 +253,7 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     limit: limit.limit,
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
-    ...(limit.kind === 'budget' ? { announceAtLimit: true } : {}),
+    ...(limit.kind === 'budget' ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : {}),
   };
   limit.current = { span, spec };
   return spec;

@@ -13,6 +13,8 @@ export interface LimitsOptions {
   unpricedModels: 'reject' | 'allow';
   /** A reservation not settled within this time is released. */
   reservationTtlMs: number;
+  /** A budget refusing a call with no more than this share left is announced exhausted. */
+  exhaustedShare: number;
 }
 
 /** What admission, settlement and status share: the store behind its failure policy, the events, the options, the clock. */

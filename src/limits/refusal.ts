@@ -33,9 +33,10 @@ function refusalError(events: GatewayEvents, limit: PlannedLimit, state: Counter
   const span = spanAt(limit, now);
   const resetAt = span.end === null ? null : toIso(span.end);
   if (limit.kind === 'budget') {
-    // The store says `first` only for a budget that is spent (used reaches the limit), so a call
-    // that merely does not fit never announces exhaustion, nor uses up the one announcement.
-    if (first) events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: 'refused' });
+    // The store says `first` only for a budget that is spent, or has no more than `exhaustedShare`
+    // of it left, so a call that merely does not fit never announces exhaustion, nor uses up the
+    // one announcement.
+    if (first) events.emit('budget.exhausted', { ...budgetEvent(limit, state, now), reason: state.used >= limit.limit ? 'refused' : 'insufficient' });
     const unit = limit.type === 'cost' ? microsToUsd : (n: number) => n;
     const left = limit.limit - state.used - state.reserved;
     return new BudgetExceededError({

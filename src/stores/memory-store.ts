@@ -45,7 +45,7 @@ interface Reservation {
  * too large for what is left is refused without an announcement.
  */
 function isFull(spec: CounterSpec, counter: Counter): boolean {
-  return spec.announceAtLimit === true ? counter.used >= spec.limit : counter.used + counter.reserved >= spec.limit;
+  return spec.announceAtLimit === true ? counter.used >= (spec.exhaustedAt ?? spec.limit) : counter.used + counter.reserved >= spec.limit;
 }
 
 /** How often, at most, expired reservations and counters are swept (on the next call). */

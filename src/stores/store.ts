@@ -25,6 +25,12 @@ export interface CounterSpec {
    * "exhausted" when reached or first refused). Without it only a refusal is announced (rate limits).
    */
   announceAtLimit?: boolean;
+  /**
+   * With `announceAtLimit`: the settled usage from which a refusal announces the counter's
+   * exhaustion (`first`), when less than the limit: a budget with too little left to serve a
+   * call is as good as spent. Absent: the limit.
+   */
+  exhaustedAt?: number;
 }
 
 export interface CounterState {
@@ -58,7 +64,8 @@ export type AdmitResult =
   /**
    * A counter had no room: nothing was reserved anywhere. `index` is the first such counter;
    * `first` is true for its first refusal in its period while it is full (to announce exhaustion
-   * once): with `announceAtLimit` when `used >= limit`, otherwise when `used + reserved >= limit`.
+   * once): with `announceAtLimit` when `used >= exhaustedAt` (default: the limit), otherwise when
+   * `used + reserved >= limit`.
    * A call refused only because it is larger than what is left is never `first`, and leaves the
    * one announcement for the real exhaustion.
    */

@@ -109,6 +109,41 @@ describe('cost budgets', () => {
   });
 });
 
+describe('a budget that stops serving before its limit', () => {
+  it("calls of one size leave a remainder none fits: the first refusal announces it ('insufficient'), once; an oversized call before announces nothing", async () => {
+    // USD 10 per 1M tokens: a call of 100 tokens costs USD 0.001, and reserves a little more.
+    const t = limitsGateway({
+      integration: { customModels: [{ id: 'm', pricing: { input: 10, output: 10 } }] },
+      grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } },
+      mock: { usage: { inputTokens: 20, outputTokens: 80 } },
+    });
+    const oversized = await t.call('team-a', { max_tokens: 1_000_000 }).catch((e: unknown) => e);
+    expect(oversized).toMatchObject({ code: 'budget_exceeded', reason: 'reservation-exceeds-remaining' });
+    const { ok, error } = await t.drain('team-a', 2_000);
+    expect(error).toMatchObject({ code: 'budget_exceeded', reason: 'reservation-exceeds-remaining' });
+    expect(ok).toBe(999);
+    // Less than a call is left, far under 5 % of the budget: it is as good as spent, and said so once.
+    expect(t.events['budget.exhausted']).toEqual([expect.objectContaining({ reason: 'insufficient', scope: 'grant:mock/team-a', limit: 1, used: 0.999 })]);
+    await expect(t.call()).rejects.toMatchObject({ code: 'budget_exceeded' });
+    expect(t.events['budget.exhausted']).toHaveLength(1);
+    // Next month, the budget serves again.
+    t.setNow('2026-12-01T00:00:00Z');
+    await expect(t.call()).resolves.toBeDefined();
+  });
+
+  it('exhaustedShare sets how little must be left: 0 keeps the announcement for a spent budget', async () => {
+    const t = limitsGateway({
+      integration: { customModels: [{ id: 'm', pricing: { input: 10, output: 10 } }] },
+      grants: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly' }] } },
+      mock: { usage: { inputTokens: 20, outputTokens: 80 } },
+      extra: { limits: { exhaustedShare: 0 } },
+    });
+    await t.drain('team-a', 2_000);
+    await expect(t.call()).rejects.toMatchObject({ code: 'budget_exceeded' });
+    expect(t.events['budget.exhausted']).toEqual([]);
+  });
+});
+
 describe('token budgets', () => {
   it('count input + output tokens', async () => {
     const t = limitsGateway({ grants: { 'team-a': { budgets: [{ type: 'tokens', limit: 1_000 }] } } });

@@ -15,9 +15,9 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "f08783e39c769a0ac2623f45957f62b2b125b3e6",
+        "admit": "e1450f351b17a2bfbcf2834923f1405c87e47498",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "dc6679b007eac6133aa1c6874ddb1265ab77874d",
+        "batch": "7bb6d03d71bf7e20b32bac9b99cd3ff2d385f848",
         "read": "0763e1266a78365701571ad26c536f2161839d27",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",

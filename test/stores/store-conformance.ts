@@ -80,6 +80,28 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       expect(await store.admit({ reservationId: id(), counters: [window], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true });
     });
 
+    it('with exhaustedAt, a refusal once usage reached it announces the budget exhausted, once; before it, none', async () => {
+      const store = await makeStore();
+      const budget = counter('budget', 100, { announceAtLimit: true, exhaustedAt: 95 });
+      const spend = async (amount: number) => {
+        const r = id();
+        await store.admit({ reservationId: r, counters: [budget], amounts: [amount], now: T0, ttlMs: 60_000 });
+        await store.settle({ reservationId: r, reserved: true, counters: [budget], actual: [amount], now: T0 });
+      };
+      await spend(90);
+      // 10 left: a call of 20 does not fit, and announces nothing (more than exhaustedAt leaves).
+      expect(await store.admit({ reservationId: id(), counters: [budget], amounts: [20], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: false });
+      await spend(6);
+      // 4 left, under what exhaustedAt leaves: the first refusal says so, the next do not.
+      expect(await store.admit({ reservationId: id(), counters: [budget], amounts: [20], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true, state: { used: 96 } });
+      expect(await store.admit({ reservationId: id(), counters: [budget], amounts: [20], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: false });
+      // Reaching the limit later announces nothing more: one announcement a period.
+      const last = id();
+      await store.admit({ reservationId: last, counters: [budget], amounts: [4], now: T0, ttlMs: 60_000 });
+      const [settled] = await store.settle({ reservationId: last, reserved: true, counters: [budget], actual: [4], now: T0 });
+      expect(settled).toMatchObject({ used: 100, exhausted: false });
+    });
+
     it('a budget fully reserved by calls in flight is not announced as exhausted by a refusal', async () => {
       const store = await makeStore();
       const budget = counter('budget', 10, { announceAtLimit: true });

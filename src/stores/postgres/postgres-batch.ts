@@ -11,7 +11,7 @@ export type BatchOp = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleI
  */
 export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
   const perOp = { kinds: [] as number[], ids: [] as string[], ttls: [] as number[], reserved: [] as boolean[], counts: [] as number[], gcounts: [] as number[], distinct: [] as boolean[] };
-  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as boolean[], alert: [] as number[] };
+  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as number[], alert: [] as number[] };
   const guards: string[] = [];
   const settled: string[] = [];
   const ledger: Array<LedgerEntry & { op: number }> = [];
@@ -25,7 +25,7 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
       perCounter.keys.push(c.key);
       perCounter.limits.push(c.limit);
       perCounter.expires.push(c.expiresAt ?? -1);
-      perCounter.announce.push(c.announceAtLimit === true);
+      perCounter.announce.push(c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1);
       perCounter.alert.push(c.alertAt ?? -1);
     }
     if (kind === 0) {

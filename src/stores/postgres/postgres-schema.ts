@@ -62,11 +62,21 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
 
+-- Functions whose arguments changed between versions: the old signature is dropped, not left
+-- beside the new one as an overload (the whole script runs in one transaction: no call sees neither).
+DO $drop$ DECLARE f regprocedure; BEGIN
+  FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = '${schema}' AND p.proname = 'apply' AND pg_get_function_identity_arguments(p.oid) LIKE '%p_announce boolean[]%'
+  LOOP EXECUTE 'DROP FUNCTION ' || f; END LOOP;
+END $drop$;
+
 -- A batch of admissions (kind 0) and settlements (kind 1), in one transaction. Op i owns
 -- p_counts[i] consecutive entries of the counter arrays (p_amounts: reserved at admission,
 -- actual at settlement) and p_gcounts[i] of p_guards. p_settled: the reservation ids settled.
 -- p_ledger: the ledger rows of the settlements, each naming its op (1-based) in "op".
 -- p_distinct[i]: op i names each counter once (as a rule; the statements are simpler then).
+-- p_announce: per counter, -1 for a rate limit, else the budget's usage from which a refusal
+-- announces its exhaustion (a settlement announces it at the limit itself).
 -- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
 -- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
 -- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (alerted -1:
@@ -74,7 +84,7 @@ CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
 -- call costs more than the work it would do.
 CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
   p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
-  p_announce boolean[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[]) RETURNS bigint[] LANGUAGE plpgsql
+  p_announce bigint[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[]) RETURNS bigint[] LANGUAGE plpgsql
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   v_also text[] := '{}';
@@ -88,7 +98,7 @@ DECLARE
   v_k text[];
   v_amt bigint[];
   v_lim bigint[];
-  v_ann boolean[];
+  v_ann bigint[];
   v_alert bigint[];
   v_rel_keys text[];
   v_rel_amounts bigint[];
@@ -138,7 +148,7 @@ BEGIN
         WHERE c.used + c.reserved + t.amt > t.lim
         ORDER BY t.i LIMIT 1;
         IF FOUND THEN
-          IF (CASE WHEN r.ann THEN r.used >= r.lim ELSE r.used + r.reserved >= r.lim END) AND NOT r.announced THEN
+          IF (CASE WHEN r.ann >= 0 THEN r.used >= r.ann ELSE r.used + r.reserved >= r.lim END) AND NOT r.announced THEN
             UPDATE ${s}.counters SET announced = true WHERE key = v_k[r.i];
             v_res := ARRAY[0, r.i - 1, r.used, r.reserved, 1];
           ELSE
@@ -199,7 +209,7 @@ BEGIN
             FROM unnest(v_k, v_amt, v_rel_amounts, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, a, r, lim, alert, ann, i)
             WHERE c.key = t.k
             RETURNING t.i, c.used, c.reserved, (t.alert >= 0 AND NOT c.alerted AND c.used >= t.alert)::int AS al,
-              (t.ann AND NOT c.announced AND c.used >= t.lim)::int AS ex
+              (t.ann >= 0 AND NOT c.announced AND c.used >= t.lim)::int AS ex
           )
           SELECT array_agg(x.v ORDER BY u.i, x.j) INTO v_res
           FROM u CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, u.al), (4, u.ex)) AS x(j, v);
@@ -219,7 +229,7 @@ BEGIN
           FROM unnest(v_k, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, lim, alert, ann, i)
           JOIN u ON u.key = t.k
           CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, (t.alert >= 0 AND NOT u.alerted AND u.used >= t.alert)::int),
-            (4, (t.ann AND NOT u.announced AND u.used >= t.lim)::int)) AS x(j, v);
+            (4, (t.ann >= 0 AND NOT u.announced AND u.used >= t.lim)::int)) AS x(j, v);
         END IF;
         -- Crossings are rare: the one-time flags are set only then.
         IF EXISTS (SELECT 1 FROM generate_subscripts(v_k, 1) AS j WHERE v_res[4 * j - 1] = 1 OR v_res[4 * j] = 1) THEN

@@ -57,8 +57,9 @@ end
 
 /**
  * KEYS: res, exp, amt, then one hash per counter.
- * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,announceAtLimit;`
- * (expiresAt -1: never; announceAtLimit 0/1), then the guards (scopes a revocation refuses).
+ * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,exhaustedAt;`
+ * (expiresAt -1: never; exhaustedAt: the settled usage from which a refusal announces a budget's
+ * exhaustion, -1 for a rate limit), then the guards (scopes a revocation refuses).
  * Returns {1} when every counter had room (all reserved), {0, index, used, reserved, first} when
  * one had none, {2, guard index} when a guard is revoked. `first` (see AdmitResult) only for a
  * full counter: a call merely too large announces nothing. The revoked set (`rev`, beside `res`
@@ -76,7 +77,7 @@ local function admit(K, A, purged)
   if not purged then purge(K, now) end
   local record, amounts = {}, {}
   local i = 0
-  for limit, amount, expiresAt, announce in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  for limit, amount, expiresAt, exhaustedAt in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
     local k = K[3 + i]
     amounts[i] = amount
@@ -88,7 +89,8 @@ local function admit(K, A, purged)
       for j = 1, i do redis.call('HINCRBY', K[3 + j], 't', '-' .. amounts[j]) end
       local used = tonumber(redis.call('HGET', k, 'u') or '0')
       local before = total - tonumber(amount)
-      local full = (announce == '1' and used >= tonumber(limit)) or (announce ~= '1' and before >= tonumber(limit))
+      exhaustedAt = tonumber(exhaustedAt)
+      local full = (exhaustedAt >= 0 and used >= exhaustedAt) or (exhaustedAt < 0 and before >= tonumber(limit))
       local first = 0
       if full then first = redis.call('HSETNX', k, 'n', 1) end
       return {0, i - 1, used, before - used, first}

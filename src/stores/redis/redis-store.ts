@@ -189,7 +189,7 @@ export class RedisStore implements Store {
 
   async admit(input: AdmitInput): Promise<AdmitResult> {
     let packed = '';
-    input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? 1 : 0};`));
+    input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1};`));
     const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed];
     if (input.guards) args.push(...input.guards);
     const reply = (await this.#enqueue('a', input.counters, args)) as number[];

@@ -193,7 +193,7 @@ export class SqliteStore implements Store {
         const used = row?.used ?? 0;
         const reserved = row?.reserved ?? 0;
         if (used + reserved + amounts[i]! > spec.limit) {
-          const full = spec.announceAtLimit === true ? used >= spec.limit : used + reserved >= spec.limit;
+          const full = spec.announceAtLimit === true ? used >= (spec.exhaustedAt ?? spec.limit) : used + reserved >= spec.limit;
           const first = full && !row?.announced;
           if (first) s.announce.run(spec.key, spec.expiresAt);
           return { admitted: false, index: i, state: { used, reserved }, first };
