@@ -59,7 +59,7 @@ export async function admitCall(state: GatewayState, input: unknown, options: Ch
     const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);
     const info = enterTarget(target, record);
     const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...body } = data;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }, callAttributes(state, target, data, record.metadata)));
+    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }, callAttributes(state, target, data, record.metadata), record));
     if (admitting) await admitting;
     const cap = call.admission!.outputCap;
     return {

@@ -49,7 +49,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         if (target.integration.provider === 'external') throw externalIntegrationError(target.integration.slug);
         ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         attributes ??= callAttributes(state, target, data, record.metadata);
-        const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request, attributes));
+        const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, ctx.request, attributes, record));
         if (admitting) await admitting;
         // No output limit of the caller's: the one reserved goes upstream, so the answer cannot
         // cost more than the reservation (adapters send it as their provider's own limit).

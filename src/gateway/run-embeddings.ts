@@ -46,7 +46,7 @@ export async function runEmbeddings(state: GatewayState, input: unknown, options
     const body: Record<string, unknown> = { model: target.model };
     for (const name in data) if (!GATEWAY_FIELDS.has(name)) body[name] = (data as Record<string, unknown>)[name];
 
-    const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input, callAttributes(state, target, data, record.metadata)));
+    const admitting = call.admit(state.limiter.admitEmbeddings(record.requestId, policy, target, data.input, callAttributes(state, target, data, record.metadata), record));
     if (admitting) await admitting;
     const result = await callEmbeddings(host, body as EmbeddingRequestBody, providerStepOptions(state, integration));
     record.retries = host.retries;

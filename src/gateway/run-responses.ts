@@ -45,7 +45,7 @@ export async function runResponses(state: GatewayState, input: unknown, options:
     const info = enterTarget(target, record);
     const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...estimate } = data;
     estimate.model = target.model;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, estimate, callAttributes(state, target, data, record.metadata)));
+    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, estimate, callAttributes(state, target, data, record.metadata), record));
     if (admitting) await admitting;
 
     const body: Record<string, unknown> = {};

@@ -8,6 +8,7 @@ import { bindPlan, counterAt, type CallAttributes, type LimitPlan, type PlannedL
 import { MICROS_PER_USD, worstCaseCostMicros } from './money.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
 import { refusal } from './refusal.js';
+import { callNote, type CallAbout } from './call-note.js';
 
 /** The reservation of one admitted call, settled exactly once. */
 export interface Admission {
@@ -59,7 +60,15 @@ const MAX_SHRINKS = 3;
  * nothing. A request without an output limit that does not fit is tried again with the output
  * that fits the refusing counter's room (one more store call, only near a limit).
  */
-export function admitCall(ctx: LimiterContext, requestId: string, planned: PlannedCall, target: CallTarget, demand: Demand, attributes: CallAttributes): MaybePromise<Admission> {
+export function admitCall(
+  ctx: LimiterContext,
+  requestId: string,
+  planned: PlannedCall,
+  target: CallTarget,
+  demand: Demand,
+  attributes: CallAttributes,
+  about?: CallAbout,
+): MaybePromise<Admission> {
   const price = planned.price;
   const plan = bindPlan(planned.plan, attributes);
   const guards = ctx.guarded ? planned.guards : undefined;
@@ -70,7 +79,8 @@ export function admitCall(ctx: LimiterContext, requestId: string, planned: Plann
   }
   if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
   if (plan.costLimit && !price && ctx.options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
-  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, target);
+  const call = { target, attributes, about };
+  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, call);
 }
 
 function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[], target: CallTarget): MaybePromise<Admission> {
@@ -85,6 +95,13 @@ function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, pr
 /** A demand whose input is measured. */
 type Measured = Omit<Demand, 'input'> & { input: number };
 
+/** Who makes the call, with what, and what the gateway tells of it: for its errors and its note. */
+interface CallParts {
+  target: CallTarget;
+  attributes: CallAttributes;
+  about: CallAbout | undefined;
+}
+
 function attempt(
   ctx: LimiterContext,
   requestId: string,
@@ -93,8 +110,9 @@ function attempt(
   demand: Measured,
   shrinks: number,
   guards: readonly string[] | undefined,
-  target: CallTarget,
+  call: CallParts,
 ): MaybePromise<Admission> {
+  const { target } = call;
   const now = ctx.clock();
   const inputTokens = demand.input;
   const outputTokens = demand.output * demand.choices;
@@ -126,7 +144,7 @@ function attempt(
       const limit = plan.limits[result.index]!;
       const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
       if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {
-        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards, target);
+        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards, call);
       }
       throw refusal(ctx.events, limit, result.state, amounts[result.index]!, result.first, now);
     }
@@ -150,6 +168,7 @@ function attempt(
   };
   const input: AdmitInput = { reservationId: requestId, counters, amounts, now, ttlMs: ctx.options.reservationTtlMs };
   if (guards) input.guards = guards;
+  if (call.about) input.note = callNote(requestId, call.about, target, call.attributes, { inputTokens, outputTokens, costMicros: price ? cost : null }, price);
   const result = ctx.store.admit(input, (r) => {
     if (r.admitted) late(r);
   });

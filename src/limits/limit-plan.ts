@@ -254,6 +254,8 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
     ...(limit.kind === 'budget' ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : {}),
+    // A slot in flight is given back when its reservation expires: the call is over either way.
+    ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
   };
   limit.current = { span, spec };
   return spec;

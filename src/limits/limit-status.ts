@@ -13,6 +13,12 @@ export interface LimitStatus {
   used: number;
   reserved: number;
   remaining: number;
+  /**
+   * The part of `used` that is not measured: reservations of calls whose process died before it
+   * settled them, charged at the worst case each reserved when it expired (its caller may have
+   * been served). Finance tells estimated spend from measured spend by it. 0 for concurrency limits.
+   */
+  unsettled: number;
   /** ISO time of the next reset; null for a budget that never resets. */
   resetAt: string | null;
   /** Budgets: `none`, `weekly` or `monthly`. */
@@ -61,6 +67,7 @@ export async function readStatus(ctx: LimiterContext, plan: LimitPlan, kind: Sta
       used: inFlight ? state.used + state.reserved : unit(state.used),
       reserved: inFlight ? 0 : unit(state.reserved),
       remaining: unit(Math.max(0, limit.limit - state.used - state.reserved)),
+      unsettled: inFlight ? 0 : unit(state.unsettled ?? 0),
       resetAt: span.end === null ? null : toIso(span.end),
     };
     if (limit.budget) {

@@ -17,6 +17,7 @@ import { readStatus, type LimitStatus, type StatusQuery } from './limit-status.j
 import { bindPlan, type CallAttributes, type LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
 import { settleCall } from './settle-call.js';
+import type { CallAbout } from './call-note.js';
 
 const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false, templates: [] });
 
@@ -83,7 +84,7 @@ export class Limiter {
    * Checks the call against every limit of every scope and reserves its worst case on all of
    * them, or refuses it with the error of the first limit without room and reserves nothing.
    */
-  admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody, attributes: CallAttributes = NO_ATTRIBUTES): MaybePromise<Admission> {
+  admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody, attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
     const { inputEstimate, defaultMaxOutputTokens } = this.#ctx.options;
     const asked = body.max_completion_tokens ?? body.max_tokens;
     return this.#admitDemand(requestId, policy, target, {
@@ -91,20 +92,20 @@ export class Limiter {
       output: asked ?? defaultMaxOutputTokens,
       choices: body.n ?? 1,
       flexible: asked == null,
-    }, attributes);
+    }, attributes, about);
   }
 
   /** Admission of an embeddings call: its input tokens, no output. */
-  admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input'], attributes: CallAttributes = NO_ATTRIBUTES): MaybePromise<Admission> {
+  admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input'], attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
     return this.#admitDemand(requestId, policy, target, {
       input: () => estimateEmbeddingTokens(input, this.#ctx.options.inputEstimate === 'upper-bound'),
       output: 0,
       choices: 1,
       flexible: false,
-    }, attributes);
+    }, attributes, about);
   }
 
-  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand, attributes: CallAttributes): MaybePromise<Admission> {
+  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand, attributes: CallAttributes, about: CallAbout | undefined): MaybePromise<Admission> {
     let ready: MaybePromise<void>;
     try {
       ready = this.#registry.ready();
@@ -113,11 +114,11 @@ export class Limiter {
     }
     if (ready instanceof Promise) {
       return ready.then(
-        () => admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes),
+        () => admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about),
         (error: unknown) => this.#unregistered(error, requestId, target),
       );
     }
-    return admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes);
+    return admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about);
   }
 
   /** The budgets are not registered (the store failed): refuse, or admit unchecked (fail-open). */

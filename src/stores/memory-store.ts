@@ -13,11 +13,14 @@ import type {
   SettledCounter,
   SettleInput,
   Store,
+  UnsettledCall,
 } from './store.js';
 
 interface Counter {
   used: number;
   reserved: number;
+  /** The part of `used` charged by reservations that expired unsettled. */
+  unsettled: number;
   expiresAt: number | null;
   alerted: boolean;
   /** Exhaustion (a refusal, or usage reaching the limit) was announced in this counter's life. */
@@ -28,15 +31,19 @@ interface Counter {
 
 /** An outstanding reservation, in a doubly linked list of all of them (see #link). */
 interface Reservation {
+  id: string;
   counters: readonly CounterSpec[];
   amounts: readonly number[];
   expiresAt: number;
+  note: (() => string) | undefined;
   prev: Reservation | null;
   next: Reservation | null;
   /** Released, by settlement or by the sweep: never released again. */
   done: boolean;
   /** Its usage was recorded: a second settlement changes nothing. */
   settled: boolean;
+  /** Expired unsettled: charged on its counters (those without releaseOnExpiry). */
+  charged: boolean;
 }
 
 /**
@@ -74,6 +81,8 @@ export class MemoryStore implements Store {
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
+  /** Reservations that expired unsettled with a note, until taken (see takeUnsettled). */
+  #unsettled: Reservation[] = [];
   readonly #maxCounters: number;
   #evicted = 0;
   #hand: MapIterator<[string, Counter]> | null = null;
@@ -94,7 +103,7 @@ export class MemoryStore implements Store {
 
   /** A new counter for `spec` (the store is brought back within its bound when the call is done: see #evict). */
   #add(spec: CounterSpec): Counter {
-    const counter: Counter = { used: 0, reserved: 0, expiresAt: spec.expiresAt, alerted: false, announced: false, touched: false };
+    const counter: Counter = { used: 0, reserved: 0, unsettled: 0, expiresAt: spec.expiresAt, alerted: false, announced: false, touched: false };
     this.#counters.set(spec.key, counter);
     return counter;
   }
@@ -152,7 +161,18 @@ export class MemoryStore implements Store {
       found.push(counter);
     }
     for (let i = 0; i < found.length; i++) found[i]!.reserved += amounts[i]!;
-    const reservation: Reservation = { counters, amounts, expiresAt: now + input.ttlMs, prev: this.#tail, next: null, done: false, settled: false };
+    const reservation: Reservation = {
+      id: input.reservationId,
+      counters,
+      amounts,
+      expiresAt: now + input.ttlMs,
+      note: input.note,
+      prev: this.#tail,
+      next: null,
+      done: false,
+      settled: false,
+      charged: false,
+    };
     if (this.#tail) this.#tail.next = reservation;
     else this.#head = reservation;
     this.#tail = reservation;
@@ -163,12 +183,20 @@ export class MemoryStore implements Store {
   settle(input: SettleInput): SettledCounter[] {
     const reservation = input.reserved ? (input.handle as Reservation | undefined) : undefined;
     // Settled already: nothing changes (settlement is idempotent).
-    if (reservation?.settled) return this.read(input.counters.map((c) => c.key), input.now).map((s) => ({ ...s, alerted: false, exhausted: false, applied: false }));
+    if (reservation?.settled) return this.read(input.counters.map((c) => c.key), input.now).map((s) => ({ used: s.used, reserved: s.reserved, alerted: false, exhausted: false, applied: false }));
     if (reservation) reservation.settled = true;
-    // An expired reservation was already released by the sweep: only usage is added, as for a
-    // call admitted without a reservation (the store failed and the gateway failed open).
+    // An expired reservation was charged by the sweep: the charge gives way to the usage. Without
+    // a reservation (the store failed and the gateway failed open) only usage is added.
     const live = reservation !== undefined && !reservation.done;
     if (live) this.#unlink(reservation);
+    else if (reservation?.charged) {
+      reservation.counters.forEach((spec, i) => {
+        const counter = this.#counters.get(spec.key);
+        if (!counter || spec.releaseOnExpiry === true) return;
+        counter.used -= reservation.amounts[i]!;
+        counter.unsettled -= reservation.amounts[i]!;
+      });
+    }
     const out: SettledCounter[] = [];
     for (let i = 0; i < input.counters.length; i++) {
       const spec = input.counters[i]!;
@@ -192,7 +220,7 @@ export class MemoryStore implements Store {
     this.#sweep(now);
     return keys.map((key) => {
       const c = this.#counters.get(key);
-      return c ? { used: c.used, reserved: c.reserved } : { used: 0, reserved: 0 };
+      return c ? { used: c.used, reserved: c.reserved, unsettled: c.unsettled } : { used: 0, reserved: 0, unsettled: 0 };
     });
   }
 
@@ -256,7 +284,21 @@ export class MemoryStore implements Store {
     reservation.prev = reservation.next = null;
   }
 
-  /** Releases reservations past their expiry and drops counters past theirs. */
+  takeUnsettled(now: number, limit: number): UnsettledCall[] {
+    this.#sweep(now);
+    const taken: UnsettledCall[] = [];
+    while (taken.length < limit && this.#unsettled.length > 0) {
+      const r = this.#unsettled.shift()!;
+      // Settled after it expired: its own usage event tells of it.
+      if (!r.settled) taken.push({ reservationId: r.id, note: r.note!(), expiredAt: r.expiresAt });
+    }
+    return taken;
+  }
+
+  /**
+   * Charges reservations past their expiry (a concurrency slot is given back) and drops counters
+   * past theirs. A charged counter stays until its reservation's time is over, not before.
+   */
   #sweep(now: number): void {
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
@@ -264,10 +306,17 @@ export class MemoryStore implements Store {
       const next = r.next;
       if (r.expiresAt <= now) {
         this.#unlink(r);
+        r.charged = true;
         r.counters.forEach((spec, i) => {
           const counter = this.#counters.get(spec.key);
-          if (counter) counter.reserved = Math.max(0, counter.reserved - r!.amounts[i]!);
+          if (!counter) return;
+          const amount = r!.amounts[i]!;
+          counter.reserved = Math.max(0, counter.reserved - amount);
+          if (spec.releaseOnExpiry === true) return;
+          counter.used += amount;
+          counter.unsettled += amount;
         });
+        if (r.note) this.#unsettled.push(r);
       }
       r = next;
     }

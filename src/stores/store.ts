@@ -31,11 +31,22 @@ export interface CounterSpec {
    * call is as good as spent. Absent: the limit.
    */
   exhaustedAt?: number;
+  /**
+   * A reservation of this counter that expires unsettled is given back (a concurrency slot: the
+   * call is over, whatever happened to it), not charged. Absent: charged (see AdmitInput.ttlMs).
+   */
+  releaseOnExpiry?: boolean;
 }
 
 export interface CounterState {
   used: number;
   reserved: number;
+  /**
+   * The part of `used` charged by reservations that expired unsettled (each at the amount it
+   * reserved: the call's worst case), not measured. A settlement that comes later replaces its
+   * charge by what the call used. Absent: 0 (a store that does not track it).
+   */
+  unsettled?: number;
 }
 
 export interface AdmitInput {
@@ -45,8 +56,21 @@ export interface AdmitInput {
   /** Amount to reserve on each counter, in order. */
   amounts: readonly number[];
   now: number;
-  /** A reservation not settled within this time is released (a crashed process, a lost stream). */
+  /**
+   * A reservation not settled within this time (its process died, a stream was lost) is charged:
+   * its amount becomes usage, counted as `unsettled`, on every counter but those with
+   * `releaseOnExpiry`. A call may have been served before its process died: its usage is then
+   * never below what it was served. A settlement that comes later replaces the charge.
+   */
   ttlMs: number;
+  /**
+   * The call, described by the gateway (JSON text of an object: `requestId`, `workspace`,
+   * `integration`, `provider`, `model`, `key`, `user`, `inputTokens`, `outputTokens`, `costMicros`
+   * of its reservation, and more the store need not read). Kept with the reservation; handed
+   * back by `takeUnsettled` when the reservation expires unsettled. Made on demand: a store that
+   * keeps it only in memory calls it at expiry, one that sends it elsewhere at admission.
+   */
+  note?: () => string;
   /**
    * Scopes the call passes through (`key:<id>`, `grant:<slug>/<workspace>`, ...) that a policy
    * change may have revoked: checked in the same atomic step, so that once a revocation is
@@ -144,6 +168,15 @@ export interface BudgetRegistration {
   known: boolean;
 }
 
+/** A call whose reservation expired unsettled: its note, taken once from the store (see Store.takeUnsettled). */
+export interface UnsettledCall {
+  reservationId: string;
+  /** The admission's `note`. */
+  note: string;
+  /** Epoch ms (the store's view of the calls' clock) when the reservation was found expired. */
+  expiredAt: number;
+}
+
 /** A runtime policy change to append to the store's log (see Store.appendPolicyChange). */
 export interface PolicyChangeInput {
   /** The change as the gateway encodes it (JSON text): the store keeps it as is and never reads it. */
@@ -187,8 +220,15 @@ export interface Store {
    * Idempotent: settling the same reservation again (a retry after a timeout) changes nothing.
    */
   settle(input: SettleInput): MaybePromise<SettledCounter[]>;
-  /** Current state of counters (reservations past their expiry excluded); zeros for unknown keys. */
+  /** Current state of counters (reservations past their expiry charged first); zeros for unknown keys. */
   read(keys: readonly string[], now: number): MaybePromise<CounterState[]>;
+  /**
+   * Takes up to `limit` calls whose reservations expired unsettled (with a note), oldest first,
+   * charging the reservations past their expiry first. Each is handed out once, to one caller
+   * among all the processes sharing the store, and not at all when its settlement came before
+   * it was taken. Optional: a store without it reports no unsettled calls (their charge holds).
+   */
+  takeUnsettled?(now: number, limit: number): MaybePromise<UnsettledCall[]>;
   /**
    * Records which budgets each origin defines, keeping the set time of those already known,
    * so that every process sharing the store counts a budget from the same moment. A budget no

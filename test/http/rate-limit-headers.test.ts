@@ -15,6 +15,7 @@ const rate = (type: 'requests' | 'tokens', limit: number, remaining: number, res
   used: limit - remaining,
   reserved: 0,
   remaining,
+  unsettled: 0,
   resetAt,
   per: 'minute',
 });
@@ -57,7 +58,7 @@ describe('rateLimitHeaders', () => {
   });
 
   it('ignores budgets, even of tokens; no rate limit of a type, no headers for it', () => {
-    const budget: LimitStatus = { scope: 'key:app-1', kind: 'budget', type: 'tokens', limit: 100, used: 99, reserved: 0, remaining: 1, resetAt: null, reset: 'none' };
+    const budget: LimitStatus = { scope: 'key:app-1', kind: 'budget', type: 'tokens', limit: 100, used: 99, reserved: 0, remaining: 1, unsettled: 0, resetAt: null, reset: 'none' };
     const cost: LimitStatus = { ...budget, type: 'cost', limit: 5 };
     expect(rateLimitHeaders([budget, cost], NOW)).toEqual({});
     expect(Object.keys(rateLimitHeaders([budget, cost, rate('requests', 10, 9, '2026-11-21T14:01:00.000Z')], NOW))).toEqual([

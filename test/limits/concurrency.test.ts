@@ -27,7 +27,7 @@ describe('concurrency limits', () => {
       expect(error).toMatchObject({ scope: 'grant:up/team-a', limit: 3, remaining: 0, retryAfterMs: 1_000 });
     }
     const [status] = await gateway.limits.status({ workspace: 'team-a', integration: 'up' });
-    expect(status).toEqual({ scope: 'grant:up/team-a', kind: 'rateLimit', type: 'concurrency', limit: 3, used: 0, reserved: 0, remaining: 3, resetAt: null });
+    expect(status).toEqual({ scope: 'grant:up/team-a', kind: 'rateLimit', type: 'concurrency', limit: 3, used: 0, reserved: 0, remaining: 3, unsettled: 0, resetAt: null });
     // Slots come back as calls end: the next wave is served again.
     await Promise.all([gateway.chat(ask), gateway.chat(ask), gateway.chat(ask)]);
     await gateway.close();

@@ -34,7 +34,7 @@ if (available) {
       const results = await Promise.all(Array.from({ length: 32 }, (_, i) => store.admit({ reservationId: `r${i}`, counters: [c], amounts: [1], now: 0, ttlMs: 60_000 })));
       expect(results.every((r) => r.admitted)).toBe(true);
       expect(queries).toBeLessThanOrEqual(2);
-      expect(await store.read(['c'], 0)).toEqual([{ used: 0, reserved: 32 }]);
+      expect(await store.read(['c'], 0)).toEqual([{ used: 0, reserved: 32, unsettled: 0 }]);
     });
 
     it('an admission the database lost in a crash is still charged when its call settles', async () => {
@@ -50,7 +50,7 @@ if (available) {
       expect(settled).toEqual([{ used: 30, reserved: 0, alerted: false, exhausted: false }]);
       // Settled once: a retry changes nothing.
       await store.settle({ reservationId: 'lost', reserved: true, counters: [c], actual: [30], now: 0 });
-      expect(await store.read(['c'], 0)).toEqual([{ used: 30, reserved: 0 }]);
+      expect(await store.read(['c'], 0)).toEqual([{ used: 30, reserved: 0, unsettled: 0 }]);
     });
 
     it('the server ends every connection of the pool: the process lives on, and calls go on once it reconnects', async () => {

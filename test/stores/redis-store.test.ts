@@ -15,15 +15,16 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "e1450f351b17a2bfbcf2834923f1405c87e47498",
+        "admit": "b1b2d5706f4579108725ff1416fea3e454fb1f92",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "7bb6d03d71bf7e20b32bac9b99cd3ff2d385f848",
-        "read": "0763e1266a78365701571ad26c536f2161839d27",
+        "batch": "1dcf54cf06ad329b11e7989f4f8c96bb1d97f5b0",
+        "read": "71356e7cef82e37440326c056f0ad11834a1ecb0",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "d75a33a328ad147f3c0e6aa8e28e344820441ba2",
+        "settle": "4207360e4e11a50b38973b4592e132d9614a62fe",
+        "takeUnsettled": "7dab3b46ae4b336563633875e5fc4350b927e8fd",
       }
     `);
   });
@@ -73,7 +74,7 @@ describe.skipIf(!redis.available)('redis store', () => {
     await redis.client.script('FLUSH');
     const result = await store.admit({ reservationId: 'b', counters: [c], amounts: [1], now: 1, ttlMs: 1_000 });
     expect(result.admitted).toBe(true);
-    expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 2 }]);
+    expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 2, unsettled: 0 }]);
   });
 
   describe('operations issued together go as one command', () => {
@@ -108,7 +109,7 @@ describe.skipIf(!redis.available)('redis store', () => {
       expect((await settled).at(-1)).toEqual([{ used: 10, reserved: 0, alerted: false, exhausted: false }]);
       // The counter is full of used requests: the wave issued after the settlements is refused.
       expect((await again).map((r) => r.admitted)).toEqual([false, false, false, false, false]);
-      expect(await store.read([spec.key], now)).toEqual([{ used: 10, reserved: 0 }]);
+      expect(await store.read([spec.key], now)).toEqual([{ used: 10, reserved: 0, unsettled: 0 }]);
     });
 
     it('a failed command fails each of its operations once, without trying them one by one (a script may have applied part of it)', async () => {
@@ -128,7 +129,7 @@ describe.skipIf(!redis.available)('redis store', () => {
       await admitTwo('a');
       await redis.client.script('FLUSH');
       expect((await admitTwo('b')).every((r) => r.admitted)).toBe(true);
-      expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 4 }]);
+      expect(await store.read(['c'], 1)).toEqual([{ used: 0, reserved: 4, unsettled: 0 }]);
     });
   });
 

@@ -26,8 +26,8 @@ export function sqlBatchingTests(factory: () => Promise<Store> | Store): void {
     expect(admitted).toHaveLength(25);
     for (const r of results) if (!r.admitted && !('revoked' in r)) expect(r).toMatchObject({ index: 1 });
     expect(await store.read([a.key, b.key], T0)).toEqual([
-      { used: 0, reserved: 25 },
-      { used: 0, reserved: 25 },
+      { used: 0, reserved: 25, unsettled: 0 },
+      { used: 0, reserved: 25, unsettled: 0 },
     ]);
     await Promise.all(
       admitted.map((i) =>
@@ -35,8 +35,8 @@ export function sqlBatchingTests(factory: () => Promise<Store> | Store): void {
       ),
     );
     expect(await store.read([a.key, b.key], T0)).toEqual([
-      { used: 25, reserved: 0 },
-      { used: 25, reserved: 0 },
+      { used: 25, reserved: 0, unsettled: 0 },
+      { used: 25, reserved: 0, unsettled: 0 },
     ]);
   });
 
@@ -53,6 +53,6 @@ export function sqlBatchingTests(factory: () => Promise<Store> | Store): void {
     expect(other).toEqual({ status: 'fulfilled', value: { admitted: true } });
     // Exactly one of the two with the same id is admitted; the other gets the database's error.
     expect([first!.status, second!.status].sort()).toEqual(['fulfilled', 'rejected']);
-    expect(await store.read([c.key], T0)).toEqual([{ used: 0, reserved: 8 }]);
+    expect(await store.read([c.key], T0)).toEqual([{ used: 0, reserved: 8, unsettled: 0 }]);
   });
 }

@@ -30,11 +30,11 @@ describe('sqlite store: transactions shared by calls', () => {
     // While it is in flight, the next admission waits for a transaction...
     const waiting = store.admit(input('b', 20));
     expect(waiting).toBeInstanceOf(Promise);
-    expect(other.read(['c'], 0)).toEqual([{ used: 0, reserved: 10 }]);
+    expect(other.read(['c'], 0)).toEqual([{ used: 0, reserved: 10, unsettled: 0 }]);
     // ...which the settlement of the first brings, committed before settle returns.
     const settled = store.settle({ reservationId: 'a', reserved: true, counters: [c], actual: [7], now: 0 });
     expect(settled).toEqual([{ used: 7, reserved: 20, alerted: false, exhausted: false }]);
-    expect(other.read(['c'], 0)).toEqual([{ used: 7, reserved: 20 }]);
+    expect(other.read(['c'], 0)).toEqual([{ used: 7, reserved: 20, unsettled: 0 }]);
     expect(await waiting).toEqual({ admitted: true });
     store.close();
     other.close();

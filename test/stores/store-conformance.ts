@@ -39,7 +39,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const b = counter('b', 5);
       const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [4, 2], now: T0, ttlMs: 60_000 });
       expect(result.admitted).toBe(true);
-      expect(await store.read(['a', 'b', 'unknown'], T0)).toEqual([{ used: 0, reserved: 4 }, { used: 0, reserved: 2 }, { used: 0, reserved: 0 }]);
+      expect(await store.read(['a', 'b', 'unknown'], T0)).toEqual([{ used: 0, reserved: 4, unsettled: 0 }, { used: 0, reserved: 2, unsettled: 0 }, { used: 0, reserved: 0, unsettled: 0 }]);
     });
 
     it('is all or nothing: one counter without room reserves nothing anywhere', async () => {
@@ -50,7 +50,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [3, 2], now: T0, ttlMs: 60_000 });
       // b has room left (1): the call is only too large, which announces nothing.
       expect(result).toEqual({ admitted: false, index: 1, state: { used: 0, reserved: 4 }, first: false });
-      expect(await store.read(['a', 'b'], T0)).toEqual([{ used: 0, reserved: 0 }, { used: 0, reserved: 4 }]);
+      expect(await store.read(['a', 'b'], T0)).toEqual([{ used: 0, reserved: 0, unsettled: 0 }, { used: 0, reserved: 4, unsettled: 0 }]);
     });
 
     it('admits exactly up to the limit, counting reservations and usage', async () => {
@@ -129,7 +129,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       ]);
       await store.settle({ reserved: true, reservationId: r2, counters: [c], actual: [0], now: T0 });
       await store.settle({ reserved: true, reservationId: r3, counters: [c], actual: [25], now: T0 });
-      expect(await store.read(['c'], T0)).toEqual([{ used: 32, reserved: 0 }]);
+      expect(await store.read(['c'], T0)).toEqual([{ used: 32, reserved: 0, unsettled: 0 }]);
     });
 
     it('reports the alert threshold once, and exhaustion once, when usage reaches them', async () => {
@@ -159,24 +159,67 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       expect(await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0, ttlMs: 60_000 })).toMatchObject({ admitted: false, first: true });
     });
 
-    it('releases a reservation that is never settled once its time is up', async () => {
+    it('charges a reservation never settled once its time is up: its amount becomes usage, counted as unsettled; a concurrency slot is given back', async () => {
       const store = await makeStore();
-      const c = counter('c', 10);
-      await store.admit({ reservationId: id(), counters: [c], amounts: [10], now: T0, ttlMs: 5_000 });
-      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: T0 + 4_000, ttlMs: 5_000 })).admitted).toBe(false);
+      const c = counter('c', 100);
+      const slots = counter('slots', 2, { releaseOnExpiry: true });
+      await store.admit({ reservationId: id(), counters: [c, slots], amounts: [30, 1], now: T0, ttlMs: 5_000 });
+      await store.admit({ reservationId: id(), counters: [c, slots], amounts: [20, 1], now: T0, ttlMs: 60_000 });
+      expect((await store.admit({ reservationId: id(), counters: [slots], amounts: [1], now: T0 + 4_000, ttlMs: 5_000 })).admitted).toBe(false);
+      // Its caller may have been served before its process died: the worst case is charged.
       const later = T0 + 7_000;
-      expect(await store.read(['c'], later)).toEqual([{ used: 0, reserved: 0 }]);
-      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [10], now: later, ttlMs: 5_000 })).admitted).toBe(true);
+      expect(await store.read(['c', 'slots'], later)).toEqual([
+        { used: 30, reserved: 20, unsettled: 30 },
+        { used: 0, reserved: 1, unsettled: 0 },
+      ]);
+      expect((await store.admit({ reservationId: id(), counters: [c, slots], amounts: [50, 1], now: later, ttlMs: 5_000 })).admitted).toBe(true);
+      expect((await store.admit({ reservationId: id(), counters: [c], amounts: [1], now: later, ttlMs: 5_000 })).admitted).toBe(false);
     });
 
-    it('settling an expired reservation still records the usage, without releasing twice', async () => {
+    it('a settlement that comes after the expiry replaces the charge by the usage, once', async () => {
       const store = await makeStore();
       const c = counter('c', 10);
       const r = id();
       await store.admit({ reservationId: r, counters: [c], amounts: [6], now: T0, ttlMs: 1_000 });
       await store.admit({ reservationId: id(), counters: [c], amounts: [3], now: T0 + 5_000, ttlMs: 60_000 });
-      await store.settle({ reserved: true, reservationId: r, counters: [c], actual: [4], now: T0 + 6_000 });
-      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 3 }]);
+      expect(await store.read(['c'], T0 + 5_000)).toEqual([{ used: 6, reserved: 3, unsettled: 6 }]);
+      await store.settle({ reserved: true, reservationId: r, counters: [c], amounts: [6], actual: [4], now: T0 + 6_000 });
+      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 3, unsettled: 0 }]);
+      await store.settle({ reserved: true, reservationId: r, counters: [c], amounts: [6], actual: [4], now: T0 + 6_000 });
+      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 3, unsettled: 0 }]);
+    });
+
+    it('hands out the note of a call that expired unsettled once, and none of a call settled in time, or after its expiry but before it was taken', async () => {
+      const store = await makeStore();
+      if (!store.takeUnsettled) return;
+      const c = counter('c', 1_000);
+      const note = (name: string) => () => JSON.stringify({ requestId: name, costMicros: 5 });
+      const [lost, settled, late, plain] = [id(), id(), id(), id()];
+      await store.admit({ reservationId: lost, counters: [c], amounts: [5], now: T0, ttlMs: 1_000, note: note('lost') });
+      await store.admit({ reservationId: settled, counters: [c], amounts: [5], now: T0, ttlMs: 1_000, note: note('settled') });
+      await store.admit({ reservationId: late, counters: [c], amounts: [5], now: T0, ttlMs: 1_000, note: note('late') });
+      await store.admit({ reservationId: plain, counters: [c], amounts: [5], now: T0, ttlMs: 1_000 });
+      await store.settle({ reserved: true, reservationId: settled, counters: [c], amounts: [5], actual: [3], now: T0 });
+      expect(await store.read(['c'], T0 + 2_000)).toEqual([{ used: 18, reserved: 0, unsettled: 15 }]);
+      await store.settle({ reserved: true, reservationId: late, counters: [c], amounts: [5], actual: [4], now: T0 + 2_000 });
+      const taken = await store.takeUnsettled(T0 + 2_000, 10);
+      expect(taken.map((u) => [u.reservationId, JSON.parse(u.note).requestId])).toEqual([[lost, 'lost']]);
+      expect(taken[0]!.expiredAt).toBeGreaterThanOrEqual(T0 + 1_000);
+      expect(await store.takeUnsettled(T0 + 3_000, 10)).toEqual([]);
+      expect(await store.read(['c'], T0 + 3_000)).toEqual([{ used: 17, reserved: 0, unsettled: 10 }]);
+    });
+
+    it('hands each unsettled call to one taker, when many take at once', async () => {
+      const store = await makeStore();
+      if (!store.takeUnsettled) return;
+      const c = counter('c', 1_000_000);
+      const ids = Array.from({ length: 40 }, () => id());
+      for (const r of ids) await store.admit({ reservationId: r, counters: [c], amounts: [1], now: T0, ttlMs: 1_000, note: () => JSON.stringify({ requestId: r }) });
+      const takers = await Promise.all(Array.from({ length: 8 }, () => store.takeUnsettled!(T0 + 5_000, 7)));
+      const taken = takers.flat().map((u) => u.reservationId);
+      expect(new Set(taken).size).toBe(taken.length);
+      const rest = await store.takeUnsettled(T0 + 5_000, 100);
+      expect([...taken, ...rest.map((u) => u.reservationId)].sort()).toEqual([...ids].sort());
     });
 
     it('settling the same reservation twice (a retry) records its usage once', async () => {
@@ -192,10 +235,10 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       // The same holds for a reservation that expired before it was settled.
       const late = id();
       await store.admit({ reservationId: late, counters: [c], amounts: [2], now: T0, ttlMs: 1_000 });
-      expect(await store.read(['c'], T0 + 5_000)).toEqual([{ used: 3, reserved: 0 }]);
-      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 }))[0]?.applied).not.toBe(false);
-      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], actual: [2], now: T0 + 6_000 }))[0]?.applied).toBe(false);
-      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 5, reserved: 0 }]);
+      expect(await store.read(['c'], T0 + 5_000)).toEqual([{ used: 5, reserved: 0, unsettled: 2 }]);
+      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], amounts: [2], actual: [1], now: T0 + 6_000 }))[0]?.applied).not.toBe(false);
+      expect((await store.settle({ reserved: true, reservationId: late, counters: [c], amounts: [2], actual: [1], now: T0 + 6_000 }))[0]?.applied).toBe(false);
+      expect(await store.read(['c'], T0 + 6_000)).toEqual([{ used: 4, reserved: 0, unsettled: 0 }]);
     });
 
     it('records usage of a call admitted without a reservation (the store failed at admission)', async () => {
@@ -203,7 +246,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       const c = counter('c', 10);
       await store.admit({ reservationId: id(), counters: [c], amounts: [5], now: T0, ttlMs: 60_000 });
       await store.settle({ reserved: false, reservationId: id(), counters: [c], actual: [4], now: T0 });
-      expect(await store.read(['c'], T0)).toEqual([{ used: 4, reserved: 5 }]);
+      expect(await store.read(['c'], T0)).toEqual([{ used: 4, reserved: 5, unsettled: 0 }]);
     });
 
     it('registers budgets: keeps set times, reports added and removed', async () => {
@@ -229,13 +272,19 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       expect(fresh).toMatchObject({ known: false });
     });
 
-    it('never lets used + reserved exceed a limit, under any interleaving of admit, settle and abort', async () => {
-      type Op = { kind: 'admit'; counters: number[]; amount: number } | { kind: 'settle'; pick: number; fraction: number } | { kind: 'expire' };
+    it('keeps exactly the usage a model of the calls predicts, and never lets used + reserved exceed a limit, under any interleaving of admit, settle, abort, expiry and late settlement', async () => {
+      type Op =
+        | { kind: 'admit'; counters: number[]; amount: number }
+        | { kind: 'settle'; pick: number; fraction: number }
+        | { kind: 'expire' }
+        | { kind: 'late'; pick: number; fraction: number };
       const op = fc.oneof(
         fc.record({ kind: fc.constant('admit' as const), counters: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }), amount: fc.integer({ min: 1, max: 40 }) }),
         // fraction 0: an abort or a failure (released); otherwise actual usage up to the reservation.
         fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), fraction: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })) }),
         fc.record({ kind: fc.constant('expire' as const) }),
+        // A call whose reservation expired settles after all (its process was slow, not dead).
+        fc.record({ kind: fc.constant('late' as const), pick: fc.nat(), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
       );
       const limits = [50, 80, 120];
       await fc.assert(
@@ -243,28 +292,55 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
           const store = await makeStore();
           const prefix = `p${++n}-`;
           const specs = limits.map((limit, i) => counter(`${prefix}${i}`, limit));
-          const open: Array<{ id: string; idx: number[]; amount: number }> = [];
+          type Open = { id: string; idx: number[]; amount: number };
+          const open: Open[] = [];
+          const expired: Open[] = [];
+          const model = limits.map(() => ({ used: 0, reserved: 0, unsettled: 0 }));
+          const settle = async (res: Open, actual: number) =>
+            store.settle({ reserved: true, reservationId: res.id, counters: res.idx.map((i) => specs[i]!), amounts: res.idx.map(() => res.amount), actual: res.idx.map(() => actual), now });
           let now = T0;
           for (const o of ops) {
             if (o.kind === 'admit') {
               const rid = id();
               const counters = o.counters.map((i) => specs[i]!);
+              const fits = o.counters.every((i) => model[i]!.used + model[i]!.reserved + o.amount <= limits[i]!);
               const r = await store.admit({ reservationId: rid, counters, amounts: counters.map(() => o.amount), now, ttlMs: 10_000 });
-              if (r.admitted) open.push({ id: rid, idx: o.counters, amount: o.amount });
+              expect(r.admitted).toBe(fits);
+              if (r.admitted) {
+                open.push({ id: rid, idx: o.counters, amount: o.amount });
+                for (const i of o.counters) model[i]!.reserved += o.amount;
+              }
             } else if (o.kind === 'settle' && open.length > 0) {
               const [res] = open.splice(o.pick % open.length, 1);
               const actual = Math.floor(res!.amount * o.fraction);
-              await store.settle({ reserved: true, reservationId: res!.id, counters: res!.idx.map((i) => specs[i]!), actual: res!.idx.map(() => actual), now });
+              await settle(res!, actual);
+              for (const i of res!.idx) {
+                model[i]!.reserved -= res!.amount;
+                model[i]!.used += actual;
+              }
             } else if (o.kind === 'expire') {
-              // Past the TTL, open reservations belong to callers that died: they never settle.
+              // Past the TTL, open reservations are charged: their callers may have been served.
               now += 11_000;
-              open.length = 0;
+              for (const res of open.splice(0)) {
+                expired.push(res);
+                for (const i of res.idx) {
+                  model[i]!.reserved -= res.amount;
+                  model[i]!.used += res.amount;
+                  model[i]!.unsettled += res.amount;
+                }
+              }
+            } else if (o.kind === 'late' && expired.length > 0) {
+              const [res] = expired.splice(o.pick % expired.length, 1);
+              const actual = Math.floor(res!.amount * o.fraction);
+              await settle(res!, actual);
+              for (const i of res!.idx) {
+                model[i]!.used += actual - res!.amount;
+                model[i]!.unsettled -= res!.amount;
+              }
             }
             const states = await store.read(specs.map((s) => s.key), now);
-            states.forEach((s, i) => {
-              expect(s.used + s.reserved).toBeLessThanOrEqual(limits[i]!);
-              expect(s.reserved).toBeGreaterThanOrEqual(0);
-            });
+            expect(states).toEqual(model);
+            states.forEach((s, i) => expect(s.used + s.reserved).toBeLessThanOrEqual(limits[i]!));
           }
         }),
         { numRuns: 150 },
@@ -303,7 +379,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         expect(await admit(['key:k2'])).toMatchObject({ admitted: true });
         // Guards are checked only when given: the revocation does not touch other calls.
         expect(await admit()).toMatchObject({ admitted: true });
-        expect(await store.read(['guarded'], T0)).toEqual([{ used: 0, reserved: 3 }]);
+        expect(await store.read(['guarded'], T0)).toEqual([{ used: 0, reserved: 3, unsettled: 0 }]);
         await store.appendPolicyChange!({ change: '{"restore":"key:k1"}', restore: ['key:k1'] });
         expect(await admit(['key:k1'])).toMatchObject({ admitted: true });
       });

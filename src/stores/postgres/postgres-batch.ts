@@ -10,8 +10,8 @@ export type BatchOp = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleI
  * the other, its guards, the reservation ids settled and the ledger rows (JSON).
  */
 export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
-  const perOp = { kinds: [] as number[], ids: [] as string[], ttls: [] as number[], reserved: [] as boolean[], counts: [] as number[], gcounts: [] as number[], distinct: [] as boolean[] };
-  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as number[], alert: [] as number[] };
+  const perOp = { kinds: [] as number[], ids: [] as string[], ttls: [] as number[], reserved: [] as boolean[], counts: [] as number[], gcounts: [] as number[], distinct: [] as boolean[], notes: [] as Array<string | null> };
+  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as number[], alert: [] as number[], release: [] as boolean[] };
   const guards: string[] = [];
   const settled: string[] = [];
   const ledger: Array<LedgerEntry & { op: number }> = [];
@@ -27,6 +27,7 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
       perCounter.expires.push(c.expiresAt ?? -1);
       perCounter.announce.push(c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1);
       perCounter.alert.push(c.alertAt ?? -1);
+      perCounter.release.push(c.releaseOnExpiry === true);
     }
     if (kind === 0) {
       perOp.ttls.push(input.ttlMs);
@@ -34,6 +35,7 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
       perOp.gcounts.push(input.guards?.length ?? 0);
       perCounter.amounts.push(...input.amounts);
       if (input.guards) guards.push(...input.guards);
+      perOp.notes.push(counters.length > 0 && input.note ? input.note() : null);
     } else {
       perOp.ttls.push(0);
       perOp.reserved.push(input.reserved);
@@ -41,11 +43,12 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
       perCounter.amounts.push(...input.actual);
       if (input.reserved) settled.push(input.reservationId);
       if (input.entry) ledger.push({ ...input.entry, op: perOp.kinds.length });
+      perOp.notes.push(null);
     }
   }
-  const { kinds, ids, ttls, reserved, counts, gcounts, distinct } = perOp;
-  const { keys, limits, amounts, expires, announce, alert } = perCounter;
-  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct];
+  const { kinds, ids, ttls, reserved, counts, gcounts, distinct, notes } = perOp;
+  const { keys, limits, amounts, expires, announce, alert, release } = perCounter;
+  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct, release, notes];
 }
 
 /** `apply`'s answer, op by op: five numbers per admission, four per counter of a settlement. */

@@ -3,12 +3,15 @@
  * idempotent). Everything lives in one schema, named by the store's `schema` option. Each store
  * request is one statement calling one of these functions: one round trip, one transaction.
  *
- * - counters: settled usage (`used`) and what live reservations hold (`reserved`) per counter
- *   key, the one-time announcements, and when the row may go.
- * - reservations: one row per admitted call with its counter keys and amounts; state 0 live,
- *   1 released on expiry (kept a day, so a late settlement still records its usage once), 2
- *   settled (kept 10 minutes past expiry, so a settlement retried after a timeout that did
- *   apply changes nothing). `release_expired` releases those past their expiry.
+ * - counters: settled usage (`used`), the part of it charged by reservations that expired
+ *   unsettled (`unsettled`) and what live reservations hold (`reserved`) per counter key, the
+ *   one-time announcements, and when the row may go.
+ * - reservations: one row per admitted call with its counter keys and amounts (negative: a
+ *   concurrency slot, given back on expiry rather than charged) and the call's note; state 0
+ *   live, 1 charged on expiry (kept a day, so that a late settlement replaces the charge by its
+ *   usage, once), 2 settled (kept 10 minutes past expiry, so a settlement retried after a timeout
+ *   that did apply changes nothing). `release_expired` charges those past their expiry, and
+ *   writes the ledger row of each (status `unsettled`, its worst case) from its note.
  * - `apply` runs a batch of admissions and settlements (the calls that arrived while the last
  *   batch was on its way) in one transaction: it locks the reservations it settles in id order,
  *   then every counter of the batch in key order, and only then works, so that two batches, or a
@@ -32,6 +35,7 @@ CREATE TABLE IF NOT EXISTS ${s}.counters (
   alerted boolean NOT NULL DEFAULT false,
   announced boolean NOT NULL DEFAULT false
 );
+ALTER TABLE ${s}.counters ADD COLUMN IF NOT EXISTS unsettled bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS ${s}.reservations (
   id text PRIMARY KEY,
   expires_at bigint NOT NULL,
@@ -39,6 +43,8 @@ CREATE TABLE IF NOT EXISTS ${s}.reservations (
   amounts bigint[] NOT NULL,
   state smallint NOT NULL DEFAULT 0
 );
+ALTER TABLE ${s}.reservations ADD COLUMN IF NOT EXISTS note jsonb;
+CREATE INDEX IF NOT EXISTS reservations_noted ON ${s}.reservations (expires_at) WHERE state = 1 AND note IS NOT NULL;
 CREATE INDEX IF NOT EXISTS reservations_expiry ON ${s}.reservations (state, expires_at);
 CREATE TABLE IF NOT EXISTS ${s}.budgets (origin text NOT NULL, id text NOT NULL, set_at bigint NOT NULL, PRIMARY KEY (origin, id));
 CREATE TABLE IF NOT EXISTS ${s}.policy_log (version bigint PRIMARY KEY, change text NOT NULL);
@@ -62,11 +68,12 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
 
--- Functions whose arguments changed between versions: the old signature is dropped, not left
--- beside the new one as an overload (the whole script runs in one transaction: no call sees neither).
+-- Functions whose arguments change between versions: every earlier signature is dropped, not
+-- left beside the new one as an overload (the whole script runs in one transaction: no call
+-- finds neither).
 DO $drop$ DECLARE f regprocedure; BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = '${schema}' AND p.proname = 'apply' AND pg_get_function_identity_arguments(p.oid) LIKE '%p_announce boolean[]%'
+    WHERE n.nspname = '${schema}' AND p.proname IN ('apply', 'read')
   LOOP EXECUTE 'DROP FUNCTION ' || f; END LOOP;
 END $drop$;
 
@@ -76,7 +83,9 @@ END $drop$;
 -- p_ledger: the ledger rows of the settlements, each naming its op (1-based) in "op".
 -- p_distinct[i]: op i names each counter once (as a rule; the statements are simpler then).
 -- p_announce: per counter, -1 for a rate limit, else the budget's usage from which a refusal
--- announces its exhaustion (a settlement announces it at the limit itself).
+-- announces its exhaustion (a settlement announces it at the limit itself). p_release: per
+-- counter, true for a concurrency slot (given back on expiry). p_notes: per op, the admission's
+-- note (JSON text) or null.
 -- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
 -- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
 -- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (alerted -1:
@@ -84,7 +93,8 @@ END $drop$;
 -- call costs more than the work it would do.
 CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
   p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
-  p_announce bigint[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[]) RETURNS bigint[] LANGUAGE plpgsql
+  p_announce bigint[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[],
+  p_release boolean[], p_notes text[]) RETURNS bigint[] LANGUAGE plpgsql
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   v_also text[] := '{}';
@@ -102,6 +112,8 @@ DECLARE
   v_alert bigint[];
   v_rel_keys text[];
   v_rel_amounts bigint[];
+  v_chg_keys text[];
+  v_chg_amounts bigint[];
   record_usage boolean;
   v_recorded int[] := '{}';
   r record;
@@ -113,7 +125,7 @@ BEGIN
   IF cardinality(p_settled) > 0 THEN
     SELECT coalesce(array_agg(x.k), '{}') INTO v_also
     FROM (SELECT keys, state FROM ${s}.reservations WHERE id = ANY (p_settled) ORDER BY id FOR UPDATE) q
-    CROSS JOIN LATERAL unnest(CASE WHEN q.state = 0 THEN q.keys ELSE '{}' END) AS x(k);
+    CROSS JOIN LATERAL unnest(CASE WHEN q.state IN (0, 1) THEN q.keys ELSE '{}' END) AS x(k);
   END IF;
   -- Every counter of the batch, locked in key order; the missing ones created first (those of
   -- p_keys: a reservation's counter that is gone stays gone), then all locked again in order.
@@ -164,7 +176,10 @@ BEGIN
             FROM (SELECT x.k, sum(x.a)::bigint AS a FROM unnest(v_k, v_amt) AS x(k, a) GROUP BY x.k) t WHERE c.key = t.k;
         END IF;
         IF n > 0 THEN
-          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts) VALUES (p_ids[i], p_now + p_ttls[i], v_k, v_amt);
+          -- A slot given back on expiry is kept negative: the sign tells release_expired not to charge it.
+          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, note) VALUES (p_ids[i], p_now + p_ttls[i], v_k,
+            (SELECT array_agg(CASE WHEN t.rl THEN -t.a ELSE t.a END ORDER BY t.j) FROM unnest(v_amt, p_release[o + 1 : o + n]) WITH ORDINALITY AS t(a, rl, j)),
+            p_notes[i]::jsonb);
         END IF;
         v_res := ARRAY[1, 0, 0, 0, 0];
       END IF;
@@ -173,6 +188,8 @@ BEGIN
       record_usage := true;
       v_rel_keys := '{}';
       v_rel_amounts := '{}';
+      v_chg_keys := '{}';
+      v_chg_amounts := '{}';
       IF p_reserved[i] THEN
         SELECT state, keys, amounts INTO r FROM ${s}.reservations WHERE id = p_ids[i];
         IF NOT FOUND THEN
@@ -184,12 +201,23 @@ BEGIN
           -- Settled already (a retry after a timeout that did apply): nothing changes.
           record_usage := false;
         ELSE
-          -- Released on expiry already (state 1): only the usage is recorded.
-          IF r.state = 0 THEN v_rel_keys := r.keys; v_rel_amounts := r.amounts; END IF;
-          UPDATE ${s}.reservations SET state = 2 WHERE id = p_ids[i];
+          IF r.state = 0 THEN
+            v_rel_keys := r.keys;
+            SELECT array_agg(abs(a) ORDER BY j) INTO v_rel_amounts FROM unnest(r.amounts) WITH ORDINALITY AS t(a, j);
+          ELSE
+            -- Charged on expiry (state 1): the charge gives way to the usage recorded below.
+            v_chg_keys := r.keys;
+            v_chg_amounts := r.amounts;
+          END IF;
+          UPDATE ${s}.reservations SET state = 2, note = NULL WHERE id = p_ids[i];
         END IF;
       END IF;
       v_res := NULL;
+      IF cardinality(v_chg_keys) > 0 THEN
+        UPDATE ${s}.counters c SET used = c.used - t.a, unsettled = c.unsettled - t.a
+          FROM (SELECT x.k, sum(x.a)::bigint AS a FROM unnest(v_chg_keys, v_chg_amounts) AS x(k, a) WHERE x.a > 0 GROUP BY x.k) t
+          WHERE c.key = t.k;
+      END IF;
       IF NOT record_usage THEN
         SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
         FROM unnest(v_k) WITH ORDINALITY AS t(k, i) JOIN ${s}.counters c ON c.key = t.k
@@ -256,13 +284,19 @@ BEGIN
       model text, key text, "user" text, status text, "inputTokens" bigint, "outputTokens" bigint, "cacheReadTokens" bigint,
       "cacheWriteTokens" bigint, "reasoningTokens" bigint, "costMicros" bigint)
     WHERE e.op = ANY (v_recorded)
-    ON CONFLICT (request_id) DO NOTHING;
+    -- A call charged on expiry has an 'unsettled' row already: its settlement, late, replaces it.
+    ON CONFLICT (request_id) DO UPDATE SET settled_at = excluded.settled_at, status = excluded.status,
+      input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cache_read_tokens = excluded.cache_read_tokens,
+      cache_write_tokens = excluded.cache_write_tokens, reasoning_tokens = excluded.reasoning_tokens, cost_micros = excluded.cost_micros
+      WHERE ${s}.ledger.status = 'unsettled';
   END IF;
   RETURN v_out;
 END $$;
 
--- Releases the live reservations past their expiry at p_now (at most p_limit of them): locks
--- them (skipping those a settlement holds), then their counters in key order, as apply does.
+-- Charges the live reservations past their expiry at p_now (at most p_limit of them; a
+-- concurrency slot is given back): locks them (skipping those a settlement holds), then their
+-- counters in key order, as apply does. Each with a note gets its ledger row, 'unsettled', at
+-- the worst case it reserved: every call a caller may have been served has a row.
 CREATE OR REPLACE FUNCTION ${s}.release_expired(p_now bigint, p_limit int) RETURNS int LANGUAGE plpgsql
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
@@ -272,18 +306,39 @@ BEGIN
     SELECT id FROM ${s}.reservations WHERE state = 0 AND expires_at <= p_now ORDER BY id LIMIT p_limit FOR UPDATE SKIP LOCKED) q;
   IF cardinality(v_ids) = 0 THEN RETURN 0; END IF;
   PERFORM 1 FROM ${s}.counters WHERE key IN (SELECT unnest(keys) FROM ${s}.reservations WHERE id = ANY (v_ids)) ORDER BY key FOR UPDATE;
-  UPDATE ${s}.counters c SET reserved = greatest(0, c.reserved - t.a)
-    FROM (SELECT k, sum(a)::bigint AS a FROM ${s}.reservations r, unnest(r.keys, r.amounts) AS x(k, a) WHERE r.id = ANY (v_ids) GROUP BY k) t
+  UPDATE ${s}.counters c SET reserved = greatest(0, c.reserved - t.held), used = c.used + t.charged, unsettled = c.unsettled + t.charged
+    FROM (SELECT k, sum(abs(a))::bigint AS held, sum(greatest(a, 0))::bigint AS charged
+          FROM ${s}.reservations r, unnest(r.keys, r.amounts) AS x(k, a) WHERE r.id = ANY (v_ids) GROUP BY k) t
     WHERE c.key = t.k;
   UPDATE ${s}.reservations SET state = 1 WHERE id = ANY (v_ids);
+  INSERT INTO ${s}.ledger (request_id, settled_at, workspace, integration, provider, model, key, "user", status,
+    input_tokens, output_tokens, cost_micros)
+  SELECT r.id, to_timestamp(p_now / 1000.0), r.note->>'workspace', r.note->>'integration', r.note->>'provider', r.note->>'model',
+    r.note->>'key', r.note->>'user', 'unsettled', coalesce((r.note->>'inputTokens')::bigint, 0), coalesce((r.note->>'outputTokens')::bigint, 0),
+    (r.note->>'costMicros')::bigint
+  FROM ${s}.reservations r WHERE r.id = ANY (v_ids) AND r.note IS NOT NULL
+  ON CONFLICT (request_id) DO NOTHING;
   RETURN cardinality(v_ids);
 END $$;
 
+-- Per key three numbers: used, reserved, unsettled.
 CREATE OR REPLACE FUNCTION ${s}.read(p_keys text[]) RETURNS bigint[] LANGUAGE sql STABLE AS $$
   SELECT coalesce(array_agg(x.v ORDER BY t.n, x.m), '{}')
   FROM unnest(p_keys) WITH ORDINALITY AS t(k, n)
   LEFT JOIN ${s}.counters c ON c.key = t.k
-  CROSS JOIN LATERAL (VALUES (1, coalesce(c.used, 0)), (2, coalesce(c.reserved, 0))) AS x(m, v)
+  CROSS JOIN LATERAL (VALUES (1, coalesce(c.used, 0)), (2, coalesce(c.reserved, 0)), (3, coalesce(c.unsettled, 0))) AS x(m, v)
+$$;
+
+-- Takes up to p_limit notes of reservations charged on expiry, oldest first, forgetting each:
+-- one taker gets each (rows another takes at the same moment are skipped).
+CREATE OR REPLACE FUNCTION ${s}.take_unsettled(p_limit int) RETURNS TABLE (id text, note text, expired_at bigint) LANGUAGE sql AS $$
+  WITH taken AS (
+    SELECT r.id, r.note, r.expires_at FROM ${s}.reservations r
+    WHERE r.state = 1 AND r.note IS NOT NULL ORDER BY r.expires_at LIMIT p_limit FOR UPDATE SKIP LOCKED
+  ), cleared AS (
+    UPDATE ${s}.reservations r SET note = NULL FROM taken WHERE r.id = taken.id RETURNING r.id
+  )
+  SELECT taken.id, taken.note::text, taken.expires_at FROM taken JOIN cleared ON cleared.id = taken.id ORDER BY taken.expires_at
 $$;
 
 -- p_origins: [{ origin, ids: [...] }]. Returns [{ origin, setAt, added, removed, known }].

@@ -14,6 +14,7 @@ import type {
   SettledCounter,
   SettleInput,
   Store,
+  UnsettledCall,
 } from '../store.js';
 import { decodeBatch, encodeBatch, type BatchOp } from './postgres-batch.js';
 import { postgresSchema } from './postgres-schema.js';
@@ -109,7 +110,13 @@ export class PostgresStore implements Store {
     await this.#sweepIfDue(now);
     const { rows } = await this.#pool.query({ name: `${this.schema}.read`, text: `SELECT ${this.#s}.read($1) AS r`, values: [keys] });
     const flat = (rows[0].r as string[]).map(int);
-    return keys.map((_, i) => ({ used: flat[2 * i]!, reserved: flat[2 * i + 1]! }));
+    return keys.map((_, i) => ({ used: flat[3 * i]!, reserved: flat[3 * i + 1]!, unsettled: flat[3 * i + 2]! }));
+  }
+
+  async takeUnsettled(now: number, limit: number): Promise<UnsettledCall[]> {
+    await this.#sweepIfDue(now);
+    const { rows } = await this.#pool.query({ name: `${this.schema}.take_unsettled`, text: `SELECT id, note, expired_at FROM ${this.#s}.take_unsettled($1)`, values: [limit] });
+    return (rows as Array<{ id: string; note: string; expired_at: string }>).map((r) => ({ reservationId: r.id, note: r.note, expiredAt: int(r.expired_at) }));
   }
 
   async registerBudgets(origins: readonly BudgetOrigin[], now: number): Promise<BudgetRegistration[]> {
@@ -184,7 +191,7 @@ export class PostgresStore implements Store {
     await this.#sweepIfDue(now);
     const { rows } = await this.#pool.query({
       name: `${this.schema}.apply`,
-      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS r`,
+      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) AS r`,
       values: encodeBatch(ops, now),
     });
     return decodeBatch(ops, rows[0].r as string[]);

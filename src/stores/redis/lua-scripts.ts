@@ -2,15 +2,20 @@
  * The Redis store's scripts: each store call is one script, so one round trip and atomic.
  *
  * Keys, all under one hash tag (one slot): a hash per counter (`t` used + reserved, `u` used,
- * `a` alert announced, `n` exhaustion announced), and three per namespace for reservations: `res`, a
- * sorted set of live reservation ids by expiry; `amt`, a hash of each live reservation's
- * counters and amounts; `exp`, a sorted set of reservations released on expiry but not settled
- * yet (kept a day, so that their usage can still be recorded once).
+ * `x` the part of `u` charged by reservations that expired unsettled, `a` alert announced, `n`
+ * exhaustion announced), and five per namespace for reservations: `res`, a sorted set of live
+ * reservation ids by expiry; `amt`, a hash of each live reservation's counters and amounts; `exp`,
+ * a sorted set of reservations charged on expiry but not settled yet (kept a day, so that a late
+ * settlement replaces the charge by its usage, once); `not`, the notes (the gateway's description
+ * of a call) of reservations not settled; `uns`, a list of the ids of reservations charged on
+ * expiry whose note no one has taken yet.
  *
- * Every script first releases the reservations past their expiry (up to 100 at a time), so a
- * process killed mid-call never holds budget for longer than the reservation time. Settlement is
- * idempotent: a reservation in `res` is released and its usage recorded; one in `exp` has its
- * usage recorded; one in neither was settled already (a retry after a timeout that did apply).
+ * Every script that admits or reads first charges the reservations past their expiry (up to 100
+ * at a time): a process killed mid-call never holds budget for longer than the reservation time,
+ * and what its callers may have been served is counted (the worst case each reserved), but for
+ * concurrency slots, given back. Settlement is idempotent: a reservation in `res` is released
+ * and its usage recorded; one in `exp` has its charge replaced by its usage; one in neither was
+ * settled already (a retry after a timeout that did apply).
  *
  * Per-counter arguments travel packed in one string (fields separated by ',', counters by ';'):
  * a command of a dozen arguments instead of seventy, whose encoding was most of the client's
@@ -29,37 +34,55 @@
 /** How long a reservation released on expiry can still be settled (its usage recorded once). */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
 
-/** K[1] res, K[2] exp, K[3] amt (a script's KEYS, or one operation's in a batch); shared by every script that reads counters. */
+/** Reserved-key count of every script: res, exp, amt, not, uns; counters follow. */
+const R = 5;
+
+/** K[1] res, K[2] exp, K[3] amt, K[4] not, K[5] uns (a script's KEYS, or one operation's in a batch); shared by every script that reads counters. */
 const PURGE = `
 local function purge(K, now)
   local expired = redis.call('ZRANGEBYSCORE', K[1], '-inf', now, 'LIMIT', 0, 100)
-  if #expired == 0 then return end
-  for _, id in ipairs(expired) do
-    local record = redis.call('HGET', K[3], id)
-    if record then
-      local key
-      for part in string.gmatch(record, '[^\\n]+') do
-        if key == nil then
-          key = part
-        else
-          if part ~= '0' then redis.call('HINCRBY', key, 't', '-' .. part) end
-          key = nil
+  if #expired > 0 then
+    for _, id in ipairs(expired) do
+      local record = redis.call('HGET', K[3], id)
+      if record then
+        local key
+        for part in string.gmatch(record, '[^\\n]+') do
+          if key == nil then
+            key = part
+          else
+            if string.sub(part, 1, 1) == 'r' then
+              -- A concurrency slot: given back.
+              if part ~= 'r0' then redis.call('HINCRBY', key, 't', '-' .. string.sub(part, 2)) end
+            elseif part ~= '0' then
+              -- Charged: the reservation becomes usage (t already holds it), counted as unsettled.
+              redis.call('HINCRBY', key, 'u', part)
+              redis.call('HINCRBY', key, 'x', part)
+            end
+            key = nil
+          end
         end
+        redis.call('HDEL', K[3], id)
       end
-      redis.call('HDEL', K[3], id)
+      redis.call('ZADD', K[2], now, id)
+      if redis.call('HEXISTS', K[4], id) == 1 then redis.call('RPUSH', K[5], id) end
     end
-    redis.call('ZADD', K[2], now, id)
+    redis.call('ZREM', K[1], unpack(expired))
   end
-  redis.call('ZREM', K[1], unpack(expired))
-  redis.call('ZREMRANGEBYSCORE', K[2], '-inf', now - ${KEEP_EXPIRED_MS})
+  -- Charged a day ago and never settled: forgotten, with their notes.
+  local old = redis.call('ZRANGEBYSCORE', K[2], '-inf', now - ${KEEP_EXPIRED_MS}, 'LIMIT', 0, 100)
+  if #old > 0 then
+    redis.call('ZREM', K[2], unpack(old))
+    redis.call('HDEL', K[4], unpack(old))
+  end
 end
 `;
 
 /**
- * KEYS: res, exp, amt, then one hash per counter.
- * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,exhaustedAt;`
+ * KEYS: res, exp, amt, not, uns, then one hash per counter.
+ * ARGV: now, ttl, id, then per counter packed: `limit,amount,expiresAt,exhaustedAt,release;`
  * (expiresAt -1: never; exhaustedAt: the settled usage from which a refusal announces a budget's
- * exhaustion, -1 for a rate limit), then the guards (scopes a revocation refuses).
+ * exhaustion, -1 for a rate limit; release 1: given back on expiry, not charged), then the
+ * call's note ('' for none), then the guards (scopes a revocation refuses).
  * Returns {1} when every counter had room (all reserved), {0, index, used, reserved, first} when
  * one had none, {2, guard index} when a guard is revoked. `first` (see AdmitResult) only for a
  * full counter: a call merely too large announces nothing. The revoked set (`rev`, beside `res`
@@ -68,25 +91,25 @@ end
 const ADMIT_FN = `
 local function admit(K, A, purged)
   local now, ttl, id = tonumber(A[1]), tonumber(A[2]), A[3]
-  if #A > 4 then
+  if #A > 5 then
     local rev = string.gsub(K[1], ':res$', ':rev')
-    for g = 5, #A do
-      if redis.call('SISMEMBER', rev, A[g]) == 1 then return {2, g - 5} end
+    for g = 6, #A do
+      if redis.call('SISMEMBER', rev, A[g]) == 1 then return {2, g - 6} end
     end
   end
   if not purged then purge(K, now) end
   local record, amounts = {}, {}
   local i = 0
-  for limit, amount, expiresAt, exhaustedAt in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  for limit, amount, expiresAt, exhaustedAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
-    local k = K[3 + i]
+    local k = K[${R} + i]
     amounts[i] = amount
     local total = redis.call('HINCRBY', k, 't', amount)
     -- Nothing was committed on this counter before: a new key (or an idle one) gets its TTL.
     expiresAt = tonumber(expiresAt)
     if total == tonumber(amount) and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
     if total > tonumber(limit) then
-      for j = 1, i do redis.call('HINCRBY', K[3 + j], 't', '-' .. amounts[j]) end
+      for j = 1, i do redis.call('HINCRBY', K[${R} + j], 't', '-' .. amounts[j]) end
       local used = tonumber(redis.call('HGET', k, 'u') or '0')
       local before = total - tonumber(amount)
       exhaustedAt = tonumber(exhaustedAt)
@@ -96,12 +119,13 @@ local function admit(K, A, purged)
       return {0, i - 1, used, before - used, first}
     end
     record[#record + 1] = k
-    record[#record + 1] = amount
+    record[#record + 1] = release == '1' and ('r' .. amount) or amount
   end
   -- Only guards to check: nothing reserved, nothing to settle.
   if i == 0 then return {1} end
   redis.call('ZADD', K[1], now + ttl, id)
   redis.call('HSET', K[3], id, table.concat(record, '\\n'))
+  if A[5] ~= '' then redis.call('HSET', K[4], id, A[5]) end
   return {1}
 end
 `;
@@ -111,10 +135,10 @@ return admit(KEYS, ARGV)
 `;
 
 /**
- * KEYS: res, exp, amt, then one hash per counter.
+ * KEYS: res, exp, amt, not, uns, then one hash per counter.
  * ARGV: now, id, mode, then per counter packed:
- * `actual - reserved amount,actual,limit,alertAt,announceAtLimit,expiresAt;` (alertAt -1: none,
- * announceAtLimit 0/1, expiresAt -1: never).
+ * `actual - reserved amount,actual,limit,alertAt,announceAtLimit,expiresAt,release;` (alertAt -1:
+ * none, announceAtLimit 0/1, expiresAt -1: never, release 1: a concurrency slot, given back on expiry).
  * mode \`r\`: settle the reservation (idempotent, see above); \`u\`: no reservation was made (the
  * store failed at admission and the gateway admitted the call): record the usage.
  * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
@@ -122,28 +146,37 @@ return admit(KEYS, ARGV)
 const SETTLE_FN = `
 local function settle(K, A)
   local now, id, mode = tonumber(A[1]), A[2], A[3]
-  local live, record = false, mode == 'u'
+  local live, charged, record = false, false, mode == 'u'
   if not record then
     if redis.call('ZREM', K[1], id) == 1 then
       live, record = true, true
       redis.call('HDEL', K[3], id)
     elseif redis.call('ZREM', K[2], id) == 1 then
-      record = true
+      charged, record = true, true
     end
+    -- Settled: its note is no one's business any more (an id left in uns is skipped when taken).
+    redis.call('HDEL', K[4], id)
   end
   local out = {}
   local i = 0
-  for delta, actual, limit, alertAt, announce, expiresAt in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
-    local k = K[3 + i]
+    local k = K[${R} + i]
     limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
     local used, total
     local alerted, exhausted = 0, 0
     if record then
-      -- Live: the reservation becomes the actual usage (t += actual - amount). Otherwise the
-      -- reservation is gone already (expired) or never was (fail-open): t += actual.
-      total = redis.call('HINCRBY', k, 't', live and delta or actual)
-      used = redis.call('HINCRBY', k, 'u', actual)
+      if charged and release ~= '1' then
+        -- Charged on expiry: the charge (amount = actual - delta) gives way to the usage.
+        total = redis.call('HINCRBY', k, 't', delta)
+        used = redis.call('HINCRBY', k, 'u', delta)
+        redis.call('HINCRBY', k, 'x', tonumber(delta) - tonumber(actual))
+      else
+        -- Live: the reservation becomes the actual usage (t += actual - amount). Otherwise the
+        -- reservation is given back already (a slot) or never was (fail-open): t += actual.
+        total = redis.call('HINCRBY', k, 't', live and delta or actual)
+        used = redis.call('HINCRBY', k, 'u', actual)
+      end
       if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
       if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
       -- A live reservation's counter has its TTL from admission; another may have been dropped since.
@@ -163,15 +196,15 @@ export const SETTLE = `${SETTLE_FN}
 return settle(KEYS, ARGV)
 `;
 
-/** KEYS: res, exp, amt, then one hash per counter.   ARGV: now.   Returns, per counter: used, reserved. */
+/** KEYS: res, exp, amt, not, uns, then one hash per counter.   ARGV: now.   Returns, per counter: used, reserved, unsettled. */
 const READ_FN = `
 local function read(K, A)
   purge(K, tonumber(A[1]))
   local out = {}
-  for i = 1, #K - 3 do
-    local s = redis.call('HMGET', K[3 + i], 'u', 't')
+  for i = 1, #K - ${R} do
+    local s = redis.call('HMGET', K[${R} + i], 'u', 't', 'x')
     local used = tonumber(s[1] or '0')
-    out[i] = {used, math.max(0, tonumber(s[2] or '0') - used)}
+    out[i] = {used, math.max(0, tonumber(s[2] or '0') - used), tonumber(s[3] or '0')}
   end
   return out
 end
@@ -184,21 +217,21 @@ return read(KEYS, ARGV)
 /**
  * Admissions, settlements and reads issued together, in one script: one command, one round trip
  * and one Lua call for all of them, applied in order, each exactly as its own script would.
- * KEYS: res, exp, amt, then the counters of each operation in turn.
+ * KEYS: res, exp, amt, not, uns, then the counters of each operation in turn.
  * ARGV, per operation: kind (`a` admit, `s` settle, `r` read), its number of counters, its number
  * of arguments, then its arguments (as ADMIT's, SETTLE's or READ's ARGV).
  * Returns each operation's reply, in order.
  */
 export const BATCH = `${PURGE}${ADMIT_FN}${SETTLE_FN}${READ_FN}
 local out = {}
-local k, a, op = 4, 1, 0
+local k, a, op = ${R} + 1, 1, 0
 -- Expired reservations are released once, by the batch's first admission.
 local purged = false
 while a <= #ARGV do
   local kind, n, m = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   a = a + 3
-  local K = {KEYS[1], KEYS[2], KEYS[3]}
-  for i = 0, n - 1 do K[4 + i] = KEYS[k + i] end
+  local K = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
+  for i = 0, n - 1 do K[${R} + 1 + i] = KEYS[k + i] end
   k = k + n
   local A = {}
   for i = 0, m - 1 do A[1 + i] = ARGV[a + i] end
@@ -211,6 +244,30 @@ while a <= #ARGV do
     out[op] = settle(K, A)
   else
     out[op] = read(K, A)
+  end
+end
+return out
+`;
+
+/**
+ * KEYS: res, exp, amt, not, uns.   ARGV: now, limit.
+ * Charges what has expired, then takes up to `limit` ids from `uns`, oldest first, each with its
+ * note and when it was charged, and forgets the note: one taker gets each. An id whose note is
+ * gone was settled after it expired, and is skipped. Returns {id, note, expiredAt, ...}.
+ */
+export const TAKE_UNSETTLED = `${PURGE}
+purge(KEYS, tonumber(ARGV[1]))
+local out = {}
+local want = tonumber(ARGV[2])
+while #out < want * 3 do
+  local id = redis.call('LPOP', KEYS[5])
+  if not id then break end
+  local note = redis.call('HGET', KEYS[4], id)
+  if note then
+    redis.call('HDEL', KEYS[4], id)
+    out[#out + 1] = id
+    out[#out + 1] = note
+    out[#out + 1] = redis.call('ZSCORE', KEYS[2], id) or ARGV[1]
   end
 end
 return out

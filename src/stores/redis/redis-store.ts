@@ -12,10 +12,11 @@ import type {
   SettledCounter,
   SettleInput,
   Store,
+  UnsettledCall,
 } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
-import { ADMIT, APPEND_POLICY, BATCH, READ, READ_POLICY, REGISTER, SETTLE } from './lua-scripts.js';
+import { ADMIT, APPEND_POLICY, BATCH, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
 import { Batcher } from '../batcher.js';
 import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redis-analytics.js';
 
@@ -83,6 +84,7 @@ const SCRIPTS = {
   readAnalytics: script(READ_ANALYTICS),
   appendPolicy: script(APPEND_POLICY),
   readPolicy: script(READ_POLICY),
+  takeUnsettled: script(TAKE_UNSETTLED),
 };
 
 const OPERATION_SCRIPTS = { a: 'admit', s: 'settle', r: 'read' } as const;
@@ -121,7 +123,7 @@ export class RedisStore implements Store {
     if (!/^[^{}]+$/.test(prefix)) throw new TypeError(`redisStore: prefix must be a non-empty string without braces (got '${prefix}')`);
     this.#client = options.client;
     this.#tag = `{${prefix}}`;
-    this.#reservationKeys = [`${this.#tag}:res`, `${this.#tag}:exp`, `${this.#tag}:amt`];
+    this.#reservationKeys = [`${this.#tag}:res`, `${this.#tag}:exp`, `${this.#tag}:amt`, `${this.#tag}:not`, `${this.#tag}:uns`];
   }
 
   /**
@@ -189,8 +191,10 @@ export class RedisStore implements Store {
 
   async admit(input: AdmitInput): Promise<AdmitResult> {
     let packed = '';
-    input.counters.forEach((c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1};`));
-    const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed];
+    input.counters.forEach(
+      (c, i) => (packed += `${c.limit},${input.amounts[i]},${c.expiresAt ?? -1},${c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1},${c.releaseOnExpiry ? 1 : 0};`),
+    );
+    const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed, input.counters.length > 0 && input.note ? input.note() : ''];
     if (input.guards) args.push(...input.guards);
     const reply = (await this.#enqueue('a', input.counters, args)) as number[];
     if (reply[0] === 1) return { admitted: true };
@@ -202,7 +206,7 @@ export class RedisStore implements Store {
     let packed = '';
     input.counters.forEach((c, i) => {
       const actual = input.actual[i]!;
-      packed += `${actual - (input.amounts?.[i] ?? 0)},${actual},${c.limit},${c.alertAt ?? -1},${c.announceAtLimit ? 1 : 0},${c.expiresAt ?? -1};`;
+      packed += `${actual - (input.amounts?.[i] ?? 0)},${actual},${c.limit},${c.alertAt ?? -1},${c.announceAtLimit ? 1 : 0},${c.expiresAt ?? -1},${c.releaseOnExpiry ? 1 : 0};`;
     });
     const args = [input.now, input.reservationId, input.reserved ? 'r' : 'u', packed];
     const reply = (await this.#enqueue('s', input.counters, args)) as number[][];
@@ -215,7 +219,14 @@ export class RedisStore implements Store {
     // applied after it (read your writes), even while that settlement waits for its command.
     const specs = keys.map((key) => ({ key, limit: 0, expiresAt: null }));
     const reply = (await this.#enqueue('r', specs, [now])) as number[][];
-    return reply.map(([used, reserved]) => ({ used: used!, reserved: reserved! }));
+    return reply.map(([used, reserved, unsettled]) => ({ used: used!, reserved: reserved!, unsettled: unsettled ?? 0 }));
+  }
+
+  async takeUnsettled(now: number, limit: number): Promise<UnsettledCall[]> {
+    const reply = (await this.#run(SCRIPTS.takeUnsettled, this.#reservationKeys, [now, limit])) as string[];
+    const taken: UnsettledCall[] = [];
+    for (let i = 0; i + 2 < reply.length; i += 3) taken.push({ reservationId: reply[i]!, note: reply[i + 1]!, expiredAt: Number(reply[i + 2]) });
+    return taken;
   }
 
   /** One script: the log entry and its revocations are applied together, and numbered by Redis. */

@@ -1,9 +1,12 @@
 /**
  * The SQLite store's tables, created if missing (`prefix` is checked to be an identifier).
- * - counters: `used` (settled) and `reserved` per counter key, in the counter's unit; `alerted`
- *   and `announced` are the one-time announcements; `expires_at` when the row may go (null: never).
- * - reservations: each admitted call's counter keys (JSON) and amounts (comma-separated); state 0
- *   live, 1 released on expiry but not settled yet (kept a day, so its usage is still recorded once).
+ * - counters: `used` (settled) and `reserved` per counter key, in the counter's unit; `unsettled`,
+ *   the part of `used` charged by reservations that expired unsettled; `alerted` and `announced`
+ *   are the one-time announcements; `expires_at` when the row may go (null: never).
+ * - reservations: each admitted call's counter keys (JSON) and amounts (comma-separated; negative:
+ *   a concurrency slot, given back on expiry rather than charged), and the call's note; state 0
+ *   live, 1 charged on expiry but not settled yet (kept a day, so that a late settlement replaces
+ *   the charge by its usage, once; its note is taken, once, by takeUnsettled).
  * - budgets: when each budget of each origin was set.
  * - policy_log and revoked: the runtime policy changes, versions 1, 2, 3... and the revoked scopes.
  * - analytics (one row per bucket, dimensions and metric) and the ids of batches applied.
@@ -16,7 +19,8 @@ CREATE TABLE IF NOT EXISTS ${p}_counters (
   reserved INTEGER NOT NULL DEFAULT 0,
   expires_at INTEGER,
   alerted INTEGER NOT NULL DEFAULT 0,
-  announced INTEGER NOT NULL DEFAULT 0
+  announced INTEGER NOT NULL DEFAULT 0,
+  unsettled INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ${p}_counters_expiry ON ${p}_counters (expires_at) WHERE expires_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ${p}_reservations (
@@ -24,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ${p}_reservations (
   expires_at INTEGER NOT NULL,
   keys TEXT NOT NULL,
   amounts TEXT NOT NULL,
-  state INTEGER NOT NULL
+  state INTEGER NOT NULL,
+  note TEXT
 ) WITHOUT ROWID;
 DROP INDEX IF EXISTS ${p}_reservations_expiry;
 CREATE TABLE IF NOT EXISTS ${p}_budgets (
@@ -48,4 +53,12 @@ CREATE TABLE IF NOT EXISTS ${p}_analytics (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ${p}_analytics_batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 `;
+}
+
+/** Columns added since the tables were first made: added to a file made by an earlier version. */
+export function sqliteColumnsAdded(p: string): Array<{ table: string; column: string; definition: string }> {
+  return [
+    { table: `${p}_counters`, column: 'unsettled', definition: 'INTEGER NOT NULL DEFAULT 0' },
+    { table: `${p}_reservations`, column: 'note', definition: 'TEXT' },
+  ];
 }

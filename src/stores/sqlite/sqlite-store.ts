@@ -17,8 +17,9 @@ import type {
   SettledCounter,
   SettleInput,
   Store,
+  UnsettledCall,
 } from '../store.js';
-import { sqliteSchema } from './sqlite-schema.js';
+import { sqliteColumnsAdded, sqliteSchema } from './sqlite-schema.js';
 import { StoreUnavailableError } from '../../errors/runtime-errors.js';
 
 export interface SqliteStoreOptions {
@@ -43,6 +44,7 @@ type Op = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleInput };
 interface CounterRow {
   used: number;
   reserved: number;
+  unsettled: number;
   alerted: number;
   announced: number;
 }
@@ -113,6 +115,7 @@ export class SqliteStore implements Store {
   readonly #s: ReturnType<typeof statements>;
   readonly #batcher: Batcher<Op, AdmitResult | SettledCounter[]>;
   readonly #read: (keys: readonly string[], now: number) => CounterState[];
+  readonly #take: (now: number, limit: number) => UnsettledCall[];
   readonly #register: (origins: readonly BudgetOrigin[], now: number) => BudgetRegistration[];
   readonly #append: (input: PolicyChangeInput) => number;
   readonly #record: (cells: readonly AnalyticsCell[], options: AnalyticsWrite) => void;
@@ -146,6 +149,10 @@ export class SqliteStore implements Store {
         db.pragma('journal_mode = WAL');
         db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
         db.exec(sqliteSchema(prefix));
+        for (const { table, column, definition } of sqliteColumnsAdded(prefix)) {
+          const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+          if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+        }
       });
     } catch (error) {
       if (this.#owned) db.close();
@@ -180,9 +187,10 @@ export class SqliteStore implements Store {
         const spec = counters[i]!;
         const [used, reserved] = s.reserve.get(spec.key, amounts[i]!, spec.expiresAt) as [number, number];
         if (used + reserved > spec.limit) throw NO_ROOM;
-        record.push(amounts[i]!);
+        // A slot given back on expiry is kept negative: the sign tells the purge not to charge it.
+        record.push(spec.releaseOnExpiry ? -amounts[i]! : amounts[i]!);
       }
-      s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','));
+      s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','), input.note ? input.note() : null);
       return { admitted: true };
     });
     const refuse = tx((input: AdmitInput): AdmitResult => {
@@ -222,13 +230,18 @@ export class SqliteStore implements Store {
         const reservation = s.takeReservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
         // Settled already (a retry after a timeout that did apply): nothing changes.
         if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false, applied: false }));
-        // Released on expiry already (state 1): only the usage is recorded.
+        const keys = JSON.parse(reservation.keys) as string[];
+        const amounts = reservation.amounts.split(',').map(Number);
         if (reservation.state === 0) {
-          const keys = JSON.parse(reservation.keys) as string[];
-          const amounts = reservation.amounts.split(',').map(Number);
           // The counters of the admission, in its order: released with the usage, one statement each.
-          if (keys.length === input.counters.length && keys.every((k, i) => k === input.counters[i]!.key)) release = amounts;
-          else keys.forEach((key, i) => s.release.run(amounts[i]!, key));
+          const held = amounts.map(Math.abs);
+          if (keys.length === input.counters.length && keys.every((k, i) => k === input.counters[i]!.key)) release = held;
+          else keys.forEach((key, i) => s.release.run(held[i]!, key));
+        } else {
+          // Charged on expiry (state 1): the charge gives way to the usage recorded below.
+          keys.forEach((key, i) => {
+            if (amounts[i]! > 0) s.uncharge.run(amounts[i]!, amounts[i]!, key);
+          });
         }
       }
       return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!, release?.[i] ?? 0));
@@ -250,8 +263,15 @@ export class SqliteStore implements Store {
       this.#purge(now);
       return keys.map((key) => {
         const row = s.counter.get(key) as CounterRow | undefined;
-        return { used: row?.used ?? 0, reserved: row?.reserved ?? 0 };
+        return { used: row?.used ?? 0, reserved: row?.reserved ?? 0, unsettled: row?.unsettled ?? 0 };
       });
+    });
+
+    this.#take = tx((now: number, limit: number): UnsettledCall[] => {
+      this.#purge(now);
+      const rows = s.unsettledNotes.all(limit) as Array<{ id: string; note: string; expires_at: number }>;
+      for (const row of rows) s.forgetNote.run(row.id);
+      return rows.map((row) => ({ reservationId: row.id, note: row.note, expiredAt: row.expires_at }));
     });
 
     this.#register = tx((origins: readonly BudgetOrigin[], now: number) =>
@@ -306,6 +326,10 @@ export class SqliteStore implements Store {
 
   read(keys: readonly string[], now: number): CounterState[] {
     return this.#read(keys, now);
+  }
+
+  takeUnsettled(now: number, limit: number): UnsettledCall[] {
+    return this.#take(now, limit);
   }
 
   registerBudgets(origins: readonly BudgetOrigin[], now: number): BudgetRegistration[] {
@@ -372,14 +396,21 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Releases reservations past their expiry (a bounded batch per call) and, once a second, drops dead counters. */
+  /**
+   * Charges reservations past their expiry (a bounded batch per call; a concurrency slot is given
+   * back) and, once a second, drops dead counters.
+   */
   #purge(now: number): void {
     const s = this.#s;
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
     for (const r of s.expired.all(now, PURGE_BATCH) as Array<{ id: string; keys: string; amounts: string }>) {
       const amounts = r.amounts.split(',').map(Number);
-      (JSON.parse(r.keys) as string[]).forEach((key, i) => s.release.run(amounts[i]!, key));
+      (JSON.parse(r.keys) as string[]).forEach((key, i) => {
+        const amount = amounts[i]!;
+        if (amount < 0) s.release.run(-amount, key);
+        else s.charge.run(amount, amount, amount, key);
+      });
       s.markExpired.run(r.id);
     }
     s.forgetExpired.run(now - KEEP_EXPIRED_MS);
@@ -390,16 +421,20 @@ export class SqliteStore implements Store {
 function statements(db: Database.Database, p: string) {
   const q = (sql: string) => db.prepare(sql);
   return {
-    counter: q(`SELECT used, reserved, alerted, announced FROM ${p}_counters WHERE key = ?`),
+    counter: q(`SELECT used, reserved, unsettled, alerted, announced FROM ${p}_counters WHERE key = ?`),
     announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
     // Positional parameters (binding by name costs more) and `excluded` for the value given once.
     reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET reserved = reserved + excluded.reserved RETURNING used, reserved`).raw(),
     release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
+    charge: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?), used = used + ?, unsettled = unsettled + ? WHERE key = ?`),
+    uncharge: q(`UPDATE ${p}_counters SET used = used - ?, unsettled = unsettled - ? WHERE key = ?`),
     use: q(
       `INSERT INTO ${p}_counters (key, used, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used, reserved = MAX(0, reserved - ?) RETURNING used, reserved, alerted, announced`,
     ),
     flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
-    insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state) VALUES (?, ?, ?, ?, 0)`),
+    insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state, note) VALUES (?, ?, ?, ?, 0, ?)`),
+    unsettledNotes: q(`SELECT id, note, expires_at FROM ${p}_reservations WHERE state = 1 AND note IS NOT NULL ORDER BY expires_at LIMIT ?`),
+    forgetNote: q(`UPDATE ${p}_reservations SET note = NULL WHERE id = ?`),
     takeReservation: q(`DELETE FROM ${p}_reservations WHERE id = ? RETURNING state, keys, amounts`),
     expired: q(`SELECT id, keys, amounts FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
     markExpired: q(`UPDATE ${p}_reservations SET state = 1 WHERE id = ?`),
