@@ -17,6 +17,13 @@ export interface AnalyticsCounts {
   rejected: number;
   /** Calls the caller aborted. */
   aborted: number;
+  /**
+   * Calls whose process died before it settled them (`status: 'unsettled'`): counted at the
+   * worst case they reserved, in the tokens and cost below too.
+   */
+  unsettled: number;
+  /** The part of `costMicros` that is such calls' worst case, not measured spend. */
+  unsettledCostMicros: number;
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
@@ -30,6 +37,8 @@ export const COUNT_FIELDS = [
   'errors',
   'rejected',
   'aborted',
+  'unsettled',
+  'unsettledCostMicros',
   'inputTokens',
   'outputTokens',
   'cacheReadTokens',
@@ -55,7 +64,7 @@ export interface AnalyticsCell {
 export const MINUTE_MS = 60_000;
 
 export function emptyCounts(): AnalyticsCounts {
-  return { requests: 0, errors: 0, rejected: 0, aborted: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0 };
+  return { requests: 0, errors: 0, rejected: 0, aborted: 0, unsettled: 0, unsettledCostMicros: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0 };
 }
 
 /** `user`: the event's, or null where analytics leave users out (`analytics.byUser: false`). */
@@ -110,6 +119,10 @@ export function addEvent(cell: AnalyticsCell, event: UsageEvent): void {
   if (event.status === 'error') c.errors++;
   else if (event.status === 'rejected') c.rejected++;
   else if (event.status === 'aborted') c.aborted++;
+  else if (event.status === 'unsettled') {
+    c.unsettled++;
+    c.unsettledCostMicros += event.costMicros ?? 0;
+  }
   const u = event.usage;
   c.inputTokens += u.inputTokens;
   c.outputTokens += u.outputTokens;
@@ -117,7 +130,8 @@ export function addEvent(cell: AnalyticsCell, event: UsageEvent): void {
   c.cacheWriteTokens += u.cacheWriteTokens;
   c.reasoningTokens += u.reasoningTokens;
   c.costMicros += event.costMicros ?? 0;
-  addTo(cell.latency, bucketIndex(event.latencyMs));
+  // An unsettled call's duration is unknown: it is left out of the latencies.
+  if (event.status !== 'unsettled') addTo(cell.latency, bucketIndex(event.latencyMs));
   if (event.ttftMs !== null) addTo(cell.ttft, bucketIndex(event.ttftMs));
 }
 

@@ -49,6 +49,8 @@ export interface AnalyticsRow extends Partial<Record<AnalyticsDimension, string 
   totalTokens: number;
   /** USD, exact (summed in micro-dollars). */
   cost: number;
+  /** USD: the part of `cost` that is unsettled calls' worst case, not measured spend. */
+  unsettledCost: number;
   latencyMs: LatencyPercentiles | null;
   /** Time to first token of streamed calls; null when the group has none. */
   ttftMs: LatencyPercentiles | null;
@@ -117,7 +119,7 @@ export function aggregate(plan: PlannedQuery, cells: readonly AnalyticsCell[]): 
     if (!group) {
       const row = { start: toIso(bucket), end: toIso(plan.interval ? bucket + size : plan.to) } as AnalyticsRow;
       plan.groupBy.forEach((d, i) => (row[d] = values[i]!));
-      Object.assign(row, emptyCounts(), { totalTokens: 0, cost: 0, latencyMs: null, ttftMs: null });
+      Object.assign(row, emptyCounts(), { totalTokens: 0, cost: 0, unsettledCost: 0, latencyMs: null, ttftMs: null });
       group = { row, latency: {}, ttft: {}, sortKey: `${String(bucket).padStart(15, '0')}\n${JSON.stringify(values)}` };
       groups.set(id, group);
     }
@@ -131,6 +133,7 @@ export function aggregate(plan: PlannedQuery, cells: readonly AnalyticsCell[]): 
     .map(({ row, latency, ttft }) => {
       row.totalTokens = row.inputTokens + row.outputTokens;
       row.cost = row.costMicros / 1_000_000;
+      row.unsettledCost = row.unsettledCostMicros / 1_000_000;
       row.latencyMs = percentiles(latency);
       row.ttftMs = percentiles(ttft);
       return row;

@@ -130,10 +130,13 @@ export interface UsageEvent {
   /**
    * `success`; `rejected` (refused by the gateway before any provider call: validation, access,
    * limits); `error` (the provider failed, or the gateway could not serve); `aborted` (the caller
-   * aborted or stopped reading).
+   * aborted or stopped reading); `unsettled` (the process that made the call died before it
+   * settled it: its reservation expired and was charged at its worst case, which `usage` and
+   * `cost` are, estimated; sent by whichever gateway on the store took it, with `httpStatus` 0,
+   * `errorCode` 'unsettled' and no timings).
    */
-  status: 'success' | 'rejected' | 'error' | 'aborted';
-  /** HTTP-like status: 200, or the error's status. */
+  status: 'success' | 'rejected' | 'error' | 'aborted' | 'unsettled';
+  /** HTTP-like status: 200, or the error's status (0: unknown, for an unsettled call). */
   httpStatus: number;
   errorCode: string | null;
   /** The error's message (credentials removed). */

@@ -14,6 +14,7 @@ import { KeyTable } from '../config/key-table.js';
 import type { ParsedIntegration } from '../config/parsed-config.js';
 import { bindSecret, isSecret, type SecretResolver } from '../secrets/secret.js';
 import { PolicyLog } from './policy-log.js';
+import { UnsettledCalls } from './unsettled-calls.js';
 import { unknownResolvers } from './provisioning-change.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
@@ -104,6 +105,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     inFlight: 0,
     whenIdle: [],
     policyLog: undefined as unknown as PolicyLog,
+    unsettled: new UnsettledCalls(store, dispatcher, clock, parsed.policyPollMs),
   };
   // Policy changes are an admin's, and the replay a gateway's start: neither is a call's path, so
   // they get the time a loaded store needs, like analytics batches.

@@ -3,6 +3,7 @@ import type { Policy } from '../config/policy.js';
 import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
 import type { PolicyLog } from './policy-log.js';
+import type { UnsettledCalls } from './unsettled-calls.js';
 import type { SecretResolver } from '../secrets/secret.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
@@ -34,6 +35,8 @@ export interface GatewayState {
   closed: boolean;
   /** Runtime policy changes shared through the store (set right after the state is made). */
   policyLog: PolicyLog;
+  /** Calls other processes never settled, reported by this gateway as it takes them from the store. */
+  readonly unsettled: UnsettledCalls;
   /** Calls between their start and their usage event: what close() waits for. */
   inFlight: number;
   /** Called (and emptied) when `inFlight` falls to 0. */

@@ -229,11 +229,13 @@ export class Gateway {
   }
 
   /**
-   * Resolves once every settlement the store missed is recorded (or given up) and every usage
-   * event published so far is delivered to every sink (or dropped and counted).
+   * Resolves once every settlement the store missed is recorded (or given up), the calls other
+   * processes never settled are taken from the store and published (`status: 'unsettled'`), and
+   * every usage event published so far is delivered to every sink (or dropped and counted).
    */
   async flush(): Promise<void> {
     await this.#state.limiter.flush();
+    await this.#state.unsettled.take();
     await this.#state.dispatcher.flush();
     await this.#state.analytics?.recorder.flush();
   }
@@ -262,8 +264,10 @@ export class Gateway {
     const state = this.#state;
     state.closed = true;
     state.policyLog.close();
+    state.unsettled.stop();
     await this.#idle(timeoutMs);
     await state.limiter.flush();
+    await state.unsettled.take();
     await state.dispatcher.close();
     await state.analytics?.recorder.flush();
     await state.limiter.store.close?.();

@@ -28,7 +28,7 @@ function gatewayOn(store: Store, clock: () => number) {
 const cell = (start: number, workspace: string, requests: number): AnalyticsCell => ({
   start,
   dims: { workspace, integration: 'llm', provider: 'mock', model: 'gpt-x', key: null, user: null, errorCode: null },
-  counts: { requests, errors: 0, rejected: 0, aborted: 0, inputTokens: 10 * requests, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
+  counts: { requests, errors: 0, rejected: 0, aborted: 0, unsettled: 0, unsettledCostMicros: 0, inputTokens: 10 * requests, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
   latency: { 40: requests },
   ttft: {},
 });

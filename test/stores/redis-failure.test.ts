@@ -96,8 +96,10 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
         },
       ],
       store: redisStore({ client, prefix: `cmd-${randomUUID()}` }),
-      // Analytics are written once per interval: a long one, so that none falls inside the count.
+      // Analytics are written once per interval, the policy log and unsettled calls read once per
+      // poll: long ones, so that none falls inside the count.
       analytics: { flushIntervalMs: 60_000 },
+      policyPollMs: 3_600_000,
     });
     const call = () => gateway.chat({ workspace: 'team-a', model: '@mock/m', messages: [{ role: 'user', content: 'hi' }] });
     // A settlement or an admission goes to Redis at the end of the turn of the event loop it was
@@ -137,10 +139,11 @@ describe.skipIf(!redis.available)('redis store failure policy', () => {
     const evalsha = delta.find(([name]) => name === 'evalsha')?.[1];
     expect(evalsha).toBe(commands.length);
     expect(delta.find(([name]) => name === 'eval')).toBeUndefined();
-    // The 10 calls' analytics: one script, when the batch is written.
+    // flush(): one script to take the calls other processes never settled, and the 10 calls'
+    // analytics in one more, when the batch is written.
     sent.length = 0;
     await gateway.flush();
-    expect(sent).toEqual(['evalsha']);
+    expect(sent).toEqual(['evalsha', 'evalsha']);
     expect(gateway.stats().analytics).toEqual({ recorded: 13, pending: 0, dropped: 0 });
     await gateway.close({ timeoutMs: 0 });
   });

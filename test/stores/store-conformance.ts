@@ -407,7 +407,7 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         start,
         // w2's calls failed: their cells carry an error code, which the store keeps as a dimension.
         dims: { workspace, integration: 'llm', provider: 'mock', model: 'm', key: null, user: workspace === 'w1' ? 'u:1' : null, errorCode: workspace === 'w2' ? 'provider_error' : null },
-        counts: { requests, errors: 1, rejected: 0, aborted: 0, inputTokens: 10 * requests, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
+        counts: { requests, errors: 1, rejected: 0, aborted: 0, unsettled: 1, unsettledCostMicros: 5, inputTokens: 10 * requests, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 7 * requests },
         latency: { 40: requests, 41: 1 },
         ttft: { 12: 1 },
       });

@@ -14,6 +14,8 @@ const SHORT: Record<keyof AnalyticsCounts, string> = {
   errors: 'e',
   rejected: 'j',
   aborted: 'x',
+  unsettled: 'u',
+  unsettledCostMicros: 'uc',
   inputTokens: 'i',
   outputTokens: 'o',
   cacheReadTokens: 'cr',
