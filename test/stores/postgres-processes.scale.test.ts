@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGateway, type UsageEvent } from '../../src/index.js';
 import type { PostgresStore } from '../../src/postgres.js';
 import { postgresAvailable, usePostgres } from '../helpers/postgres.js';
-import { lockedStoreTest, sqlProcessTests } from './sql-processes.js';
+import { lockedStoreTest, servedCallsCountedTest, sqlProcessTests } from './sql-processes.js';
 
 /** Gateways in several processes on one PostgreSQL schema, a process killed mid-call, the ledger, a locked table. */
 
@@ -12,11 +12,16 @@ const pg = usePostgres();
 afterAll(() => pg.cleanup(), 30_000);
 
 describe.skipIf(!available)('postgres store across processes', () => {
+  const fresh = async () => {
+    const store = await pg.store();
+    return { env: { STORE: 'postgres', PG_SCHEMA: store.schema }, store: () => store };
+  };
+  servedCallsCountedTest({ fresh }, async (store, requestIds) => {
+    const { rows } = await pg.pool().query(`SELECT request_id, status FROM "${(store as PostgresStore).schema}".ledger WHERE request_id = ANY ($1)`, [requestIds]);
+    return new Map((rows as Array<{ request_id: string; status: string }>).map((r) => [r.request_id, r.status]));
+  });
   sqlProcessTests({
-    fresh: async () => {
-      const store = await pg.store();
-      return { env: { STORE: 'postgres', PG_SCHEMA: store.schema }, store: () => store };
-    },
+    fresh,
     // The ledger agrees: one row per successful call, the same money.
     check: async (store, { ok, spentMicros }) => {
       const schema = (store as PostgresStore).schema;

@@ -1,4 +1,4 @@
-// npm run test:scale: four gateway processes on one Redis, one killed mid-call (about three seconds).
+// npm run test:scale: gateway processes on one Redis, killed mid-call and mid-run (about five seconds).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { createGateway } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
 import { estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';
 import { useTestRedis } from '../helpers/redis-server.js';
+import { servedCallsCountedTest } from './sql-processes.js';
 
 const redis = useTestRedis({ beforeAll, afterAll });
 const server = redis.server;
@@ -75,7 +76,14 @@ describe.skipIf(!redis.available)('redis store across processes', () => {
     expect(all.flatMap((r) => r.refused)).toEqual(Array(80 - R).fill('rate_limit_exceeded'));
   });
 
-  it('a process killed with SIGKILL mid-call: its reservation is released after the reservation time', async () => {
+  servedCallsCountedTest({
+    fresh: async (name) => {
+      const prefix = `${name}-${randomUUID()}`;
+      return { env: { STORE: 'redis', REDIS_PORT: String(server.port), PREFIX: prefix }, store: () => redisStore({ client: redis.client, prefix }) };
+    },
+  });
+
+  it('a process killed with SIGKILL mid-call: its reservation is charged after the reservation time, as unsettled', async () => {
     const prefix = `kill-${randomUUID()}`;
     const grant = { budgets: [{ type: 'tokens', limit: 1_000 }] };
     const w = worker({ MODE: 'hang', PREFIX: prefix, GRANT: JSON.stringify(grant), LATENCY_MS: 600_000, TTL_MS: 10_000 });
@@ -94,6 +102,6 @@ describe.skipIf(!redis.available)('redis store across processes', () => {
     const status = () => gateway.limits.status({ workspace: 'team-a', integration: 'mock' });
     expect((await status())[0]).toMatchObject({ reserved: 100 });
     now = NOW + 10_001;
-    expect((await status())[0]).toMatchObject({ used: 0, reserved: 0 });
+    expect((await status())[0]).toMatchObject({ used: 100, reserved: 0, unsettled: 100 });
   });
 });

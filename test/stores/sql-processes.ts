@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
-import { createGateway, StoreUnavailableError, type Store, type StoreDegradedEvent } from '../../src/index.js';
+import { until } from '../helpers/until.js';
+import { createGateway, StoreUnavailableError, type Store, type StoreDegradedEvent, type UsageEvent } from '../../src/index.js';
+import { estimateInputTokensUpperBound } from '../../src/usage/estimate-tokens.js';
 import { ask, workerConfig } from './sql-worker.js';
 
 const WORKER = new URL('./sql-worker.ts', import.meta.url).pathname;
@@ -65,11 +67,13 @@ export function sqlProcessTests(target: SqlTarget): void {
     const [budget] = await gateway.limits.status({ workspace: 'team', integration: 'llm', kind: 'budget' });
     expect(spentMicros).toBeGreaterThan(0);
     expect(Math.round(budget!.used * 1e6)).toBe(spentMicros);
-    // The call in flight when it died holds its reservation until it expires (reservationTtlMs: 1.5 s).
+    // The call in flight when it died holds its reservation until it expires (reservationTtlMs:
+    // 1.5 s); then its worst case is charged, as unsettled: its caller may have been served.
     const slow = async () => (await gateway.limits.status({ workspace: 'team', integration: 'slow', kind: 'budget' }))[0]!;
-    expect((await slow()).reserved).toBeGreaterThan(0);
+    const { reserved } = await slow();
+    expect(reserved).toBeGreaterThan(0);
     await expect.poll(async () => (await slow()).reserved, { timeout: 15_000, interval: 100 }).toBe(0);
-    expect((await slow()).used).toBe(0);
+    expect(await slow()).toMatchObject({ used: reserved, unsettled: reserved });
 
     // About $0.2 a call: $1 is spent by the eighth; the process is killed after it, and the next one refuses.
     const b = worker({ ...env, WORKER_MODE: 'kill', CALLS: '8', WORKSPACE: 'other', MODEL: '@llm/big' });
@@ -103,4 +107,69 @@ export async function lockedStoreTest(store: Store, lock: () => Promise<() => Pr
   await unlock();
   await expect.poll(() => call().then(() => 'ok', (e: Error) => e.message), { timeout: 15_000, interval: 100 }).toBe('ok');
   await gateway.close();
+}
+
+/** What a crash test reads beside the counters: the requests the store has a ledger row of (PostgreSQL). */
+export type LedgerRows = (store: Store, requestIds: readonly string[]) => Promise<Map<string, string>>;
+
+/**
+ * A call served is a call counted, whatever dies when: 4 processes share a $1 budget, one is
+ * killed with SIGKILL mid-run and another started in its place; once the reservations have
+ * expired, the store's `used` is at least what the callers were served, and exceeds it by no
+ * more than the worst case of the calls the killed process had in flight (8 at a time), which
+ * `unsettled` reports, and the 'unsettled' usage events too.
+ */
+export function servedCallsCountedTest(target: Pick<SqlTarget, 'fresh'>, ledger?: LedgerRows): void {
+  it('a process killed with SIGKILL mid-run and restarted: once its reservations expire, used is at least what callers were served, and exceeds it by at most its calls in flight (unsettled)', async () => {
+    const { env, store } = await target.fresh('served');
+    const served = new Map<string, number>();
+    const start = () => {
+      const w = worker({ ...env, WORKER_MODE: 'serve' });
+      let count = 0;
+      const done = (async () => {
+        for (;;) {
+          const line = await w.next();
+          if (line === 'undefined') return false; // the process ended without finishing: killed
+          const message = JSON.parse(line) as { served?: string; costMicros?: number; done?: boolean };
+          if (message.done) return true;
+          served.set(message.served!, message.costMicros!);
+          count++;
+        }
+      })();
+      return { w, done, served: () => count };
+    };
+    const workers = Array.from({ length: 4 }, start);
+    await until(() => workers[0]!.served() >= 20);
+    await kill(workers[0]!.w);
+    workers.push(start());
+    expect(await Promise.all(workers.slice(1).map((w) => w.done))).toEqual([true, true, true, true]);
+
+    const observer = workerConfig(store());
+    const unsettledEvents: UsageEvent[] = [];
+    observer.on('usage', (e) => e.status === 'unsettled' && unsettledEvents.push(e));
+    const budget = async () => (await observer.limits.status({ workspace: 'team', integration: 'llm', kind: 'budget' }))[0]!;
+    // The killed process's reservations expire (reservationTtlMs: 1.5 s) and are charged.
+    await expect.poll(async () => (await budget()).reserved, { timeout: 15_000, interval: 100 }).toBe(0);
+    const { used, unsettled } = await budget();
+    const usedMicros = Math.round(used * 1e6);
+    const unsettledMicros = Math.round(unsettled * 1e6);
+    const servedMicros = [...served.values()].reduce((a, b) => a + b, 0);
+    // $1 per 1M input tokens, $2 per 1M output: one call's worst case, in micro-dollars.
+    const worstCase = estimateInputTokensUpperBound(ask('team').messages) + 2 * ask('team').max_tokens;
+    expect(usedMicros).toBeGreaterThanOrEqual(servedMicros);
+    expect(usedMicros - servedMicros).toBeLessThanOrEqual(8 * worstCase);
+    expect(unsettledMicros).toBeGreaterThan(0);
+    expect(unsettledMicros).toBeLessThanOrEqual(8 * worstCase);
+    // Every such call reported once, at its worst case.
+    await observer.flush();
+    expect(unsettledEvents.length).toBeGreaterThan(0);
+    expect(unsettledEvents.reduce((n, e) => n + e.costMicros!, 0)).toBe(unsettledMicros);
+    if (ledger) {
+      // A row for every call a caller was served: measured, or its worst case if its process died first.
+      const rows = await ledger(store(), [...served.keys()]);
+      expect(rows.size).toBe(served.size);
+      expect([...new Set(rows.values())].every((status) => status === 'success' || status === 'unsettled')).toBe(true);
+    }
+    await observer.close();
+  }, 60_000);
 }

@@ -1,6 +1,9 @@
 /**
- * A gateway process on a SQL store, for the multi-process and crash tests: run with
- * `node --import tsx`. STORE=sqlite (DB_PATH) or postgres (PG_SCHEMA). WORKER_MODE:
+ * A gateway process on a shared store, for the multi-process and crash tests: run with
+ * `node --import tsx`. STORE=sqlite (DB_PATH), postgres (PG_SCHEMA) or redis (REDIS_PORT, PREFIX). WORKER_MODE:
+ * - `serve`: 8 calls at a time against team's $1 budget until refused; prints a line
+ *   { served, costMicros } the moment each call is answered (its caller was served), then
+ *   { done: true };
  * - `spend`: 8 calls at a time against team's $1 budget until refused; prints
  *   { ok, refused, spentMicros } (the cost of its successful calls, from their usage events);
  * - `kill`: CALLS calls (in WORKSPACE, to MODEL), prints { spentMicros }, then starts a call that never ends and prints
@@ -35,6 +38,10 @@ async function storeFromEnv(): Promise<Store> {
     const { sqliteStore } = await import('../../src/sqlite.js');
     return sqliteStore({ path: process.env.DB_PATH! }, { busyTimeoutMs: 2_000 });
   }
+  if (process.env.STORE === 'redis') {
+    const [{ redisStore }, { Redis }] = await Promise.all([import('../../src/redis.js'), import('ioredis')]);
+    return redisStore({ client: new Redis({ port: Number(process.env.REDIS_PORT), host: '127.0.0.1' }), prefix: process.env.PREFIX! });
+  }
   if (process.env.STORE === 'postgres') {
     const [{ postgresStore }, { PG_CONFIG }, pg] = await Promise.all([import('../../src/postgres.js'), import('../helpers/postgres.js'), import('pg')]);
     return postgresStore({ pool: new pg.default.Pool({ ...PG_CONFIG, max: 8 }), schema: process.env.PG_SCHEMA! });
@@ -50,7 +57,24 @@ if (process.env.WORKER_MODE) {
   gateway.on('usage', (event) => {
     if (event.status === 'success') spentMicros += event.costMicros ?? 0;
   });
-  if (process.env.WORKER_MODE === 'spend') {
+  if (process.env.WORKER_MODE === 'serve') {
+    const worker = async () => {
+      for (;;) {
+        try {
+          const answer = await gateway.chat(ask('team'));
+          // Written at once (a pipe is synchronous on Linux): a SIGKILL after this line still leaves it.
+          process.stdout.write(`${JSON.stringify({ served: answer.gateway.requestId, costMicros: Math.round(answer.gateway.cost! * 1e6) })}\n`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'budget_exceeded') throw error;
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    await gateway.close();
+    process.stdout.write(`${JSON.stringify({ done: true })}\n`);
+    process.exit(0);
+  } else if (process.env.WORKER_MODE === 'spend') {
     let ok = 0;
     let refused = 0;
     const worker = async () => {

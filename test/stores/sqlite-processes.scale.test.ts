@@ -1,4 +1,4 @@
-// npm run test:scale: four gateway processes on one SQLite file, one killed mid-call (about four seconds).
+// npm run test:scale: gateway processes on one SQLite file, killed mid-call, eight opening it at once (about ten seconds).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/sqlite.js';
-import { lockedStoreTest, sqlProcessTests } from './sql-processes.js';
+import { lockedStoreTest, servedCallsCountedTest, sqlProcessTests } from './sql-processes.js';
 
 /** Gateways in several processes on one SQLite file, a process killed mid-call, a locked database. */
 
@@ -15,12 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sqlite store across processes', () => {
-  sqlProcessTests({
-    fresh: async (name) => {
-      const path = join(dir, `${name}.db`);
-      return { env: { STORE: 'sqlite', DB_PATH: path }, store: () => sqliteStore({ path }) };
-    },
-  });
+  const fresh = async (name: string) => {
+    const path = join(dir, `${name}.db`);
+    return { env: { STORE: 'sqlite', DB_PATH: path }, store: () => sqliteStore({ path }) };
+  };
+  sqlProcessTests({ fresh });
+  servedCallsCountedTest({ fresh });
 
   it('8 processes open one new file at the same moment, 20 times: every open succeeds', async () => {
     const worker = new URL('./sqlite-open-worker.ts', import.meta.url).pathname;
