@@ -44,6 +44,7 @@ export type { AnalyticsGranularity, AnalyticsRetention } from './analytics/granu
 export type { AnalyticsWrite, AnalyticsRead } from './analytics/analytics-storage.js';
 export type { LimitStatus, StatusQuery } from './limits/limit-status.js';
 export type { LimitScope } from './limits/limit-scopes.js';
+export type { NearestLimit, NearestQuery } from './limits/nearest-limits.js';
 export type { StoreStats } from './limits/guarded-store.js';
 export type {
   BudgetAlertEvent,

@@ -39,7 +39,10 @@ export interface Overview {
   series: { buckets: string[]; groups: SeriesGroup[] };
   /** Each group's totals for the range, most expensive first. */
   byGroup: Array<{ name: string; requests: number; errors: number; rejected: number; aborted: number; totalTokens: number; cost: number; latencyMs: AnalyticsRow['latencyMs'] }>;
-  /** Every budget, closest to its limit first. `share`: (used + reserved) / limit. */
+  /**
+   * Every budget, closest to its limit first. `share`: (used + reserved) / limit. Templated
+   * scopes' (one per user, customer or tag) are those `limits.nearest` lists.
+   */
   budgets: Array<LimitStatus & { share: number }>;
   /** Every rate limit, least headroom first. */
   rateLimits: Array<LimitStatus & { share: number }>;
@@ -158,19 +161,33 @@ function seriesOf(rows: AnalyticsRow[], groupBy: Group, from: string, to: string
 
 const round6 = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
-/** The limits of every scope (at most `maxScopes`), each limit once although queries overlap. */
+/** Templated scopes' limits shown, of each kind: those nearest their ends. */
+const NEAREST = 50;
+
+/**
+ * The limits of every scope (at most `maxScopes`), each limit once although queries overlap,
+ * and the templated scopes' limits nearest their ends.
+ */
 async function readLimits(gateway: Gateway, maxScopes: number): Promise<{ statuses: Array<LimitStatus & { share: number }>; leftOut: number }> {
   const scopes = gateway.limits.scopes();
   const read = scopes.slice(0, maxScopes);
-  const answers = await Promise.all(read.map(({ query }) => gateway.limits.status(query)));
+  const [answers, budgets, rateLimits] = await Promise.all([
+    Promise.all(read.map(({ query }) => gateway.limits.status(query))),
+    gateway.limits.nearest({ n: NEAREST, kind: 'budget' }),
+    gateway.limits.nearest({ n: NEAREST, kind: 'rateLimit' }),
+  ]);
   const seen = new Map<string, LimitStatus & { share: number }>();
+  const keep = (s: LimitStatus) => {
+    const id = `${s.scope}|${s.kind}|${s.type}|${s.per ?? ''}|${s.limit}|${s.models?.join(',') ?? ''}|${s.reset ?? ''}`;
+    if (!seen.has(id)) seen.set(id, { ...s, share: s.limit > 0 ? (s.used + s.reserved) / s.limit : 1 });
+  };
   answers.forEach((statuses, i) => {
-    for (const s of statuses) {
-      // A status answer includes the enclosing scopes: each limit is kept from its own scope's query.
-      if (s.scope !== read[i]!.scope) continue;
-      const id = `${s.scope}|${s.kind}|${s.type}|${s.per ?? ''}|${s.limit}|${s.models?.join(',') ?? ''}|${s.reset ?? ''}`;
-      if (!seen.has(id)) seen.set(id, { ...s, share: s.limit > 0 ? (s.used + s.reserved) / s.limit : 1 });
-    }
+    // A status answer includes the enclosing scopes: each limit is kept from its own scope's query.
+    for (const s of statuses) if (s.scope === read[i]!.scope) keep(s);
   });
+  for (const s of [...budgets, ...rateLimits]) {
+    const { template: _t, by: _b, value: _v, ...status } = s;
+    keep(status);
+  }
   return { statuses: [...seen.values()], leftOut: scopes.length - read.length };
 }

@@ -1,4 +1,8 @@
+import { z } from 'zod';
+import { toConfigIssues } from '../errors/format-issues.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
 import { limitScopes, type LimitScope } from '../limits/limit-scopes.js';
+import type { NearestLimit, NearestQuery } from '../limits/nearest-limits.js';
 import { aggregate, planQuery, type AnalyticsQuery, type AnalyticsResult } from '../analytics/analytics-query.js';
 import type { AnalyticsStats } from '../analytics/analytics-recorder.js';
 import { AnalyticsUnavailableError } from '../errors/runtime-errors.js';
@@ -60,6 +64,14 @@ export class Gateway {
      * @example for (const { scope, query } of gateway.limits.scopes()) console.log(scope, await gateway.limits.status(query))
      */
     scopes(): LimitScope[];
+    /**
+     * The limits of templated scopes (one per user, customer or tag: `each`) closest to their
+     * ends, closest first, on every process's counters: what `scopes()` cannot list, since a
+     * template has one scope per value. Each names its template, what it is keyed by and the value.
+     * @example const [worst] = await gateway.limits.nearest({ n: 10 }); // e.g. { scope: 'workspace:team-a/user:u-42', used: 0.97, limit: 1, value: 'u-42', ... }
+     * @throws RequestValidationError for a bad `n` or `kind`
+     */
+    nearest(query?: NearestQuery): Promise<NearestLimit[]>;
   };
   /** Usage analytics, from the store's rollups (this process's calls, or every process's with Redis). */
   readonly analytics: {
@@ -125,6 +137,11 @@ export class Gateway {
     this.limits = {
       status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)),
       scopes: () => limitScopes(state.policy),
+      nearest: async (query = {}) => {
+        const parsed = nearestQuerySchema.safeParse(query);
+        if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
+        return state.limiter.nearest(state.policy, { n: parsed.data.n ?? 20, kind: parsed.data.kind ?? 'budget' });
+      },
     };
     this.analytics = { query: (query) => this.#queryAnalytics(query) };
   }
@@ -310,3 +327,5 @@ function statusTier(state: GatewayState, query: StatusQuery): string | null {
   });
   return typeof named === 'string' ? named : null;
 }
+
+const nearestQuerySchema = z.strictObject({ n: z.number().int().min(1).max(1_000).optional(), kind: z.enum(['budget', 'rateLimit']).optional() });

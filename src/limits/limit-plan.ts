@@ -28,6 +28,11 @@ export interface PlannedLimit {
    */
   readonly thresholds: readonly number[] | null;
   readonly prefix: string;
+  /**
+   * A templated limit bound to a value: ranked among the values of its template (see
+   * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
+   */
+  readonly rank: { index: string; member: string } | null;
   /** The counter of the current period, reused until the period ends. */
   current: { span: Span; spec: CounterSpec } | null;
 }
@@ -154,6 +159,7 @@ function planLimits(
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
       prefix: `b|${origin}|${id}|${setAt}|${scope}|`,
+      rank: null,
       current: null,
     });
   }
@@ -176,6 +182,7 @@ function planLimits(
       alertAt: undefined,
       thresholds: null,
       prefix: `r|${scope}|${id}|`,
+      rank: null,
       current: null,
     });
   }
@@ -213,9 +220,16 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
       chosen = (tier !== null && template.tiers.get(tier)) || template.limits;
     }
     const escaped = encodeURIComponent(value);
-    for (const limit of chosen) limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: limit.prefix.replace(HOLE, escaped), current: null });
+    for (const limit of chosen) {
+      limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: limit.prefix.replace(HOLE, escaped), rank: { index: rankIndexOf(limit), member: value }, current: null });
+    }
   }
   return finishPlan(limits, []);
+}
+
+/** The index a templated limit's values are ranked in (its period's start is added): its counter keys, the value left out. */
+export function rankIndexOf(unbound: PlannedLimit): string {
+  return `n|${unbound.prefix.replace(HOLE, '{value}')}`;
 }
 
 function attributeValue(template: TemplatePlan, attributes: CallAttributes, partial: boolean): string | null {
@@ -256,6 +270,7 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     ...(limit.kind === 'budget' ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : {}),
     // A slot in flight is given back when its reservation expires: the call is over either way.
     ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
+    ...(limit.rank ? { rank: { index: `${limit.rank.index}${span.start}`, member: limit.rank.member } } : {}),
   };
   limit.current = { span, spec };
   return spec;

@@ -18,6 +18,7 @@ import { bindPlan, type CallAttributes, type LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
 import { settleCall } from './settle-call.js';
 import type { CallAbout } from './call-note.js';
+import { nearestLimits, type NearestLimit, type NearestQuery } from './nearest-limits.js';
 
 const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false, templates: [] });
 
@@ -136,6 +137,12 @@ export class Limiter {
   /** See settleCall. */
   settle(admission: Admission, usage: Usage | null, entry?: LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
     return settleCall(this.#ctx, admission, usage, entry);
+  }
+
+  /** See nearestLimits. */
+  async nearest(policy: Policy, query: Required<NearestQuery>): Promise<NearestLimit[]> {
+    await this.#registry.ready();
+    return nearestLimits(this.#ctx, this.#plans, policy, query);
   }
 
   /** Every limit that applies to the query, with its current usage. */

@@ -55,6 +55,9 @@ function isFull(spec: CounterSpec, counter: Counter): boolean {
   return spec.announceAtLimit === true ? counter.used >= (spec.exhaustedAt ?? spec.limit) : counter.used + counter.reserved >= spec.limit;
 }
 
+/** Members an index ranks, at least: far more than any page lists. */
+const RANKED = 10_000;
+
 /** How often, at most, expired reservations and counters are swept (on the next call). */
 const SWEEP_EVERY_MS = 1_000;
 
@@ -83,6 +86,8 @@ export class MemoryStore implements Store {
   #nextSweep = 0;
   /** Reservations that expired unsettled with a note, until taken (see takeUnsettled). */
   #unsettled: Reservation[] = [];
+  /** Rank indexes (see CounterSpec.rank): each member's share of its limit at its last settlement. */
+  readonly #ranks = new Map<string, { expiresAt: number | null; shares: Map<string, number> }>();
   readonly #maxCounters: number;
   #evicted = 0;
   #hand: MapIterator<[string, Counter]> | null = null;
@@ -210,6 +215,7 @@ export class MemoryStore implements Store {
       if (alerted) counter.alerted = true;
       const exhausted = spec.announceAtLimit === true && !counter.announced && counter.used >= spec.limit;
       if (exhausted) counter.announced = true;
+      if (spec.rank) this.#rank(spec, counter.used);
       out.push({ used: counter.used, reserved: counter.reserved, alerted, exhausted });
     }
     if (this.#counters.size > this.#maxCounters) this.#evict();
@@ -284,6 +290,26 @@ export class MemoryStore implements Store {
     reservation.prev = reservation.next = null;
   }
 
+  nearest(index: string, n: number, now: number): string[] {
+    this.#sweep(now);
+    const ranked = this.#ranks.get(index);
+    if (!ranked) return [];
+    return [...ranked.shares].sort((a, b) => b[1] - a[1]).slice(0, n).map(([member]) => member);
+  }
+
+  /**
+   * Places a counter's member in its index. An index holds at most RANKED members: past twice
+   * that, the ones with the smallest shares (the furthest from their limits, never listed) go;
+   * one that grows comes back at its next settlement.
+   */
+  #rank(spec: CounterSpec, used: number): void {
+    const { index, member } = spec.rank!;
+    let ranked = this.#ranks.get(index);
+    if (!ranked) this.#ranks.set(index, (ranked = { expiresAt: spec.expiresAt, shares: new Map() }));
+    ranked.shares.set(member, spec.limit > 0 ? used / spec.limit : 0);
+    if (ranked.shares.size > 2 * RANKED) ranked.shares = new Map([...ranked.shares].sort((a, b) => b[1] - a[1]).slice(0, RANKED));
+  }
+
   takeUnsettled(now: number, limit: number): UnsettledCall[] {
     this.#sweep(now);
     const taken: UnsettledCall[] = [];
@@ -323,6 +349,7 @@ export class MemoryStore implements Store {
     for (const [key, counter] of this.#counters) {
       if (counter.expiresAt !== null && counter.expiresAt <= now && counter.reserved === 0) this.#counters.delete(key);
     }
+    for (const [index, ranked] of this.#ranks) if (ranked.expiresAt !== null && ranked.expiresAt <= now) this.#ranks.delete(index);
   }
 }
 

@@ -36,6 +36,13 @@ export interface CounterSpec {
    * call is over, whatever happened to it), not charged. Absent: charged (see AdmitInput.ttlMs).
    */
   releaseOnExpiry?: boolean;
+  /**
+   * Ranks the counter in an index: after each settlement, `member` is placed by its share of the
+   * limit (`used / limit`) among the index's members, so that `nearest(index, n)` lists those
+   * closest to their limits (the values of a templated scope: its users, its customers). The
+   * index lives as long as the counter (`expiresAt`).
+   */
+  rank?: { index: string; member: string };
 }
 
 export interface CounterState {
@@ -229,6 +236,12 @@ export interface Store {
    * it was taken. Optional: a store without it reports no unsettled calls (their charge holds).
    */
   takeUnsettled?(now: number, limit: number): MaybePromise<UnsettledCall[]>;
+  /**
+   * The members of an index (see CounterSpec.rank) with the largest shares of their limits at
+   * their last settlement, largest first, at most `n`. Optional: without it, a gateway cannot list
+   * the limits of templated scopes nearest their ends (`gateway.limits.nearest`).
+   */
+  nearest?(index: string, n: number, now: number): MaybePromise<string[]>;
   /**
    * Records which budgets each origin defines, keeping the set time of those already known,
    * so that every process sharing the store counts a budget from the same moment. A budget no

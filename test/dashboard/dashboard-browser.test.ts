@@ -63,12 +63,15 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     expect(await page.textContent('#t-tokens')).toBe(total!.totalTokens.toLocaleString('en-US'));
     expect(await page.textContent('#t-cost')).toBe(`$${total!.cost < 1 ? total!.cost.toFixed(4) : total!.cost.toFixed(2)}`);
 
-    // Every budget of every scope, one row each, closest to its limit first.
+    // Every budget of every scope, and each user's of team-a (limits.nearest), one row each, closest to its limit first.
     const budgets: LimitStatus[] = [];
     for (const { scope, query } of gateway.limits.scopes()) budgets.push(...(await gateway.limits.status(query)).filter((s) => s.scope === scope && s.kind === 'budget'));
-    budgets.sort((a, b) => (b.used + b.reserved) / b.limit - (a.used + a.reserved) / a.limit);
+    budgets.push(...(await gateway.limits.nearest({ n: 50 })));
+    const share = (b: LimitStatus) => (b.used + b.reserved) / b.limit;
+    budgets.sort((a, b) => share(b) - share(a) || a.scope.localeCompare(b.scope));
     const rows = await page.$$eval('#budgets tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(rows.map((r) => [r[0], r[1]])).toEqual(budgets.map((b) => [b.scope, b.type]));
+    expect(rows.filter((r) => r[0]!.startsWith('workspace:team-a/user:'))).toHaveLength(3);
     const money = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
     rows.forEach((r, i) => {
       const b = budgets[i]!;

@@ -100,9 +100,13 @@ describe('createDashboardHandler', () => {
     expect(sum((g) => g.requests)).toBe(overview.totals.requests);
     expect(sum((g) => g.totalTokens)).toBe(overview.totals.totalTokens);
 
-    // Every limit of every scope, as limits.status answers for that scope, once each.
+    // Every limit of every scope, as limits.status answers for that scope, once each, and the
+    // templated scopes' (team-a's users') that limits.nearest lists.
     const expected: LimitStatus[] = [];
     for (const { scope, query } of gateway.limits.scopes()) expected.push(...(await gateway.limits.status(query)).filter((s) => s.scope === scope));
+    const nearest = [...(await gateway.limits.nearest({ n: 50 })), ...(await gateway.limits.nearest({ n: 50, kind: 'rateLimit' }))];
+    expect(nearest.map((s) => s.scope).sort()).toEqual(['workspace:team-a/user:u-1', 'workspace:team-a/user:u-2', 'workspace:team-a/user:u-3']);
+    expected.push(...nearest.map(({ template: _t, by: _b, value: _v, ...s }) => s));
     const strip = ({ share: _, ...s }: { share: number }) => s;
     expect(overview.budgets.map(strip)).toEqual(expect.arrayContaining(expected.filter((s) => s.kind === 'budget')));
     expect(overview.budgets).toHaveLength(expected.filter((s) => s.kind === 'budget').length);

@@ -27,11 +27,13 @@ export async function dashboardGateway(): Promise<{ gateway: Gateway; token: str
       },
     ],
     retry: { retries: 0 },
-    workspaces: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly', alertThreshold: 0.5 }] } },
+    // team-a's users each have a budget of their own too (a templated scope), listed by limits.nearest.
+    workspaces: { 'team-a': { budgets: [{ type: 'cost', limit: 1, reset: 'monthly', alertThreshold: 0.5 }], each: [{ by: 'user', budgets: [{ type: 'tokens', limit: 5_000, reset: 'monthly' }] }] } },
   });
   const { token, id } = await gateway.keys.create({ workspace: 'team-b', integration: 'llm', name: 'ci bot', budgets: [{ type: 'tokens', limit: 500 }] });
-  const ask = (workspace: string, model: string, content = 'Summarize the report, please.') => gateway.chat({ workspace, model: `@llm/${model}`, max_tokens: 20, messages: [{ role: 'user', content }] }).catch(() => null);
-  for (let i = 0; i < 6; i++) await ask('team-a', i % 2 ? 'large' : 'small');
+  const ask = (workspace: string, model: string, user?: string) =>
+    gateway.chat({ workspace, model: `@llm/${model}`, max_tokens: 20, messages: [{ role: 'user', content: 'Summarize the report, please.' }], ...(user ? { user } : {}) }).catch(() => null);
+  for (let i = 0; i < 6; i++) await ask('team-a', i % 2 ? 'large' : 'small', `u-${(i % 3) + 1}`);
   for (let i = 0; i < 12; i++) await ask('team-b', 'small');
   for (let i = 0; i < 4; i++) await gateway.chat({ key: id, model: 'large', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).catch(() => null);
   await gateway.flush();

@@ -17,13 +17,14 @@ describe.skipIf(!redis.available)('redis store', () => {
       {
         "admit": "b1b2d5706f4579108725ff1416fea3e454fb1f92",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "1dcf54cf06ad329b11e7989f4f8c96bb1d97f5b0",
+        "batch": "c03f8d8c0d4391f803265303e80c458be81052cc",
+        "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
         "read": "71356e7cef82e37440326c056f0ad11834a1ecb0",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "4207360e4e11a50b38973b4592e132d9614a62fe",
+        "settle": "2abd6cbd2656c86bb9449ec51faeb055422dfdc4",
         "takeUnsettled": "7dab3b46ae4b336563633875e5fc4350b927e8fd",
       }
     `);

@@ -209,6 +209,33 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       expect(await store.read(['c'], T0 + 3_000)).toEqual([{ used: 17, reserved: 0, unsettled: 10 }]);
     });
 
+    it('ranks counters by their share of their limits: nearest lists the members closest to them, per index, largest first', async () => {
+      const store = await makeStore();
+      if (!store.nearest) return;
+      const index = `users-${id()}`;
+      const expiresAt = T0 + 3_600_000;
+      const spend = async (member: string, limit: number, amount: number, on = index) => {
+        const c = counter(`${on}:${member}`, limit, { expiresAt, rank: { index: on, member } });
+        const r = id();
+        await store.admit({ reservationId: r, counters: [c], amounts: [amount], now: T0, ttlMs: 60_000 });
+        await store.settle({ reservationId: r, reserved: true, counters: [c], amounts: [amount], actual: [amount], now: T0 });
+      };
+      await spend('u-low', 100, 10);
+      await spend('u-high', 100, 90);
+      // Another limit (a tier): compared by share, not by amount.
+      await spend('u-vip', 1_000, 500);
+      await spend('u, ; odd', 100, 60);
+      await spend('u-other-index', 100, 99, `other-${id()}`);
+      expect(await store.nearest(index, 10, T0)).toEqual(['u-high', 'u, ; odd', 'u-vip', 'u-low']);
+      expect(await store.nearest(index, 2, T0)).toEqual(['u-high', 'u, ; odd']);
+      // A settlement moves a member.
+      await spend('u-low', 100, 85);
+      expect(await store.nearest(index, 2, T0)).toEqual(['u-low', 'u-high']);
+      expect(await store.nearest(`unknown-${id()}`, 5, T0)).toEqual([]);
+      // The index goes with its counters' period.
+      expect(await store.nearest(index, 10, expiresAt + 5_000)).toEqual([]);
+    });
+
     it('hands each unsettled call to one taker, when many take at once', async () => {
       const store = await makeStore();
       if (!store.takeUnsettled) return;

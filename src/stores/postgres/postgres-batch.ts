@@ -11,7 +11,7 @@ export type BatchOp = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleI
  */
 export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
   const perOp = { kinds: [] as number[], ids: [] as string[], ttls: [] as number[], reserved: [] as boolean[], counts: [] as number[], gcounts: [] as number[], distinct: [] as boolean[], notes: [] as Array<string | null> };
-  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as number[], alert: [] as number[], release: [] as boolean[] };
+  const perCounter = { keys: [] as string[], limits: [] as number[], amounts: [] as number[], expires: [] as number[], announce: [] as number[], alert: [] as number[], release: [] as boolean[], rankIdx: [] as Array<string | null>, rankMember: [] as Array<string | null> };
   const guards: string[] = [];
   const settled: string[] = [];
   const ledger: Array<LedgerEntry & { op: number }> = [];
@@ -28,6 +28,8 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
       perCounter.announce.push(c.announceAtLimit ? (c.exhaustedAt ?? c.limit) : -1);
       perCounter.alert.push(c.alertAt ?? -1);
       perCounter.release.push(c.releaseOnExpiry === true);
+      perCounter.rankIdx.push(kind === 1 && c.rank ? c.rank.index : null);
+      perCounter.rankMember.push(kind === 1 && c.rank ? c.rank.member : null);
     }
     if (kind === 0) {
       perOp.ttls.push(input.ttlMs);
@@ -47,8 +49,8 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
     }
   }
   const { kinds, ids, ttls, reserved, counts, gcounts, distinct, notes } = perOp;
-  const { keys, limits, amounts, expires, announce, alert, release } = perCounter;
-  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct, release, notes];
+  const { keys, limits, amounts, expires, announce, alert, release, rankIdx, rankMember } = perCounter;
+  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct, release, notes, rankIdx, rankMember];
 }
 
 /** `apply`'s answer, op by op: five numbers per admission, four per counter of a settlement. */

@@ -18,6 +18,8 @@
  *   batch and `release_expired` (which locks in the same order), never deadlock. A batch of
  *   admissions only commits asynchronously (no WAL flush): see `postgresStore` for why.
  * - ledger: one row per settled call with the usage event's money and token fields, for finance.
+ * - ranks: per index (a templated scope's limit and period), each member's share of its limit at
+ *   its last settlement (see CounterSpec.rank), for `nearest`.
  * - The functions on a call's path plan with index lookups and nested loops only: a batch touches
  *   a few rows by key, and without statistics (a new table, or autovacuum off) the planner would
  *   otherwise guess a table of a thousand rows and scan it.
@@ -67,6 +69,11 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger (
   cost_micros bigint
 );
 CREATE INDEX IF NOT EXISTS ledger_settled_at ON ${s}.ledger (settled_at);
+CREATE TABLE IF NOT EXISTS ${s}.ranks (
+  idx text NOT NULL, member text NOT NULL, share double precision NOT NULL, expires_at bigint,
+  PRIMARY KEY (idx, member)
+);
+CREATE INDEX IF NOT EXISTS ranks_share ON ${s}.ranks (idx, share DESC);
 
 -- Functions whose arguments change between versions: every earlier signature is dropped, not
 -- left beside the new one as an overload (the whole script runs in one transaction: no call
@@ -85,7 +92,8 @@ END $drop$;
 -- p_announce: per counter, -1 for a rate limit, else the budget's usage from which a refusal
 -- announces its exhaustion (a settlement announces it at the limit itself). p_release: per
 -- counter, true for a concurrency slot (given back on expiry). p_notes: per op, the admission's
--- note (JSON text) or null.
+-- note (JSON text) or null. p_rank_idx, p_rank_member: per counter, the index it is ranked in and
+-- its member there (null: not ranked); a settlement places the member by used / limit.
 -- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
 -- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
 -- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (alerted -1:
@@ -94,7 +102,7 @@ END $drop$;
 CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
   p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
   p_announce bigint[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[],
-  p_release boolean[], p_notes text[]) RETURNS bigint[] LANGUAGE plpgsql
+  p_release boolean[], p_notes text[], p_rank_idx text[], p_rank_member text[]) RETURNS bigint[] LANGUAGE plpgsql
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   v_also text[] := '{}';
@@ -266,6 +274,14 @@ BEGIN
                 FROM generate_subscripts(v_k, 1) AS j GROUP BY 1) f
           WHERE c.key = f.k AND (f.al OR f.ex);
         END IF;
+        -- Ranked counters (a templated scope's): the member placed by its share of the limit.
+        IF n > 0 AND EXISTS (SELECT 1 FROM unnest(p_rank_idx[o + 1 : o + n]) AS x(ri) WHERE x.ri IS NOT NULL) THEN
+          INSERT INTO ${s}.ranks AS rk (idx, member, share, expires_at)
+            SELECT DISTINCT ON (t.ri, t.rm) t.ri, t.rm, CASE WHEN t.lim > 0 THEN v_res[4 * t.j - 3]::double precision / t.lim ELSE 0 END, nullif(t.e, -1)
+            FROM unnest(p_rank_idx[o + 1 : o + n], p_rank_member[o + 1 : o + n], v_lim, p_expires[o + 1 : o + n]) WITH ORDINALITY AS t(ri, rm, lim, e, j)
+            WHERE t.ri IS NOT NULL
+          ON CONFLICT (idx, member) DO UPDATE SET share = excluded.share, expires_at = excluded.expires_at;
+        END IF;
       ELSE
         v_recorded := v_recorded || i;
       END IF;
@@ -327,6 +343,11 @@ CREATE OR REPLACE FUNCTION ${s}.read(p_keys text[]) RETURNS bigint[] LANGUAGE sq
   FROM unnest(p_keys) WITH ORDINALITY AS t(k, n)
   LEFT JOIN ${s}.counters c ON c.key = t.k
   CROSS JOIN LATERAL (VALUES (1, coalesce(c.used, 0)), (2, coalesce(c.reserved, 0)), (3, coalesce(c.unsettled, 0))) AS x(m, v)
+$$;
+
+-- The members of index p_idx with the largest shares of their limits, at most p_n, largest first.
+CREATE OR REPLACE FUNCTION ${s}.nearest(p_idx text, p_n int, p_now bigint) RETURNS SETOF text LANGUAGE sql STABLE AS $$
+  SELECT member FROM ${s}.ranks WHERE idx = p_idx AND (expires_at IS NULL OR expires_at > p_now) ORDER BY share DESC, member LIMIT p_n
 $$;
 
 -- Takes up to p_limit notes of reservations charged on expiry, oldest first, forgetting each:
@@ -410,6 +431,8 @@ BEGIN
   DELETE FROM ${s}.counters WHERE key IN (
     SELECT key FROM ${s}.counters WHERE expires_at IS NOT NULL AND expires_at <= p_now AND reserved = 0
     LIMIT 10000 FOR UPDATE SKIP LOCKED);
+  DELETE FROM ${s}.ranks WHERE (idx, member) IN (
+    SELECT idx, member FROM ${s}.ranks WHERE expires_at IS NOT NULL AND expires_at <= p_now LIMIT 10000 FOR UPDATE SKIP LOCKED);
 END $$;
 `;
 }

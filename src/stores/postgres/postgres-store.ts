@@ -27,6 +27,9 @@ export interface PostgresStoreOptions {
 /** What the store needs of a node-postgres `Pool`. */
 export type PostgresPool = Pick<Pool, 'query' | 'connect'> & { on?: Pool['on'] };
 
+/** Pools whose 'error' events a store listens to: once per pool, however many stores share it. */
+const listened = new WeakSet<object>();
+
 /** How long a batch id is remembered: a batch sent again within it is not applied twice. */
 const BATCH_MARKER_MS = 24 * 3_600_000;
 /** How often, at most, rows no call needs any more are deleted (off any call's path). */
@@ -82,7 +85,10 @@ export class PostgresStore implements Store {
     // event nobody listens to would end the process. The pool has already dropped that
     // connection and opens another for the next query; a query that fails meanwhile fails as a
     // store error, which the gateway's onStoreError handles and announces.
-    options.pool.on?.('error', () => {});
+    if (!listened.has(options.pool)) {
+      listened.add(options.pool);
+      options.pool.on?.('error', () => {});
+    }
   }
 
   /** Creates the schema, its tables and functions if missing, and updates the functions. Run once per deploy. */
@@ -111,6 +117,11 @@ export class PostgresStore implements Store {
     const { rows } = await this.#pool.query({ name: `${this.schema}.read`, text: `SELECT ${this.#s}.read($1) AS r`, values: [keys] });
     const flat = (rows[0].r as string[]).map(int);
     return keys.map((_, i) => ({ used: flat[3 * i]!, reserved: flat[3 * i + 1]!, unsettled: flat[3 * i + 2]! }));
+  }
+
+  async nearest(index: string, n: number, now: number): Promise<string[]> {
+    const { rows } = await this.#pool.query({ name: `${this.schema}.nearest`, text: `SELECT m FROM ${this.#s}.nearest($1, $2, $3) AS m`, values: [index, n, now] });
+    return (rows as Array<{ m: string }>).map((r) => r.m);
   }
 
   async takeUnsettled(now: number, limit: number): Promise<UnsettledCall[]> {
@@ -191,7 +202,7 @@ export class PostgresStore implements Store {
     await this.#sweepIfDue(now);
     const { rows } = await this.#pool.query({
       name: `${this.schema}.apply`,
-      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) AS r`,
+      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS r`,
       values: encodeBatch(ops, now),
     });
     return decodeBatch(ops, rows[0].r as string[]);

@@ -141,6 +141,9 @@ return admit(KEYS, ARGV)
  * none, announceAtLimit 0/1, expiresAt -1: never, release 1: a concurrency slot, given back on expiry).
  * mode \`r\`: settle the reservation (idempotent, see above); \`u\`: no reservation was made (the
  * store failed at admission and the gateway admitted the call): record the usage.
+ * Then, per ranked counter (CounterSpec.rank), three more: its position among the counters, its
+ * index's sorted set (under the hash tag, like the purge's counters), its member: the member is
+ * placed by used / limit, and the set lives as long as the counter.
  * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
  */
 const SETTLE_FN = `
@@ -157,12 +160,13 @@ local function settle(K, A)
     -- Settled: its note is no one's business any more (an id left in uns is skipped when taken).
     redis.call('HDEL', K[4], id)
   end
-  local out = {}
+  local out, limits, expiries = {}, {}, {}
   local i = 0
   for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
     local k = K[${R} + i]
     limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
+    limits[i], expiries[i] = limit, expiresAt
     local used, total
     local alerted, exhausted = 0, 0
     if record then
@@ -187,6 +191,14 @@ local function settle(K, A)
       alerted = -1
     end
     out[i] = {used, math.max(0, total - used), alerted, exhausted}
+  end
+  if record then
+    for r = 5, #A, 3 do
+      local j = tonumber(A[r])
+      local share = limits[j] > 0 and out[j][1] / limits[j] or 0
+      redis.call('ZADD', A[r + 1], tostring(share), A[r + 2])
+      if expiries[j] > now then redis.call('PEXPIRE', A[r + 1], expiries[j] - now) end
+    end
   end
   return out
 end
@@ -247,6 +259,11 @@ while a <= #ARGV do
   end
 end
 return out
+`;
+
+/** KEYS: an index's sorted set.   ARGV: n.   Its n members with the largest shares, largest first. */
+export const NEAREST = `
+return redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 `;
 
 /**

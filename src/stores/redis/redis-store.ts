@@ -16,7 +16,7 @@ import type {
 } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
-import { ADMIT, APPEND_POLICY, BATCH, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
+import { ADMIT, APPEND_POLICY, BATCH, NEAREST, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
 import { Batcher } from '../batcher.js';
 import { dimsHashKey, parseRead, READ_CHUNK, readKeys, recordArgs } from './redis-analytics.js';
 
@@ -85,6 +85,7 @@ const SCRIPTS = {
   appendPolicy: script(APPEND_POLICY),
   readPolicy: script(READ_POLICY),
   takeUnsettled: script(TAKE_UNSETTLED),
+  nearest: script(NEAREST),
 };
 
 const OPERATION_SCRIPTS = { a: 'admit', s: 'settle', r: 'read' } as const;
@@ -208,7 +209,10 @@ export class RedisStore implements Store {
       const actual = input.actual[i]!;
       packed += `${actual - (input.amounts?.[i] ?? 0)},${actual},${c.limit},${c.alertAt ?? -1},${c.announceAtLimit ? 1 : 0},${c.expiresAt ?? -1},${c.releaseOnExpiry ? 1 : 0};`;
     });
-    const args = [input.now, input.reservationId, input.reserved ? 'r' : 'u', packed];
+    const args: Array<string | number> = [input.now, input.reservationId, input.reserved ? 'r' : 'u', packed];
+    input.counters.forEach((c, i) => {
+      if (c.rank) args.push(i + 1, this.#rankKey(c.rank.index), c.rank.member);
+    });
     const reply = (await this.#enqueue('s', input.counters, args)) as number[][];
     return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1, ...(alerted === -1 ? { applied: false } : {}) }));
   }
@@ -221,6 +225,23 @@ export class RedisStore implements Store {
     const reply = (await this.#enqueue('r', specs, [now])) as number[][];
     return reply.map(([used, reserved, unsettled]) => ({ used: used!, reserved: reserved!, unsettled: unsettled ?? 0 }));
   }
+
+  async nearest(index: string, n: number): Promise<string[]> {
+    return (await this.#run(SCRIPTS.nearest, [this.#rankKey(index)], [n])) as string[];
+  }
+
+  /** An index's sorted set: a digest of its name, under the namespace's hash tag (kept: a period's indexes come back call after call). */
+  #rankKey(index: string): string {
+    let key = this.#rankKeys.get(index);
+    if (key === undefined) {
+      if (this.#rankKeys.size >= 10_000) this.#rankKeys.clear();
+      key = `${this.#tag}:rk:${createHash('sha256').update(index).digest('base64url').slice(0, 22)}`;
+      this.#rankKeys.set(index, key);
+    }
+    return key;
+  }
+
+  readonly #rankKeys = new Map<string, string>();
 
   async takeUnsettled(now: number, limit: number): Promise<UnsettledCall[]> {
     const reply = (await this.#run(SCRIPTS.takeUnsettled, this.#reservationKeys, [now, limit])) as string[];

@@ -10,6 +10,8 @@
  * - budgets: when each budget of each origin was set.
  * - policy_log and revoked: the runtime policy changes, versions 1, 2, 3... and the revoked scopes.
  * - analytics (one row per bucket, dimensions and metric) and the ids of batches applied.
+ * - ranks: per index (a templated scope's limit and period), each member's share of its limit at
+ *   its last settlement (see CounterSpec.rank).
  */
 export function sqliteSchema(p: string): string {
   return `
@@ -52,6 +54,14 @@ CREATE TABLE IF NOT EXISTS ${p}_analytics (
   PRIMARY KEY (level, start, dims, field)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ${p}_analytics_batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ${p}_ranks (
+  idx TEXT NOT NULL,
+  member TEXT NOT NULL,
+  share REAL NOT NULL,
+  expires_at INTEGER,
+  PRIMARY KEY (idx, member)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ${p}_ranks_share ON ${p}_ranks (idx, share DESC);
 `;
 }
 

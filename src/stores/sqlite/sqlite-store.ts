@@ -328,6 +328,11 @@ export class SqliteStore implements Store {
     return this.#read(keys, now);
   }
 
+  nearest(index: string, n: number, now: number): string[] {
+    this.#checkFile();
+    return this.#s.nearest.all(index, now, n) as string[];
+  }
+
   takeUnsettled(now: number, limit: number): UnsettledCall[] {
     return this.#take(now, limit);
   }
@@ -379,6 +384,7 @@ export class SqliteStore implements Store {
     const alerted = spec.alertAt !== undefined && !row.alerted && row.used >= spec.alertAt;
     const exhausted = spec.announceAtLimit === true && !row.announced && row.used >= spec.limit;
     if (alerted || exhausted) s.flags.run(alerted ? 1 : 0, exhausted ? 1 : 0, spec.key);
+    if (spec.rank) s.rank.run(spec.rank.index, spec.rank.member, spec.limit > 0 ? row.used / spec.limit : 0, spec.expiresAt);
     return { used: row.used, reserved: row.reserved, alerted, exhausted };
   }
 
@@ -415,6 +421,7 @@ export class SqliteStore implements Store {
     }
     s.forgetExpired.run(now - KEEP_EXPIRED_MS);
     s.dropCounters.run(now);
+    s.dropRanks.run(now);
   }
 }
 
@@ -456,6 +463,9 @@ function statements(db: Database.Database, p: string) {
     expireAnalytics: q(`DELETE FROM ${p}_analytics WHERE level = ? AND start < ?`),
     addAnalytics: q(`INSERT INTO ${p}_analytics (level, start, dims, field, value) VALUES (@level, @start, @dims, @field, @value) ON CONFLICT (level, start, dims, field) DO UPDATE SET value = value + @value`),
     readAnalytics: q(`SELECT start, dims, field, value FROM ${p}_analytics WHERE level = ? AND start >= ? AND start < ?`),
+    rank: q(`INSERT INTO ${p}_ranks (idx, member, share, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (idx, member) DO UPDATE SET share = excluded.share, expires_at = excluded.expires_at`),
+    nearest: q(`SELECT member FROM ${p}_ranks WHERE idx = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY share DESC, member LIMIT ?`).pluck(),
+    dropRanks: q(`DELETE FROM ${p}_ranks WHERE expires_at IS NOT NULL AND expires_at <= ?`),
   };
 }
 
