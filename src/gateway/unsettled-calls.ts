@@ -1,5 +1,5 @@
 import { USAGE_EVENT_SCHEMA_VERSION, type UsageEvent } from '../events/usage-event.js';
-import type { CallNote } from '../limits/call-note.js';
+import { readCallNote } from '../limits/call-note.js';
 import { microsToUsd } from '../limits/money.js';
 import type { Store, UnsettledCall } from '../stores/store.js';
 import { toIso } from '../util/to-iso.js';
@@ -60,36 +60,29 @@ export class UnsettledCalls {
 
 /** The usage event of a call that expired unsettled, from its note: its reservation, charged. Null for a note that is not one. */
 export function unsettledEvent(call: UnsettledCall): UsageEvent | null {
-  let note: CallNote;
-  try {
-    note = JSON.parse(call.note) as CallNote;
-  } catch {
-    return null;
-  }
-  if (typeof note !== 'object' || note === null) return null;
+  const note = readCallNote(call.note);
+  if (!note) return null;
   const id = call.reservationId;
   // As for a call's own event: the request id (a UUID) gives the trace and span ids.
   const hex = id.replace(/-/g, '');
-  const costMicros = typeof note.costMicros === 'number' ? note.costMicros : null;
-  const inputTokens = note.inputTokens ?? 0;
-  const outputTokens = note.outputTokens ?? 0;
+  const { costMicros, inputTokens, outputTokens } = note;
   return {
     schemaVersion: USAGE_EVENT_SCHEMA_VERSION,
     requestId: id,
     traceId: hex.length === 32 ? hex : hex.padEnd(32, '0').slice(0, 32),
     spanId: hex.length === 32 ? hex.slice(16) : hex.padEnd(16, '0').slice(0, 16),
     parentSpanId: null,
-    operation: note.operation ?? 'chat',
-    workspace: note.workspace ?? null,
-    integration: note.integration ?? null,
-    provider: note.provider ?? null,
-    key: note.key ?? null,
-    user: note.user ?? null,
-    metadata: note.metadata ?? {},
-    requestedModel: note.requestedModel ?? null,
-    model: note.model ?? null,
+    operation: note.operation,
+    workspace: note.workspace || null,
+    integration: note.integration || null,
+    provider: note.provider || null,
+    key: note.key,
+    user: note.user,
+    metadata: note.metadata,
+    requestedModel: note.requestedModel,
+    model: note.model || null,
     servedModel: null,
-    stream: note.stream === true,
+    stream: note.stream,
     maxTokens: null,
     messageCount: 0,
     toolCount: 0,
@@ -102,8 +95,8 @@ export function unsettledEvent(call: UnsettledCall): UsageEvent | null {
     cost: costMicros === null ? null : microsToUsd(costMicros),
     costMicros,
     costBreakdown: null,
-    priceSource: note.priceSource ?? null,
-    startedAt: toIso(note.startedAt ?? call.expiredAt),
+    priceSource: note.priceSource,
+    startedAt: toIso(note.startedAt || call.expiredAt),
     endedAt: toIso(call.expiredAt),
     latencyMs: 0,
     ttftMs: null,

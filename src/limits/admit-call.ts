@@ -168,7 +168,7 @@ function attempt(
   };
   const input: AdmitInput = { reservationId: requestId, counters, amounts, now, ttlMs: ctx.options.reservationTtlMs };
   if (guards) input.guards = guards;
-  if (call.about) input.note = callNote(requestId, call.about, target, call.attributes, { inputTokens, outputTokens, costMicros: price ? cost : null }, price);
+  if (call.about) input.note = callNote(call.about, target, call.attributes, { inputTokens, outputTokens, costMicros: price ? cost : null }, price);
   const result = ctx.store.admit(input, (r) => {
     if (r.admitted) late(r);
   });

@@ -1,3 +1,4 @@
+import { NOTE } from '../stores/call-note-fields.js';
 import type { CallTarget } from './limiter-context.js';
 import type { CallAttributes } from './limit-plan.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
@@ -12,13 +13,11 @@ export interface CallAbout {
 }
 
 /**
- * The note a call's reservation keeps (see AdmitInput.note): everything its usage event needs
- * should its process die before settling it, when the reservation expires and is charged at the
- * worst case it reserved. The ledger fields are named as a LedgerEntry's, for a store that writes
- * the ledger row of such a call itself (PostgreSQL).
+ * A call as its reservation's note describes it (see AdmitInput.note): everything its usage
+ * event needs should its process die before settling it, when the reservation expires and is
+ * charged at the worst case it reserved.
  */
 export interface CallNote extends CallAbout {
-  requestId: string;
   workspace: string;
   integration: string;
   provider: string;
@@ -33,9 +32,10 @@ export interface CallNote extends CallAbout {
   priceSource: ResolvedPrice['source'] | null;
 }
 
+const OPERATIONS = { chat: 'c', embeddings: 'e' } as const;
+
 /** The note of an admission, made only when the store asks for it (at admission for a shared store, at expiry for the memory store). */
 export function callNote(
-  requestId: string,
   about: CallAbout,
   target: CallTarget,
   attributes: CallAttributes,
@@ -43,24 +43,57 @@ export function callNote(
   price: ResolvedPrice | null,
 ): () => string {
   return () => {
-    const note: CallNote = {
-      requestId,
-      operation: about.operation,
-      stream: about.stream,
-      requestedModel: about.requestedModel,
-      startedAt: about.startedAt,
-      workspace: target.workspace,
-      integration: target.integration.slug,
-      provider: target.integration.provider,
-      model: target.model,
-      key: target.key?.id ?? null,
-      user: attributes.user,
-      metadata: attributes.metadata,
-      inputTokens: reserved.inputTokens,
-      outputTokens: reserved.outputTokens,
-      costMicros: reserved.costMicros,
-      priceSource: price?.source ?? null,
-    };
+    const slug = target.integration.slug;
+    const note: unknown[] = [];
+    note[NOTE.version] = 1;
+    note[NOTE.operation] = OPERATIONS[about.operation];
+    note[NOTE.stream] = about.stream ? 1 : 0;
+    note[NOTE.startedAt] = about.startedAt;
+    note[NOTE.workspace] = target.workspace;
+    note[NOTE.integration] = slug;
+    note[NOTE.provider] = target.integration.provider;
+    note[NOTE.model] = target.model;
+    note[NOTE.key] = target.key?.id ?? null;
+    note[NOTE.user] = attributes.user;
+    note[NOTE.inputTokens] = reserved.inputTokens;
+    note[NOTE.outputTokens] = reserved.outputTokens;
+    note[NOTE.costMicros] = reserved.costMicros;
+    note[NOTE.priceSource] = price?.source ?? null;
+    const metadata = Object.keys(attributes.metadata).length > 0 ? attributes.metadata : null;
+    if (about.requestedModel !== `@${slug}/${target.model}` || metadata) note[NOTE.requestedModel] = about.requestedModel;
+    if (metadata) note[NOTE.metadata] = metadata;
     return JSON.stringify(note);
+  };
+}
+
+/** A note read back; null for a text that is not one. */
+export function readCallNote(text: string): CallNote | null {
+  let note: unknown;
+  try {
+    note = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(note) || note[NOTE.version] !== 1) return null;
+  const str = (i: number) => (typeof note[i] === 'string' ? (note[i] as string) : null);
+  const num = (i: number) => (typeof note[i] === 'number' ? (note[i] as number) : null);
+  const integration = str(NOTE.integration) ?? '';
+  const model = str(NOTE.model) ?? '';
+  return {
+    operation: note[NOTE.operation] === 'e' ? 'embeddings' : 'chat',
+    stream: note[NOTE.stream] === 1,
+    startedAt: num(NOTE.startedAt) ?? 0,
+    workspace: str(NOTE.workspace) ?? '',
+    integration,
+    provider: str(NOTE.provider) ?? '',
+    model,
+    key: str(NOTE.key),
+    user: str(NOTE.user),
+    inputTokens: num(NOTE.inputTokens) ?? 0,
+    outputTokens: num(NOTE.outputTokens) ?? 0,
+    costMicros: num(NOTE.costMicros),
+    priceSource: str(NOTE.priceSource) as CallNote['priceSource'],
+    requestedModel: note.length > NOTE.requestedModel ? str(NOTE.requestedModel) : `@${integration}/${model}`,
+    metadata: (note[NOTE.metadata] as Record<string, string> | undefined) ?? {},
   };
 }

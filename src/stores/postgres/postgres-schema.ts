@@ -1,3 +1,5 @@
+import { NOTE } from '../call-note-fields.js';
+
 /**
  * The PostgreSQL store's schema and functions (`postgresStore(...).migrate()` runs it; it is
  * idempotent). Everything lives in one schema, named by the store's `schema` option. Each store
@@ -329,9 +331,9 @@ BEGIN
   UPDATE ${s}.reservations SET state = 1 WHERE id = ANY (v_ids);
   INSERT INTO ${s}.ledger (request_id, settled_at, workspace, integration, provider, model, key, "user", status,
     input_tokens, output_tokens, cost_micros)
-  SELECT r.id, to_timestamp(p_now / 1000.0), r.note->>'workspace', r.note->>'integration', r.note->>'provider', r.note->>'model',
-    r.note->>'key', r.note->>'user', 'unsettled', coalesce((r.note->>'inputTokens')::bigint, 0), coalesce((r.note->>'outputTokens')::bigint, 0),
-    (r.note->>'costMicros')::bigint
+  SELECT r.id, to_timestamp(p_now / 1000.0), r.note->>${NOTE.workspace}, r.note->>${NOTE.integration}, r.note->>${NOTE.provider}, r.note->>${NOTE.model},
+    r.note->>${NOTE.key}, r.note->>${NOTE.user}, 'unsettled', coalesce((r.note->>${NOTE.inputTokens})::bigint, 0), coalesce((r.note->>${NOTE.outputTokens})::bigint, 0),
+    (r.note->>${NOTE.costMicros})::bigint
   FROM ${s}.reservations r WHERE r.id = ANY (v_ids) AND r.note IS NOT NULL
   ON CONFLICT (request_id) DO NOTHING;
   RETURN cardinality(v_ids);
