@@ -39,6 +39,7 @@ export type {
   MaybePromise,
   PolicyChangeInput,
   PolicyChangeRecord,
+  UnsettledCall,
 } from './stores/store.js';
 export type { AnalyticsGranularity, AnalyticsRetention } from './analytics/granularity.js';
 export type { AnalyticsWrite, AnalyticsRead } from './analytics/analytics-storage.js';

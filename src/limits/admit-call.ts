@@ -79,8 +79,7 @@ export function admitCall(
   }
   if (plan.disabledScope) throw new ScopeDisabledError(plan.disabledScope);
   if (plan.costLimit && !price && ctx.options.unpricedModels === 'reject') throw new PricingUnknownError(target.model, plan.costLimit.scope);
-  const call = { target, attributes, about };
-  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, call);
+  return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, target, attributes, about);
 }
 
 function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[], target: CallTarget): MaybePromise<Admission> {
@@ -95,13 +94,6 @@ function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, pr
 /** A demand whose input is measured. */
 type Measured = Omit<Demand, 'input'> & { input: number };
 
-/** Who makes the call, with what, and what the gateway tells of it: for its errors and its note. */
-interface CallParts {
-  target: CallTarget;
-  attributes: CallAttributes;
-  about: CallAbout | undefined;
-}
-
 function attempt(
   ctx: LimiterContext,
   requestId: string,
@@ -110,9 +102,10 @@ function attempt(
   demand: Measured,
   shrinks: number,
   guards: readonly string[] | undefined,
-  call: CallParts,
+  target: CallTarget,
+  attributes: CallAttributes,
+  about: CallAbout | undefined,
 ): MaybePromise<Admission> {
-  const { target } = call;
   const now = ctx.clock();
   const inputTokens = demand.input;
   const outputTokens = demand.output * demand.choices;
@@ -144,7 +137,7 @@ function attempt(
       const limit = plan.limits[result.index]!;
       const output = demand.flexible && shrinks < MAX_SHRINKS ? outputThatFits(limit, result.state, demand, price) : null;
       if (output !== null && output >= ctx.options.minOutputTokens && output < demand.output) {
-        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards, call);
+        return attempt(ctx, requestId, plan, price, { ...demand, output }, shrinks + 1, guards, target, attributes, about);
       }
       throw refusal(ctx.events, limit, result.state, amounts[result.index]!, result.first, now);
     }
@@ -168,7 +161,8 @@ function attempt(
   };
   const input: AdmitInput = { reservationId: requestId, counters, amounts, now, ttlMs: ctx.options.reservationTtlMs };
   if (guards) input.guards = guards;
-  if (call.about) input.note = callNote(call.about, target, call.attributes, { inputTokens, outputTokens, costMicros: price ? cost : null }, price);
+  // The call described for its reservation, should its process die before settling it.
+  if (about) input.note = callNote(about, target, attributes, inputTokens, outputTokens, price ? cost : null, price);
   const result = ctx.store.admit(input, (r) => {
     if (r.admitted) late(r);
   });

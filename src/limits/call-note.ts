@@ -39,7 +39,9 @@ export function callNote(
   about: CallAbout,
   target: CallTarget,
   attributes: CallAttributes,
-  reserved: { inputTokens: number; outputTokens: number; costMicros: number | null },
+  inputTokens: number,
+  outputTokens: number,
+  costMicros: number | null,
   price: ResolvedPrice | null,
 ): () => string {
   return () => {
@@ -55,9 +57,9 @@ export function callNote(
     note[NOTE.model] = target.model;
     note[NOTE.key] = target.key?.id ?? null;
     note[NOTE.user] = attributes.user;
-    note[NOTE.inputTokens] = reserved.inputTokens;
-    note[NOTE.outputTokens] = reserved.outputTokens;
-    note[NOTE.costMicros] = reserved.costMicros;
+    note[NOTE.inputTokens] = inputTokens;
+    note[NOTE.outputTokens] = outputTokens;
+    note[NOTE.costMicros] = costMicros;
     note[NOTE.priceSource] = price?.source ?? null;
     const metadata = Object.keys(attributes.metadata).length > 0 ? attributes.metadata : null;
     if (about.requestedModel !== `@${slug}/${target.model}` || metadata) note[NOTE.requestedModel] = about.requestedModel;
