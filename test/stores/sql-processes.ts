@@ -19,7 +19,7 @@ export interface SqlTarget {
 const running = new Set<ReturnType<typeof spawn>>();
 
 function worker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -112,42 +112,53 @@ export async function lockedStoreTest(store: Store, lock: () => Promise<() => Pr
 export type LedgerRows = (store: Store, requestIds: readonly string[]) => Promise<Map<string, string>>;
 
 /**
- * A call served is a call counted, whatever dies when: processes share a $1 budget, one is
- * killed with SIGKILL mid-run and 4 more spend the rest; once the reservations have
+ * A call served is a call counted, whatever dies when: 4 processes share a $1 budget, one is
+ * killed with SIGKILL mid-run and another started in its place; once the reservations have
  * expired, the store's `used` is at least what the callers were served, and exceeds it by no
  * more than the worst case of the calls the killed process had in flight (8 at a time), which
  * `unsettled` reports, and the 'unsettled' usage events too.
  */
 export function servedCallsCountedTest(target: Pick<SqlTarget, 'fresh'>, ledger?: LedgerRows): void {
-  it('a process killed with SIGKILL mid-run, then 4 on the same budget: once its reservations expire, used is at least what callers were served, and exceeds it by at most its calls in flight (unsettled)', async () => {
+  it('4 processes on a budget, one killed with SIGKILL mid-run and restarted: once its reservations expire, used is at least what callers were served, and exceeds it by at most its calls in flight (unsettled)', async () => {
     const { env, store } = await target.fresh('served');
     const served = new Map<string, number>();
     const start = () => {
       const w = worker({ ...env, WORKER_MODE: 'serve' });
+      let ready = () => {};
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
       let count = 0;
-      let reached20 = () => {};
-      const served20 = new Promise<void>((resolve) => (reached20 = resolve));
       const done = (async () => {
         for (;;) {
           const line = await w.next();
           if (line === 'undefined') return false; // the process ended without finishing: killed
-          const message = JSON.parse(line) as { served?: string; costMicros?: number; done?: boolean };
-          if (message.done) return true;
-          served.set(message.served!, message.costMicros!);
-          if (++count === 20) reached20();
+          const message = JSON.parse(line) as { ready?: boolean; served?: string; costMicros?: number; done?: boolean };
+          if (message.ready) ready();
+          else if (message.done) return true;
+          else {
+            served.set(message.served!, message.costMicros!);
+            if (++count === 20) reachedTwenty(w);
+          }
         }
       })();
-      return { w, done, served20 };
+      return { w, done, ready: isReady, go: () => w.child.stdin!.write('go\n') };
     };
-    // The process to kill runs first, alone: started beside the others on a busy machine, it could
-    // find the budget spent before it served anything. It dies with its 8 calls in flight, and 4
-    // processes (the others and its replacement) spend the rest while its reservations still hold.
-    const victim = start();
-    // An event, not a duration: the test's own timeout bounds how long a loaded machine takes to start it.
-    await Promise.race([victim.served20, victim.done.then(() => Promise.reject(new Error('the process ended before it served 20 calls')))]);
-    await kill(victim.w);
+    // The first process to have served 20 calls is the one killed: it is mid-run, with 8 calls in
+    // flight, whatever share of the budget a loaded machine let each process take. An event, not a
+    // duration: the test's timeout bounds how long processes take to start.
+    let reachedTwenty: (w: ReturnType<typeof worker>) => void = () => {};
+    const victim = new Promise<ReturnType<typeof worker>>((resolve) => (reachedTwenty = resolve));
     const workers = Array.from({ length: 4 }, start);
-    expect(await Promise.all(workers.map((w) => w.done))).toEqual([true, true, true, true]);
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.go();
+    const killed = await victim;
+    await kill(killed);
+    const restarted = start();
+    await restarted.ready;
+    restarted.go();
+    const finished = await Promise.all([...workers, restarted].map((w) => w.done));
+    // Every process but the killed one ran until refused.
+    expect(finished.filter((f) => !f)).toHaveLength(1);
+    expect(finished[workers.findIndex((w) => w.w === killed)]).toBe(false);
 
     const observer = workerConfig(store());
     const unsettledEvents: UsageEvent[] = [];
