@@ -18,6 +18,9 @@ const LAYERS = [
   ['analytics'],
   ['stores'],
   ['limits'],
+  // The control plane: the policy log, runtime keys, provisioning, integrations and the audit.
+  // The request path (gateway) reads it; it never reads the request path.
+  ['policy'],
   // The facade and the sinks; on top of the facade, the HTTP endpoint, the AI SDK middleware and
   // the dashboard (which reads the gateway's public analytics and limits only).
   ['gateway', 'sinks'],

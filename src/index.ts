@@ -1,7 +1,7 @@
 export { createGateway } from './gateway/create-gateway.js';
 export type { Gateway, GatewayStats } from './gateway/gateway.js';
 export type { KeyIdentity } from './gateway/key-access.js';
-export type { Provisioning } from './gateway/provisioning.js';
+export type { Provisioning } from './policy/provisioning.js';
 export type { AdmittedCall, AdmittedCallEnd } from './gateway/admitted-call.js';
 export type {
   ChatRequest,

@@ -13,9 +13,9 @@ import type { Store } from '../stores/store.js';
 import { KeyTable } from '../config/key-table.js';
 import type { ParsedIntegration } from '../config/parsed-config.js';
 import { bindSecret, isSecret, type SecretResolver } from '../secrets/secret.js';
-import { PolicyLog } from './policy-log.js';
+import { PolicyLog } from '../policy/policy-log.js';
 import { UnsettledCalls } from './unsettled-calls.js';
-import { unknownResolvers } from './provisioning-change.js';
+import { unknownResolvers } from '../policy/provisioning-change.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
 

@@ -2,7 +2,7 @@ import type { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import type { Policy } from '../config/policy.js';
 import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
-import type { PolicyLog } from './policy-log.js';
+import type { PolicyLog } from '../policy/policy-log.js';
 import type { UnsettledCalls } from './unsettled-calls.js';
 import type { SecretResolver } from '../secrets/secret.js';
 import type { Limiter } from '../limits/limiter.js';

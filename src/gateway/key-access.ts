@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashKey } from '../config/key-token.js';
-import { resolveGrant, type IntegrationPolicy, type KeyPolicy, type Policy } from '../config/policy.js';
+import type { Policy } from '../config/policy.js';
 
 /** What a bearer token opens: the key, and so the workspace and the integration. */
 export interface KeyIdentity {
@@ -24,47 +24,4 @@ export function authenticateKey(policy: Policy, token: string, now: number): Key
   if (!key || !timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(key.hash!, 'hex'))) return null;
   if (key.expiresAt !== null && now >= key.expiresAt) return null;
   return { id: key.id, workspace: key.workspace, integration: key.integration };
-}
-
-/**
- * The models a key may call, sorted: the integration's allowlist and custom models, narrowed by
- * the workspace's grant and by the key. An integration with `models: 'all'` cannot enumerate what
- * its provider serves: its list is what a grant or the key names, else its custom models and
- * the models it prices. Empty when the workspace lost its grant.
- */
-export function modelsOfKey(policy: Policy, keyId: string): string[] | null {
-  const key: KeyPolicy | undefined = policy.keys.get(keyId);
-  if (!key) return null;
-  const integration = policy.integrations.get(key.integration);
-  if (!integration) return [];
-  return grantedModels(integration, key.workspace, key.models).sort();
-}
-
-/**
- * The models `workspace` may call, sorted: `@slug/model` for every integration it reaches, or
- * bare ids of `integration` alone when one is named (empty when the workspace does not reach it).
- */
-export function modelsOfWorkspace(policy: Policy, workspace: string, integration?: string): string[] {
-  if (integration !== undefined) {
-    const one = policy.integrations.get(integration);
-    return one ? grantedModels(one, workspace, null).sort() : [];
-  }
-  const models: string[] = [];
-  for (const [slug, each] of policy.integrations) for (const model of grantedModels(each, workspace, null)) models.push(`@${slug}/${model}`);
-  return models.sort();
-}
-
-/** What the grant of `workspace` lets it call on `integration`, narrowed by a key's list. */
-function grantedModels(integration: IntegrationPolicy, workspace: string, narrow: ReadonlySet<string> | null): string[] {
-  const grant = resolveGrant(integration, workspace);
-  if (!grant) return [];
-  const config = integration.config;
-  const base = integration.models ?? grant.models ?? narrow ?? new Set([...config.customModels.map((m) => m.id), ...Object.keys(config.pricing ?? {})]);
-  const models: string[] = [];
-  for (const model of base) {
-    if (grant.models && !grant.models.has(model)) continue;
-    if (narrow && !narrow.has(model)) continue;
-    models.push(model);
-  }
-  return models;
 }

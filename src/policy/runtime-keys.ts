@@ -10,8 +10,8 @@ import type { BudgetConfig, RateLimitConfig } from '../config/types.js';
 import { KeyNotFoundError, KeyRevokedError } from '../errors/access-errors.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
-import type { GatewayState } from './gateway-state.js';
-import { guardOf, type KeyPatch, type LoggedKey, type PolicyLog } from './policy-log.js';
+
+import { guardOf, type KeyPatch, type LoggedKey, type PolicyHost, type PolicyLog } from './policy-log.js';
 
 /** What `gateway.keys.create` takes. */
 export interface KeyCreateInput {
@@ -66,10 +66,10 @@ const updateSchema = createSchema.omit({ workspace: true, integration: true, id:
 
 /** Runtime keys: made, changed and revoked while the gateway runs, shared through the store's policy log. */
 export class RuntimeKeys {
-  readonly #state: GatewayState;
+  readonly #state: PolicyHost;
   readonly #log: PolicyLog;
 
-  constructor(state: GatewayState, log: PolicyLog) {
+  constructor(state: PolicyHost, log: PolicyLog) {
     this.#state = state;
     this.#log = log;
   }

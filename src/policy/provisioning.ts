@@ -6,7 +6,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
 import type { Policy } from '../config/policy.js';
-import { modelsOfWorkspace } from './key-access.js';
+import { modelsOfWorkspace } from '../config/granted-models.js';
 import { guardOf, type PolicyLog } from './policy-log.js';
 import { encodeCredentials, unknownResolvers, type ProvisioningChange } from './provisioning-change.js';
 import type { SecretResolver } from '../secrets/secret.js';
