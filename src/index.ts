@@ -2,6 +2,12 @@ export { createGateway } from './gateway/create-gateway.js';
 export type { Gateway, GatewayStats } from './gateway/gateway.js';
 export type { KeyIdentity } from './gateway/key-access.js';
 export type { Provisioning } from './policy/provisioning.js';
+export type { KeyCreateInput, KeyUpdate, KeyInfo } from './policy/runtime-keys.js';
+export type { Integrations, IntegrationInfo, IntegrationUpdate } from './policy/integrations.js';
+export type { Audit, AuditFilter } from './policy/audit.js';
+export type { ChangeOptions } from './policy/change-options.js';
+export type { SecretView } from './policy/encoded-secrets.js';
+export type { AuditEntry, AuditAction } from './events/audit-entry.js';
 export type { AdmittedCall, AdmittedCallEnd } from './gateway/admitted-call.js';
 export type {
   ChatRequest,
@@ -96,7 +102,7 @@ export type {
   SinkCap,
   SinkSampling,
 } from './events/sink.js';
-export type { GatewayEventMap, GatewayEventName, KeyChangeEvent, ProvisioningChangeEvent } from './events/gateway-events.js';
+export type { GatewayEventMap, GatewayEventName, KeyChangeEvent, ProvisioningChangeEvent, IntegrationChangeEvent } from './events/gateway-events.js';
 
 export type {
   ChatMessage,

@@ -5,6 +5,9 @@ import { limitsShape } from './limits-schema.js';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"';
 
+/** The gateway events a sink's `notify` can receive (see SinkNoticeMap). */
+export const SINK_NOTICE_TYPES = ['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded', 'policy.changed'] as const;
+
 export const slugSchema = z.string().max(64).regex(NAME, NAME_RULE);
 export const workspaceNameSchema = z.string().max(128).regex(NAME, NAME_RULE);
 export const modelIdSchema = z.string().min(1, 'must not be empty').max(256);
@@ -58,6 +61,8 @@ export const integrationBaseShape = {
   slug: slugSchema,
   name: z.string().optional(),
   description: z.string().optional(),
+  /** Refuses every call (`IntegrationDisabledError`) while keeping its grants, keys and spend. */
+  disabled: z.boolean().optional(),
   baseURL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     // Never the URL in the message: it is the part that holds the password.
@@ -148,7 +153,7 @@ const sinkObjectSchema = z
     notify: optionalFn('a function (notice, { signal }) => void | Promise<void>'),
     flush: optionalFn('a function'),
     close: optionalFn('a function'),
-    notices: z.array(z.enum(['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'])).optional(),
+    notices: z.array(z.enum(SINK_NOTICE_TYPES)).optional(),
     sampling: z.strictObject({ rate: z.number().min(0).max(1), keepFailures: z.boolean().optional() }).optional(),
     cap: z.strictObject({ events: positiveInt, per: z.enum(['minute', 'hour', 'day', 'month']) }).optional(),
     queueSize: positiveInt.optional(),

@@ -31,7 +31,7 @@ export function modelsOfWorkspace(policy: Policy, workspace: string, integration
 /** What the grant of `workspace` lets it call on `integration`, narrowed by a key's list. */
 function grantedModels(integration: IntegrationPolicy, workspace: string, narrow: ReadonlySet<string> | null): string[] {
   const grant = resolveGrant(integration, workspace);
-  if (!grant) return [];
+  if (!grant || integration.config.disabled === true) return [];
   const config = integration.config;
   const base = integration.models ?? grant.models ?? narrow ?? new Set([...config.customModels.map((m) => m.id), ...Object.keys(config.pricing ?? {})]);
   const models: string[] = [];

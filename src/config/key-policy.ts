@@ -12,7 +12,21 @@ export interface KeyPolicy extends ScopeLimits {
   readonly hash: string | null;
   /** Epoch ms from which the key is refused; null: never. */
   readonly expiresAt: number | null;
+  /** The SHA-256 of the token it had before its last rotation, while that one is still accepted. */
+  readonly previousHash: string | null;
+  /** Epoch ms until which `previousHash` is accepted. */
+  readonly previousValidUntil: number | null;
+  /** The scope its admissions name in their guards: revoked, no gateway admits the key (see keyGuard). */
+  readonly guard: string;
 }
+
+/**
+ * The guard of a key's token generation: `key:<id>`, then `key:<id>@<n>` after its n-th rotation.
+ * A rotation without grace revokes the previous generation's guard in the store, so that a
+ * gateway that has not yet applied the rotation (and would still take the old token) is refused
+ * by the store; a revocation revokes the current generation's guard and the next one's.
+ */
+export const keyGuard = (id: string, generation: number): string => (generation === 0 ? scopeName.key(id) : `${scopeName.key(id)}@${generation}`);
 
 export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
   return {
@@ -22,6 +36,9 @@ export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
     models: key.models ? new Set(key.models) : null,
     hash: key.hash ?? null,
     expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
+    previousHash: key.previousHash ?? null,
+    previousValidUntil: key.previousValidUntil === undefined ? null : Date.parse(key.previousValidUntil),
+    guard: keyGuard(key.id, key.generation ?? 0),
     budgets: withOrigin(scopeName.key(key.id), key.budgets),
     rateLimits: key.rateLimits,
     each: withEach(scopeName.key(key.id), key.each),

@@ -50,7 +50,7 @@ export class KeyTable {
   /** Adds or replaces a key; returns its new policy. */
   put(config: ParsedKey, createdAt: string | null): KeyPolicy {
     const previous = this.#entries.get(config.id);
-    if (previous?.policy.hash != null) this.byHash.delete(previous.policy.hash);
+    if (previous) this.#unindex(previous.policy);
     const policy = buildKeyPolicy(config);
     const entry = { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null };
     this.#entries.set(config.id, entry);
@@ -62,7 +62,14 @@ export class KeyTable {
     inWorkspace.set(config.id, entry);
     this.policies.set(config.id, policy);
     if (policy.hash !== null) this.byHash.set(policy.hash, policy);
+    if (policy.previousHash !== null) this.byHash.set(policy.previousHash, policy);
     return policy;
+  }
+
+  /** Drops a key's token hashes (its current and its previous one) from the index. */
+  #unindex(policy: KeyPolicy): void {
+    if (policy.hash !== null && this.byHash.get(policy.hash) === policy) this.byHash.delete(policy.hash);
+    if (policy.previousHash !== null && this.byHash.get(policy.previousHash) === policy) this.byHash.delete(policy.previousHash);
   }
 
   /** Removes a key for good: its id stays known as revoked. */
@@ -73,7 +80,7 @@ export class KeyTable {
     this.#entries.delete(id);
     this.#byWorkspace.get(entry.config.workspace)?.delete(id);
     this.policies.delete(id);
-    if (entry.policy.hash !== null) this.byHash.delete(entry.policy.hash);
+    this.#unindex(entry.policy);
     return entry;
   }
 }

@@ -96,6 +96,11 @@ interface IntegrationCommon extends LimitsConfig {
   slug: string;
   name?: string;
   description?: string;
+  /**
+   * Refuses every call to it (`IntegrationDisabledError`, 403) while keeping its grants, keys and
+   * spend: `gateway.integrations.disable(slug)` sets it at runtime, `enable` clears it.
+   */
+  disabled?: boolean;
   /** Private endpoint, self-hosted server or test server. Default: the provider's public URL. */
   baseURL?: string;
   /**

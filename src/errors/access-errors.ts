@@ -11,6 +11,17 @@ export class IntegrationNotFoundError extends GatewayError {
   }
 }
 
+/** The integration is disabled (`gateway.integrations.disable`, or `disabled: true` in its config). */
+export class IntegrationDisabledError extends GatewayError {
+  static override isInstance = isInstanceOf<IntegrationDisabledError>('integration_disabled');
+  readonly integration: string;
+
+  constructor(integration: string) {
+    super('integration_disabled', 403, `Integration '${integration}' is disabled`);
+    this.integration = integration;
+  }
+}
+
 /** The request names a virtual key id that the gateway does not know. */
 export class KeyNotFoundError extends GatewayError {
   static override isInstance = isInstanceOf<KeyNotFoundError>('invalid_key');

@@ -3,6 +3,7 @@ export { ConfigError, type ConfigIssue } from './config-error.js';
 export { RequestValidationError } from './request-validation-error.js';
 export {
   IntegrationNotFoundError,
+  IntegrationDisabledError,
   KeyNotFoundError,
   KeyRevokedError,
   KeyExpiredError,

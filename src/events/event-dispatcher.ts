@@ -1,4 +1,5 @@
 import { GatewayEvents, type GatewayEventName } from './gateway-events.js';
+import { SINK_NOTICE_TYPES } from '../config/config-schema.js';
 import type { Sink, SinkNotice, SinkNoticeType, SinkStats } from './sink.js';
 import { SinkQueue } from './sink-queue.js';
 import type { UsageEvent } from './usage-event.js';
@@ -40,7 +41,7 @@ export class EventDispatcher {
         }),
     );
     this.#usageQueues = this.#queues.filter((q) => q.takesUsage);
-    const types: SinkNoticeType[] = ['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'];
+    const types: readonly SinkNoticeType[] = SINK_NOTICE_TYPES;
     for (const type of types) {
       const queues = this.#queues.filter((q) => q.takes(type));
       if (queues.length > 0) this.#noticeQueues.set(type, queues);

@@ -7,6 +7,7 @@ import type {
   RateLimitExceededEvent,
   StoreDegradedEvent,
 } from './limit-events.js';
+import type { AuditEntry } from './audit-entry.js';
 import type { SinkErrorEvent } from './sink.js';
 import type { UsageEvent } from './usage-event.js';
 
@@ -38,6 +39,16 @@ export interface ProvisioningChangeEvent {
   at: string;
 }
 
+/** A runtime integration change (never carries credentials), emitted by every gateway that applies it. */
+export interface IntegrationChangeEvent {
+  action: 'create' | 'update' | 'disable' | 'enable';
+  integration: string;
+  version: number;
+  origin: string;
+  /** ISO time the change was applied here. */
+  at: string;
+}
+
 /** Events of `gateway.on(name, listener)`, with their payload. */
 export interface GatewayEventMap {
   usage: UsageEvent;
@@ -52,6 +63,13 @@ export interface GatewayEventMap {
   'key.created': KeyChangeEvent;
   'key.updated': KeyChangeEvent;
   'key.revoked': KeyChangeEvent;
+  'key.rotated': KeyChangeEvent;
+  'integration.changed': IntegrationChangeEvent;
+  /**
+   * An entry of the audit (`gateway.audit.list`), emitted once in the fleet: by the gateway that
+   * made the change, when it applies it. A sink receives it by listing it in its `notices`.
+   */
+  'policy.changed': AuditEntry;
 }
 
 export type GatewayEventName = keyof GatewayEventMap;

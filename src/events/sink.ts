@@ -6,6 +6,7 @@ import type {
   RateLimitExceededEvent,
   StoreDegradedEvent,
 } from './limit-events.js';
+import type { AuditEntry } from './audit-entry.js';
 import type { UsageEvent } from './usage-event.js';
 
 /** A sink as a function, called once per usage event. */
@@ -19,6 +20,8 @@ export interface SinkNoticeMap {
   'ratelimit.exceeded': RateLimitExceededEvent;
   'budget.changed': BudgetChangedEvent;
   'store.degraded': StoreDegradedEvent;
+  /** An audit entry (a policy change), from the gateway that made the change: an export of the audit. */
+  'policy.changed': AuditEntry;
 }
 
 export type SinkNoticeType = keyof SinkNoticeMap;

@@ -15,7 +15,7 @@ import type { ParsedIntegration } from '../config/parsed-config.js';
 import { bindSecret, isSecret, type SecretResolver } from '../secrets/secret.js';
 import { PolicyLog } from '../policy/policy-log.js';
 import { UnsettledCalls } from './unsettled-calls.js';
-import { unknownResolvers } from '../policy/provisioning-change.js';
+import { unknownResolvers } from '../policy/encoded-secrets.js';
 import { Gateway } from './gateway.js';
 import type { GatewayState } from './gateway-state.js';
 
@@ -40,11 +40,12 @@ export function createGateway(config: GatewayConfig): Gateway {
   const parsed = { ...result.config, integrations: result.config.integrations.map((i) => bindSecrets(i, resolvers)) };
 
   const adapters = new Map<string, ChatAdapter>();
-  for (const integration of parsed.integrations) {
+  const useIntegration = (integration: ParsedIntegration) => {
     const { slug, provider, baseURL } = integration;
     // The integration's own headers are the gateway's to send (they may be secrets): see withProvider.
     adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers: undefined, defaultMaxOutputTokens: parsed.limits.defaultMaxOutputTokens }));
-  }
+  };
+  for (const integration of parsed.integrations) useIntegration(integration);
 
   const clock = (parsed.clock as (() => number) | undefined) ?? Date.now;
   const dispatcher = new EventDispatcher(parsed.sinks as Sink[], {
@@ -89,6 +90,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   const state: GatewayState = {
     policy,
     adapters,
+    useIntegration,
     middlewares: [],
     dispatcher,
     limiter,

@@ -1,5 +1,6 @@
 import type { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import type { Policy } from '../config/policy.js';
+import type { ParsedIntegration } from '../config/parsed-config.js';
 import type { AnalyticsRetention } from '../analytics/granularity.js';
 import type { EventDispatcher } from '../events/event-dispatcher.js';
 import type { PolicyLog } from '../policy/policy-log.js';
@@ -15,6 +16,8 @@ import type { RetryPolicy } from './with-retries.js';
 export interface GatewayState {
   policy: Policy;
   readonly adapters: ReadonlyMap<string, ChatAdapter>;
+  /** Makes the adapter of an integration created or changed at runtime (see PolicyLog). */
+  useIntegration(integration: ParsedIntegration): void;
   readonly middlewares: ChatMiddleware[];
   readonly dispatcher: EventDispatcher;
   readonly limiter: Limiter;

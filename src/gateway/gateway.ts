@@ -16,6 +16,9 @@ import { admitCall, type AdmittedCall } from './admitted-call.js';
 import { authenticateKey, type KeyIdentity } from './key-access.js';
 import { modelsOfKey } from '../config/granted-models.js';
 import { Provisioning } from '../policy/provisioning.js';
+import { Integrations } from '../policy/integrations.js';
+import { Audit } from '../policy/audit.js';
+import type { ChangeOptions } from '../policy/change-options.js';
 import { RuntimeKeys, type KeyCreateInput, type KeyInfo, type KeyUpdate } from '../policy/runtime-keys.js';
 import { runChat } from './run-chat.js';
 import { runEmbeddings } from './run-embeddings.js';
@@ -96,14 +99,22 @@ export class Gateway {
      * @example const { id, token } = await gateway.keys.create({ workspace: 'team-a', budgets: [{ type: 'cost', limit: 10 }] })
      * @throws ConfigError for an invalid key; StoreUnavailableError when the store cannot take the change
      */
-    create(input: KeyCreateInput): Promise<{ id: string; token: string }>;
+    create(input: KeyCreateInput, options?: ChangeOptions): Promise<{ id: string; token: string }>;
     /**
      * Revokes a key (configured or made at runtime). Once it resolves, no gateway on the store
      * admits the key again: `KeyRevokedError`, and a 401 over HTTP.
      */
-    revoke(id: string): Promise<void>;
+    revoke(id: string, options?: ChangeOptions): Promise<void>;
     /** Changes a key's name, models, limits, metadata or expiry; a changed budget is a new budget. */
-    update(id: string, patch: KeyUpdate): Promise<KeyInfo>;
+    update(id: string, patch: KeyUpdate, options?: ChangeOptions): Promise<KeyInfo>;
+    /**
+     * A new token for the key, returned once; the token it had keeps working until
+     * `previousValidUntil` (`graceMs` from now; default: it stops at once), on every gateway on
+     * the store. Its budgets, limits and analytics stay with the key's id.
+     * @example const { token, previousValidUntil } = await gateway.keys.rotate('key_1', { graceMs: 3_600_000, actor: 'alice' })
+     * @throws KeyNotFoundError, KeyRevokedError; ConfigError for a bad option
+     */
+    rotate(id: string, options?: ChangeOptions & { graceMs?: number }): Promise<{ token: string; previousValidUntil: string }>;
     /** A key as it stands, never its token or hash; null for an unknown (or revoked) key. */
     get(id: string): Promise<KeyInfo | null>;
     /** Every key (of one workspace), configured and runtime. */
@@ -121,6 +132,15 @@ export class Gateway {
     models(id: string): string[] | null;
   };
 
+  /**
+   * Integrations at runtime: listed with their credentials by reference only, created, changed,
+   * disabled and enabled, shared through the store by every gateway on it.
+   */
+  readonly integrations: Integrations;
+
+  /** The audit of runtime policy changes (keys, provisioning, integrations): who, what, when, why. */
+  readonly audit: Audit;
+
   /** @internal use `createGateway` */
   constructor(state: GatewayState) {
     this.#state = state;
@@ -128,13 +148,16 @@ export class Gateway {
     this.keys = {
       authenticate: (token) => authenticateKey(state.policy, token, state.clock()),
       models: (id) => modelsOfKey(state.policy, id),
-      create: (input) => runtime.create(input),
-      revoke: (id) => runtime.revoke(id),
-      update: (id, patch) => runtime.update(id, patch),
+      create: (input, options) => runtime.create(input, options),
+      revoke: (id, options) => runtime.revoke(id, options),
+      update: (id, patch, options) => runtime.update(id, patch, options),
+      rotate: (id, options) => runtime.rotate(id, options),
       get: (id) => runtime.get(id),
       list: (filter) => runtime.list(filter),
     };
     this.provisioning = new Provisioning(state.policyLog, state.secretResolvers, () => state.policy);
+    this.integrations = new Integrations(state.policyLog, state.secretResolvers, () => state.policy);
+    this.audit = new Audit(state.policyLog);
     this.limits = {
       status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)),
       scopes: () => limitScopes(state.policy),

@@ -21,7 +21,11 @@ export function authenticateKey(policy: Policy, token: string, now: number): Key
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
   const digest = hashKey(token);
   const key = policy.keysByHash.get(digest);
-  if (!key || !timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(key.hash!, 'hex'))) return null;
+  if (!key) return null;
+  // The key's current token, or the one it had before a rotation while its grace lasts.
+  const current = key.hash === digest;
+  if (!current && (key.previousHash !== digest || key.previousValidUntil === null || now >= key.previousValidUntil)) return null;
+  if (!timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(current ? key.hash! : key.previousHash!, 'hex'))) return null;
   if (key.expiresAt !== null && now >= key.expiresAt) return null;
   return { id: key.id, workspace: key.workspace, integration: key.integration };
 }

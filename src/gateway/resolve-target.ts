@@ -1,4 +1,4 @@
-import { KeyExpiredError, KeyNotFoundError, KeyRevokedError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
+import { IntegrationDisabledError, KeyExpiredError, KeyNotFoundError, KeyRevokedError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { IntegrationPolicy, KeyPolicy, Policy } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
@@ -42,6 +42,7 @@ export function resolveTarget(request: { model: string; workspace?: string; key?
     }
     const integration = policy.integrations.get(key.integration);
     if (!integration) throw new IntegrationNotFoundError(key.integration);
+    if (integration.config.disabled === true) throw new IntegrationDisabledError(integration.slug);
     return { integration, workspace: key.workspace, key, model: parsed.model };
   }
   if (request.workspace === undefined) {
@@ -54,5 +55,6 @@ export function resolveTarget(request: { model: string; workspace?: string; key?
   }
   const integration = policy.integrations.get(parsed.slug);
   if (!integration) throw new IntegrationNotFoundError(parsed.slug);
+  if (integration.config.disabled === true) throw new IntegrationDisabledError(integration.slug);
   return { integration, workspace: request.workspace, key: null, model: parsed.model };
 }

@@ -191,7 +191,9 @@ function outputThatFits(limit: PlannedLimit, state: CounterState, demand: Measur
 
 /** The error of a scope the store says is revoked: a key, a grant (see guardsOf), or another scope. */
 function revokedError(scope: string, target: CallTarget): Error {
-  if (scope.startsWith('key:')) return new KeyRevokedError(scope.slice('key:'.length));
+  // A key's guard (`key:<id>`, or `key:<id>@<generation>`, see keyGuard): revoked, or rotated
+  // without grace by a change this gateway has not applied yet.
+  if (scope.startsWith('key:')) return new KeyRevokedError(target.key?.id ?? scope.slice('key:'.length).split('@')[0]!);
   if (scope.startsWith('grant:')) return new WorkspaceNotProvisionedError(target.workspace, target.integration.slug);
   return new ScopeDisabledError(scope);
 }

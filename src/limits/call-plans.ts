@@ -130,7 +130,7 @@ function setTimesHold(part: ScopePlan, setAt: (origin: string, id: string) => nu
 function guardsOf(integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): readonly string[] {
   const guards = [scopeName.grant(integration.slug, workspace)];
   if (integration.named.get(workspace) === undefined) guards.push(scopeName.grant(integration.slug, '*'));
-  if (key) guards.push(scopeName.key(key.id));
+  if (key) guards.push(key.guard);
   return guards;
 }
 

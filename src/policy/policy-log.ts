@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ParsedKey } from '../config/parsed-config.js';
+import type { PolicyChange, PolicyChangeInput } from './policy-change.js';
+import { keyGuard } from '../config/key-policy.js';
 import { buildPolicy, type Policy } from '../config/policy.js';
 import type { Budget } from '../config/limits-schema.js';
 import { scopeName } from '../config/scope-name.js';
@@ -11,20 +13,12 @@ import type { GatewayEvents } from '../events/gateway-events.js';
 import type { SecretResolver } from '../secrets/secret.js';
 import type { MaybePromise, PolicyChangeRecord, Store } from '../stores/store.js';
 import { withTimeout } from '../util/with-timeout.js';
+import type { ParsedIntegration } from '../config/parsed-config.js';
+import type { AuditEntry } from '../events/audit-entry.js';
+import { auditEntryOf } from './audit-entry-of.js';
+import type { ChangeOptions } from './change-options.js';
+import { applyIntegrationChange, type IntegrationChange } from './integration-change.js';
 import { applyProvisioning, type ProvisioningChange } from './provisioning-change.js';
-
-/** A key as the policy log carries it: its config, never its token (the hash only); empty lists left out. */
-export type LoggedKey = Omit<ParsedKey, 'budgets' | 'rateLimits' | 'each'> & Partial<Pick<ParsedKey, 'budgets' | 'rateLimits' | 'each'>>;
-
-/** The fields of a key `keys.update` may change. */
-export type KeyPatch = Partial<Pick<ParsedKey, 'name' | 'models' | 'budgets' | 'rateLimits' | 'metadata' | 'expiresAt'>>;
-
-/** One runtime change, as the log stores it (JSON). `origin` is the gateway that made it. */
-export type PolicyChange =
-  | { type: 'key.create'; origin: string; key: LoggedKey; createdAt: string }
-  | { type: 'key.update'; origin: string; id: string; patch: KeyPatch }
-  | { type: 'key.revoke'; origin: string; id: string }
-  | ProvisioningChange;
 
 /** What the log changes when it applies changes: the gateway's state, as little of it as it needs. */
 export interface PolicyHost {
@@ -33,6 +27,8 @@ export interface PolicyHost {
   readonly dispatcher: { readonly events: GatewayEvents };
   readonly clock: () => number;
   readonly secretResolvers: Readonly<Record<string, SecretResolver>>;
+  /** An integration created or changed at runtime: the host makes its provider adapter. */
+  useIntegration(integration: ParsedIntegration): void;
 }
 
 /**
@@ -80,6 +76,12 @@ export class PolicyLog {
    * is its state, not news, and with a memory store it runs before any listener can be added.
    */
   #announce = false;
+  /** Versions every process skipped (refused where they were applied): not in the audit. */
+  readonly #skipped = new Set<number>();
+  /** Integrations created at runtime (the others come from the config). */
+  readonly #runtimeIntegrations = new Set<string>();
+  /** For a store without a log: the changes, as a store would keep them. */
+  readonly #localRecords: PolicyChangeRecord[] = [];
 
   constructor(state: PolicyHost, store: Store, options: { timeoutMs: number; pollMs: number }) {
     this.#state = state;
@@ -166,12 +168,14 @@ export class PolicyLog {
    * that fails the check is appended nowhere; one that a change appended first made invalid
    * (a key revoked meanwhile) is skipped by every process and rejected here.
    */
-  async append(change: PolicyChange, guards: { revoke?: string[]; restore?: string[] } = {}): Promise<number> {
+  async append(input: PolicyChangeInput, guards: { revoke?: string[]; restore?: string[] } = {}, options: ChangeOptions = {}): Promise<number> {
+    const change: PolicyChange = { ...input, at: new Date(this.#state.clock()).toISOString(), ...options };
     this.#check(change);
     const encoded = JSON.stringify(change);
     let version: number;
     if (this.#local) {
       version = ++this.#version;
+      this.#localRecords.push({ version, change: encoded });
       this.#applyRecords([{ version, change: encoded }]);
     } else {
       let appended: MaybePromise<number>;
@@ -259,6 +263,10 @@ export class PolicyLog {
       applyProvisioning(this.#state.policy, change, this.#state.secretResolvers);
       return;
     }
+    if (change.type === 'integration') {
+      applyIntegrationChange(this.#state.policy, change, this.#state.secretResolvers);
+      return;
+    }
     const reason = keyChangeConflict(change, table);
     if (reason) throw new ConfigError([{ path: 'id', message: reason }], `Invalid change (${change.type})`);
   }
@@ -269,7 +277,7 @@ export class PolicyLog {
     let policy = state.policy;
     const keys = new Map<string, readonly Budget[] | null>();
     const announce = this.#announce;
-    const applied: Array<{ version: number; change: PolicyChange; event: 'key.created' | 'key.updated' | 'key.revoked' | 'provisioning.changed'; key?: ParsedKey }> = [];
+    const applied: Array<{ version: number; change: PolicyChange; event: 'key.created' | 'key.updated' | 'key.revoked' | 'key.rotated' | 'provisioning.changed' | 'integration.changed'; key?: ParsedKey }> = [];
     for (const record of records) {
       // Another sync may have applied it meanwhile.
       if (record.version <= this.#version) continue;
@@ -286,6 +294,14 @@ export class PolicyLog {
           if (announce) applied.push({ version: record.version, change, event: 'provisioning.changed' });
           continue;
         }
+        if (change.type === 'integration') {
+          const result = applyIntegrationChange(policy, change, state.secretResolvers);
+          if (change.action === 'create' || change.action === 'update') state.useIntegration(result.integration);
+          if (change.action === 'create') this.#runtimeIntegrations.add(change.slug);
+          policy = buildPolicy(result.config, policy.keyTable);
+          if (announce) applied.push({ version: record.version, change, event: 'integration.changed' });
+          continue;
+        }
         const reason = keyChangeConflict(change, policy.keyTable);
         if (reason) throw new ConfigError([{ path: 'id', message: reason }], `Change refused (${change.type})`);
         if (change.type === 'key.create') {
@@ -298,6 +314,17 @@ export class PolicyLog {
           policy.keyTable.put(key, change.createdAt);
           keys.set(key.id, key.budgets.length > 0 ? key.budgets : (keys.get(key.id) ?? null));
           if (announce) applied.push({ version: record.version, change, event: 'key.created', key });
+        } else if (change.type === 'key.rotate') {
+          const { previousHash: _older, previousValidUntil: _until, ...current } = policy.keyTable.get(change.id)!.config;
+          const key: ParsedKey = { ...current, hash: change.hash, generation: change.generation };
+          // A grace keeps the token it had (only the last one: an older token ends with this rotation).
+          if (change.previousValidUntil !== null && current.hash !== undefined) {
+            key.previousHash = current.hash;
+            key.previousValidUntil = change.previousValidUntil;
+          }
+          policy.keyTable.put(key, null);
+          if (!keys.has(key.id)) keys.set(key.id, null);
+          if (announce) applied.push({ version: record.version, change, event: 'key.rotated', key });
         } else if (change.type === 'key.update') {
           const key = { ...policy.keyTable.get(change.id)!.config, ...change.patch };
           policy.keyTable.put(key, null);
@@ -312,6 +339,7 @@ export class PolicyLog {
         // Valid where it was made, but not here and now (a change appended first made it
         // invalid, or this gateway's config differs): skipped here as everywhere, and reported to
         // the call that appended it.
+        this.#skipped.add(record.version);
         if (change.origin === this.origin) this.#rejected.set(record.version, error instanceof GatewayError ? error : new ConfigError([{ path: '', message: String(error) }], `Change refused (${change.type})`));
       }
     }
@@ -328,11 +356,43 @@ export class PolicyLog {
     for (const { version, change, event, key } of applied) {
       if (change.type === 'provisioning') {
         events.emit('provisioning.changed', { action: change.action, integration: change.integration, workspace: change.workspace, version, origin: change.origin, at });
+      } else if (change.type === 'integration') {
+        events.emit('integration.changed', { action: change.action, integration: change.slug, version, origin: change.origin, at });
       } else {
         events.emit(event as 'key.created', { id: key!.id, workspace: key!.workspace, integration: key!.integration, version, origin: change.origin, at });
       }
+      // The audit's copy, once in the fleet: by the gateway that made the change.
+      if (change.origin === this.origin) events.emit('policy.changed', auditEntryOf(version, change));
     }
     return records.length < PAGE;
+  }
+
+  /** Whether the integration was created at runtime (`integrations.create`), not configured. */
+  isRuntimeIntegration(slug: string): boolean {
+    return this.#runtimeIntegrations.has(slug);
+  }
+
+  /**
+   * The log's entries, newest first, that `keep` keeps, until `enough` says so: read from the
+   * store a page at a time from its newest version back (versions have no gaps), so that an audit
+   * of the last changes reads the last pages only. Changes every gateway skipped are left out.
+   */
+  async audit(keep: (entry: AuditEntry) => boolean, enough: (entry: AuditEntry, kept: number) => boolean): Promise<AuditEntry[]> {
+    await this.ready();
+    if (!this.#local) await this.sync();
+    const out: AuditEntry[] = [];
+    for (let end = this.#version; end > 0; end -= PAGE) {
+      const from = Math.max(0, end - PAGE);
+      const records = this.#local ? this.#localRecords.slice(from, end) : await this.#bounded(this.#store.readPolicyChanges!(from, end - from), 'read the policy log');
+      for (let i = records.length - 1; i >= 0; i--) {
+        const record = records[i]!;
+        if (this.#skipped.has(record.version)) continue;
+        const entry = auditEntryOf(record.version, JSON.parse(record.change) as PolicyChange);
+        if (enough(entry, out.length)) return out;
+        if (keep(entry)) out.push(entry);
+      }
+    }
+    return out;
   }
 
   #bounded<T>(result: MaybePromise<T>, what: string): Promise<T> {
@@ -341,8 +401,10 @@ export class PolicyLog {
 }
 
 /** Why a key change cannot apply to the key table as it is (the same answer in every process). */
-function keyChangeConflict(change: Exclude<PolicyChange, ProvisioningChange>, table: Policy['keyTable']): string | null {
-  if (change.type === 'key.create') {
+function keyChangeConflict(change: Exclude<PolicyChange, ProvisioningChange | IntegrationChange>, table: Policy['keyTable']): string | null {
+  if (change.type === 'key.rotate') {
+    if (table.byHash.has(change.hash)) return `another key has the same token hash`;
+  } else if (change.type === 'key.create') {
     const id = change.key.id;
     if (table.get(id) || table.revoked.has(id)) return `a key '${id}' exists already (or was revoked: ids are not reused)`;
     if (change.key.hash !== undefined && table.byHash.has(change.key.hash)) return `another key has the same token hash`;
@@ -354,7 +416,11 @@ function keyChangeConflict(change: Exclude<PolicyChange, ProvisioningChange>, ta
 
 /** The scopes a revocation closes in the store: a key, or a grant (see the admission's guards). */
 export const guardOf = {
-  key: (id: string): string => scopeName.key(id),
+  /**
+   * Every guard the key's admissions may name: each generation's to the current one, and the
+   * next one's, so that a rotation made meanwhile by another gateway is closed too (see keyGuard).
+   */
+  key: (id: string, generation: number): string[] => Array.from({ length: generation + 2 }, (_, g) => keyGuard(id, g)),
   grant: (integration: string, workspace: string): string => scopeName.grant(integration, workspace),
 };
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ParsedIntegration, ParsedKey } from '../config/parsed-config.js';
 import { keyAccessIssues, parseConfig } from '../config/parse-config.js';
 import { buildIntegrationPolicy, resolveGrant, type Policy, type PolicyConfig } from '../config/policy.js';
@@ -7,10 +6,8 @@ import type { GrantConfig } from '../config/types.js';
 import { IntegrationNotFoundError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
-import { isSecret, secretFromReference, secretReference, type Secret, type SecretReference, type SecretResolver } from '../secrets/secret.js';
-
-/** A credential as a change carries it: a reference, or (a store in this process only) a handle. */
-export type EncodedCredential = { $secret: SecretReference } | { $local: string } | unknown;
+import type { SecretResolver } from '../secrets/secret.js';
+import { decodeSecrets, type EncodedCredential } from './encoded-secrets.js';
 
 /** One `gateway.provisioning.*` call, as the policy log stores it (JSON). */
 export interface ProvisioningChange {
@@ -30,61 +27,6 @@ export interface ProvisioningChange {
 }
 
 type Workspaces = Exclude<ParsedIntegration['workspaces'], 'all'>;
-
-/** Secrets of changes that never leave this process (a memory store), by handle. */
-const localSecrets = new Map<string, Secret>();
-
-/**
- * Credentials as a change can carry them. A shared store gets references only (`secret.env`,
- * `secret.ref`): a value would be written to the store, and a loader cannot be written at all.
- */
-export function encodeCredentials(credentials: Record<string, unknown>, shared: string | null): Record<string, EncodedCredential> {
-  const out: Record<string, EncodedCredential> = {};
-  const issues: ConfigIssue[] = [];
-  for (const [name, value] of Object.entries(credentials)) {
-    if (!isSecret(value)) {
-      out[name] = value; // refused by validation, which runs before anything is written
-      continue;
-    }
-    const reference = secretReference(value);
-    if (reference) out[name] = { $secret: reference };
-    else if (shared === null) {
-      const handle = randomUUID();
-      localSecrets.set(handle, value);
-      out[name] = { $local: handle };
-    } else {
-      issues.push({
-        path: `credentials.${name}`,
-        message: `is a ${value.description === 'value' ? 'secret.value' : 'secret.from'}, which cannot be shared through the ${shared} store: every gateway on it applies the change, and the store would hold the key itself (or cannot hold a loader). Use secret.env('NAME') or secret.ref(resolver, name) with createGateway({ secretResolvers })`,
-      });
-    }
-  }
-  if (issues.length > 0) throw new ConfigError(issues, 'Invalid provisioning change (rotate-credentials)');
-  return out;
-}
-
-/** Secrets of `fields` that name a resolver `resolvers` does not have. */
-export function unknownResolvers(fields: Record<string, unknown>, resolvers: Readonly<Record<string, SecretResolver>>, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    const reference = isSecret(value) ? secretReference(value) : null;
-    if (reference && 'resolver' in reference && !Object.hasOwn(resolvers, reference.resolver)) {
-      const known = Object.keys(resolvers);
-      issues.push({ path: `${path}.${name}`, message: `secret.ref names resolver '${reference.resolver}', which is not registered (createGateway({ secretResolvers }): ${known.length > 0 ? known.join(', ') : 'none'})` });
-    }
-  }
-  return issues;
-}
-
-function decodeCredentials(credentials: Record<string, EncodedCredential>, resolvers: Readonly<Record<string, SecretResolver>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(credentials)) {
-    if (value && typeof value === 'object' && '$secret' in value) out[name] = secretFromReference((value as { $secret: SecretReference }).$secret, resolvers);
-    else if (value && typeof value === 'object' && '$local' in value) out[name] = localSecrets.get((value as { $local: string }).$local);
-    else out[name] = value;
-  }
-  return out;
-}
 
 /** A provisioning change applied to a policy: the new config and the keys it narrowed. */
 export interface ProvisioningResult {
@@ -136,31 +78,49 @@ export function applyProvisioning(policy: Policy, change: ProvisioningChange, re
     workspaces[workspace!] = base as never;
     after = { ...before, workspaces };
   } else {
-    after = { ...before, credentials: decodeCredentials(change.credentials ?? {}, resolvers) };
+    after = { ...before, credentials: decodeSecrets(change.credentials ?? {}, resolvers) };
   }
 
-  const integrations = current.integrations.slice();
-  integrations[index] = after;
-  const parsed = parseConfig({ ...current, integrations, keys: [] }, { requireKeyAccess: false });
-  if ('issues' in parsed) throw new ConfigError(parsed.issues, `Invalid provisioning change (${action} on '${slug}')`);
-  const { keys: _none, ...config } = parsed.config;
-
-  // The integration's keys: narrowed with its allowlist, and held to the new grants.
-  const models = change.models;
-  const keys: ParsedKey[] = [];
-  const issues: ConfigIssue[] = [];
-  const integrationPolicy = buildIntegrationPolicy(parsed.config.integrations[index]!);
   // Only keys whose access the change can alter: the workspace's, or every key when the change
   // is to the integration's allowlist or to its grant to '*'. New credentials alter no access.
   const affected = action === 'rotate-credentials' ? [] : workspace === null || workspace === '*' ? policy.keyTable.entries() : policy.keyTable.inWorkspace(workspace);
+  const models = change.models;
+  const narrow = narrowKeys && models !== undefined && models !== 'all' ? (m: string) => models.includes(m) || custom.includes(m) : null;
+  return replaceIntegration(policy, index, after, affected, `provisioning change (${action} on '${slug}')`, narrow);
+}
+
+/**
+ * The policy's config with the integration at `index` replaced by `after` (appended, for -1),
+ * validated like the startup config, and the integration's keys among `affected` held to it:
+ * narrowed to the models `narrow` keeps, when given, and any key the change would widen or
+ * orphan reported. Nothing is changed: every gateway computes the same result.
+ */
+export function replaceIntegration(
+  policy: Policy,
+  index: number,
+  after: ParsedIntegration,
+  affected: Iterable<{ config: ParsedKey }>,
+  what: string,
+  narrow: ((model: string) => boolean) | null = null,
+): ProvisioningResult {
+  const current = policy.config;
+  const integrations = current.integrations.slice();
+  const at = index < 0 ? integrations.push(after) - 1 : index;
+  integrations[at] = after;
+  const parsed = parseConfig({ ...current, integrations, keys: [] }, { requireKeyAccess: false });
+  if ('issues' in parsed) throw new ConfigError(parsed.issues, `Invalid ${what}`);
+  const { keys: _none, ...config } = parsed.config;
+  const keys: ParsedKey[] = [];
+  const issues: ConfigIssue[] = [];
+  const integrationPolicy = buildIntegrationPolicy(parsed.config.integrations[at]!);
   for (const { config: key } of affected) {
-    if (key.integration !== slug) continue;
+    if (key.integration !== after.slug) continue;
     let next = key;
-    if (narrowKeys && key.models && models !== 'all' && models) next = { ...key, models: key.models.filter((m) => models.includes(m) || custom.includes(m)) };
+    if (narrow && key.models) next = { ...key, models: key.models.filter(narrow) };
     if (next !== key) keys.push(next);
     issues.push(...keyAccessIssues(next, integrationPolicy, { requireKeyAccess: false }, (...path) => `keys[${JSON.stringify(key.id)}]${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`));
   }
-  if (issues.length > 0) throw new ConfigError(issues, `Invalid provisioning change (${action} on '${slug}')`);
+  if (issues.length > 0) throw new ConfigError(issues, `Invalid ${what}`);
   return { config, keys };
 }
 

@@ -7,8 +7,10 @@ import { toConfigIssues } from '../errors/format-issues.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
 import type { Policy } from '../config/policy.js';
 import { modelsOfWorkspace } from '../config/granted-models.js';
+import { parseChangeOptions, type ChangeOptions } from './change-options.js';
 import { guardOf, type PolicyLog } from './policy-log.js';
-import { encodeCredentials, unknownResolvers, type ProvisioningChange } from './provisioning-change.js';
+import { encodeSecrets, unknownResolvers } from './encoded-secrets.js';
+import type { ProvisioningChange } from './provisioning-change.js';
 import type { SecretResolver } from '../secrets/secret.js';
 
 const target = { integration: z.string().min(1), workspace: z.string().min(1) };
@@ -63,9 +65,9 @@ export class Provisioning {
    * previous grant.
    * @example await gateway.provisioning.provision({ integration: 'openai-prod', workspace: 'team-b', models: ['gpt-4o-mini'] })
    */
-  provision(input: { integration: string; workspace: string } & GrantConfig): Promise<{ version: number }> {
+  provision(input: { integration: string; workspace: string } & GrantConfig, options?: ChangeOptions): Promise<{ version: number }> {
     const { integration, workspace, ...grant } = input;
-    return this.#change('provision', input, { integration, workspace, grant }, { restore: [guardOf.grant(integration, workspace)] });
+    return this.#change('provision', input, options, { integration, workspace, grant }, { restore: [guardOf.grant(integration, workspace)] });
   }
 
   /**
@@ -73,8 +75,8 @@ export class Provisioning {
    * A workspace covered by `'*'` or `'all'` is excluded explicitly. Once it resolves, no gateway
    * on the store admits a call of that workspace (or its keys) to the integration.
    */
-  revoke(input: { integration: string; workspace: string }): Promise<{ version: number }> {
-    return this.#change('revoke', input, { ...input }, { revoke: [guardOf.grant(input.integration, input.workspace)] });
+  revoke(input: { integration: string; workspace: string }, options?: ChangeOptions): Promise<{ version: number }> {
+    return this.#change('revoke', input, options, { integration: input?.integration, workspace: input?.workspace }, { revoke: [guardOf.grant(input.integration, input.workspace)] });
   }
 
   /**
@@ -82,8 +84,8 @@ export class Provisioning {
    * (`'all'` lifts it). A grant's models must stay within the integration's. Narrowing the
    * integration also narrows the grants and keys that listed a model it no longer allows.
    */
-  setModels(input: { integration: string; workspace?: string; models: 'all' | string[] }): Promise<{ version: number }> {
-    return this.#change('set-models', input, { integration: input.integration, workspace: input.workspace ?? null, models: input.models });
+  setModels(input: { integration: string; workspace?: string; models: 'all' | string[] }, options?: ChangeOptions): Promise<{ version: number }> {
+    return this.#change('set-models', input, options, { integration: input.integration, workspace: input.workspace ?? null, models: input.models });
   }
 
   /**
@@ -91,11 +93,11 @@ export class Provisioning {
    * shared by several processes, credentials must be references (`secret.env`, `secret.ref`):
    * the change is written to the store, and no key value ever is.
    */
-  rotateCredentials(input: { integration: string; credentials: Record<string, unknown> }): Promise<{ version: number }> {
-    return this.#change('rotate-credentials', input, { integration: input.integration, workspace: null }, {}, () => {
+  rotateCredentials(input: { integration: string; credentials: Record<string, unknown> }, options?: ChangeOptions): Promise<{ version: number }> {
+    return this.#change('rotate-credentials', input, options, { integration: input.integration, workspace: null }, {}, () => {
       const unknown = unknownResolvers(input.credentials, this.#resolvers, 'credentials');
       if (unknown.length > 0) throw new ConfigError(unknown, 'Invalid provisioning change (rotate-credentials)');
-      return { credentials: encodeCredentials(input.credentials, this.#log.sharedStore) };
+      return { credentials: encodeSecrets(input.credentials, this.#log.sharedStore, 'credentials', 'provisioning change (rotate-credentials)') };
     });
   }
 
@@ -112,21 +114,23 @@ export class Provisioning {
     by: 'user' | `metadata.${string}`;
     value: string;
     limits: { budgets?: BudgetConfig[]; rateLimits?: RateLimitConfig[] } | null;
-  }): Promise<{ version: number }> {
-    return this.#change('override', input, { integration: input?.integration ?? null, workspace: input?.workspace ?? null, by: input?.by, value: input?.value, limits: input?.limits ?? null });
+  }, options?: ChangeOptions): Promise<{ version: number }> {
+    return this.#change('override', input, options, { integration: input?.integration ?? null, workspace: input?.workspace ?? null, by: input?.by, value: input?.value, limits: input?.limits ?? null });
   }
 
   async #change(
     action: ProvisioningChangeEvent['action'],
     input: unknown,
+    options: ChangeOptions | undefined,
     fields: Omit<ProvisioningChange, 'type' | 'origin' | 'action' | 'workspace'> & { workspace: string | null },
     guards: { revoke?: string[]; restore?: string[] } = {},
     encode?: () => Partial<ProvisioningChange>,
   ): Promise<{ version: number }> {
     const parsed = schemas[action].safeParse(input);
     if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error), `Invalid provisioning change (${action})`);
+    const meta = parseChangeOptions(options, `provisioning change (${action})`);
     await this.#log.ready();
     const change: ProvisioningChange = { type: 'provisioning', origin: this.#log.origin, action, ...fields, ...encode?.() };
-    return { version: await this.#log.append(change, guards) };
+    return { version: await this.#log.append(change, guards, meta) };
   }
 }

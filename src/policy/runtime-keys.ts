@@ -11,7 +11,10 @@ import { KeyNotFoundError, KeyRevokedError } from '../errors/access-errors.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 
-import { guardOf, type KeyPatch, type LoggedKey, type PolicyHost, type PolicyLog } from './policy-log.js';
+import { keyGuard } from '../config/key-policy.js';
+import { parseChangeOptions, type ChangeOptions } from './change-options.js';
+import type { KeyPatch, LoggedKey } from './policy-change.js';
+import { guardOf, type PolicyHost, type PolicyLog } from './policy-log.js';
 
 /** What `gateway.keys.create` takes. */
 export interface KeyCreateInput {
@@ -49,6 +52,8 @@ export interface KeyInfo {
   createdAt: string | null;
   /** Whether the key can be used over HTTP (it has a token). */
   hasToken: boolean;
+  /** After a rotation with a grace: until when the token it had before is accepted; else null. */
+  previousValidUntil: string | null;
 }
 
 const createSchema = z.strictObject({
@@ -63,6 +68,7 @@ const createSchema = z.strictObject({
   expiresAt: z.union([z.date(), z.string()]).optional(),
 });
 const updateSchema = createSchema.omit({ workspace: true, integration: true, id: true });
+const rotateSchema = z.looseObject({ graceMs: z.number().int().min(0).max(366 * 24 * 3_600_000).optional() });
 
 /** Runtime keys: made, changed and revoked while the gateway runs, shared through the store's policy log. */
 export class RuntimeKeys {
@@ -74,8 +80,9 @@ export class RuntimeKeys {
     this.#log = log;
   }
 
-  async create(input: KeyCreateInput): Promise<{ id: string; token: string }> {
+  async create(input: KeyCreateInput, options?: ChangeOptions): Promise<{ id: string; token: string }> {
     const given = parse(createSchema, input, 'keys.create');
+    const meta = parseChangeOptions(options, 'keys.create');
     await this.#log.ready();
     const integration = given.integration ?? this.#onlyIntegration(given.workspace);
     const policy = this.#state.policy.integrations.get(integration);
@@ -89,7 +96,7 @@ export class RuntimeKeys {
       'keys.create',
     ) as ParsedKey;
     this.#checkAccess(key, 'keys.create');
-    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: compact(key), createdAt: new Date(this.#state.clock()).toISOString() });
+    await this.#log.append({ type: 'key.create', origin: this.#log.origin, key: compact(key), createdAt: new Date(this.#state.clock()).toISOString() }, {}, meta);
     return { id: key.id, token };
   }
 
@@ -99,24 +106,46 @@ export class RuntimeKeys {
     if (issues.length > 0) throw new ConfigError(issues, `Invalid ${what}`);
   }
 
-  async update(id: string, patch: KeyUpdate): Promise<KeyInfo> {
+  async update(id: string, patch: KeyUpdate, options?: ChangeOptions): Promise<KeyInfo> {
     const given = parse(updateSchema, patch, 'keys.update');
+    const meta = parseChangeOptions(options, 'keys.update');
     await this.#log.ready();
-    const current = await this.#find(id);
-    // Validated as a whole key, so that a patch is held to the rules of the config.
+    // Validated as a whole key (its rotation aside: never configured), so that a patch is held to the rules of the config.
+    const { generation: _g, previousHash: _h, previousValidUntil: _u, ...current } = await this.#find(id);
     const merged = parse(keySchema, withExpiry({ ...current, ...given }), 'keys.update') as ParsedKey;
     this.#checkAccess(merged, 'keys.update');
     const changed: KeyPatch = {};
     for (const name of Object.keys(given) as Array<keyof KeyPatch>) (changed as Record<string, unknown>)[name] = merged[name];
-    await this.#log.append({ type: 'key.update', origin: this.#log.origin, id, patch: changed });
+    await this.#log.append({ type: 'key.update', origin: this.#log.origin, id, patch: changed }, {}, meta);
     return this.#info(this.#state.policy.keyTable.get(id)!);
   }
 
   /** Once it resolves, no gateway on the store admits the key again: admissions check it in the store. */
-  async revoke(id: string): Promise<void> {
+  async revoke(id: string, options?: ChangeOptions): Promise<void> {
+    const meta = parseChangeOptions(options, 'keys.revoke');
     await this.#log.ready();
-    await this.#find(id);
-    await this.#log.append({ type: 'key.revoke', origin: this.#log.origin, id }, { revoke: [guardOf.key(id)] });
+    const key = await this.#find(id);
+    await this.#log.append({ type: 'key.revoke', origin: this.#log.origin, id }, { revoke: guardOf.key(id, key.generation ?? 0) }, meta);
+  }
+
+  /**
+   * A new token for the key, at once; the one it had keeps working until `previousValidUntil`
+   * (`graceMs` from now; default 0: it stops now), on every gateway on the store. Its budgets,
+   * limits and analytics stay with its id. Only the last token before a rotation gets a grace.
+   */
+  async rotate(id: string, options?: ChangeOptions & { graceMs?: number }): Promise<{ token: string; previousValidUntil: string }> {
+    const { graceMs, ...rest } = parse(rotateSchema, options ?? {}, 'keys.rotate');
+    const meta = parseChangeOptions(rest, 'keys.rotate');
+    await this.#log.ready();
+    const key = await this.#find(id);
+    const { token, hash } = generateKey();
+    const generation = (key.generation ?? 0) + 1;
+    const now = this.#state.clock();
+    const grace = graceMs !== undefined && graceMs > 0 && key.hash !== undefined ? new Date(now + graceMs).toISOString() : null;
+    // Without a grace, the previous generation's guard is revoked in the store: a gateway that has
+    // not applied the rotation yet (and would take the old token) is refused by the store.
+    await this.#log.append({ type: 'key.rotate', origin: this.#log.origin, id, hash, generation, previousValidUntil: grace }, grace === null ? { revoke: [keyGuard(id, generation - 1)] } : {}, meta);
+    return { token, previousValidUntil: grace ?? new Date(now).toISOString() };
   }
 
   /** The key, from this process's policy or, if it was made elsewhere a moment ago, the store's log. */
@@ -160,6 +189,7 @@ export class RuntimeKeys {
       source: createdAt === null ? 'config' : 'runtime',
       createdAt,
       hasToken: key.hash !== undefined,
+      previousValidUntil: key.previousValidUntil ?? null,
     };
   }
 

@@ -3,10 +3,10 @@ import { createInterface } from 'node:readline';
 
 export type Answer = { result?: unknown; error?: string };
 
-const WORKER = new URL('../gateway/keys-worker.ts', import.meta.url).pathname;
+const WORKER = new URL('../policy/keys-worker.ts', import.meta.url).pathname;
 
 /**
- * A gateway in a process of its own (test/gateway/keys-worker.ts, or `worker`) on the Redis at
+ * A gateway in a process of its own (test/policy/keys-worker.ts, or `worker`) on the Redis at
  * `redisPort` under `prefix`: `ask` sends one command and resolves with its answer.
  */
 export function gatewayProcess(redisPort: number, prefix: string, env: Record<string, string> = {}, worker = WORKER) {

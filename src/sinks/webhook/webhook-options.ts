@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { toConfigIssues } from '../../errors/format-issues.js';
 import { isSecret, revealSecret, type Secret } from '../../secrets/secret.js';
 import { ConfigError, type ConfigIssue } from '../../errors/config-error.js';
+import { SINK_NOTICE_TYPES } from '../../config/config-schema.js';
 import { DEFAULT_SINK_NOTICES, type SinkNoticeType } from '../../events/sink.js';
 import { parseWebhookUrl, type WebhookTarget } from './webhook-target.js';
 
@@ -107,7 +108,6 @@ export interface ParsedWebhookOptions {
   fetch: typeof globalThis.fetch;
 }
 
-const NOTICE_TYPES = ['budget.alert', 'budget.exhausted', 'budget.overshoot', 'ratelimit.exceeded', 'budget.changed', 'store.degraded'] as const;
 const ms = z.number().int().min(0);
 
 const optionsSchema = z
@@ -115,7 +115,7 @@ const optionsSchema = z
     // Checked below: zod must never hold (or print) the value.
     secret: z.unknown().optional(),
     events: z
-      .array(z.enum(NOTICE_TYPES))
+      .array(z.enum(SINK_NOTICE_TYPES))
       .min(1, 'must list at least one notice type')
       .refine((list) => new Set(list).size === list.length, 'must not list a type twice')
       .default([...DEFAULT_SINK_NOTICES]),
