@@ -71,6 +71,13 @@ module.exports = {
       to: { path: ['^node:https?$', '^(http|https)$', 'node_modules/undici/'] },
     },
     {
+      name: 'control-plane-never-reads-request-path',
+      comment: 'The request path (gateway/) reads the control plane (policy/); the policy log, keys, provisioning, integrations and audit never depend on how calls are served.',
+      severity: 'error',
+      from: { path: '^src/policy/' },
+      to: { path: '^src/(gateway|http|ai-sdk|dashboard)/' },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^src/' },

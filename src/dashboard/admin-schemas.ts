@@ -76,8 +76,8 @@ export const integrationCreateSchema = z
 
 /** The fields to change; null removes an optional one. */
 export const integrationUpdateSchema = z
-  .looseObject(Object.fromEntries(Object.entries(integrationFields).map(([field, schema]) => [field, (schema as z.ZodType).nullable().optional()])) as Record<string, z.ZodOptional<z.ZodNullable<z.ZodType>>>)
-  .register(adminSchemas, { id: 'IntegrationUpdate', description: 'The fields to change (not `slug` or `provider`); null removes an optional field.' });
+  .looseObject(Object.fromEntries(Object.entries(integrationFields).filter(([field]) => field !== 'workspaces').map(([field, schema]) => [field, (schema as z.ZodType).nullable().optional()])) as Record<string, z.ZodOptional<z.ZodNullable<z.ZodType>>>)
+  .register(adminSchemas, { id: 'IntegrationUpdate', description: 'The fields to change (not `slug`, `provider` or `workspaces`: grants change with PUT and DELETE /integrations/{slug}/workspaces/{workspace}); null removes an optional field.' });
 
 export const grantBodySchema = grantSchema.register(adminSchemas, { id: 'Grant', description: "A workspace's access to an integration: the models it may call (default: all the integration's), its budgets and rate limits." });
 

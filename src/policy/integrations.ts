@@ -34,8 +34,11 @@ export interface IntegrationInfo {
   options: Record<string, unknown>;
 }
 
-/** What `integrations.update` may change: any field but `slug`, `provider` and `disabled`; null removes an optional field. */
-export type IntegrationUpdate = { [K in Exclude<keyof IntegrationConfig, 'slug' | 'provider' | 'disabled'>]?: IntegrationConfig[K] | null } & Record<string, unknown>;
+/**
+ * What `integrations.update` may change: any field but `slug`, `provider`, `disabled` and
+ * `workspaces` (grants change through `gateway.provisioning`); null removes an optional field.
+ */
+export type IntegrationUpdate = { [K in Exclude<keyof IntegrationConfig, 'slug' | 'provider' | 'disabled' | 'workspaces'>]?: IntegrationConfig[K] | null } & Record<string, unknown>;
 
 /** Fields of every integration; the rest of a parsed integration is its provider's own. */
 const COMMON = new Set(['slug', 'provider', 'name', 'description', 'disabled', 'baseURL', 'headers', 'models', 'customModels', 'pricing', 'workspaces', 'timeoutMs', 'credentials', 'budgets', 'rateLimits', 'each']);
@@ -86,20 +89,22 @@ export class Integrations {
   }
 
   /**
-   * Changes fields of an integration (not its slug or provider); null removes an optional field.
+   * Changes fields of an integration (not its slug, provider or grants); null removes an optional field.
    * Its keys are held to the result: a change that would leave a key a model the integration no
    * longer allows is refused (narrow the models with `provisioning.setModels`, which narrows keys too).
    */
   async update(slug: string, changes: IntegrationUpdate, options?: ChangeOptions): Promise<IntegrationInfo> {
     const what = `integrations.update('${slug}')`;
     if (!isPlainObject(changes)) throw new ConfigError([{ path: '', message: 'must be an object of the fields to change' }], `Invalid ${what}`);
-    const fixed = ['slug', 'provider', 'disabled'].filter((name) => name in changes);
-    if (fixed.length > 0) {
-      throw new ConfigError(
-        fixed.map((name) => ({ path: name, message: name === 'disabled' ? 'is changed by integrations.disable / enable' : 'cannot change: create another integration' })),
-        `Invalid ${what}`,
-      );
-    }
+    const elsewhere: Record<string, string> = {
+      slug: 'cannot change: create another integration',
+      provider: 'cannot change: create another integration',
+      disabled: 'is changed by integrations.disable / enable',
+      // A grant taken away must be refused at once, which provisioning.revoke does (see its guards).
+      workspaces: 'are changed by provisioning.provision / revoke (a revocation then holds at once on every gateway)',
+    };
+    const fixed = Object.keys(elsewhere).filter((name) => name in changes);
+    if (fixed.length > 0) throw new ConfigError(fixed.map((name) => ({ path: name, message: elsewhere[name]! })), `Invalid ${what}`);
     const meta = parseChangeOptions(options, what);
     await this.#log.ready();
     await this.#append({ type: 'integration', origin: this.#log.origin, action: 'update', slug, changes: this.#encode(changes, what) }, {}, meta);

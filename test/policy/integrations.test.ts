@@ -96,6 +96,7 @@ describe('gateway.integrations (one gateway)', () => {
     await expect(gateway.integrations.update('extra', { models: ['other'] })).rejects.toMatchObject({ name: 'ConfigError', issues: [expect.objectContaining({ path: expect.stringContaining(`keys["${id}"]`) })] });
     await expect(gateway.integrations.update('extra', { slug: 'x', provider: 'openai' } as never)).rejects.toMatchObject({ issues: [{ path: 'slug' }, { path: 'provider' }] });
     await expect(gateway.integrations.update('extra', { disabled: true } as never)).rejects.toMatchObject({ issues: [{ path: 'disabled', message: expect.stringContaining('disable') }] });
+    await expect(gateway.integrations.update('extra', { workspaces: 'all' } as never)).rejects.toMatchObject({ issues: [{ path: 'workspaces', message: expect.stringContaining('provisioning.provision') }] });
     await expect(gateway.integrations.update('nope', { name: 'x' })).rejects.toBeInstanceOf(IntegrationNotFoundError);
   });
 
