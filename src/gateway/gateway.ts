@@ -155,8 +155,8 @@ export class Gateway {
       get: (id) => runtime.get(id),
       list: (filter) => runtime.list(filter),
     };
-    this.provisioning = new Provisioning(state.policyLog, state.secretResolvers, () => state.policy);
-    this.integrations = new Integrations(state.policyLog, state.secretResolvers, () => state.policy);
+    this.provisioning = new Provisioning(state.policyLog);
+    this.integrations = new Integrations(state.policyLog);
     this.audit = new Audit(state.policyLog);
     this.limits = {
       status: (query) => state.limiter.status(state.policy, query, () => statusTier(state, query)),

@@ -1,8 +1,7 @@
 import type { ParsedIntegration } from '../config/parsed-config.js';
-import type { Policy } from '../config/policy.js';
 import type { BudgetConfig, CustomModelConfig, GrantConfig, IntegrationConfig, ModelPrice, RateLimitConfig } from '../config/types.js';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
-import { isSecret, type SecretResolver } from '../secrets/secret.js';
+import { isSecret } from '../secrets/secret.js';
 import { parseChangeOptions, type ChangeOptions } from './change-options.js';
 import { encodeSecrets, secretView, unknownResolvers, type SecretView } from './encoded-secrets.js';
 import type { IntegrationChange } from './integration-change.js';
@@ -51,25 +50,21 @@ const COMMON = new Set(['slug', 'provider', 'name', 'description', 'disabled', '
  */
 export class Integrations {
   readonly #log: PolicyLog;
-  readonly #resolvers: Readonly<Record<string, SecretResolver>>;
-  readonly #policy: () => Policy;
 
-  constructor(log: PolicyLog, resolvers: Readonly<Record<string, SecretResolver>>, policy: () => Policy) {
+  constructor(log: PolicyLog) {
     this.#log = log;
-    this.#resolvers = resolvers;
-    this.#policy = policy;
   }
 
   /** Every integration, configured and runtime, in the config's order. */
   async list(): Promise<IntegrationInfo[]> {
     await this.#log.ready();
-    return this.#policy().config.integrations.map((i) => this.#info(i));
+    return this.#log.policy.config.integrations.map((i) => this.#info(i));
   }
 
   /** One integration; null for an unknown slug. */
   async get(slug: string): Promise<IntegrationInfo | null> {
     await this.#log.ready();
-    const found = this.#policy().config.integrations.find((i) => i.slug === slug);
+    const found = this.#log.policy.config.integrations.find((i) => i.slug === slug);
     return found ? this.#info(found) : null;
   }
 
@@ -138,7 +133,7 @@ export class Integrations {
    * workspace's, or the grant to '*'), so that revoking them all refuses every call at once.
    */
   #grantGuards(slug: string): string[] {
-    const integration = this.#policy().config.integrations.find((i) => i.slug === slug);
+    const integration = this.#log.policy.config.integrations.find((i) => i.slug === slug);
     if (!integration) return [];
     const workspaces = integration.workspaces;
     if (workspaces === 'all') return [guardOf.grant(slug, '*')];
@@ -154,7 +149,7 @@ export class Integrations {
     for (const name of ['credentials', 'headers'] as const) {
       const value = fields[name];
       if (!isPlainObject(value)) continue;
-      issues.push(...unknownResolvers(value, this.#resolvers, name));
+      issues.push(...unknownResolvers(value, this.#log.secretResolvers, name));
       if (issues.length === 0) out[name] = encodeSecrets(value, this.#log.sharedStore, name, what);
     }
     for (const [name, value] of Object.entries(fields)) if (name !== 'credentials' && name !== 'headers') issues.push(...notData(value, name));

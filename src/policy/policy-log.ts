@@ -109,6 +109,16 @@ export class PolicyLog {
     this.#timer.unref?.();
   }
 
+  /** The policy as this process applies it (the control plane's facades read it). */
+  get policy(): Policy {
+    return this.#state.policy;
+  }
+
+  /** The loaders of `secret.ref` secrets (`createGateway({ secretResolvers })`). */
+  get secretResolvers(): Readonly<Record<string, SecretResolver>> {
+    return this.#state.secretResolvers;
+  }
+
   /** Whether changes leave this process: the store is shared, so secrets must be references. */
   get sharedStore(): string | null {
     return this.#local || this.#store.local === true ? null : this.#store.name;

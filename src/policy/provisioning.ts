@@ -5,13 +5,11 @@ import { MAX_ATTRIBUTE_LENGTH } from '../limits/limit-plan.js';
 import { ConfigError } from '../errors/config-error.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import type { ProvisioningChangeEvent } from '../events/gateway-events.js';
-import type { Policy } from '../config/policy.js';
 import { modelsOfWorkspace } from '../config/granted-models.js';
 import { parseChangeOptions, type ChangeOptions } from './change-options.js';
 import { guardOf, type PolicyLog } from './policy-log.js';
 import { encodeSecrets, unknownResolvers } from './encoded-secrets.js';
 import type { ProvisioningChange } from './provisioning-change.js';
-import type { SecretResolver } from '../secrets/secret.js';
 
 const target = { integration: z.string().min(1), workspace: z.string().min(1) };
 const schemas = {
@@ -39,13 +37,9 @@ const schemas = {
  */
 export class Provisioning {
   readonly #log: PolicyLog;
-  readonly #resolvers: Readonly<Record<string, SecretResolver>>;
-  readonly #policy: () => Policy;
 
-  constructor(log: PolicyLog, resolvers: Readonly<Record<string, SecretResolver>>, policy: () => Policy) {
+  constructor(log: PolicyLog) {
     this.#log = log;
-    this.#resolvers = resolvers;
-    this.#policy = policy;
   }
 
   /**
@@ -57,7 +51,7 @@ export class Provisioning {
    */
   models(input: { workspace: string; integration?: string }): string[] {
     if (typeof input?.workspace !== 'string' || input.workspace === '') throw new TypeError('provisioning.models({ workspace }): workspace must be a non-empty string');
-    return modelsOfWorkspace(this.#policy(), input.workspace, input.integration);
+    return modelsOfWorkspace(this.#log.policy, input.workspace, input.integration);
   }
 
   /**
@@ -95,7 +89,7 @@ export class Provisioning {
    */
   rotateCredentials(input: { integration: string; credentials: Record<string, unknown> }, options?: ChangeOptions): Promise<{ version: number }> {
     return this.#change('rotate-credentials', input, options, { integration: input.integration, workspace: null }, {}, () => {
-      const unknown = unknownResolvers(input.credentials, this.#resolvers, 'credentials');
+      const unknown = unknownResolvers(input.credentials, this.#log.secretResolvers, 'credentials');
       if (unknown.length > 0) throw new ConfigError(unknown, 'Invalid provisioning change (rotate-credentials)');
       return { credentials: encodeSecrets(input.credentials, this.#log.sharedStore, 'credentials', 'provisioning change (rotate-credentials)') };
     });
