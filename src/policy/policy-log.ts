@@ -414,6 +414,10 @@ export class PolicyLog {
 function keyChangeConflict(change: Exclude<PolicyChange, ProvisioningChange | IntegrationChange>, table: Policy['keyTable']): string | null {
   if (change.type === 'key.rotate') {
     if (table.byHash.has(change.hash)) return `another key has the same token hash`;
+    // Two rotations made at once from the same generation: the first wins, the second is refused
+    // (its token would silently replace the first one's).
+    const current = table.get(change.id)?.config;
+    if (current && (current.generation ?? 0) + 1 !== change.generation) return `key '${change.id}' was rotated meanwhile by another gateway: rotate it again`;
   } else if (change.type === 'key.create') {
     const id = change.key.id;
     if (table.get(id) || table.revoked.has(id)) return `a key '${id}' exists already (or was revoked: ids are not reused)`;

@@ -129,6 +129,21 @@ describe('gateway.keys.rotate on a shared store (two gateways on one SQLite file
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('two gateways rotating the key at once: the first rotation wins everywhere, the second is refused and its token never works', async () => {
+    const { a, b, id } = await pair('concurrent');
+    const first = await a.keys.rotate(id);
+    // B has not applied A's rotation: its own is made from the same generation.
+    await expect(b.keys.rotate(id)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('rotated meanwhile') });
+    expect(a.keys.authenticate(first.token)).toMatchObject({ id });
+    expect(b.keys.authenticate(first.token)).toMatchObject({ id });
+    const again = await b.keys.rotate(id);
+    await a.audit.list({ limit: 1 });
+    expect(a.keys.authenticate(again.token)).toMatchObject({ id });
+    expect(a.keys.authenticate(first.token)).toBeNull();
+    expect((await a.audit.list({ action: 'key.rotate' })).map((e) => e.version)).toEqual([4, 2]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('with a grace, every gateway goes on admitting the key; revoked afterwards, refused everywhere at once', async () => {
     const { a, b, id, token: old } = await pair('grace');
     const { token } = await a.keys.rotate(id, { graceMs: 3_600_000 });
