@@ -6,6 +6,7 @@ import type { Caller } from './admin-identity.js';
 import { AdminError, readBody, validate, type AdminAnswer } from './admin-request.js';
 import {
   auditEntrySchema,
+  callerSchema,
   auditQuerySchema,
   grantBodySchema,
   integrationCreateSchema,
@@ -111,6 +112,17 @@ function statusQuery(query: Record<string, unknown>): Parameters<Gateway['limits
 }
 
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  {
+    method: 'GET',
+    path: '/me',
+    operationId: 'getCaller',
+    summary: 'Who the request is made by, and its role: what the console offers.',
+    access: 'read',
+    ok: { status: 200, description: 'The caller.', schema: callerSchema },
+    async handle(ctx) {
+      return { status: 200, body: { actor: ctx.caller.actor, role: ctx.caller.role, workspaces: [...ctx.caller.workspaces] } };
+    },
+  },
   {
     method: 'GET',
     path: '/keys',

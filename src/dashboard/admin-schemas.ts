@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customModelSchema, grantSchema, modelIdSchema, priceSchema } from '../config/config-schema.js';
 import { budgetSchema, eachSchema, rateLimitSchema } from '../config/limits-schema.js';
+import { providers } from '../providers/registry.js';
 
 /**
  * The admin API's JSON, as zod schemas: they validate what callers send (a bad body is a 400
@@ -71,7 +72,7 @@ const integrationFields = {
 
 /** An integration as `createGateway({ integrations })` takes it, its secrets by reference; the provider's own fields beside. */
 export const integrationCreateSchema = z
-  .looseObject({ slug: name, provider: z.string().min(1), ...integrationFields })
+  .looseObject({ slug: name, provider: z.enum([...providers.keys()] as [string, ...string[]]), ...integrationFields })
   .register(adminSchemas, { id: 'IntegrationCreate', description: "An integration's config as `createGateway({ integrations })` takes it, with its secrets by reference; the provider's own fields (region, apiVersion...) beside." });
 
 /** The fields to change; null removes an optional one. */
@@ -132,6 +133,14 @@ export const integrationInfoSchema = z
     options: z.record(z.string(), z.unknown()),
   })
   .register(adminSchemas, { id: 'Integration', description: 'An integration: its secrets by reference, never their values.' });
+
+export const callerSchema = z
+  .object({
+    actor: z.string().nullable().describe('Null for a caller `authorize` let in with `true`.'),
+    role: z.enum(['admin', 'manager', 'viewer']),
+    workspaces: z.array(z.string()).describe("A manager's workspaces."),
+  })
+  .register(adminSchemas, { id: 'Caller', description: 'Who the request is made by, as `authorize` said: what the console offers them.' });
 
 export const versionSchema = z.object({ version: z.number().int().describe("The change's place in the policy log.") }).register(adminSchemas, { id: 'Change' });
 

@@ -53,7 +53,9 @@ describe('the admin API: roles', () => {
   it('a viewer reads every GET route and is refused (403) every mutation; false is a 401', async () => {
     const { gateway, call } = setup();
     const { id } = await gateway.keys.create({ workspace: 'team-a', id: 'k1' });
-    for (const path of ['/keys', `/keys/${id}`, '/integrations', '/integrations/llm', '/limits?workspace=team-a&integration=llm', '/audit', '/openapi.json', '/overview']) {
+    expect((await call('manager', 'GET', '/me')).body).toEqual({ actor: 'mona', role: 'manager', workspaces: ['team-a'] });
+    expect((await call('viewer', 'GET', '/me')).body).toEqual({ actor: null, role: 'viewer', workspaces: [] });
+    for (const path of ['/me', '/keys', `/keys/${id}`, '/integrations', '/integrations/llm', '/limits?workspace=team-a&integration=llm', '/audit', '/openapi.json', '/overview']) {
       expect((await call('viewer', 'GET', path)).status, path).toBe(200);
     }
     for (const viewer of ['viewer', 'named-viewer']) {
@@ -244,6 +246,7 @@ describe('openapi.json', () => {
         'DELETE /integrations/{slug}/workspaces/{workspace}',
         'GET /limits',
         'GET /audit',
+        'GET /me',
       ].sort(),
     );
     const keyCreate = document.components.schemas.KeyCreate;

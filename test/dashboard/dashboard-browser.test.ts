@@ -1,45 +1,34 @@
 // npm test: Debian's Chromium (playwright-core) on a page served in this process; under a second.
-import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, serveOnLoopback } from '../helpers/chromium.js';
 import { createDashboardHandler } from '../../src/dashboard.js';
 import { toNodeListener } from '../../src/http.js';
 import type { Gateway, LimitStatus } from '../../src/index.js';
 import { ADMIN, authorize, dashboardGateway } from '../helpers/dashboard-gateway.js';
 
-/** Debian's chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. Under CI=true a missing browser fails. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
-if (!available) {
-  const message = `${CHROMIUM} not found: the dashboard browser test is SKIPPED (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-  console.warn(`\n\n!!! ${message} !!!\n\n`);
-}
+const available = chromiumAvailable('dashboard browser test');
 
 /** `UPDATE_SCREENSHOT=1 npx vitest run test/dashboard` writes docs/dashboard.png (linked from the README). */
 const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 
 describe.skipIf(!available)('the dashboard in a real browser', () => {
   let browser: Browser;
-  let server: Server;
+  let close: () => Promise<void>;
   let origin: string;
   let gateway: Gateway;
   let token: string;
 
   beforeAll(async () => {
     ({ gateway, token } = await dashboardGateway());
-    server = createServer(toNodeListener(createDashboardHandler(gateway, { authorize })));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    ({ origin, close } = await serveOnLoopback(toNodeListener(createDashboardHandler(gateway, { authorize }))));
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await close?.();
     await gateway?.close();
   });
 
