@@ -64,6 +64,8 @@ export class PolicyLog {
   /** For a store without a log: versions are this process's own. */
   readonly #local: boolean;
   #syncing: Promise<void> | null = null;
+  /** The read after the one in flight, shared by every sync asked for meanwhile. */
+  #syncAgain: Promise<void> | null = null;
   #ready: { state: 'done' } | { state: 'pending'; promise: Promise<void> } | { state: 'failed'; at: number; error: unknown } = { state: 'done' };
   /** Why a change of a given version was not applied, for the call that appended it. */
   readonly #rejected = new Map<number, Error>();
@@ -230,9 +232,26 @@ export class PolicyLog {
     }
   }
 
-  /** Reads and applies what the log has beyond this process's version. One sync at a time. */
+  /**
+   * Reads and applies what the log has beyond this process's version. One read at a time; a sync
+   * asked for while one is reading gets one more read after it, because the read in flight may
+   * have been answered before the change its caller was told of (a push arriving mid-read would
+   * otherwise wait for the next poll).
+   */
   sync(): Promise<void> {
-    return (this.#syncing ??= this.#catchUp().finally(() => (this.#syncing = null)));
+    if (!this.#syncing) {
+      this.#syncing = this.#catchUp().finally(() => (this.#syncing = null));
+      return this.#syncing;
+    }
+    return (this.#syncAgain ??= this.#syncing.then(
+      () => this.#resync(),
+      () => this.#resync(),
+    ));
+  }
+
+  #resync(): Promise<void> {
+    this.#syncAgain = null;
+    return this.sync();
   }
 
   async #catchUp(): Promise<void> {
