@@ -246,6 +246,31 @@ export class Gateway {
     await this.#state.policyLog.ready();
   }
 
+  /**
+   * Whether this gateway can serve now: its policy log replayed and its store answering (one
+   * `ping` round trip, bounded by `storeTimeoutMs`), and not closed. What a server's readiness
+   * probe asks (`tollgate serve` answers `GET /readyz` with it). Never throws.
+   * @example const { ready, reason } = await gateway.readiness(); // { ready: false, reason: 'redis store: ...' }
+   */
+  async readiness(): Promise<{ ready: true } | { ready: false; reason: string }> {
+    const state = this.#state;
+    if (state.closed) return { ready: false, reason: 'the gateway is closed' };
+    const store = state.limiter.store;
+    const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+    try {
+      await state.policyLog.ready();
+    } catch (error) {
+      return { ready: false, reason: `the policy log could not be replayed: ${message(error)}` };
+    }
+    try {
+      const pinged = store.ping?.();
+      if (pinged instanceof Promise) await withTimeout(pinged, state.limiter.storeTimeoutMs, `${store.name} store ping`);
+      return { ready: true };
+    } catch (error) {
+      return { ready: false, reason: `the ${store.name} store does not answer: ${message(error)}` };
+    }
+  }
+
   /** Adds middleware to the chain; it runs after the built-in policy steps, in the order added. */
   use(middleware: ChatMiddleware): this {
     if (typeof middleware !== 'function') throw new TypeError('gateway.use(middleware): middleware must be a function (ctx, next) => outcome');

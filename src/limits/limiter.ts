@@ -47,6 +47,11 @@ export class Limiter {
     return this.#ctx.store.store;
   }
 
+  /** How long one store call may take (`storeTimeoutMs`). */
+  get storeTimeoutMs(): number {
+    return this.#failure.timeoutMs;
+  }
+
   /** The store behind the failure policy (timeouts, degraded announcements). */
   get guardedStore(): GuardedStore {
     return this.#ctx.store;

@@ -272,5 +272,10 @@ export interface Store {
    * from now on. `stop` ends it. Optional: without it, gateways read the log every `policyPollMs`.
    */
   watchPolicyChanges?(onAppend: () => void): { ready?: Promise<void>; stop(): void };
+  /**
+   * One round trip that answers only when the store can serve (a server's readiness probe:
+   * `gateway.readiness()`). Optional: a store without it is taken to be ready.
+   */
+  ping?(): MaybePromise<void>;
   close?(): MaybePromise<void>;
 }

@@ -138,6 +138,10 @@ export class PostgresStore implements Store {
     }));
   }
 
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
   async appendPolicyChange(input: PolicyChangeInput): Promise<number> {
     const { rows } = await this.#pool.query(`SELECT ${this.#s}.append_policy($1, $2, $3, $4) AS v`, [input.change, input.deadline ?? 0, input.revoke ?? [], input.restore ?? []]);
     const version = int(rows[0].v);

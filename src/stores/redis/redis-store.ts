@@ -251,6 +251,11 @@ export class RedisStore implements Store {
   }
 
   /** One script: the log entry and its revocations are applied together, and numbered by Redis. */
+  /** The smallest command every client kind takes (a Cluster too: no key, any node). */
+  async ping(): Promise<void> {
+    await this.#client.eval('return 1', 0);
+  }
+
   async appendPolicyChange(input: PolicyChangeInput): Promise<number> {
     const revoke = input.revoke ?? [];
     const args = [input.change, input.deadline ?? 0, revoke.length, ...revoke, ...(input.restore ?? [])];

@@ -359,6 +359,12 @@ export class SqliteStore implements Store {
     return cellsOf(this.#s.readAnalytics.all(read.granularity, readFrom(read), read.to) as Array<{ start: number; dims: string; field: string; value: number }>);
   }
 
+  /** The file is still the one opened, and the database answers. */
+  ping(): void {
+    this.#checkFile();
+    this.db.pragma('schema_version');
+  }
+
   close(): void {
     if (this.#owned && this.db.open) this.db.close();
   }
