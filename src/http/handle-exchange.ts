@@ -3,11 +3,15 @@ import type { KeyIdentity } from '../gateway/key-access.js';
 import type { ChatOptions, ChatRequest, EmbeddingsRequest, ResponsesRequest } from '../gateway/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { HandlerSettings } from './handler-options.js';
+import { reportedWhenDone, type AnswerFacts } from './answered-request.js';
 import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
 import { errorAnswer, HttpError } from './openai-error.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import { parseJsonObject } from './read-json-body.js';
 import { responsesSse, sseEvents } from './sse-body.js';
+
+/** The path of each route under the base path (`/models/{id}` apart). */
+const ROUTE_PATHS = { chat: '/chat/completions', responses: '/responses', embeddings: '/embeddings', models: '/models' } as const;
 
 type Route = { name: 'chat' | 'responses' | 'embeddings' | 'models'; method: 'POST' | 'GET' } | { name: 'model'; method: 'GET'; id: string };
 
@@ -79,9 +83,10 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     return gateway.provisioning.models({ workspace }).map((id) => ({ id, owner: id.slice(1, id.indexOf('/')) }));
   };
 
-  const answer = async (request: HttpRequestLike, requestId: string, setCaller: (caller: Caller) => void): Promise<HttpAnswer> => {
+  const answer = async (request: HttpRequestLike, requestId: string, facts: AnswerFacts & { caller: Caller | null }): Promise<HttpAnswer> => {
     const path = request.path;
     const target = route(path);
+    if (target) facts.route = target.name === 'model' ? `${base}/models/{id}` : `${base}${ROUTE_PATHS[target.name]}`;
     // The path only: a query string may carry anything, a key included.
     if (!target) throw new HttpError(404, 'not_found', `There is no route ${request.method} ${path}: this endpoint serves ${base}/chat/completions, ${base}/responses, ${base}/embeddings and ${base}/models.`);
     if (request.method !== target.method) {
@@ -90,7 +95,17 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     // A server just started authenticates against the keys made elsewhere too.
     await gateway.ready();
     const key = await identify(request);
-    setCaller(key);
+    facts.caller = key;
+    if ('key' in key) {
+      facts.key = key.key.id;
+      facts.workspace = key.key.workspace;
+    } else facts.workspace = key.workspace;
+    /** The request's body, its model noted for the answer's report. */
+    const readBody = async () => {
+      const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+      if (typeof body.model === 'string') facts.model = body.model;
+      return body;
+    };
     const call: ChatOptions = { signal: request.signal, requestId };
     const traceparent = request.header('traceparent');
     if (traceparent !== null) call.traceparent = traceparent;
@@ -98,7 +113,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     if (target.method === 'POST') requireJson(request.header('content-type'));
     switch (target.name) {
       case 'chat': {
-        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        const body = await readBody();
         if (body.stream === true) {
           const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
           return sse(key, requestId, sseEvents(stream, (error) => settings.onError(error, requestId)));
@@ -108,7 +123,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
       }
       case 'responses': {
         // Passed through to OpenAI and Azure, translated to and from chat elsewhere: every provider serves it.
-        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key) as unknown as ResponsesRequest;
+        const body = (await readBody()) as unknown as ResponsesRequest;
         if (body.stream === true) {
           const stream = await gateway.responses(body as ResponsesRequest & { stream: true }, call);
           return sse(key, requestId, responsesSse(stream, (error) => settings.onError(error, requestId)));
@@ -117,7 +132,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         return json(key, requestId, 200, response);
       }
       case 'embeddings': {
-        const body = asCallerRequest(parseJsonObject(await request.body(settings.maxBodyBytes)), key);
+        const body = await readBody();
         const { gateway: _info, ...embeddings } = await gateway.embeddings(body as unknown as EmbeddingsRequest, call);
         return json(key, requestId, 200, embeddings);
       }
@@ -131,20 +146,33 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     }
   };
 
-  return async (request, requestId) => {
-    let caller: Caller | null = null;
+  const respond = async (request: HttpRequestLike, requestId: string, facts: AnswerFacts & { caller: Caller | null }): Promise<HttpAnswer> => {
     try {
-      return await answer(request, requestId, (c) => (caller = c));
+      return await answer(request, requestId, facts);
     } catch (error) {
       if (!(error instanceof HttpError) && !GatewayError.isInstance(error)) settings.onError(error, requestId);
       const { status, body, headers } = errorAnswer(error);
       try {
-        return await json(caller, requestId, status, body, headers);
+        return await json(facts.caller, requestId, status, body, headers);
       } catch (failure) {
         settings.onError(failure, requestId);
         return internalError(requestId);
       }
     }
+  };
+
+  const onAnswered = settings.onAnswered;
+  return async (request, requestId) => {
+    const facts: AnswerFacts & { caller: Caller | null } = { route: null, key: null, workspace: null, model: null, caller: null };
+    if (!onAnswered) return respond(request, requestId, facts);
+    const start = performance.now();
+    return reportedWhenDone(await respond(request, requestId, facts), (status, aborted) => {
+      try {
+        onAnswered({ requestId, method: request.method, route: facts.route, status, durationMs: performance.now() - start, key: facts.key, workspace: facts.workspace, model: facts.model, aborted });
+      } catch (error) {
+        settings.onError(error, requestId);
+      }
+    });
   };
 }
 
