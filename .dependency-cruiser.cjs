@@ -25,6 +25,8 @@ const LAYERS = [
   // the dashboard (which reads the gateway's public analytics and limits only).
   ['gateway', 'sinks'],
   ['http', 'ai-sdk', 'dashboard'],
+  // `tollgate serve`: the endpoint, the dashboard and the gateway as one process.
+  ['server'],
 ];
 
 const folder = (names) => `^src/(${names.join('|')})/`;
@@ -65,9 +67,9 @@ module.exports = {
     },
     {
       name: 'core-knows-no-http',
-      comment: 'Only src/http/ serves HTTP; the core is a library (providers call fetch, which is injected).',
+      comment: 'Only src/http/ serves HTTP, and src/server/ (the process `tollgate serve` runs) listens; the core is a library (providers call fetch, which is injected).',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(http/|http\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(http/|http\\.ts$|server/)' },
       to: { path: ['^node:https?$', '^(http|https)$', 'node_modules/undici/'] },
     },
     {

@@ -17,7 +17,8 @@ const entry = {
 
 export default defineConfig([
   {
-    entry,
+    // The `tollgate` command (bin/tollgate.js imports it) is ESM only, like the bin.
+    entry: { ...entry, cli: 'src/cli.ts' },
     format: ['esm'],
     dts: true,
     sourcemap: true,

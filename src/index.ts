@@ -62,6 +62,7 @@ export type {
   StoreDegradedEvent,
 } from './events/limit-events.js';
 export type { GatewayConfig } from './gateway/gateway-config.js';
+export { defineConfig, type TollgateConfig, type ServerConfig } from './server/server-config.js';
 export type {
   IntegrationConfig,
   OpenAIIntegrationConfig,
