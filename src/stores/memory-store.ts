@@ -326,7 +326,9 @@ export class MemoryStore implements Store {
    * past theirs. A charged counter stays until its reservation's time is over, not before.
    */
   #sweep(now: number): void {
-    if (now < this.#nextSweep) return;
+    // Once per SWEEP_EVERY_MS; a clock stepped back (NTP, another process's) sweeps at once
+    // instead of holding expired reservations until it catches up.
+    if (now < this.#nextSweep && this.#nextSweep - now <= SWEEP_EVERY_MS) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
     for (let r = this.#head; r !== null; ) {
       const next = r.next;

@@ -218,7 +218,9 @@ export class PostgresStore implements Store {
    * batch, in its own transaction: it locks in the order `apply` does.
    */
   async #sweepIfDue(now: number): Promise<void> {
-    if (now < this.#nextSweep) return;
+    // Once per SWEEP_EVERY_MS; a clock stepped back (NTP, another process's) sweeps at once
+    // instead of holding expired reservations until it catches up.
+    if (now < this.#nextSweep && this.#nextSweep - now <= SWEEP_EVERY_MS) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
     await this.#pool.query({ name: `${this.schema}.release_expired`, text: `SELECT ${this.#s}.release_expired($1, $2)`, values: [now, SWEEP_BATCH] });
   }

@@ -414,7 +414,9 @@ export class SqliteStore implements Store {
    */
   #purge(now: number): void {
     const s = this.#s;
-    if (now < this.#nextSweep) return;
+    // Once per SWEEP_EVERY_MS; a clock stepped back (NTP, another process's) sweeps at once
+    // instead of holding expired reservations until it catches up.
+    if (now < this.#nextSweep && this.#nextSweep - now <= SWEEP_EVERY_MS) return;
     this.#nextSweep = now + SWEEP_EVERY_MS;
     for (const r of s.expired.all(now, PURGE_BATCH) as Array<{ id: string; keys: string; amounts: string }>) {
       const amounts = r.amounts.split(',').map(Number);
