@@ -8,7 +8,7 @@ export type { Audit, AuditFilter } from './policy/audit.js';
 export type { ChangeOptions } from './policy/change-options.js';
 export type { SecretView } from './policy/encoded-secrets.js';
 export type { AuditEntry, AuditAction } from './events/audit-entry.js';
-export type { AdmittedCall, AdmittedCallEnd } from './gateway/admitted-call.js';
+export type { AdmittedCall, AdmittedCallEnd } from './gateway/run-admit.js';
 export type {
   ChatRequest,
   ChatOptions,

@@ -1,4 +1,4 @@
-import type { AdmittedCall, AdmittedCallEnd } from '../gateway/admitted-call.js';
+import type { AdmittedCall, AdmittedCallEnd } from '../gateway/run-admit.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { ChatRequest } from '../gateway/types.js';
 import { GatewayError } from '../errors/gateway-error.js';

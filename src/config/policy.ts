@@ -28,6 +28,18 @@ export interface IntegrationPolicy extends ScopeLimits {
 
 
 /** The configuration but its keys, which live in the policy's `KeyTable`. */
+/**
+ * Where a call goes: the integration, the workspace it is made for, the key (if any), the model.
+ * The scopes it passes through, for access, limits and pricing.
+ */
+export interface Target {
+  integration: IntegrationPolicy;
+  workspace: string;
+  key: KeyPolicy | null;
+  /** The provider's model id (the part after `@slug/`). */
+  model: string;
+}
+
 export type PolicyConfig = Omit<ParsedConfig, 'keys'>;
 
 /**

@@ -17,6 +17,8 @@ export interface ProviderErrorFields {
   type?: string | null;
   /** Upstream rate-limit headers (`x-ratelimit-*`, `retry-after`...), for callers that adapt. */
   headers?: Record<string, string>;
+  /** See ProviderError.retriedByGateway. */
+  retriedByGateway?: boolean;
   cause?: unknown;
 }
 
@@ -31,6 +33,13 @@ export class ProviderError extends GatewayError {
   readonly requestId: string | null;
   readonly type: string | null;
   readonly headers: Record<string, string>;
+  /**
+   * The gateway's retry policy dealt with this failure: retried until the retries ran out, or not
+   * retried because the provider asked for a longer wait than `retry.maxRetryAfterMs`. A server
+   * answering it tells its client not to retry again (`x-should-retry: false`), so that retries
+   * never multiply through layers.
+   */
+  readonly retriedByGateway: boolean;
 
   constructor(fields: ProviderErrorFields) {
     const status = fields.status ?? fields.upstreamStatus ?? 502;
@@ -43,5 +52,12 @@ export class ProviderError extends GatewayError {
     this.requestId = fields.requestId ?? null;
     this.type = fields.type ?? null;
     this.headers = fields.headers ?? {};
+    this.retriedByGateway = fields.retriedByGateway ?? false;
   }
+}
+
+/** Marks a failure the gateway's retry policy dealt with (the retry loop's; readonly for everyone else). */
+export function markRetriedByGateway(error: ProviderError): ProviderError {
+  (error as { retriedByGateway: boolean }).retriedByGateway = true;
+  return error;
 }

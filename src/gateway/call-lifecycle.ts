@@ -1,22 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import type { Admission } from '../limits/admit-call.js';
+import type { ZodType } from 'zod';
+import type { Policy, Target } from '../config/policy.js';
+import { toConfigIssues } from '../errors/format-issues.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
+import { GatewayClosedError } from '../errors/runtime-errors.js';
+import type { Admission } from '../limits/reserve-call.js';
+import type { CallAttributes } from '../limits/limit-plan.js';
 import { refusedLimits } from '../limits/refusal.js';
 import { costBreakdown, microsToUsd } from '../limits/money.js';
+import type { MaybePromise } from '../stores/store.js';
+import { externalIntegrationError } from '../providers/external/external-provider.js';
+import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
+import type { Usage } from '../usage/usage.js';
+import { providerOptions, type ProviderOptions } from './call-provider.js';
 import type { GatewayState } from './gateway-state.js';
 import { refusedCaller } from './refused-caller.js';
-import type { ChatOptions } from './types.js';
-import { buildUsageEvent, ledgerEntry, parseTraceparent, type CallEnd, type CallRecord } from './usage-record.js';
+import { assertNesting } from './request-depth.js';
+import { checkAccess } from './resolve-target.js';
+import type { ChatOptions, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
+import { buildUsageEvent, ledgerEntry, parseTraceparent, publicUsage, type CallEnd, type CallRecord, type RequestSummarySource } from './usage-record.js';
 
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * One gateway call from entry to its usage event: the record the event is built from, the
- * reservation of the target being tried, and the warnings gathered on the way.
+ * One gateway call from entry to its usage event, in the order every operation (chat,
+ * embeddings, Responses, `admit`) follows:
+ *
+ *   begin(schema)      the gateway is open; the request validated and recorded
+ *   ready()            runtime policy replayed: the one policy snapshot the call uses
+ *   enter(target)      where it is counted (recorded), then its provisioning checked
+ *   provider()         the adapter and its options (an `external` integration has none)
+ *   admit(body)        every limit of every scope reserved, or the call refused
+ *   finish(end)        the reservation settled with the usage; one usage event
+ *
+ * `fail(error)` finishes a call that threw, wherever it was: a path that forgot to finish would
+ * keep `inFlight` up and make `close()` wait its whole timeout. The record is where everything
+ * about the call is counted (retries and waits included); the event is built from it.
  */
 export class CallLifecycle {
   readonly record: CallRecord;
   admission: Admission | null = null;
+  readonly signal: AbortSignal | undefined;
+  #policy: Policy | null = null;
+  #target: Target | null = null;
+  #info: TargetInfo | null = null;
+  /** Made for the first target, kept for the fallbacks: the tier is the request's, asked once. */
+  #attributes: CallAttributes | undefined;
   #warnings: string[] | undefined;
   #finished = false;
   readonly #state: GatewayState;
@@ -25,6 +55,7 @@ export class CallLifecycle {
   constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, options: ChatOptions) {
     this.#state = state;
     this.#input = input;
+    this.signal = options.signal;
     state.inFlight++;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
@@ -56,19 +87,81 @@ export class CallLifecycle {
   }
 
   /**
-   * Holds the target's reservation. A store that answers at once (memory) is taken without an
-   * await, which would cost every call a microtask; a wait on the store is timed as admission.
+   * The gateway is open, and the request (the call's input, or what an operation made of it)
+   * passes `schema`: it is recorded for the event (its body fields and metadata).
    */
-  admit(admitted: Admission | Promise<Admission>): void | Promise<void> {
+  begin<T extends RequestSummarySource & { metadata?: Record<string, string> | undefined }>(schema: ZodType<T>, request: unknown = this.#input): T {
+    if (this.#state.closed) throw new GatewayClosedError();
+    assertNesting(request);
+    const parsed = schema.safeParse(request);
+    if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error));
+    const data = parsed.data;
+    this.record.body = data;
+    if (data.metadata) this.record.metadata = data.metadata;
+    return data;
+  }
+
+  /**
+   * The policy the whole call uses, once runtime changes made before this gateway started are
+   * applied: a concurrent provisioning change applies to the next call. Without an await when
+   * the log is replayed (every call but the first ones), which would cost every call a microtask.
+   */
+  ready(): MaybePromise<Policy> {
+    const replaying = this.#state.policyLog.ready();
+    if (replaying) return replaying.then(() => (this.#policy = this.#state.policy));
+    return (this.#policy = this.#state.policy);
+  }
+
+  /** The call enters a target: recorded where it is counted (a refusal's event names it), then its provisioning checked. */
+  enter(target: Target): TargetInfo {
+    const info: TargetInfo = {
+      integration: target.integration.slug,
+      provider: target.integration.provider,
+      workspace: target.workspace,
+      key: target.key?.id ?? null,
+      model: target.model,
+    };
+    this.#target = target;
+    this.#info = info;
+    this.record.target = info;
+    checkAccess(target);
+    this.#attributes ??= callAttributes(this.#state, target, this.record.body, this.record.metadata);
+    return info;
+  }
+
+  /** How to call the target's provider; an `external` integration is called by the caller's own code (`gateway.admit`). */
+  provider(): ProviderOptions {
+    const integration = this.#target!.integration;
+    if (integration.provider === 'external') throw externalIntegrationError(integration.slug);
+    return providerOptions(this.#state, integration);
+  }
+
+  /**
+   * Reserves a chat call's worst case on every limit of the target, or refuses it. Resolves with
+   * the output limit reserved when the request set none (it must go upstream, so that the answer
+   * cannot cost more than the reservation), else null. A store that answers at once (memory) is
+   * taken without an await; a wait on the store is timed as admission.
+   */
+  admit(body: ChatRequestBody): MaybePromise<number | null> {
+    return this.#hold(this.#state.limiter.admit(this.record.requestId, this.#policy!, this.#target!, body, this.#attributes, this.record));
+  }
+
+  /** Reserves an embeddings call's input tokens on every limit of the target, or refuses it. */
+  admitEmbeddings(input: EmbeddingRequestBody['input']): MaybePromise<number | null> {
+    return this.#hold(this.#state.limiter.admitEmbeddings(this.record.requestId, this.#policy!, this.#target!, input, this.#attributes, this.record));
+  }
+
+  #hold(admitted: MaybePromise<Admission>): MaybePromise<number | null> {
     if (!(admitted instanceof Promise)) {
       this.admission = admitted;
-      return;
+      return admitted.outputCap;
     }
     const t = performance.now();
     return admitted.then(
       (admission) => {
         this.record.admissionMs += performance.now() - t;
         this.admission = admission;
+        return admission.outputCap;
       },
       (error: unknown) => {
         this.record.admissionMs += performance.now() - t;
@@ -94,6 +187,34 @@ export class CallLifecycle {
     this.admission = null;
   }
 
+  /** What a stream carries as `gateway`: where the call went. */
+  streamInfo(providerRequestId: string | null): GatewayStream['gateway'] {
+    const info = this.#info!;
+    return {
+      integration: info.integration,
+      provider: info.provider,
+      workspace: info.workspace,
+      key: info.key,
+      model: info.model,
+      requestId: this.record.requestId,
+      providerRequestId,
+    };
+  }
+
+  /**
+   * What a whole answer carries as `gateway`. Built property by property: adding fields to a
+   * spread copy leaves V8's fast path and costs about a microsecond, the gateway's whole budget.
+   */
+  answerInfo(providerRequestId: string | null, usage: Usage, cost: number | null): GatewayInfo {
+    const gateway = this.streamInfo(providerRequestId) as GatewayInfo;
+    gateway.usage = publicUsage(usage);
+    gateway.cost = cost;
+    gateway.retries = this.record.retries;
+    gateway.fallbackIndex = this.record.fallbackIndex;
+    gateway.latencyMs = Math.round((performance.now() - this.record.t0) * 1000) / 1000;
+    return gateway;
+  }
+
   /**
    * Settles the reservation with the call's usage (none known for a failed call: its tokens and
    * cost are released) and publishes the usage event once the store has recorded it. The caller
@@ -112,9 +233,7 @@ export class CallLifecycle {
       this.#publish(end);
       return null;
     }
-    const limiter = this.#state.limiter;
-    const entry = limiter.store.ledger === true ? ledgerEntry(this.record, end, this.#state.clock()) : undefined;
-    const { cost: micros, settled } = limiter.settle(admission, end.usage ?? null, entry);
+    const { cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null, () => ledgerEntry(this.record, end, this.#state.clock()));
     const price = admission.price;
     end.priceSource = price?.source ?? null;
     end.costMicros = micros;
@@ -131,11 +250,52 @@ export class CallLifecycle {
     return micros === null ? null : microsToUsd(micros);
   }
 
+  /** Finishes a call that threw (its event records the error) and gives the error back to rethrow. */
+  fail(error: unknown): unknown {
+    this.finish({ error });
+    return error;
+  }
+
   #publish(end: CallEnd): void {
     const state = this.#state;
     state.dispatcher.publishUsage(buildUsageEvent(this.record, end, state.clock()), this.record.startedAt);
     if (--state.inFlight === 0 && state.whenIdle.length > 0) for (const idle of state.whenIdle.splice(0)) idle();
   }
+}
+
+/**
+ * What templated scopes key a call by: its `user` and `metadata`, and its tier, asked of the
+ * gateway's `tier` at most once per call (only when a template of the call has tiers).
+ */
+function callAttributes(state: GatewayState, target: Target, request: { user?: unknown } | null, metadata: Readonly<Record<string, string>>): CallAttributes {
+  const user = typeof request?.user === 'string' ? request.user : null;
+  const tierOf = state.tier;
+  let tier: string | null | undefined;
+  return {
+    user,
+    metadata,
+    tier: () => {
+      if (tier === undefined) {
+        const named = tierOf?.({ workspace: target.workspace, integration: target.integration.slug, key: target.key?.id ?? null, model: target.model, user, metadata });
+        tier = typeof named === 'string' ? named : null;
+      }
+      return tier;
+    },
+  };
+}
+
+/**
+ * The body a provider receives: the request without the gateway's fields, with the provider's
+ * model id first. `metadata` stays where it is the provider's own field (the Responses API).
+ */
+export function providerBody<Body>(request: object, model: string, keepMetadata = false): Body {
+  const body: Record<string, unknown> = { model };
+  const source = request as Record<string, unknown>;
+  for (const name in source) {
+    if (name === 'model' || name === 'workspace' || name === 'key' || name === 'fallbacks' || (name === 'metadata' && !keepMetadata)) continue;
+    body[name] = source[name];
+  }
+  return body as Body;
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);

@@ -1,6 +1,6 @@
 import { redactProviderError } from '../secrets/redact-secrets.js';
 import { resolveCredentials, resolveCredentialsNow } from '../secrets/resolve-credentials.js';
-import { ProviderError } from '../errors/provider-error.js';
+import { markRetriedByGateway, ProviderError } from '../errors/provider-error.js';
 import { RequestAbortedError } from '../errors/runtime-errors.js';
 import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderStream, ResponsesCall, ResponsesResult, StreamPart } from '../providers/spec.js';
@@ -9,9 +9,10 @@ import type { IntegrationPolicy } from '../config/policy.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { GatewayState } from './gateway-state.js';
 import type { ChatContext, ChatOutcome } from './types.js';
-import { sameRetryHistory, withRetries, type RetryPolicy } from './with-retries.js';
+import { retrying, type RetryPolicy } from '../util/retry.js';
+import type { CallRecord } from './usage-record.js';
 
-export interface ProviderStepOptions {
+export interface ProviderOptions {
   adapter: ChatAdapter;
   /** The integration's slug, for errors about its credentials. */
   integration: string;
@@ -24,7 +25,7 @@ export interface ProviderStepOptions {
 }
 
 /** How to call an integration's provider: its adapter, credentials and headers, the gateway's retries, timeout and fetch. */
-export function providerStepOptions(state: GatewayState, integration: IntegrationPolicy): ProviderStepOptions {
+export function providerOptions(state: GatewayState, integration: IntegrationPolicy): ProviderOptions {
   return {
     adapter: state.adapters.get(integration.slug)!,
     integration: integration.slug,
@@ -39,10 +40,9 @@ export function providerStepOptions(state: GatewayState, integration: Integratio
 /** What a provider operation needs from the call it serves. */
 export interface AttemptHost {
   readonly signal: AbortSignal | undefined;
-  retries: number;
   warn(message: string): void;
-  /** Where the time spent waiting is added up (the call's record). */
-  readonly timing: { upstreamMs: number; retryWaitMs: number };
+  /** The call's record: where retries and the time spent waiting are added up. */
+  readonly record: Pick<CallRecord, 'retries' | 'upstreamMs' | 'retryWaitMs'>;
 }
 
 /**
@@ -77,7 +77,7 @@ class Attempt<Body> {
 export async function withProvider<Body, T>(
   host: AttemptHost,
   body: () => Body,
-  options: ProviderStepOptions,
+  options: ProviderOptions,
   run: (call: Attempt<Body>, clean: (error: unknown, link: AttemptSignal | null) => unknown) => Promise<T>,
 ): Promise<T> {
   const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
@@ -93,13 +93,14 @@ export async function withProvider<Body, T>(
   const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, host.signal, link, options.adapter.provider, secrets, options.timeoutMs);
   // The wait between attempts is measured, not taken from the delay asked for: a timer fires a
   // little early or late, and the call's timings must add up (upstream + waits <= latency).
+  const record = host.record;
   let attemptEnded: number | null = null;
   try {
-    return await withRetries(
+    return await retrying(
       async (attempt) => {
         const link = new AttemptSignal(host.signal, options.timeoutMs);
         const t = performance.now();
-        if (attemptEnded !== null) host.timing.retryWaitMs += t - attemptEnded;
+        if (attemptEnded !== null) record.retryWaitMs += t - attemptEnded;
         try {
           return await run(new Attempt(body(), credentials.values, link, fetch, attempt, host), clean);
         } catch (error) {
@@ -107,19 +108,23 @@ export async function withProvider<Body, T>(
           throw clean(error, link);
         } finally {
           attemptEnded = performance.now();
-          host.timing.upstreamMs += attemptEnded - t;
+          record.upstreamMs += attemptEnded - t;
         }
       },
-      options.retry,
-      host.signal,
-      () => {
-        host.retries++;
+      {
+        policy: options.retry,
+        signal: host.signal,
+        retryable: (error) => (ProviderError.isInstance(error) && error.isRetryable ? error : null),
+        onRetry: () => record.retries++,
+        // Retried until the retries ran out, or a Retry-After too long to wait for: the caller is
+        // told not to retry again (a policy of no retries at all decided nothing).
+        giveUp: (error, reason, retries) => (reason === 'retry-after' || retries > 0 ? markRetriedByGateway(error as ProviderError) : error),
       },
     );
   } catch (error) {
     // Aborted while waiting to retry: the wait so far counts too.
-    if (attemptEnded !== null && host.signal?.aborted) host.timing.retryWaitMs += performance.now() - attemptEnded;
-    throw sameRetryHistory(error, clean(error, null));
+    if (attemptEnded !== null && host.signal?.aborted) record.retryWaitMs += performance.now() - attemptEnded;
+    throw clean(error, null);
   }
 }
 
@@ -128,7 +133,7 @@ export async function withProvider<Body, T>(
  * part read inside the retry loop, so a failure before anything reached the caller is retried
  * and one after is not.
  */
-export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderStepOptions): Promise<ChatOutcome> {
+export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderOptions): Promise<ChatOutcome> {
   const stream = ctx.request.stream === true;
   return withProvider<ChatRequestBody, ChatOutcome>(ctx, () => ctx.request, options, async (call, clean) => {
     if (!stream) {
@@ -136,7 +141,7 @@ export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderSt
       call.link.dispose();
       return { type: 'completion', result };
     }
-    const opened = await startStream(await options.adapter.stream(call as ProviderCall), call.link, ctx.timing, clean);
+    const opened = await startStream(await options.adapter.stream(call as ProviderCall), call.link, ctx.record, clean);
     return { type: 'stream', ...opened };
   });
 }
@@ -145,9 +150,9 @@ export function callProvider(ctx: ChatContext & AttemptHost, options: ProviderSt
  * A Responses API call passed through: the response, or its stream of events (opened, and its
  * first event read, inside the retry loop, as a chat stream).
  */
-export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: false): Promise<ResponsesResult>;
-export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: true): Promise<OpenedStream<ResponsesEvent>>;
-export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderStepOptions, stream: boolean): Promise<ResponsesResult | OpenedStream<ResponsesEvent>> {
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderOptions, stream: false): Promise<ResponsesResult>;
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderOptions, stream: true): Promise<OpenedStream<ResponsesEvent>>;
+export function callResponses(host: AttemptHost, body: ResponsesRequestBody, options: ProviderOptions, stream: boolean): Promise<ResponsesResult | OpenedStream<ResponsesEvent>> {
   const responses = options.adapter.responses!;
   return withProvider<ResponsesRequestBody, ResponsesResult | OpenedStream<ResponsesEvent>>(host, () => body, options, async (call, clean) => {
     if (!stream) {
@@ -155,7 +160,7 @@ export function callResponses(host: AttemptHost, body: ResponsesRequestBody, opt
       call.link.dispose();
       return result;
     }
-    return startStream(await responses.stream(call as ResponsesCall), call.link, host.timing, clean);
+    return startStream(await responses.stream(call as ResponsesCall), call.link, host.record, clean);
   });
 }
 
@@ -169,7 +174,7 @@ export interface OpenedStream<Chunk> {
 async function startStream<Chunk>(
   opened: ProviderStream<Chunk>,
   link: AttemptSignal,
-  timing: AttemptHost['timing'],
+  record: AttemptHost['record'],
   clean: (error: unknown, link: AttemptSignal | null) => unknown,
 ): Promise<OpenedStream<Chunk>> {
   const iterator = opened[Symbol.asyncIterator]();
@@ -180,11 +185,11 @@ async function startStream<Chunk>(
     first = await iterator.next();
   }
   link.clearTimeout();
-  return { parts: resume(head, first, iterator, link, timing, (error) => clean(error, link)), providerRequestId: opened.providerRequestId };
+  return { parts: resume(head, first, iterator, link, record, (error) => clean(error, link)), providerRequestId: opened.providerRequestId };
 }
 
 /** An embeddings call: one provider call with retries. */
-export function callEmbeddings(host: AttemptHost, body: EmbeddingRequestBody, options: ProviderStepOptions): Promise<EmbeddingResult> {
+export function callEmbeddings(host: AttemptHost, body: EmbeddingRequestBody, options: ProviderOptions): Promise<EmbeddingResult> {
   const embed = options.adapter.embed!.bind(options.adapter);
   return withProvider<EmbeddingRequestBody, EmbeddingResult>(host, () => body, options, async (call) => {
     const result = await embed(call as EmbeddingCall);
@@ -199,7 +204,7 @@ async function* resume<Chunk>(
   first: IteratorResult<StreamPart<Chunk>>,
   iterator: AsyncIterator<StreamPart<Chunk>>,
   link: AttemptSignal,
-  timing: AttemptHost['timing'],
+  record: AttemptHost['record'],
   clean: (error: unknown) => unknown,
 ): AsyncGenerator<StreamPart<Chunk>> {
   // The attempt's time until the first chunk is counted by withProvider; the rest of the stream here.
@@ -219,7 +224,7 @@ async function* resume<Chunk>(
     link.dispose();
     // Stopping early must close the provider's stream (and its connection).
     await iterator.return?.();
-    timing.upstreamMs += performance.now() - t;
+    record.upstreamMs += performance.now() - t;
   }
 }
 

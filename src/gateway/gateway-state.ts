@@ -10,7 +10,7 @@ import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
 import type { TierRequest } from './gateway-config.js';
 import type { ChatMiddleware } from './types.js';
-import type { RetryPolicy } from './with-retries.js';
+import type { RetryPolicy } from '../util/retry.js';
 
 /** What a gateway holds. `policy` is replaced as a whole by a provisioning change (see PolicyLog). */
 export interface GatewayState {

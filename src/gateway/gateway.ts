@@ -12,7 +12,7 @@ import type { SinkStats } from '../events/sink.js';
 import type { LimitStatus, StatusQuery } from '../limits/limit-status.js';
 import type { StoreStats } from '../limits/guarded-store.js';
 import type { GatewayState } from './gateway-state.js';
-import { admitCall, type AdmittedCall } from './admitted-call.js';
+import { runAdmit, type AdmittedCall } from './run-admit.js';
 import { authenticateKey, type KeyIdentity } from './key-access.js';
 import { modelsOfKey } from '../config/granted-models.js';
 import { Provisioning } from '../policy/provisioning.js';
@@ -224,7 +224,7 @@ export class Gateway {
    * call.end({ usage: { inputTokens: answer.usage.in, outputTokens: answer.usage.out, ... } });
    */
   admit(request: ChatRequest, options?: ChatOptions): Promise<AdmittedCall> {
-    return admitCall(this.#state, request, options);
+    return runAdmit(this.#state, request, options);
   }
 
   /**

@@ -1,16 +1,8 @@
-import { IntegrationDisabledError, KeyExpiredError, KeyNotFoundError, KeyRevokedError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
+import { WorkspaceNotProvisionedError, IntegrationDisabledError, KeyExpiredError, KeyNotFoundError, KeyRevokedError, IntegrationNotFoundError, ModelNotAllowedError } from '../errors/access-errors.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
-import type { IntegrationPolicy, KeyPolicy, Policy } from '../config/policy.js';
+import { resolveGrant, type Policy, type Target } from '../config/policy.js';
+export type { Target } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
-
-/** Where a request goes: the integration, the workspace it is made for, the key (if any), the model. */
-export interface Target {
-  integration: IntegrationPolicy;
-  workspace: string;
-  key: KeyPolicy | null;
-  /** The provider's model id (the part after `@slug/`). */
-  model: string;
-}
 
 function parseModel(model: string): { slug: string | null; model: string } {
   if (!model.startsWith('@')) return { slug: null, model };
@@ -57,4 +49,18 @@ export function resolveTarget(request: { model: string; workspace?: string; key?
   if (!integration) throw new IntegrationNotFoundError(parsed.slug);
   if (integration.config.disabled === true) throw new IntegrationDisabledError(integration.slug);
   return { integration, workspace: request.workspace, key: null, model: parsed.model };
+}
+
+/**
+ * Workspace and model provisioning, narrowest last: the integration's allowlist, then the grant
+ * to the workspace, then the key. Each may only narrow the one before. Checked when a call
+ * enters the target, not when it is resolved: a fallback that is not provisioned is skipped.
+ */
+export function checkAccess(target: Target): void {
+  const { integration, workspace, key, model } = target;
+  const grant = resolveGrant(integration, workspace);
+  if (!grant) throw new WorkspaceNotProvisionedError(workspace, integration.slug);
+  if (integration.models && !integration.models.has(model)) throw new ModelNotAllowedError(model, scopeName.integration(integration.slug));
+  if (grant.models && !grant.models.has(model)) throw new ModelNotAllowedError(model, scopeName.grant(integration.slug, workspace));
+  if (key?.models && !key.models.has(model)) throw new ModelNotAllowedError(model, scopeName.key(key.id));
 }

@@ -1,8 +1,8 @@
 import { RequestValidationError } from '../errors/request-validation-error.js';
-import { GatewayClosedError } from '../errors/runtime-errors.js';
+import type { ChatRequestBody } from '../usage/chat-types.js';
 import type { Usage } from '../usage/usage.js';
-import { CallLifecycle } from './call-lifecycle.js';
-import { callAttributes, enterTarget, parseChatCall } from './call-entry.js';
+import { CallLifecycle, providerBody } from './call-lifecycle.js';
+import { chatRequestSchema } from './chat-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ChatOptions, TargetInfo } from './types.js';
@@ -46,24 +46,19 @@ export interface AdmittedCall {
  * reserved in one store call, as `gateway.chat` does; the caller then makes the call and ends it
  * with its usage. A refusal throws the same typed errors, and emits its usage event.
  */
-export async function admitCall(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<AdmittedCall> {
+export async function runAdmit(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<AdmittedCall> {
   const call = new CallLifecycle(state, 'chat', input, options);
-  const record = call.record;
   try {
-    if (state.closed) throw new GatewayClosedError();
-    const data = parseChatCall(input, record);
+    const data = call.begin(chatRequestSchema);
     if (data.fallbacks) throw new RequestValidationError([{ path: 'fallbacks', message: 'gateway.admit takes one model: the caller makes the call, and its own fallbacks' }]);
-    const replaying = state.policyLog.ready();
-    if (replaying) await replaying;
-    const policy = state.policy;
-    const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);
-    const info = enterTarget(target, record);
-    const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...body } = data;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, { ...body, model: target.model }, callAttributes(state, target, data, record.metadata), record));
-    if (admitting) await admitting;
-    const cap = call.admission!.outputCap;
+    let policy = call.ready();
+    if (policy instanceof Promise) policy = await policy;
+    const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, call.record.startedAt);
+    const info = call.enter(target);
+    let cap = call.admit(providerBody<ChatRequestBody>(data, target.model));
+    if (cap instanceof Promise) cap = await cap;
     return {
-      requestId: record.requestId,
+      requestId: call.record.requestId,
       target: info,
       maxOutputTokens: cap,
       end: (result) =>
@@ -77,7 +72,6 @@ export async function admitCall(state: GatewayState, input: unknown, options: Ch
         }),
     };
   } catch (error) {
-    call.finish({ error });
-    throw error;
+    throw call.fail(error);
   }
 }

@@ -1,20 +1,17 @@
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { assertNesting } from './request-depth.js';
-import { GatewayClosedError } from '../errors/runtime-errors.js';
 import { responseOf, responsesEventsOf } from '../responses/chat-as-response.js';
 import { translateResponsesRequest } from '../responses/translate-request.js';
 import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
-import { CallLifecycle } from './call-lifecycle.js';
-import { answerInfo, callAttributes, describeCall, enterTarget, parseChatCall } from './call-entry.js';
+import type { ChatRequestBody } from '../usage/chat-types.js';
+import { CallLifecycle, providerBody } from './call-lifecycle.js';
+import { chatRequestSchema } from './chat-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream, type ChunkMeasure } from './metered-stream.js';
-import { callResponses, providerStepOptions } from './provider-step.js';
+import { callResponses } from './call-provider.js';
 import { resolveTarget } from './resolve-target.js';
 import { runChat } from './run-chat.js';
 import type { ChatOptions, ChatRequest, GatewayChatCompletion, GatewayStream, GatewayResponse, GatewayResponsesStream } from './types.js';
-
-/** The gateway's fields: never sent upstream. (`metadata` is OpenAI's field too: it goes.) */
-const GATEWAY_FIELDS = new Set(['workspace', 'key', 'fallbacks']);
 
 /**
  * The Responses API through the gateway. Where the target's provider serves it (OpenAI, Azure
@@ -28,37 +25,28 @@ export async function runResponses(state: GatewayState, input: unknown, options:
   if (!passesThrough(state, input)) return translated(state, input, options);
   const call = new CallLifecycle(state, 'chat', input, options);
   const record = call.record;
-  const host = { signal: options.signal, retries: 0, warn: (message: string) => call.warn(message), timing: record };
   try {
-    if (state.closed) throw new GatewayClosedError();
     const source = input as Record<string, unknown>;
-    // Every field of it goes upstream as it is, those chat does not know included.
+    // Every field of it goes upstream as it is, those chat does not know included. The chat call
+    // it amounts to is what is validated, admitted and estimated (reasoning items count as
+    // input here, as they do upstream).
     assertNesting(source);
-    // The chat call the request amounts to: what is validated, admitted and estimated. Reasoning
-    // items count as input here, as they do upstream.
     const chat = asChat(source, 'count');
-    const data = parseChatCall(chat.request, record);
-    const replaying = state.policyLog.ready();
-    if (replaying) await replaying;
-    const policy = state.policy;
+    const data = call.begin(chatRequestSchema, chat.request);
+    let policy = call.ready();
+    if (policy instanceof Promise) policy = await policy;
     const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);
-    const info = enterTarget(target, record);
-    const { workspace: _w, key: _k, metadata: _m, fallbacks: _f, ...estimate } = data;
-    estimate.model = target.model;
-    const admitting = call.admit(state.limiter.admit(record.requestId, policy, target, estimate, callAttributes(state, target, data, record.metadata), record));
-    if (admitting) await admitting;
-
-    const body: Record<string, unknown> = {};
-    for (const name in source) if (!GATEWAY_FIELDS.has(name)) body[name] = source[name];
-    body.model = target.model;
+    call.enter(target);
+    const provider = call.provider();
+    const estimate = providerBody<ChatRequestBody>(data, target.model);
+    let cap = call.admit(estimate);
+    if (cap instanceof Promise) cap = await cap;
+    const body = providerBody<ResponsesRequestBody>(source, target.model, true);
     // The output limit reserved goes upstream (reasoning included), so the answer cannot cost more than the reservation.
-    const cap = call.admission!.outputCap;
     if (cap !== null) body.max_output_tokens = cap;
-    const provider = providerStepOptions(state, target.integration);
 
     if (!chat.stream) {
-      const result = await callResponses(host, body as ResponsesRequestBody, provider, false);
-      record.retries = host.retries;
+      const result = await callResponses(call, body, provider, false);
       const cost = call.finish({
         usage: result.usage,
         finishReason: result.finishReason,
@@ -67,12 +55,11 @@ export async function runResponses(state: GatewayState, input: unknown, options:
         toolCallCount: result.response.output.filter((item) => (item as { type?: unknown }).type === 'function_call').length,
       });
       const response = { ...result.response } as GatewayResponse;
-      response.gateway = answerInfo(info, record, result.providerRequestId, result.usage, cost);
+      response.gateway = call.answerInfo(result.providerRequestId, result.usage, cost);
       return response;
     }
 
-    const opened = await callResponses(host, body as ResponsesRequestBody, provider, true);
-    record.retries = host.retries;
+    const opened = await callResponses(call, body, provider, true);
     const providerRequestId = opened.providerRequestId;
     const events = meterStream(
       opened.parts,
@@ -85,12 +72,10 @@ export async function runResponses(state: GatewayState, input: unknown, options:
       { signal: options.signal, idleTimeoutMs: state.streamIdleTimeoutMs, warn: (message) => call.warn(message) },
       measureResponsesEvent,
     ) as GatewayResponsesStream & { gateway: GatewayResponsesStream['gateway'] };
-    events.gateway = describeCall(info, record.requestId, providerRequestId);
+    events.gateway = call.streamInfo(providerRequestId);
     return events;
   } catch (error) {
-    record.retries = host.retries;
-    call.finish({ error });
-    throw error;
+    throw call.fail(error);
   }
 }
 
@@ -127,8 +112,7 @@ async function translated(state: GatewayState, input: unknown, options: ChatOpti
     chat = asChat(input as Record<string, unknown>, 'drop');
   } catch (error) {
     // Refused before it became a chat call: its usage event is still sent.
-    new CallLifecycle(state, 'chat', input, options).finish({ error });
-    throw error;
+    throw new CallLifecycle(state, 'chat', input, options).fail(error);
   }
   if (chat.stream) {
     const stream = (await runChat(state, chat.request, options)) as GatewayStream;

@@ -56,8 +56,8 @@ export interface ChatContext {
   readonly signal: AbortSignal | undefined;
   /** Epoch ms (from the gateway's clock) when the call entered the gateway. */
   readonly startedAt: number;
-  /** Retries made so far by the provider step. */
-  retries: number;
+  /** Retries made so far by the provider step, for this call (every target tried). */
+  readonly retries: number;
   /** Records a warning on the call's usage event (an adapter's unsupported parameter, say). */
   warn(message: string): void;
   /** The warnings recorded so far. */

@@ -2,7 +2,6 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { BudgetExceededError } from '../errors/limit-errors.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
-import { retriedByGateway } from '../gateway/with-retries.js';
 
 /** The body of an error answer, as OpenAI sends it: what OpenAI clients parse into their error classes. */
 export interface OpenAIErrorBody {
@@ -84,7 +83,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
       return { status: 502, body: body(502, message, 'upstream_authentication_failed', null), headers: { [NO_RETRY]: 'false' } };
     }
     const answer = gatewayErrorAnswer(error);
-    if (retriedByGateway(error)) answer.headers[NO_RETRY] = 'false';
+    if (error.retriedByGateway) answer.headers[NO_RETRY] = 'false';
     return answer;
   }
   if (GatewayError.isInstance(error)) return gatewayErrorAnswer(error);

@@ -1,5 +1,5 @@
 import { NOTE } from '../stores/call-note-fields.js';
-import type { CallTarget } from './limiter-context.js';
+import type { Target } from '../config/policy.js';
 import type { CallAttributes } from './limit-plan.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
 
@@ -37,7 +37,7 @@ const OPERATIONS = { chat: 'c', embeddings: 'e' } as const;
 /** The note of an admission, made only when the store asks for it (at admission for a shared store, at expiry for the memory store). */
 export function callNote(
   about: CallAbout,
-  target: CallTarget,
+  target: Target,
   attributes: CallAttributes,
   inputTokens: number,
   outputTokens: number,

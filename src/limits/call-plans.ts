@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { resolveGrant, resolveWorkspaceLimits, type IntegrationPolicy, type KeyPolicy, type Policy, type ScopeLimits } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
 import { IntegrationNotFoundError, KeyNotFoundError, WorkspaceNotProvisionedError } from '../errors/access-errors.js';
-import type { CallTarget } from './limiter-context.js';
+import type { Target } from '../config/policy.js';
 import { combinePlan, planScope, type LimitPlan, type PlannedLimit, type ScopePlan } from './limit-plan.js';
 import { resolvePrice, type ResolvedPrice } from './pricing/resolve-price.js';
 import type { StatusQuery } from './limit-status.js';
@@ -60,7 +60,7 @@ export class CallPlans {
     if (this.#statuses.size > 0) this.#statuses.clear();
   }
 
-  forCall(policy: Policy, target: CallTarget): PlannedCall {
+  forCall(policy: Policy, target: Target): PlannedCall {
     const { integration, workspace, key, model } = target;
     const current = policy === this.#policy;
     let cache: Map<string, PlannedCall> | LRUCache<string, PlannedCall> | null = null;

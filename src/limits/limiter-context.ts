@@ -1,4 +1,3 @@
-import type { IntegrationPolicy, KeyPolicy } from '../config/policy.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { GuardedStore } from './guarded-store.js';
 
@@ -25,12 +24,4 @@ export interface LimiterContext {
   readonly clock: () => number;
   /** The store keeps revocations (it has a policy log): admissions through a key check it there. */
   readonly guarded: boolean;
-}
-
-/** Who makes a call and to which model: the scopes it passes through. */
-export interface CallTarget {
-  integration: IntegrationPolicy;
-  workspace: string;
-  key: KeyPolicy | null;
-  model: string;
 }

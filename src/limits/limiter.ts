@@ -8,11 +8,12 @@ import type { LedgerEntry, MaybePromise, Store } from '../stores/store.js';
 import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.js';
 import { estimateEmbeddingTokens, estimateInputTokens, estimateInputTokensUpperBound } from '../usage/estimate-tokens.js';
 import type { Usage } from '../usage/usage.js';
-import { admitCall, unreserved, type Admission, type Demand } from './admit-call.js';
+import { reserveCall, unreserved, type Admission, type Demand } from './reserve-call.js';
 import { BudgetRegistry } from './budget-registry.js';
 import { CallPlans } from './call-plans.js';
 import { GuardedStore, type StoreFailurePolicy, type StoreStats } from './guarded-store.js';
-import type { CallTarget, LimiterContext, LimitsOptions } from './limiter-context.js';
+import type { LimiterContext, LimitsOptions } from './limiter-context.js';
+import type { Target } from '../config/policy.js';
 import { readStatus, type LimitStatus, type StatusQuery } from './limit-status.js';
 import { bindPlan, type CallAttributes, type LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
@@ -90,7 +91,7 @@ export class Limiter {
    * Checks the call against every limit of every scope and reserves its worst case on all of
    * them, or refuses it with the error of the first limit without room and reserves nothing.
    */
-  admit(requestId: string, policy: Policy, target: CallTarget, body: ChatRequestBody, attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
+  admit(requestId: string, policy: Policy, target: Target, body: ChatRequestBody, attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
     const { inputEstimate, defaultMaxOutputTokens } = this.#ctx.options;
     const asked = body.max_completion_tokens ?? body.max_tokens;
     return this.#admitDemand(requestId, policy, target, {
@@ -102,7 +103,7 @@ export class Limiter {
   }
 
   /** Admission of an embeddings call: its input tokens, no output. */
-  admitEmbeddings(requestId: string, policy: Policy, target: CallTarget, input: EmbeddingRequestBody['input'], attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
+  admitEmbeddings(requestId: string, policy: Policy, target: Target, input: EmbeddingRequestBody['input'], attributes: CallAttributes = NO_ATTRIBUTES, about?: CallAbout): MaybePromise<Admission> {
     return this.#admitDemand(requestId, policy, target, {
       input: () => estimateEmbeddingTokens(input, this.#ctx.options.inputEstimate === 'upper-bound'),
       output: 0,
@@ -111,7 +112,7 @@ export class Limiter {
     }, attributes, about);
   }
 
-  #admitDemand(requestId: string, policy: Policy, target: CallTarget, demand: Demand, attributes: CallAttributes, about: CallAbout | undefined): MaybePromise<Admission> {
+  #admitDemand(requestId: string, policy: Policy, target: Target, demand: Demand, attributes: CallAttributes, about: CallAbout | undefined): MaybePromise<Admission> {
     let ready: MaybePromise<void>;
     try {
       ready = this.#registry.ready();
@@ -120,15 +121,15 @@ export class Limiter {
     }
     if (ready instanceof Promise) {
       return ready.then(
-        () => admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about),
+        () => reserveCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about),
         (error: unknown) => this.#unregistered(error, requestId, target),
       );
     }
-    return admitCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about);
+    return reserveCall(this.#ctx, requestId, this.#plans.forCall(policy, target), target, demand, attributes, about);
   }
 
   /** The budgets are not registered (the store failed): refuse, or admit unchecked (fail-open). */
-  #unregistered(error: unknown, requestId: string, target: CallTarget): Admission {
+  #unregistered(error: unknown, requestId: string, target: Target): Admission {
     const open = this.#failure.onStoreError === 'fail-open';
     const store = this.#ctx.store;
     store.announce('register', error, open ? 'admitted' : 'refused');
@@ -139,9 +140,12 @@ export class Limiter {
     return unreserved(requestId, EMPTY_PLAN, resolvePrice(target.integration, target.model));
   }
 
-  /** See settleCall. */
-  settle(admission: Admission, usage: Usage | null, entry?: LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
-    return settleCall(this.#ctx, admission, usage, entry);
+  /**
+   * Replaces the admission's reservation by the usage (see settleCall). `entry` makes the call's
+   * ledger row, asked for only when the store keeps a ledger (`Store.ledger`).
+   */
+  settle(admission: Admission, usage: Usage | null, entry?: () => LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
+    return settleCall(this.#ctx, admission, usage, entry && this.#ctx.store.store.ledger === true ? entry() : undefined);
   }
 
   /** See nearestLimits. */

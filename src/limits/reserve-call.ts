@@ -3,7 +3,8 @@ import { KeyRevokedError, ScopeDisabledError, WorkspaceNotProvisionedError } fro
 import type { AdmitInput, AdmitResult, CounterSpec, CounterState, MaybePromise } from '../stores/store.js';
 import type { PlannedCall } from './call-plans.js';
 import { UNRESERVED } from './guarded-store.js';
-import type { CallTarget, LimiterContext } from './limiter-context.js';
+import type { LimiterContext } from './limiter-context.js';
+import type { Target } from '../config/policy.js';
 import { bindPlan, counterAt, type CallAttributes, type LimitPlan, type PlannedLimit } from './limit-plan.js';
 import { MICROS_PER_USD, worstCaseCostMicros } from './money.js';
 import type { ResolvedPrice } from './pricing/resolve-price.js';
@@ -60,11 +61,11 @@ const MAX_SHRINKS = 3;
  * nothing. A request without an output limit that does not fit is tried again with the output
  * that fits the refusing counter's room (one more store call, only near a limit).
  */
-export function admitCall(
+export function reserveCall(
   ctx: LimiterContext,
   requestId: string,
   planned: PlannedCall,
-  target: CallTarget,
+  target: Target,
   demand: Demand,
   attributes: CallAttributes,
   about?: CallAbout,
@@ -82,7 +83,7 @@ export function admitCall(
   return attempt(ctx, requestId, plan, price, { input: demand.input(), output: demand.output, choices: demand.choices, flexible: demand.flexible }, 0, guards, target, attributes, about);
 }
 
-function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[], target: CallTarget): MaybePromise<Admission> {
+function checkGuards(ctx: LimiterContext, requestId: string, plan: LimitPlan, price: ResolvedPrice | null, guards: readonly string[], target: Target): MaybePromise<Admission> {
   const decide = (result: AdmitResult): Admission => {
     if (!result.admitted && 'revoked' in result) throw revokedError(result.revoked, target);
     return unreserved(requestId, plan, price);
@@ -102,7 +103,7 @@ function attempt(
   demand: Measured,
   shrinks: number,
   guards: readonly string[] | undefined,
-  target: CallTarget,
+  target: Target,
   attributes: CallAttributes,
   about: CallAbout | undefined,
 ): MaybePromise<Admission> {
@@ -190,7 +191,7 @@ function outputThatFits(limit: PlannedLimit, state: CounterState, demand: Measur
 }
 
 /** The error of a scope the store says is revoked: a key, a grant (see guardsOf), or another scope. */
-function revokedError(scope: string, target: CallTarget): Error {
+function revokedError(scope: string, target: Target): Error {
   // A key's guard (`key:<id>`, or `key:<id>@<generation>`, see keyGuard): revoked, or rotated
   // without grace by a change this gateway has not applied yet.
   if (scope.startsWith('key:')) return new KeyRevokedError(target.key?.id ?? scope.slice('key:'.length).split('@')[0]!);

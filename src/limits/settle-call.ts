@@ -1,7 +1,7 @@
 import type { LimitSnapshot } from '../events/usage-event.js';
 import type { LedgerEntry, MaybePromise, SettledCounter } from '../stores/store.js';
 import type { Usage } from '../usage/usage.js';
-import type { Admission } from './admit-call.js';
+import type { Admission } from './reserve-call.js';
 import { budgetEvent } from './budget-event.js';
 import type { LimiterContext } from './limiter-context.js';
 import { NO_LIMITS, snapshots } from './limit-snapshot.js';

@@ -85,6 +85,7 @@ export function redactProviderError(error: ProviderError, secrets: readonly stri
     requestId: error.requestId,
     type: error.type,
     headers: redactValue(error.headers, secrets) as Record<string, string>,
+    retriedByGateway: error.retriedByGateway,
     cause,
   });
 }

@@ -1,7 +1,7 @@
 // npm test: retries with millisecond backoffs on the mock provider; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/index.js';
-import { retryDelay } from '../../src/gateway/with-retries.js';
+import { retryDelay } from '../../src/util/retry.js';
 import { ask, gatewayWithEvents } from '../helpers/mock-gateway.js';
 import type { MockOptions } from '../../src/index.js';
 
@@ -50,12 +50,22 @@ describe('retries', () => {
 
   it('computes exponential backoff with jitter, and honors Retry-After', () => {
     const policy = { retries: 5, minDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
-    const error = (retryAfterMs: number | null) =>
-      new ProviderError({ provider: 'p', message: 'x', upstreamStatus: 503, isRetryable: true, retryAfterMs });
-    expect([0, 1, 2, 3, 4, 5].map((n) => retryDelay(error(null), n, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => retryDelay(null, n, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
     // Jitter takes off up to 25 %.
-    expect(retryDelay(error(null), 1, policy, () => 1)).toBe(750);
-    expect(retryDelay(error(2500), 0, policy)).toBe(2500);
-    expect(retryDelay(error(61_000), 0, policy)).toBeNull();
+    expect(retryDelay(null, 1, policy, () => 1)).toBe(750);
+    expect(retryDelay(2500, 0, policy)).toBe(2500);
+    expect(retryDelay(61_000, 0, policy)).toBeNull();
+  });
+
+  it('error.retriedByGateway: true once the retries ran out or a Retry-After was too long to wait for; false without retries', async () => {
+    const rejection = async (mock: MockOptions, retry = fast) => {
+      const error = await mockWith(mock, retry).gateway.chat(ask('@mock/m')).then(() => null, (e: unknown) => e);
+      expect(ProviderError.isInstance(error)).toBe(true);
+      return (error as ProviderError).retriedByGateway;
+    };
+    expect(await rejection({ failures: [{ status: 503 }, { status: 503 }, { status: 503 }] })).toBe(true);
+    expect(await rejection({ failures: [{ status: 503 }] }, { ...fast, retries: 0 })).toBe(false);
+    expect(await rejection({ failures: [{ status: 429, retryAfterMs: 60_000 }] })).toBe(true);
+    expect(await rejection({ failures: [{ status: 400 }] })).toBe(false);
   });
 });

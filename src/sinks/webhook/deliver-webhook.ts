@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import pRetry from 'p-retry';
 import { redactText } from '../../secrets/redact-secrets.js';
 import type { SinkNotice } from '../../events/sink.js';
 import { parseRetryAfter } from '../../util/retry-after.js';
 import { AttemptSignal } from '../../util/link-signal.js';
-import { sleep } from '../../util/sleep.js';
+import { retrying } from '../../util/retry.js';
 import { untilAborted } from '../../util/until-aborted.js';
 import { WebhookDeliveryError } from './webhook-delivery-error.js';
 import { webhookHeaders } from './webhook-headers.js';
@@ -26,17 +25,6 @@ class AttemptFailure extends Error {
 
 /** Timeouts, rate limits and server errors may pass on a later attempt; other answers will not. */
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
-
-/**
- * Wait before retry number `retry` (0-based), or null to give up: the server's Retry-After when
- * within the bound, else exponential backoff minus up to 25 % jitter, so that many gateways
- * failing together do not come back together.
- */
-function webhookRetryDelay(failure: AttemptFailure, retry: number, policy: ParsedWebhookOptions['retry'], random: () => number = Math.random): number | null {
-  if (failure.retryAfterMs !== null) return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : null;
-  const base = Math.min(policy.minDelayMs * 2 ** retry, policy.maxDelayMs);
-  return Math.round(base * (1 - 0.25 * random()));
-}
 
 /**
  * POSTs one notice: a new delivery id, the body serialized once, each attempt signed anew.
@@ -85,28 +73,23 @@ export async function deliverWebhook(notice: SinkNotice, signal: AbortSignal, o:
     throw new AttemptFailure(text, status, true, parseRetryAfter(response.headers));
   };
 
+  // Retry-After within the bound, else exponential backoff minus up to 25 % jitter, so that many
+  // gateways failing together do not come back together (the gateway's own retry loop).
   let attempts = 0;
   try {
-    await pRetry(
+    await retrying(
       () => {
         attempts++;
         return attempt();
       },
       {
-        retries: o.retry.retries,
-        // The delays are ours (Retry-After aware, in shouldRetry): p-retry's own backoff is off.
-        minTimeout: 0,
-        factor: 1,
-        randomize: false,
+        policy: o.retry,
         signal,
-        shouldRetry: async ({ error, retriesConsumed }) => {
-          if (!(error instanceof AttemptFailure) || !error.retryable) return false;
-          const delay = webhookRetryDelay(error, retriesConsumed, o.retry);
-          if (delay === null) {
-            throw new AttemptFailure(`${error.reason} (Retry-After of ${error.retryAfterMs} ms is beyond retry.maxRetryAfterMs, ${o.retry.maxRetryAfterMs} ms)`, error.status, false);
-          }
-          await sleep(delay, signal);
-          return true;
+        retryable: (error) => (error instanceof AttemptFailure && error.retryable ? error : null),
+        giveUp: (error, reason) => {
+          const failure = error as AttemptFailure;
+          if (reason === 'exhausted') return failure;
+          return new AttemptFailure(`${failure.reason} (Retry-After of ${failure.retryAfterMs} ms is beyond retry.maxRetryAfterMs, ${o.retry.maxRetryAfterMs} ms)`, failure.status, false);
         },
       },
     );
