@@ -33,6 +33,10 @@ export type { AnalyticsStats } from './analytics/analytics-recorder.js';
 export type { AnalyticsCell, AnalyticsCounts, AnalyticsDims, AnalyticsDimension } from './analytics/analytics-cell.js';
 export type {
   Store,
+  CounterStore,
+  PolicyLogStore,
+  AnalyticsStore,
+  LedgerStore,
   CounterSpec,
   CounterState,
   AdmitInput,

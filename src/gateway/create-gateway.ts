@@ -1,4 +1,5 @@
 import { parseConfig } from '../config/parse-config.js';
+import { keepsAnalytics } from '../stores/store-capabilities.js';
 import { buildPolicy } from '../config/policy.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -69,7 +70,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   let analytics: GatewayState['analytics'] = null;
   let analyticsOff: string | null = null;
   if (analyticsConfig === false) analyticsOff = 'turned off (analytics: false)';
-  else if (!store.recordAnalytics || !store.readAnalytics) analyticsOff = `the ${store.name} store keeps no analytics (it has no recordAnalytics and readAnalytics)`;
+  else if (!keepsAnalytics(store)) analyticsOff = `the ${store.name} store keeps no analytics (it has no recordAnalytics and readAnalytics)`;
   else {
     const recorder = new AnalyticsRecorder(
       limiter.guardedStore,

@@ -1,4 +1,5 @@
 import type { Budget } from '../config/limits-schema.js';
+import { keepsLedger, keepsPolicyLog } from '../stores/store-capabilities.js';
 import type { Policy } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
@@ -38,7 +39,7 @@ export class Limiter {
   #policy: Policy | null = null;
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
-    this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: typeof store.appendPolicyChange === 'function' };
+    this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: keepsPolicyLog(store) };
     this.#failure = failure;
     this.#plans = new CallPlans((origin, id) => this.#registry.setAt(origin, id));
     this.#registry = new BudgetRegistry(this.#ctx, () => this.#plans.reset(this.#policy!));
@@ -145,7 +146,7 @@ export class Limiter {
    * ledger row, asked for only when the store keeps a ledger (`Store.ledger`).
    */
   settle(admission: Admission, usage: Usage | null, entry?: () => LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
-    return settleCall(this.#ctx, admission, usage, entry && this.#ctx.store.store.ledger === true ? entry() : undefined);
+    return settleCall(this.#ctx, admission, usage, entry && keepsLedger(this.#ctx.store.store) ? entry() : undefined);
   }
 
   /** See nearestLimits. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { keepsPolicyLog } from '../stores/store-capabilities.js';
 import { hostname } from 'node:os';
 import type { ParsedKey } from '../config/parsed-config.js';
 import type { PolicyChange, PolicyChangeInput } from './policy-change.js';
@@ -89,7 +90,7 @@ export class PolicyLog {
     this.#state = state;
     this.#store = store;
     this.#timeoutMs = options.timeoutMs;
-    this.#local = typeof store.appendPolicyChange !== 'function' || typeof store.readPolicyChanges !== 'function';
+    this.#local = !keepsPolicyLog(store);
     if (this.#local) {
       this.#announce = true;
       return;

@@ -1,20 +1,7 @@
 import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
-import type {
-  AdmitInput,
-  AdmitResult,
-  BudgetOrigin,
-  BudgetRegistration,
-  CounterSpec,
-  CounterState,
-  PolicyChangeInput,
-  PolicyChangeRecord,
-  SettledCounter,
-  SettleInput,
-  Store,
-  UnsettledCall,
-} from './store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore } from './store.js';
 
 interface Counter {
   used: number;
@@ -69,7 +56,7 @@ const SWEEP_EVERY_MS = 1_000;
  * Reservations live in a linked list and are handed back to `settle` as the admission's handle:
  * no map keyed by reservation id, whose hashing and rehashing cost more than the rest of a call.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore {
   readonly name = 'memory';
   readonly local = true;
   readonly #analytics: AnalyticsTable;

@@ -207,7 +207,13 @@ export interface PolicyChangeRecord {
   change: string;
 }
 
-export interface Store {
+/**
+ * What every store does: the counters of budgets and rate limits, each call one atomic round trip
+ * to a shared server. The other capabilities are interfaces of their own (PolicyLogStore,
+ * AnalyticsStore, LedgerStore) that a store declares (`class MyStore implements CounterStore,
+ * PolicyLogStore`) and the gateway finds with the guards of `store-capabilities.ts`.
+ */
+export interface CounterStore {
   /** Name used in errors and events (`memory`, `redis`). */
   readonly name: string;
   /**
@@ -215,11 +221,6 @@ export interface Store {
    * change may carry secrets that are values. Absent: the store is taken to be shared.
    */
   readonly local?: boolean;
-  /**
-   * True when the store keeps one row per settled call (PostgreSQL's ledger): `settle` then
-   * receives `entry`, and is called for calls without limits too.
-   */
-  readonly ledger?: boolean;
   /** Checks every counter and reserves on all of them, or on none. */
   admit(input: AdmitInput): MaybePromise<AdmitResult>;
   /**
@@ -229,6 +230,12 @@ export interface Store {
   settle(input: SettleInput): MaybePromise<SettledCounter[]>;
   /** Current state of counters (reservations past their expiry charged first); zeros for unknown keys. */
   read(keys: readonly string[], now: number): MaybePromise<CounterState[]>;
+  /**
+   * Records which budgets each origin defines, keeping the set time of those already known,
+   * so that every process sharing the store counts a budget from the same moment. A budget no
+   * longer listed is forgotten: defined again later, it is a new budget starting at zero.
+   */
+  registerBudgets(origins: readonly BudgetOrigin[], now: number): MaybePromise<BudgetRegistration[]>;
   /**
    * Takes up to `limit` calls whose reservations expired unsettled (with a note), oldest first,
    * charging the reservations past their expiry first. Each is handed out once, to one caller
@@ -243,28 +250,25 @@ export interface Store {
    */
   nearest?(index: string, n: number, now: number): MaybePromise<string[]>;
   /**
-   * Records which budgets each origin defines, keeping the set time of those already known,
-   * so that every process sharing the store counts a budget from the same moment. A budget no
-   * longer listed is forgotten: defined again later, it is a new budget starting at zero.
+   * One round trip that answers only when the store can serve (a server's readiness probe:
+   * `gateway.readiness()`). Optional: a store without it is taken to be ready.
    */
-  registerBudgets(origins: readonly BudgetOrigin[], now: number): MaybePromise<BudgetRegistration[]>;
+  ping?(): MaybePromise<void>;
+  close?(): MaybePromise<void>;
+}
+
+/**
+ * The policy log, shared by every gateway on the store (runtime keys, provisioning, integrations,
+ * the audit). A store without it keeps runtime policy changes in the process that makes them.
+ */
+export interface PolicyLogStore {
   /**
-   * Adds per-minute analytics cells (the gateway batches them, off the request path) to the
-   * store's minute, hour and day rollups, each kept for its retention. Optional: a store
-   * without it has no `gateway.analytics`.
+   * Appends a change and applies its revocations in one atomic step, and returns the change's
+   * version. Two processes appending at once both get a version, in one order; none is lost.
    */
-  recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): MaybePromise<void>;
-  /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
-  readAnalytics?(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
-  /**
-   * The policy log, shared by every gateway on the store: appends a change and applies its
-   * revocations in one atomic step, and returns the change's version. Two processes appending at
-   * once both get a version, in one order; none is lost. Optional: a store without it keeps
-   * runtime policy changes in the process that makes them.
-   */
-  appendPolicyChange?(input: PolicyChangeInput): MaybePromise<number>;
+  appendPolicyChange(input: PolicyChangeInput): MaybePromise<number>;
   /** The changes after `version`, oldest first, at most `limit` of them. */
-  readPolicyChanges?(after: number, limit: number): MaybePromise<PolicyChangeRecord[]>;
+  readPolicyChanges(after: number, limit: number): MaybePromise<PolicyChangeRecord[]>;
   /**
    * Calls `onAppend` soon after any process appends a policy change (a push: Redis pub/sub), so
    * that gateways need not wait for their next read of the log. `ready` resolves once changes are
@@ -272,10 +276,29 @@ export interface Store {
    * from now on. `stop` ends it. Optional: without it, gateways read the log every `policyPollMs`.
    */
   watchPolicyChanges?(onAppend: () => void): { ready?: Promise<void>; stop(): void };
-  /**
-   * One round trip that answers only when the store can serve (a server's readiness probe:
-   * `gateway.readiness()`). Optional: a store without it is taken to be ready.
-   */
-  ping?(): MaybePromise<void>;
-  close?(): MaybePromise<void>;
 }
+
+/** Analytics rollups (`gateway.analytics`). A store without them has no analytics. */
+export interface AnalyticsStore {
+  /**
+   * Adds per-minute analytics cells (the gateway batches them, off the request path) to the
+   * store's minute, hour and day rollups, each kept for its retention.
+   */
+  recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): MaybePromise<void>;
+  /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
+  readAnalytics(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
+}
+
+/**
+ * A store that keeps one row per settled call (PostgreSQL's ledger): `settle` then receives
+ * `entry`, and is called for calls without limits too.
+ */
+export interface LedgerStore {
+  readonly ledger: true;
+}
+
+/**
+ * What `createGateway({ store })` takes: the counters, and whichever other capabilities the store
+ * has (each whole or absent).
+ */
+export type Store = CounterStore & Partial<PolicyLogStore> & Partial<AnalyticsStore> & { readonly ledger?: boolean };

@@ -3,19 +3,7 @@ import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
 import { Batcher } from '../batcher.js';
-import type {
-  AdmitInput,
-  AdmitResult,
-  BudgetOrigin,
-  BudgetRegistration,
-  CounterState,
-  PolicyChangeInput,
-  PolicyChangeRecord,
-  SettledCounter,
-  SettleInput,
-  Store,
-  UnsettledCall,
-} from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore } from '../store.js';
 import { decodeBatch, encodeBatch, type BatchOp } from './postgres-batch.js';
 import { postgresSchema } from './postgres-schema.js';
 
@@ -59,7 +47,7 @@ const int = (value: unknown): number => Number(value);
  * reservation lets other calls in while the call runs; losing a settled call would lose spend, so
  * any batch with a settlement commits durably.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore {
   readonly name = 'postgres';
   readonly ledger = true;
   readonly schema: string;

@@ -1,19 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
-import type {
-  AdmitInput,
-  AdmitResult,
-  BudgetOrigin,
-  BudgetRegistration,
-  CounterSpec,
-  CounterState,
-  PolicyChangeInput,
-  PolicyChangeRecord,
-  SettledCounter,
-  SettleInput,
-  Store,
-  UnsettledCall,
-} from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, Store, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
 import { ADMIT, APPEND_POLICY, BATCH, NEAREST, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
@@ -101,7 +88,7 @@ export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries
  * Time: the gateway's clock (`now` of each call) decides windows, periods and reservation
  * expiry, so processes must agree on the time; see docs/stores.md on clock skew.
  */
-export class RedisStore implements Store {
+export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore {
   readonly name = 'redis';
   readonly #client: RedisScriptClient;
   readonly #tag: string;

@@ -4,21 +4,7 @@ import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
 import { Batcher } from '../batcher.js';
-import type {
-  AdmitInput,
-  AdmitResult,
-  BudgetOrigin,
-  BudgetRegistration,
-  CounterSpec,
-  CounterState,
-  MaybePromise,
-  PolicyChangeInput,
-  PolicyChangeRecord,
-  SettledCounter,
-  SettleInput,
-  Store,
-  UnsettledCall,
-} from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, MaybePromise, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore } from '../store.js';
 import { sqliteColumnsAdded, sqliteSchema } from './sqlite-schema.js';
 import { StoreUnavailableError } from '../../errors/runtime-errors.js';
 
@@ -108,7 +94,7 @@ const BATCH_MARKER_MS = 24 * 3_600_000;
  * Reservations past their expiry are released by the next calls (a killed process holds budget
  * no longer than `reservationTtlMs`), and counters past their window or period are deleted.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore {
   readonly name = 'sqlite';
   readonly db: Database.Database;
   readonly #owned: boolean;
