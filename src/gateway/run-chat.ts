@@ -28,20 +28,20 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
     const now = record.startedAt;
     const targets = models.map((model) => resolveTarget({ model, workspace: data.workspace, key: data.key }, policy, now));
     let outcome: ChatOutcome | undefined;
-    let ctx: CallContext | undefined;
+    let ctx: ChainContext | undefined;
     for (let i = 0; outcome === undefined; i++) {
       record.fallbackIndex = i;
       try {
         const target = targets[i]!;
         const info = call.enter(target);
         const provider = call.provider();
-        ctx = new CallContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
+        ctx = new ChainContext(record.requestId, providerBody(data, target.model), info, record.metadata, options.signal, record.startedAt, call);
         let cap = call.admit(ctx.request);
         if (cap instanceof Promise) cap = await cap;
         // No output limit of the caller's: the one reserved goes upstream (adapters send it as
         // their provider's own limit).
         if (cap !== null) ctx.request.max_completion_tokens = cap;
-        outcome = await runChain(state.middlewares, ctx, (c) => callProvider(c as CallContext, provider));
+        outcome = await runChain(state.middlewares, ctx, (c) => callProvider(c as ChainContext, provider));
       } catch (error) {
         if (i === targets.length - 1 || !fallsBack(error, i)) throw error;
         // Left for the next target: its reservation released, the reason recorded on the event.
@@ -110,7 +110,7 @@ function fallsBack(error: unknown, index: number): boolean {
 
 
 /** The middleware context of one call on one target. `state` is made on first use: most calls never touch it. */
-class CallContext implements ChatContext {
+class ChainContext implements ChatContext {
   #state: Map<string | symbol, unknown> | undefined;
 
   constructor(

@@ -28,7 +28,7 @@ export interface BedrockAdapterOptions {
   clock?: () => number;
 }
 
-type Call = ProviderCall | EmbeddingCall;
+type AttemptCall = ProviderCall | EmbeddingCall;
 
 /**
  * The Bedrock Runtime adapter: Converse and ConverseStream for chat, InvokeModel for embeddings.
@@ -42,7 +42,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
   const runtimeURL = (region: string) => baseURL ?? `https://bedrock-runtime.${region}.amazonaws.com`;
 
   /** The credentials that sign a call: the integration's keys, or the role they assume. */
-  async function signingCredentials(call: Call): Promise<AwsCredentials> {
+  async function signingCredentials(call: AttemptCall): Promise<AwsCredentials> {
     const c = call.credentials;
     const base: AwsCredentials = { accessKeyId: c.accessKeyId!, secretAccessKey: c.secretAccessKey!, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
     if (!c.roleArn) return base;
@@ -71,7 +71,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
   }
 
   /** Signs and POSTs a JSON body to `/model/{modelId}/{action}`; non-2xx answers become ProviderErrors. */
-  async function send(call: Call, action: 'converse' | 'converse-stream' | 'invoke', body: unknown, accept: string): Promise<Response> {
+  async function send(call: AttemptCall, action: 'converse' | 'converse-stream' | 'invoke', body: unknown, accept: string): Promise<Response> {
     const region = call.credentials.region!;
     const url = `${runtimeURL(region)}/model/${encodeURIComponent(call.body.model)}/${action}`;
     const payload = JSON.stringify(body);
