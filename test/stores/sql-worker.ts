@@ -2,7 +2,8 @@
  * A gateway process on a shared store, for the multi-process and crash tests: run with
  * `node --import tsx`. STORE=sqlite (DB_PATH), postgres (PG_SCHEMA) or redis (REDIS_PORT, PREFIX). WORKER_MODE:
  * - `serve`: prints { ready: true } and waits for a line on stdin; then 8 calls at a time against
- *   team's $1 budget until refused; prints a line { served, costMicros } the moment each call is answered (its caller was served), then
+ *   team's $1 budget until refused; prints a line { served, costMicros } the moment each call is answered (its caller was served),
+ *   a line { unsettled, costMicros } for each call of a dead process it reports, then
  *   { done: true };
  * - `spend`: 8 calls at a time against team's $1 budget until refused; prints
  *   { ok, refused, spentMicros } (the cost of its successful calls, from their usage events);
@@ -58,6 +59,11 @@ if (process.env.WORKER_MODE) {
     if (event.status === 'success') spentMicros += event.costMicros ?? 0;
   });
   if (process.env.WORKER_MODE === 'serve') {
+    // A dead process's calls, taken from the store by whichever gateway gets there first (this
+    // one, when it flushes on close): said, so the test counts each of them once.
+    gateway.on('usage', (event) => {
+      if (event.status === 'unsettled') process.stdout.write(`${JSON.stringify({ unsettled: event.requestId, costMicros: event.costMicros })}\n`);
+    });
     // Ready, then wait for the test's go on stdin: every process starts calling at once, whatever
     // each took to start on a loaded machine.
     process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
