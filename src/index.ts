@@ -12,6 +12,7 @@ export type { AdmittedCall, AdmittedCallEnd } from './gateway/run-admit.js';
 export type {
   ChatRequest,
   ChatOptions,
+  WaitOptions,
   ChatContext,
   ChatOutcome,
   ChatMiddleware,

@@ -25,10 +25,12 @@ export type TollgateMiddlewareOptions = ({ gateway: Gateway; key: string } | { g
   streamIdleTimeoutMs?: number;
 };
 
-/** Per call, in `providerOptions.tollgate`: the end user and metadata of the usage event. */
+/** Per call, in `providerOptions.tollgate`: the end user and metadata of the usage event, and how long the call may wait for capacity. */
 export interface TollgateCallOptions {
   user?: string;
   metadata?: Record<string, string>;
+  /** See the gateway's `ChatOptions.wait`. */
+  wait?: { maxMs: number; priority?: number };
 }
 
 /** The middleware, typed for the AI SDK major that `specificationVersion` names. */
@@ -99,7 +101,8 @@ export function tollgateMiddleware(options: TollgateMiddlewareOptions): Tollgate
 
     async transformParams({ params, type, model }) {
       const request = requestOf(params, type, model);
-      const call = await gateway.admit(request, params.abortSignal ? { signal: params.abortSignal } : {});
+      const wait = ((params.providerOptions?.tollgate ?? {}) as TollgateCallOptions).wait;
+      const call = await gateway.admit(request, { ...(params.abortSignal ? { signal: params.abortSignal } : {}), ...(wait !== undefined ? { wait } : {}) });
       // Always a new object: it is the key of this call's admission.
       const out = { ...params };
       // Without an output limit of the caller's, the one reserved goes upstream: the answer cannot cost more.

@@ -261,6 +261,8 @@ export const rootSchema = z.strictObject({
   /** The tier of a request, for the `tiers` of templated scopes (`each`). */
   tier: fn('a function (request) => the tier name, or null').optional(),
   fetch: fn('a fetch function').optional(),
+  /** How long a call refused by a rate or concurrency limit waits for capacity, by default. */
+  wait: z.strictObject({ maxMs: z.number().int().min(0) }).optional(),
   /** Loaders of `secret.ref(resolver, name)` secrets, by resolver name. */
   secretResolvers: z.record(z.string().min(1), fn('a function (name) => the secret value')).default({}),
 });

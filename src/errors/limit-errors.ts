@@ -4,24 +4,38 @@ import { GatewayError, isInstanceOf } from './gateway-error.js';
 export class RateLimitExceededError extends GatewayError {
   static override isInstance = isInstanceOf<RateLimitExceededError>('rate_limit_exceeded');
   readonly scope: string;
+  /** What the limit counts: requests or tokens per window, or calls in flight at once. */
+  readonly type: 'requests' | 'tokens' | 'concurrency';
   readonly limit: number;
   readonly remaining: number;
   /** ISO time at which the window resets. */
   readonly resetAt: string;
   readonly retryAfterMs: number;
+  /** How long the call waited for capacity before it was refused (`wait`); 0 when it did not wait. */
+  readonly waitedMs: number;
 
-  constructor(fields: { scope: string; limit: number; remaining: number; resetAt: string; retryAfterMs: number; detail?: string }) {
+  constructor(fields: { scope: string; type?: 'requests' | 'tokens' | 'concurrency'; limit: number; remaining: number; resetAt: string; retryAfterMs: number; detail?: string }) {
     super(
       'rate_limit_exceeded',
       429,
       `Rate limit exceeded for ${fields.scope}${fields.detail ? ` (${fields.detail})` : ''}: retry after ${fields.retryAfterMs} ms`,
     );
     this.scope = fields.scope;
+    this.type = fields.type ?? 'requests';
     this.limit = fields.limit;
     this.remaining = fields.remaining;
     this.resetAt = fields.resetAt;
     this.retryAfterMs = fields.retryAfterMs;
+    this.waitedMs = 0;
   }
+}
+
+/** Says on a refusal how long its call waited for capacity first (the wait loop's; readonly for everyone else). */
+export function noteWaited(error: RateLimitExceededError, waitedMs: number): RateLimitExceededError {
+  const ms = Math.round(waitedMs);
+  (error as { waitedMs: number }).waitedMs = ms;
+  error.message += ` (refused after waiting ${ms} ms)`;
+  return error;
 }
 
 /**

@@ -123,7 +123,9 @@ export interface UsageEvent {
   retryWaitMs: number;
   /** Waiting for the limits store to admit the call (a Redis round trip; ~0 in memory). */
   admissionMs: number;
-  /** The gateway's own time: latency minus upstream and retry waits (admission and middleware included). */
+  /** Waiting for capacity (`wait`): from the first refusal by a rate or concurrency limit to the admission, or to the refusal. */
+  waitedMs: number;
+  /** The gateway's own time: latency minus upstream, retry waits and waiting for capacity (admission and middleware included). */
   overheadMs: number;
 
   // Outcome

@@ -3,7 +3,8 @@ import type { ZodType } from 'zod';
 import type { Policy, Target } from '../config/policy.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
-import { GatewayClosedError } from '../errors/runtime-errors.js';
+import { GatewayClosedError, RequestAbortedError } from '../errors/runtime-errors.js';
+import { noteWaited, RateLimitExceededError } from '../errors/limit-errors.js';
 import type { Admission } from '../limits/reserve-call.js';
 import type { CallAttributes } from '../limits/limit-plan.js';
 import { refusedLimits } from '../limits/refusal.js';
@@ -17,7 +18,7 @@ import type { GatewayState } from './gateway-state.js';
 import { refusedCaller } from './refused-caller.js';
 import { assertNesting } from './request-depth.js';
 import { checkAccess } from './resolve-target.js';
-import type { ChatOptions, GatewayInfo, GatewayStream, TargetInfo } from './types.js';
+import type { ChatOptions, GatewayInfo, GatewayStream, TargetInfo, WaitOptions } from './types.js';
 import { buildUsageEvent, ledgerEntry, parseTraceparent, publicUsage, type CallEnd, type CallRecord, type RequestSummarySource } from './usage-record.js';
 
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
@@ -51,11 +52,14 @@ export class CallLifecycle {
   #finished = false;
   readonly #state: GatewayState;
   readonly #input: unknown;
+  /** The call's `wait`, or the gateway's: checked when the call is admitted. */
+  readonly #wait: ChatOptions['wait'] | null;
 
   constructor(state: GatewayState, operation: CallRecord['operation'], input: unknown, options: ChatOptions) {
     this.#state = state;
     this.#input = input;
     this.signal = options.signal;
+    this.#wait = options.wait ?? state.wait;
     state.inFlight++;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
     this.record = {
@@ -75,6 +79,7 @@ export class CallLifecycle {
       upstreamMs: 0,
       retryWaitMs: 0,
       admissionMs: 0,
+      waitedMs: 0,
     };
     if (options.requestId !== undefined && this.record.requestId !== options.requestId) {
       this.warn('requestId ignored: not a lowercase UUID (a new one was made)');
@@ -143,12 +148,66 @@ export class CallLifecycle {
    * taken without an await; a wait on the store is timed as admission.
    */
   admit(body: ChatRequestBody): MaybePromise<number | null> {
-    return this.#hold(this.#state.limiter.admit(this.record.requestId, this.#policy!, this.#target!, body, this.#attributes, this.record));
+    const attempt = () => this.#state.limiter.admit(this.record.requestId, this.#policy!, this.#target!, body, this.#attributes, this.record);
+    return this.#wait ? this.#admitWaiting(attempt, this.#wait) : this.#hold(attempt());
   }
 
   /** Reserves an embeddings call's input tokens on every limit of the target, or refuses it. */
   admitEmbeddings(input: EmbeddingRequestBody['input']): MaybePromise<number | null> {
-    return this.#hold(this.#state.limiter.admitEmbeddings(this.record.requestId, this.#policy!, this.#target!, input, this.#attributes, this.record));
+    const attempt = () => this.#state.limiter.admitEmbeddings(this.record.requestId, this.#policy!, this.#target!, input, this.#attributes, this.record);
+    return this.#wait ? this.#admitWaiting(attempt, this.#wait) : this.#hold(attempt());
+  }
+
+  /**
+   * Admission that waits for capacity (see ChatOptions.wait): refused by a rate or concurrency
+   * limit whose capacity comes back in time, the call waits in the gateway's wait room (woken by
+   * a slot given back or the window's reset, never by polling) and tries again; otherwise it is
+   * refused as without `wait`, the refusal saying how long it waited. An abort ends the wait at
+   * once, with nothing reserved.
+   */
+  async #admitWaiting(attempt: () => MaybePromise<Admission>, wait: WaitOptions): Promise<number | null> {
+    const { maxMs, priority } = checkedWait(wait);
+    const room = this.#state.limiter.waitRoom;
+    const clock = this.#state.clock;
+    const start = clock();
+    let place: number | undefined;
+    /** The scope this call was woken on: its turn goes on to the next waiter once this one is through. */
+    let wokenOn: string | null = null;
+    for (;;) {
+      const releases = room.releases;
+      let refusal: unknown;
+      try {
+        const cap = await this.#hold(attempt());
+        if (wokenOn !== null) room.passOn(wokenOn);
+        return cap;
+      } catch (error) {
+        refusal = error;
+      }
+      const waited = clock() - start;
+      this.record.waitedMs = waited;
+      const rated = RateLimitExceededError.isInstance(refusal) ? refusal : null;
+      // Refused by another limit than the one it waited for: the next waiter there may fit.
+      if (wokenOn !== null && rated?.scope !== wokenOn) room.passOn(wokenOn);
+      // Budgets never wait; nor does a call its window cannot hold even when empty.
+      if (!rated || rated.remaining >= rated.limit) throw refusal;
+      const left = maxMs - waited;
+      const resetInMs = rated.type === 'concurrency' ? null : rated.retryAfterMs;
+      if (left <= 0 || (resetInMs !== null && resetInMs > left)) throw noteWaited(rated, waited);
+      wokenOn = null;
+      // A slot given back while the refusal was on its way: try again at once.
+      if (resetInMs === null && room.releases !== releases) continue;
+      let turn: { woken: boolean; place: number };
+      try {
+        turn = await room.wait(rated.scope, { priority, ...(place === undefined ? {} : { place }), resetInMs, timeoutMs: left, signal: this.signal });
+      } catch (reason) {
+        this.record.waitedMs = clock() - start;
+        throw new RequestAbortedError(reason);
+      }
+      place = turn.place;
+      this.record.waitedMs = clock() - start;
+      if (!turn.woken) throw noteWaited(rated, this.record.waitedMs);
+      wokenOn = rated.scope;
+    }
   }
 
   #hold(admitted: MaybePromise<Admission>): MaybePromise<number | null> {
@@ -296,6 +355,16 @@ export function providerBody<Body>(request: object, model: string, keepMetadata 
     body[name] = source[name];
   }
   return body as Body;
+}
+
+/** A call's `wait`, checked: a bad one is the caller's mistake, said with its path. */
+function checkedWait(wait: WaitOptions): { maxMs: number; priority: number } {
+  const issues: Array<{ path: string; message: string }> = [];
+  if (typeof wait !== 'object' || wait === null) throw new RequestValidationError([{ path: 'wait', message: 'must be { maxMs, priority? }' }]);
+  if (!Number.isInteger(wait.maxMs) || wait.maxMs < 0) issues.push({ path: 'wait.maxMs', message: `must be a non-negative integer of milliseconds (got ${String(wait.maxMs)})` });
+  if (wait.priority !== undefined && !Number.isFinite(wait.priority)) issues.push({ path: 'wait.priority', message: `must be a finite number (got ${String(wait.priority)})` });
+  if (issues.length > 0) throw new RequestValidationError(issues);
+  return { maxMs: wait.maxMs, priority: wait.priority ?? 0 };
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);

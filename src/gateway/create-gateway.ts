@@ -102,6 +102,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,
     streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,
+    wait: parsed.wait ?? null,
     tier: (parsed.tier as GatewayState['tier'] | undefined) ?? null,
     secretResolvers: resolvers,
     closed: false,

@@ -72,4 +72,10 @@ export interface GatewayConfig {
   tier?: (request: TierRequest) => string | null | undefined;
   /** The fetch used for provider calls (proxies, tests). Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * How long a call refused by a rate or concurrency limit may wait for capacity, unless it says
+   * otherwise (`ChatOptions.wait`). Default: it does not wait.
+   * @example wait: { maxMs: 10_000 }
+   */
+  wait?: { maxMs: number };
 }

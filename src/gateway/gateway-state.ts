@@ -31,6 +31,8 @@ export interface GatewayState {
   readonly timeoutMs: number;
   /** See GatewayConfig.tier. */
   readonly tier: ((request: TierRequest) => string | null | undefined) | null;
+  /** See GatewayConfig.wait: null, calls do not wait unless they ask. */
+  readonly wait: { maxMs: number } | null;
   /** See GatewayConfig.streamIdleTimeoutMs. */
   readonly streamIdleTimeoutMs: number;
   /** `createGateway({ secretResolvers })`: the loaders of `secret.ref` secrets. */

@@ -44,6 +44,8 @@ export interface GatewayStats {
   store: StoreStats;
   /** Analytics: calls recorded in the store, waiting, dropped; null when analytics are off. */
   analytics: AnalyticsStats | null;
+  /** Calls of this process waiting for capacity now (`wait`). */
+  waiting: number;
 }
 
 /** The gateway: one object in front of every provider. Create it with `createGateway(config)`. */
@@ -358,7 +360,7 @@ export class Gateway {
   /** Delivery counters: events published, and per sink queued, delivered, dropped, errors. */
   stats(): GatewayStats {
     const { published, sinks } = this.#state.dispatcher.stats();
-    return { events: published, sinks, store: this.#state.limiter.stats(), analytics: this.#state.analytics?.recorder.stats() ?? null };
+    return { events: published, sinks, store: this.#state.limiter.stats(), analytics: this.#state.analytics?.recorder.stats() ?? null, waiting: this.#state.limiter.waitRoom.waiting };
   }
 }
 

@@ -34,6 +34,23 @@ export interface ChatOptions {
    * `x-request-id`): a random UUID, lowercase (`crypto.randomUUID()`). Default: a new one.
    */
   requestId?: string;
+  /**
+   * Wait for capacity instead of being refused: a call refused by a rate limit (requests or
+   * tokens) or a concurrency limit, whose capacity comes back within what is left of `maxMs`,
+   * waits and is admitted then (its usage event says `waitedMs`); otherwise it is refused as
+   * without it, the refusal saying how long it waited. Budgets never wait. Waiters are admitted
+   * highest `priority` first (default 0), then in arrival order. Default: the gateway's `wait`.
+   * @example gateway.chat(request, { wait: { maxMs: 30_000, priority: 1 } })
+   */
+  wait?: WaitOptions;
+}
+
+/** How long a call may wait for capacity, and its rank among the calls waiting (see ChatOptions.wait). */
+export interface WaitOptions {
+  /** At most this long, in milliseconds; 0: never wait. */
+  maxMs: number;
+  /** Higher first; default 0. */
+  priority?: number;
 }
 
 /** Where the gateway sent the call, as middleware and results see it. */

@@ -103,6 +103,7 @@ export function unsettledEvent(call: UnsettledCall): UsageEvent | null {
     upstreamMs: 0,
     retryWaitMs: 0,
     admissionMs: 0,
+    waitedMs: 0,
     overheadMs: 0,
     status: 'unsettled',
     httpStatus: 0,

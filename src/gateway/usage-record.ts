@@ -43,6 +43,8 @@ export interface CallRecord {
   retryWaitMs: number;
   /** Milliseconds waiting for the limits store's admission. */
   admissionMs: number;
+  /** Milliseconds waiting for capacity (`wait`). */
+  waitedMs: number;
 }
 
 /** The fields of a chat or embeddings body the event describes. */
@@ -105,6 +107,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
   const latencyMs = ms(performance.now() - record.t0);
   const upstreamMs = ms(record.upstreamMs);
   const retryWaitMs = ms(record.retryWaitMs);
+  const waitedMs = ms(record.waitedMs);
   const costMicros = end.costMicros ?? null;
   const who: CallerNamed | null = record.target ?? record.named ?? null;
   return {
@@ -144,7 +147,8 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     upstreamMs,
     retryWaitMs,
     admissionMs: ms(record.admissionMs),
-    overheadMs: Math.max(0, ms(latencyMs - upstreamMs - retryWaitMs)),
+    waitedMs,
+    overheadMs: Math.max(0, ms(latencyMs - upstreamMs - retryWaitMs - waitedMs)),
     status: result.status,
     httpStatus: result.httpStatus,
     errorCode: result.errorCode,

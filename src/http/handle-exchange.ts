@@ -2,6 +2,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { KeyIdentity } from '../gateway/key-access.js';
 import type { ChatOptions, ChatRequest, EmbeddingsRequest, ResponsesRequest } from '../gateway/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { HandlerSettings } from './handler-options.js';
 import { reportedWhenDone, type AnswerFacts } from './answered-request.js';
 import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
@@ -109,6 +110,9 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     const call: ChatOptions = { signal: request.signal, requestId };
     const traceparent = request.header('traceparent');
     if (traceparent !== null) call.traceparent = traceparent;
+    // How long the caller lets the call wait for capacity (ChatOptions.wait), instead of a 429.
+    const waitMs = request.header(WAIT_HEADER);
+    if (waitMs !== null) call.wait = { maxMs: waitHeaderMs(waitMs) };
 
     if (target.method === 'POST') requireJson(request.header('content-type'));
     switch (target.name) {
@@ -232,4 +236,16 @@ function asCallerRequest(body: Record<string, unknown>, caller: Caller): Record<
 
 function modelObject(model: { id: string; owner: string }) {
   return { id: model.id, object: 'model', created: 0, owned_by: model.owner };
+}
+
+/** The request header that lets a call wait for capacity: milliseconds (`ChatOptions.wait.maxMs`). */
+export const WAIT_HEADER = 'tollgate-wait-ms';
+
+/** At most ten minutes: a longer wait is a queue, not a request. */
+const MAX_WAIT_MS = 600_000;
+
+function waitHeaderMs(value: string): number {
+  const ms = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(ms <= MAX_WAIT_MS)) throw new RequestValidationError([{ path: `header ${WAIT_HEADER}`, message: `must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS} (got '${value.slice(0, 40)}')` }]);
+  return ms;
 }

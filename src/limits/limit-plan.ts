@@ -45,6 +45,8 @@ export interface LimitPlan {
   readonly costLimit: PlannedLimit | null;
   /** Whether a limit counts tokens or cost: then the output a call may produce is reserved, and capped upstream. */
   readonly metersOutput: boolean;
+  /** A concurrency limit is among them: settling gives slots back (waiters may take them). */
+  readonly hasConcurrency: boolean;
   /** Templated scopes, bound per call (see bindPlan); empty in a bound plan. */
   readonly templates: readonly TemplatePlan[];
 }
@@ -121,12 +123,14 @@ function finishPlan(limits: PlannedLimit[], templates: readonly TemplatePlan[]):
   let disabledScope: string | null = null;
   let costLimit: PlannedLimit | null = null;
   let metersOutput = false;
+  let hasConcurrency = false;
   for (const limit of limits) {
     if (limit.kind === 'rateLimit' && limit.limit === 0) disabledScope ??= limit.scope;
     if (limit.type === 'cost') costLimit ??= limit;
     if (limit.type === 'tokens' || limit.type === 'cost') metersOutput = true;
+    if (limit.type === 'concurrency') hasConcurrency = true;
   }
-  return { limits, disabledScope, costLimit, metersOutput, templates };
+  return { limits, disabledScope, costLimit, metersOutput, hasConcurrency, templates };
 }
 
 /** The limits of one scope that apply to `model` (all of them without one), added to `out`. */

@@ -19,10 +19,11 @@ import { readStatus, type LimitStatus, type StatusQuery } from './limit-status.j
 import { bindPlan, type CallAttributes, type LimitPlan } from './limit-plan.js';
 import { resolvePrice } from './pricing/resolve-price.js';
 import { settleCall } from './settle-call.js';
+import { WaitRoom } from './wait-room.js';
 import type { CallAbout } from './call-note.js';
 import { nearestLimits, type NearestLimit, type NearestQuery } from './nearest-limits.js';
 
-const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false, templates: [] });
+const EMPTY_PLAN: LimitPlan = Object.freeze({ limits: [], disabledScope: null, costLimit: null, metersOutput: false, hasConcurrency: false, templates: [] });
 
 /** A call without the attributes templated scopes need: refused by any template. */
 const NO_ATTRIBUTES: CallAttributes = Object.freeze({ user: null, metadata: Object.freeze({}), tier: () => null });
@@ -37,6 +38,8 @@ export class Limiter {
   readonly #registry: BudgetRegistry;
   readonly #plans: CallPlans;
   #policy: Policy | null = null;
+  /** Calls waiting for capacity (`wait`), woken as slots are given back and windows reset. */
+  readonly waitRoom = new WaitRoom();
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
     this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: keepsPolicyLog(store) };
@@ -146,7 +149,16 @@ export class Limiter {
    * ledger row, asked for only when the store keeps a ledger (`Store.ledger`).
    */
   settle(admission: Admission, usage: Usage | null, entry?: () => LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
-    return settleCall(this.#ctx, admission, usage, entry && keepsLedger(this.#ctx.store.store) ? entry() : undefined);
+    const result = settleCall(this.#ctx, admission, usage, entry && keepsLedger(this.#ctx.store.store) ? entry() : undefined);
+    if (admission.reserved && admission.plan.hasConcurrency) {
+      // The slots are given back once the store has the settlement: then a waiter may take one.
+      const release = () => {
+        for (const limit of admission.plan.limits) if (limit.type === 'concurrency') this.waitRoom.released(limit.scope);
+      };
+      if (result.settled instanceof Promise) void result.settled.then(release, release);
+      else release();
+    }
+    return result;
   }
 
   /** See nearestLimits. */

@@ -71,7 +71,7 @@ function limitLists(template: TemplatePlan): Array<[string | null, readonly Plan
 /** One value's limits of a template (its override's, its tier's or every value's), with their usage. */
 function valueStatus(ctx: LimiterContext, template: TemplatePlan, value: string, tier: string | null, kind: 'budget' | 'rateLimit'): Promise<LimitStatus[]> {
   const field = template.by.startsWith('metadata.') ? template.by.slice('metadata.'.length) : null;
-  const only: LimitPlan = { limits: [], disabledScope: null, costLimit: null, metersOutput: false, templates: [template] };
+  const only: LimitPlan = { limits: [], disabledScope: null, costLimit: null, metersOutput: false, hasConcurrency: false, templates: [template] };
   const bound = bindPlan(only, { user: field === null ? value : null, metadata: field === null ? {} : { [field]: value }, tier: () => tier });
   return readStatus(ctx, bound, kind);
 }

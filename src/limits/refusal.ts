@@ -66,6 +66,7 @@ function refusalError(events: GatewayEvents, limit: PlannedLimit, state: Counter
   }
   return new RateLimitExceededError({
     scope: limit.scope,
+    type: rateLimit.type,
     limit: limit.limit,
     remaining: Math.max(0, limit.limit - state.used - state.reserved),
     resetAt: resetAt ?? toIso(now + retryAfterMs),

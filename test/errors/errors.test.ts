@@ -23,7 +23,7 @@ describe('errors', () => {
     [new ModelNotAllowedError('m', 'grant:i/w'), 'model_not_allowed', 403, { model: 'm', scope: 'grant:i/w' }],
     [new ScopeDisabledError('key:k'), 'scope_disabled', 403, { scope: 'key:k' }],
     [
-      new RateLimitExceededError({ scope: 'key:k', limit: 10, remaining: 0, resetAt: '2026-01-01T00:01:00.000Z', retryAfterMs: 1500 }),
+      new RateLimitExceededError({ scope: 'key:k', type: 'requests', limit: 10, remaining: 0, resetAt: '2026-01-01T00:01:00.000Z', retryAfterMs: 1500 }),
       'rate_limit_exceeded',
       429,
       { scope: 'key:k', limit: 10, remaining: 0, resetAt: '2026-01-01T00:01:00.000Z', retryAfterMs: 1500 },

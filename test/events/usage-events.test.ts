@@ -56,6 +56,7 @@ describe('usage events', () => {
       upstreamMs: expect.any(Number),
       retryWaitMs: 0,
       admissionMs: 0,
+      waitedMs: 0,
       overheadMs: expect.any(Number),
       status: 'success',
       httpStatus: 200,

@@ -42,6 +42,7 @@ const FIELDS: Record<UsageEventField, true> = {
   upstreamMs: true,
   retryWaitMs: true,
   admissionMs: true,
+  waitedMs: true,
   overheadMs: true,
   status: true,
   httpStatus: true,
