@@ -38,6 +38,7 @@ export type {
   PolicyLogStore,
   AnalyticsStore,
   LedgerStore,
+  ReleaseNoticeStore,
   CounterSpec,
   CounterState,
   AdmitInput,

@@ -167,7 +167,8 @@ export class CallLifecycle {
    */
   async #admitWaiting(attempt: () => MaybePromise<Admission>, wait: WaitOptions): Promise<number | null> {
     const { maxMs, priority } = checkedWait(wait);
-    const room = this.#state.limiter.waitRoom;
+    const limiter = this.#state.limiter;
+    const room = limiter.waitRoom;
     const clock = this.#state.clock;
     const start = clock();
     let place: number | undefined;
@@ -194,6 +195,8 @@ export class CallLifecycle {
       const resetInMs = rated.type === 'concurrency' ? null : rated.retryAfterMs;
       if (left <= 0 || (resetInMs !== null && resetInMs > left)) throw noteWaited(rated, waited);
       wokenOn = null;
+      // Slots given back by other gateways on the store wake waiters here too.
+      limiter.watchReleases();
       // A slot given back while the refusal was on its way: try again at once.
       if (resetInMs === null && room.releases !== releases) continue;
       let turn: { woken: boolean; place: number };

@@ -334,6 +334,8 @@ export class Gateway {
     state.policyLog.close();
     state.unsettled.stop();
     await this.#idle(timeoutMs);
+    // After the calls in flight: one still waiting for capacity hears other gateways' releases.
+    state.limiter.close();
     await state.limiter.flush();
     await state.unsettled.take();
     await state.dispatcher.close();

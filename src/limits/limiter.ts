@@ -1,5 +1,6 @@
 import type { Budget } from '../config/limits-schema.js';
-import { keepsLedger, keepsPolicyLog } from '../stores/store-capabilities.js';
+import { randomUUID } from 'node:crypto';
+import { keepsLedger, keepsPolicyLog, noticesReleases } from '../stores/store-capabilities.js';
 import type { Policy } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
@@ -40,6 +41,9 @@ export class Limiter {
   #policy: Policy | null = null;
   /** Calls waiting for capacity (`wait`), woken as slots are given back and windows reset. */
   readonly waitRoom = new WaitRoom();
+  /** This limiter among the gateways on the store: its own release notices are not news to it. */
+  readonly #origin = randomUUID();
+  #watching: { stop(): void } | null = null;
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
     this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: keepsPolicyLog(store) };
@@ -153,12 +157,47 @@ export class Limiter {
     if (admission.reserved && admission.plan.hasConcurrency) {
       // The slots are given back once the store has the settlement: then a waiter may take one.
       const release = () => {
-        for (const limit of admission.plan.limits) if (limit.type === 'concurrency') this.waitRoom.released(limit.scope);
+        const scopes: string[] = [];
+        for (const limit of admission.plan.limits) if (limit.type === 'concurrency') scopes.push(limit.scope);
+        for (const scope of scopes) this.waitRoom.released(scope);
+        // And to the other gateways on the store, whose waiters may take the slots.
+        const store = this.#ctx.store.store;
+        if (noticesReleases(store)) {
+          try {
+            const told = store.announceReleases(scopes, this.#origin);
+            if (told instanceof Promise) told.catch(() => {});
+          } catch {
+            // A notice lost leaves the other gateways' waiters to their own releases and deadlines.
+          }
+        }
       };
       if (result.settled instanceof Promise) void result.settled.then(release, release);
       else release();
     }
     return result;
+  }
+
+  /**
+   * Hears the slots other gateways on the store give back, from the first call that waits on (a
+   * subscription costs a connection on Redis: not made for gateways whose calls never wait).
+   */
+  watchReleases(): void {
+    const store = this.#ctx.store.store;
+    if (this.#watching || !noticesReleases(store)) return;
+    const watch = store.watchReleases((scope, origin) => {
+      if (origin !== this.#origin) this.waitRoom.released(scope);
+    });
+    this.#watching = watch;
+    // Slots given back before the subscription was on: every waiter tries again once it is.
+    watch.ready?.then(
+      () => this.waitRoom.retryAll(),
+      () => {},
+    );
+  }
+
+  /** Stops hearing other gateways' releases (the gateway is closing). */
+  close(): void {
+    this.#watching?.stop();
   }
 
   /** See nearestLimits. */

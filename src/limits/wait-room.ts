@@ -68,6 +68,11 @@ export class WaitRoom {
     this.#wakeFirst(scope);
   }
 
+  /** Every scope's first waiter tries again (releases may have gone unheard). */
+  retryAll(): void {
+    for (const scope of [...this.#queues.keys()]) this.#wakeFirst(scope);
+  }
+
   /** A woken waiter was admitted: the next one of the scope tries too. */
   passOn(scope: string): void {
     this.#wakeFirst(scope);

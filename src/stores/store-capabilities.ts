@@ -1,4 +1,4 @@
-import type { AnalyticsStore, LedgerStore, PolicyLogStore, Store } from './store.js';
+import type { AnalyticsStore, LedgerStore, PolicyLogStore, ReleaseNoticeStore, Store } from './store.js';
 
 /**
  * What a store can do beyond its counters, asked in one place: a capability is present whole or
@@ -13,6 +13,11 @@ export function keepsPolicyLog(store: Store): store is Store & PolicyLogStore {
 /** The store keeps analytics rollups. */
 export function keepsAnalytics(store: Store): store is Store & AnalyticsStore {
   return typeof store.recordAnalytics === 'function' && typeof store.readAnalytics === 'function';
+}
+
+/** The store tells every gateway on it of concurrency slots given back. */
+export function noticesReleases(store: Store): store is Store & ReleaseNoticeStore {
+  return typeof store.announceReleases === 'function' && typeof store.watchReleases === 'function';
 }
 
 /** The store keeps one row per settled call. */

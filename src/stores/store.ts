@@ -290,6 +290,21 @@ export interface AnalyticsStore {
 }
 
 /**
+ * Concurrency slots given back, told to every gateway on the store: a call waiting for capacity
+ * (`wait`) in one process is woken by a slot another process gives back. Without it, a waiter is
+ * woken by its own process's releases and window resets only.
+ */
+export interface ReleaseNoticeStore {
+  /** Tells every gateway on the store (pub/sub) that slots of `scopes` were given back by `origin`. */
+  announceReleases(scopes: readonly string[], origin: string): MaybePromise<void>;
+  /**
+   * Calls `onRelease` with each scope whose slots a gateway announced, with its origin (a gateway
+   * skips its own). `ready` resolves once announcements arrive; `stop` ends it.
+   */
+  watchReleases(onRelease: (scope: string, origin: string) => void): { ready?: Promise<void>; stop(): void };
+}
+
+/**
  * A store that keeps one row per settled call (PostgreSQL's ledger): `settle` then receives
  * `entry`, and is called for calls without limits too.
  */
@@ -301,4 +316,4 @@ export interface LedgerStore {
  * What `createGateway({ store })` takes: the counters, and whichever other capabilities the store
  * has (each whole or absent).
  */
-export type Store = CounterStore & Partial<PolicyLogStore> & Partial<AnalyticsStore> & { readonly ledger?: boolean };
+export type Store = CounterStore & Partial<PolicyLogStore> & Partial<AnalyticsStore> & Partial<ReleaseNoticeStore> & { readonly ledger?: boolean };

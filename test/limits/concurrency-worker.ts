@@ -2,8 +2,8 @@
  * A gateway process for the concurrency tests: run with `node --import tsx`, on the Redis of
  * REDIS_PORT under PREFIX, with an OpenAI-compatible integration on UPSTREAM whose workspace
  * `team-a` may run LIMIT calls at once. One JSON command a line on stdin, one JSON answer a line:
- * { op: 'burst', calls } fires that many calls at once and answers how many were served and
- * how many refused by a rate limit.
+ * { op: 'burst', calls, waitMs? } fires that many calls at once (each waiting for capacity up to
+ * waitMs) and answers how many were served and how many refused by a rate limit.
  */
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -22,10 +22,10 @@ const gateway = createGateway({
 setTimeout(() => process.exit(1), 120_000).unref();
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const { calls } = JSON.parse(line) as { op: 'burst'; calls: number };
+  const { calls, waitMs } = JSON.parse(line) as { op: 'burst'; calls: number; waitMs?: number };
   const outcomes = await Promise.all(
     Array.from({ length: calls }, () =>
-      gateway.chat({ workspace: 'team-a', model: '@up/m', messages: [{ role: 'user', content: 'hi' }] }).then(
+      gateway.chat({ workspace: 'team-a', model: '@up/m', messages: [{ role: 'user', content: 'hi' }] }, waitMs === undefined ? {} : { wait: { maxMs: waitMs } }).then(
         () => 'served',
         (error: unknown) => (RateLimitExceededError.isInstance(error) ? 'refused' : String(error)),
       ),

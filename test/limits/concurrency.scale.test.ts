@@ -33,4 +33,24 @@ describe.skipIf(!redis.available)('concurrency limits across processes (Redis)',
     expect((await observer.limits.status({ workspace: 'team-a', integration: 'up' }))[0]).toMatchObject({ type: 'concurrency', used: 0 });
     await observer.close();
   });
+
+  it('2 processes, 5 calls each waiting for capacity, a limit of 2: all 10 served, never more than 2 at the upstream (slots given back in one process wake waiters in the other)', async () => {
+    const upstream = await countingUpstream(100);
+    const prefix = `wait-${randomUUID()}`;
+    const env = { UPSTREAM: upstream.baseURL, LIMIT: '2' };
+    const processes = Array.from({ length: 2 }, () => gatewayProcess(redis.server.port, prefix, env, WORKER));
+    try {
+      // A generous wait: only an implementation that misses a release reaches it.
+      const answers = await Promise.all(processes.map((p) => p.ask({ op: 'burst', calls: 5, waitMs: 60_000 })));
+      const results = answers.map((a) => a.result as { served: number; refused: number; other: string[] });
+      expect(results).toEqual([
+        { served: 5, refused: 0, other: [] },
+        { served: 5, refused: 0, other: [] },
+      ]);
+      expect(upstream.counts.max).toBeLessThanOrEqual(2);
+      expect(upstream.counts.served).toBe(10);
+    } finally {
+      await Promise.all(processes.map((p) => p.end()));
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // npm test: calls waiting for capacity in one process, on fake timers and an injected clock; milliseconds.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BudgetExceededError, createGateway, RateLimitExceededError, RequestAbortedError, type Gateway, type GatewayConfig, type UsageEvent } from '../../src/index.js';
+import { BudgetExceededError, createGateway, memoryStore, RateLimitExceededError, RequestAbortedError, type Gateway, type GatewayConfig, type UsageEvent } from '../../src/index.js';
 import { createFetchHandler, generateKey } from '../../src/http.js';
 import { until } from '../helpers/until.js';
 
@@ -141,6 +141,25 @@ describe('wait: concurrency', () => {
     await gateway.flush();
     expect(events.map((e) => [e.status, e.waitedMs]).sort()).toEqual([['aborted', 0], ['rejected', 1_000], ['success', 0]].sort());
     expect((await gateway.limits.status({ workspace: 'team', integration: 'llm', kind: 'rateLimit' }))[0]).toMatchObject({ used: 0, reserved: 0 });
+  });
+});
+
+describe('wait: across gateways on one store', () => {
+  it('a slot given back by one gateway wakes a waiter of another on the same store (memory: in-process notices)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const store = memoryStore();
+    const a = gatewayWith({ rateLimits: [{ type: 'concurrency', limit: 1 }] }, { store });
+    const b = gatewayWith({ rateLimits: [{ type: 'concurrency', limit: 1 }] }, { store });
+    const upA = upstream(a.gateway);
+    const first = a.gateway.chat(ask());
+    await until(() => upA.held.length === 1);
+    const waiting = b.gateway.chat(ask(), { wait: { maxMs: 60_000 } });
+    await until(() => b.gateway.stats().waiting === 1);
+    upA.next();
+    await first;
+    await expect(waiting).resolves.toMatchObject({ object: 'chat.completion' });
+    expect(b.gateway.stats().waiting).toBe(0);
+    await Promise.all([a.gateway.close(), b.gateway.close()]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
-import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, Store, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore } from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, Store, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
 import { ADMIT, APPEND_POLICY, BATCH, NEAREST, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
@@ -88,7 +88,7 @@ export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries
  * Time: the gateway's clock (`now` of each call) decides windows, periods and reservation
  * expiry, so processes must agree on the time; see docs/stores.md on clock skew.
  */
-export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore {
+export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore {
   readonly name = 'redis';
   readonly #client: RedisScriptClient;
   readonly #tag: string;
@@ -260,6 +260,25 @@ export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore 
     subscriber.on('error', () => {});
     subscriber.on('message', (from) => {
       if (from === channel) onAppend();
+    });
+    return { ready: subscriber.subscribe(channel).then(() => {}), stop: () => subscriber.disconnect() };
+  }
+
+  /** One PUBLISH on `{prefix}:rel`: the origin, then a scope per line (scopes have no newline). */
+  async announceReleases(scopes: readonly string[], origin: string): Promise<void> {
+    await this.#client.eval("return redis.call('PUBLISH', KEYS[1], ARGV[1])", 1, `${this.#tag}:rel`, [origin, ...scopes].join('\n'));
+  }
+
+  watchReleases(onRelease: (scope: string, origin: string) => void): { ready: Promise<void>; stop(): void } {
+    if (typeof this.#client.duplicate !== 'function') return { ready: Promise.resolve(), stop: () => {} };
+    const channel = `${this.#tag}:rel`;
+    const subscriber = this.#client.duplicate();
+    // A lost connection only leaves waiters to their own process's releases and their deadlines.
+    subscriber.on('error', () => {});
+    subscriber.on('message', (from, message) => {
+      if (from !== channel) return;
+      const [origin, ...scopes] = message.split('\n');
+      for (const scope of scopes) onRelease(scope, origin!);
     });
     return { ready: subscriber.subscribe(channel).then(() => {}), stop: () => subscriber.disconnect() };
   }
