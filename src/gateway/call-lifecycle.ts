@@ -354,7 +354,7 @@ export function providerBody<Body>(request: object, model: string, keepMetadata 
   const body: Record<string, unknown> = { model };
   const source = request as Record<string, unknown>;
   for (const name in source) {
-    if (name === 'model' || name === 'workspace' || name === 'key' || name === 'fallbacks' || (name === 'metadata' && !keepMetadata)) continue;
+    if (name === 'model' || name === 'workspace' || name === 'key' || name === 'fallbacks' || name === 'fallbackOn' || (name === 'metadata' && !keepMetadata)) continue;
     body[name] = source[name];
   }
   return body as Body;

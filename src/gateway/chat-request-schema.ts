@@ -80,6 +80,8 @@ export const chatRequestSchema = z.looseObject({
   metadata: z.record(z.string(), z.string()).optional(),
   /** Models to try in order when `model` fails with a retryable error after its retries. */
   fallbacks: z.array(z.string().min(1)).max(10, 'at most 10 fallbacks').optional(),
+  /** Refusals by the gateway's own limits that also send the call to its fallbacks. */
+  fallbackOn: z.array(z.enum(['budget_exceeded', 'rate_limit_exceeded'])).optional(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../errors/provider-error.js';
+import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle, providerBody } from './call-lifecycle.js';
 import { callProvider } from './call-provider.js';
@@ -21,6 +22,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
   const record = call.record;
   try {
     const data = call.begin(chatRequestSchema);
+    if (data.fallbackOn && !data.fallbacks) throw new RequestValidationError([{ path: 'fallbackOn', message: 'names refusals that send the call to its fallbacks: give fallbacks too' }]);
     let policy = call.ready();
     if (policy instanceof Promise) policy = await policy;
     const models = data.fallbacks ? [data.model, ...data.fallbacks] : [data.model];
@@ -43,7 +45,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
         if (cap !== null) ctx.request.max_completion_tokens = cap;
         outcome = await runChain(state.middlewares, ctx, (c) => callProvider(c as ChainContext, provider));
       } catch (error) {
-        if (i === targets.length - 1 || !fallsBack(error, i)) throw error;
+        if (i === targets.length - 1 || !fallsBack(error, i, data.fallbackOn)) throw error;
         // Left for the next target: its reservation released, the reason recorded on the event.
         (record.attempts ??= []).push({
           integration: record.target?.integration ?? null,
@@ -100,12 +102,14 @@ function countToolCalls(completion: ChatCompletion): number {
 /**
  * A target is left for the next one when the provider failed in a way worth retrying elsewhere
  * (after its own retries): a 429, a 5xx, a network error, a timeout. So is a fallback the policy
- * refuses (not provisioned, a limit), so that the list is tried to its end; the first target's
- * refusal by the policy is the caller's answer.
+ * refuses (not provisioned, a limit), so that the list is tried to its end. The first target's
+ * refusal by the policy is the caller's answer, unless the request names it in `fallbackOn`.
  */
-function fallsBack(error: unknown, index: number): boolean {
+function fallsBack(error: unknown, index: number, fallbackOn: readonly string[] | undefined): boolean {
   if (ProviderError.isInstance(error)) return error.isRetryable;
-  return index > 0 && GatewayError.isInstance(error) && error.status < 500 && error.status !== 499;
+  if (!GatewayError.isInstance(error)) return false;
+  if (fallbackOn?.includes(error.code)) return true;
+  return index > 0 && error.status < 500 && error.status !== 499;
 }
 
 

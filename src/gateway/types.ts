@@ -18,6 +18,13 @@ export interface ChatRequest extends ChatRequestBody {
    * retryable error after its retries; each is governed by its own provisioning and limits.
    */
   fallbacks?: string[];
+  /**
+   * Refusals by the gateway's own limits that also send the call to `fallbacks` (each admitted by
+   * its own limits): a budget spent on a big model falls back to a cheaper one. Without it, such a
+   * refusal of `model` is the answer. With `wait`, a target is left once its wait is over.
+   * @example { model: '@openai/gpt-4o', fallbacks: ['@openai/gpt-4o-mini'], fallbackOn: ['budget_exceeded'] }
+   */
+  fallbackOn?: Array<'budget_exceeded' | 'rate_limit_exceeded'>;
 }
 
 export interface ChatOptions {

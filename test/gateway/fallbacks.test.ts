@@ -121,3 +121,47 @@ describe('fallbacks', () => {
     expect(events).toMatchObject([{ status: 'success', stream: true, integration: 'backup', fallbackIndex: 1 }]);
   });
 });
+
+describe('fallbackOn: refusals by the gateway\u2019s own limits that fall back', () => {
+  const models = (fallbackOn?: string[]) => {
+    const gateway = createGateway({
+      integrations: [
+        {
+          slug: 'a',
+          provider: 'mock',
+          // The big model has a budget of its own inside the grant: spent, the small one still serves.
+          workspaces: { 'team-a': { budgets: [{ type: 'tokens', limit: 100, models: ['big'] }], rateLimits: [{ type: 'requests', limit: 1, per: 'minute', models: ['big'] }] } },
+          mock: { reply: 'ok' },
+        },
+      ],
+    });
+    const events: UsageEvent[] = [];
+    gateway.on('usage', (e) => events.push(e));
+    const call = (max_tokens: number) =>
+      gateway.chat({ workspace: 'team-a', model: '@a/big', fallbacks: ['@a/small'], ...(fallbackOn ? { fallbackOn } : {}), max_tokens, messages: [{ role: 'user', content: 'hi' }] } as never);
+    return { gateway, events, call };
+  };
+
+  it("a budget that refuses @a/big sends the call to @a/small when fallbackOn names budget_exceeded, and the event names the refusal", async () => {
+    const { call, events } = models(['budget_exceeded']);
+    const res = await call(500);
+    expect(res.gateway).toMatchObject({ model: 'small', fallbackIndex: 1 });
+    expect(events).toMatchObject([{ status: 'success', model: 'small', fallbackIndex: 1, attempts: [{ integration: 'a', model: '@a/big', errorCode: 'budget_exceeded', httpStatus: 429 }] }]);
+  });
+
+  it('only then: without fallbackOn the refusal is the answer; fallbackOn naming rate limits does not catch a budget', async () => {
+    await expect(models().call(500)).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(models(['rate_limit_exceeded']).call(500)).rejects.toBeInstanceOf(BudgetExceededError);
+    // A rate limit of big, named: the second call goes to small.
+    const { call, events } = models(['rate_limit_exceeded']);
+    await call(10);
+    expect((await call(10)).gateway).toMatchObject({ model: 'small', fallbackIndex: 1 });
+    expect(events[1]).toMatchObject({ attempts: [{ errorCode: 'rate_limit_exceeded' }] });
+  });
+
+  it('fallbackOn without fallbacks, or naming another code, is a 400 naming the field', async () => {
+    const { gateway } = models();
+    await expect(gateway.chat({ workspace: 'team-a', model: '@a/big', fallbackOn: ['budget_exceeded'], messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'fallbackOn' }] });
+    await expect(gateway.chat({ workspace: 'team-a', model: '@a/big', fallbacks: ['@a/small'], fallbackOn: ['provider_error' as never], messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'fallbackOn[0]' }] });
+  });
+});
