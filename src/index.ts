@@ -38,7 +38,7 @@ export type {
   PolicyLogStore,
   AnalyticsStore,
   LedgerStore,
-  ReleaseNoticeStore,
+  CapacityNoticeStore,
   CounterSpec,
   CounterState,
   AdmitInput,
@@ -65,6 +65,7 @@ export type {
   BudgetOvershootEvent,
   BudgetChangedEvent,
   RateLimitExceededEvent,
+  ProviderLimitedEvent,
   StoreDegradedEvent,
 } from './events/limit-events.js';
 export type { GatewayConfig } from './gateway/gateway-config.js';

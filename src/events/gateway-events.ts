@@ -4,6 +4,7 @@ import type {
   BudgetChangedEvent,
   BudgetExhaustedEvent,
   BudgetOvershootEvent,
+  ProviderLimitedEvent,
   RateLimitExceededEvent,
   StoreDegradedEvent,
 } from './limit-events.js';
@@ -57,6 +58,7 @@ export interface GatewayEventMap {
   'budget.overshoot': BudgetOvershootEvent;
   'budget.changed': BudgetChangedEvent;
   'ratelimit.exceeded': RateLimitExceededEvent;
+  'provider.limited': ProviderLimitedEvent;
   'store.degraded': StoreDegradedEvent;
   'sink.error': SinkErrorEvent;
   'provisioning.changed': ProvisioningChangeEvent;

@@ -60,6 +60,23 @@ export interface RateLimitExceededEvent {
 }
 
 /**
+ * A provider said it has nothing left (its rate-limit headers, or a 429's Retry-After): every call
+ * to the integration waits or is refused with `RateLimitExceededError` on scope
+ * `provider:<integration>` until `until`, without being sent. Emitted by the gateway that read
+ * the answer (`told: false`) and by every other gateway on the store told of it (`told: true`).
+ */
+export interface ProviderLimitedEvent {
+  integration: string;
+  /** ISO time until which calls are held. */
+  until: string;
+  retryAfterMs: number;
+  /** What ran out: `requests`, `tokens`, or `retry-after` (a 429). */
+  reason: string;
+  told: boolean;
+  at: string;
+}
+
+/**
  * The budgets defined at an origin changed. Budgets cannot be edited: a changed definition is a
  * new budget, counted from zero from now; a removed one is forgotten.
  */

@@ -148,14 +148,40 @@ export class CallLifecycle {
    * taken without an await; a wait on the store is timed as admission.
    */
   admit(body: ChatRequestBody): MaybePromise<number | null> {
-    const attempt = () => this.#state.limiter.admit(this.record.requestId, this.#policy!, this.#target!, body, this.#attributes, this.record);
+    const attempt = () => {
+      this.#checkProviderHold();
+      return this.#state.limiter.admit(this.record.requestId, this.#policy!, this.#target!, body, this.#attributes, this.record);
+    };
     return this.#wait ? this.#admitWaiting(attempt, this.#wait) : this.#hold(attempt());
   }
 
   /** Reserves an embeddings call's input tokens on every limit of the target, or refuses it. */
   admitEmbeddings(input: EmbeddingRequestBody['input']): MaybePromise<number | null> {
-    const attempt = () => this.#state.limiter.admitEmbeddings(this.record.requestId, this.#policy!, this.#target!, input, this.#attributes, this.record);
+    const attempt = () => {
+      this.#checkProviderHold();
+      return this.#state.limiter.admitEmbeddings(this.record.requestId, this.#policy!, this.#target!, input, this.#attributes, this.record);
+    };
     return this.#wait ? this.#admitWaiting(attempt, this.#wait) : this.#hold(attempt());
+  }
+
+  /**
+   * Refuses a call to a provider that said it has nothing left until a time (its rate-limit
+   * headers, a 429): not sent, nothing reserved. It waits like a window's reset (see `wait`).
+   */
+  #checkProviderHold(): void {
+    const integration = this.#target!.integration.slug;
+    const until = this.#state.limiter.providerHold(integration);
+    if (until === null) return;
+    const now = this.#state.clock();
+    throw new RateLimitExceededError({
+      scope: `provider:${integration}`,
+      type: 'requests',
+      limit: 0,
+      remaining: 0,
+      resetAt: new Date(until).toISOString(),
+      retryAfterMs: until - now,
+      detail: "the provider's own limit: it has nothing left until then",
+    });
   }
 
   /**
@@ -190,13 +216,11 @@ export class CallLifecycle {
       // Refused by another limit than the one it waited for: the next waiter there may fit.
       if (wokenOn !== null && rated?.scope !== wokenOn) room.passOn(wokenOn);
       // Budgets never wait; nor does a call its window cannot hold even when empty.
-      if (!rated || rated.remaining >= rated.limit) throw refusal;
+      if (!rated || (rated.limit > 0 && rated.remaining >= rated.limit)) throw refusal;
       const left = maxMs - waited;
       const resetInMs = rated.type === 'concurrency' ? null : rated.retryAfterMs;
       if (left <= 0 || (resetInMs !== null && resetInMs > left)) throw noteWaited(rated, waited);
       wokenOn = null;
-      // Slots given back by other gateways on the store wake waiters here too.
-      limiter.watchReleases();
       // A slot given back while the refusal was on its way: try again at once.
       if (resetInMs === null && room.releases !== releases) continue;
       let turn: { woken: boolean; place: number };

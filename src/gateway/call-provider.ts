@@ -6,6 +6,7 @@ import type { ChatRequestBody, EmbeddingRequestBody } from '../usage/chat-types.
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderStream, ResponsesCall, ResponsesResult, StreamPart } from '../providers/spec.js';
 import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { IntegrationPolicy } from '../config/policy.js';
+import { providerLimitOf } from '../providers/shared/provider-limit.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { GatewayState } from './gateway-state.js';
 import type { ChatContext, ChatOutcome } from './types.js';
@@ -22,6 +23,10 @@ export interface ProviderOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
+  /** Every answer of the provider, before the adapter reads it: what it says of its own limits. */
+  onAnswer(headers: Headers, status: number): void;
+  /** A 429 whose wait the adapter read elsewhere than in headers (Gemini's RetryInfo, in the body). */
+  onRateLimited(waitMs: number): void;
 }
 
 /** How to call an integration's provider: its adapter, credentials and headers, the gateway's retries, timeout and fetch. */
@@ -34,6 +39,11 @@ export function providerOptions(state: GatewayState, integration: IntegrationPol
     retry: state.retry,
     timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
     fetch: state.fetch,
+    onAnswer: (headers, status) => {
+      const limit = providerLimitOf(headers, status, state.clock());
+      if (limit) state.limiter.holdProvider(integration.slug, state.clock() + limit.waitMs, limit.reason);
+    },
+    onRateLimited: (waitMs) => state.limiter.holdProvider(integration.slug, state.clock() + waitMs, 'retry-after'),
   };
 }
 
@@ -81,13 +91,13 @@ export async function withProvider<Body, T>(
   run: (call: Attempt<Body>, clean: (error: unknown, link: AttemptSignal | null) => unknown) => Promise<T>,
 ): Promise<T> {
   const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
-  let fetch = options.fetch;
+  let fetch = observed(options.fetch, options.onAnswer);
   let secrets = credentials.secrets;
   if (!isEmpty(options.headers)) {
     // Headers configured on the integration: resolved like credentials, and every value, plain
     // or secret, is kept out of what the gateway outputs (a custom auth header is a credential).
     const headers = resolveCredentialsNow(options.headers) ?? (await resolveCredentials(options.integration, options.headers, 'headers'));
-    fetch = withHeaders(options.fetch, headers.values);
+    fetch = withHeaders(fetch, headers.values);
     secrets = [...secrets, ...Object.values(headers.values)];
   }
   const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, host.signal, link, options.adapter.provider, secrets, options.timeoutMs);
@@ -105,7 +115,9 @@ export async function withProvider<Body, T>(
           return await run(new Attempt(body(), credentials.values, link, fetch, attempt, host), clean);
         } catch (error) {
           link.dispose();
-          throw clean(error, link);
+          const cleaned = clean(error, link);
+          if (ProviderError.isInstance(cleaned) && cleaned.upstreamStatus === 429 && cleaned.retryAfterMs) options.onRateLimited(cleaned.retryAfterMs);
+          throw cleaned;
         } finally {
           attemptEnded = performance.now();
           record.upstreamMs += attemptEnded - t;
@@ -260,6 +272,15 @@ function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<stri
     for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!);
     return fetch(input, { ...init, headers });
   };
+}
+
+/** `fetch` telling `onAnswer` of every answer, before the adapter reads it. */
+function observed(fetch: typeof globalThis.fetch, onAnswer: ProviderOptions['onAnswer']): typeof globalThis.fetch {
+  return (input, init) =>
+    fetch(input, init).then((response) => {
+      onAnswer(response.headers, response.status);
+      return response;
+    });
 }
 
 /** Without building an array of keys (this runs on every call). */

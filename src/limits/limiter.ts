@@ -1,6 +1,7 @@
 import type { Budget } from '../config/limits-schema.js';
 import { randomUUID } from 'node:crypto';
-import { keepsLedger, keepsPolicyLog, noticesReleases } from '../stores/store-capabilities.js';
+import { toIso } from '../util/to-iso.js';
+import { keepsLedger, keepsPolicyLog, noticesCapacity } from '../stores/store-capabilities.js';
 import type { Policy } from '../config/policy.js';
 import { scopeName } from '../config/scope-name.js';
 import { StoreUnavailableError } from '../errors/runtime-errors.js';
@@ -44,12 +45,15 @@ export class Limiter {
   /** This limiter among the gateways on the store: its own release notices are not news to it. */
   readonly #origin = randomUUID();
   #watching: { stop(): void } | null = null;
+  /** Integrations whose provider said it has nothing left, until when (epoch ms). */
+  readonly #holds = new Map<string, number>();
 
   constructor(store: Store, events: GatewayEvents, options: LimitsOptions, failure: StoreFailurePolicy, clock: () => number) {
     this.#ctx = { store: new GuardedStore(store, failure, events, clock), events, options, clock, guarded: keepsPolicyLog(store) };
     this.#failure = failure;
     this.#plans = new CallPlans((origin, id) => this.#registry.setAt(origin, id));
     this.#registry = new BudgetRegistry(this.#ctx, () => this.#plans.reset(this.#policy!));
+    this.#watchCapacity();
   }
 
   get store(): Store {
@@ -161,15 +165,7 @@ export class Limiter {
         for (const limit of admission.plan.limits) if (limit.type === 'concurrency') scopes.push(limit.scope);
         for (const scope of scopes) this.waitRoom.released(scope);
         // And to the other gateways on the store, whose waiters may take the slots.
-        const store = this.#ctx.store.store;
-        if (noticesReleases(store)) {
-          try {
-            const told = store.announceReleases(scopes, this.#origin);
-            if (told instanceof Promise) told.catch(() => {});
-          } catch {
-            // A notice lost leaves the other gateways' waiters to their own releases and deadlines.
-          }
-        }
+        this.#announce(scopes.map((scope) => `r ${scope}`));
       };
       if (result.settled instanceof Promise) void result.settled.then(release, release);
       else release();
@@ -178,14 +174,51 @@ export class Limiter {
   }
 
   /**
-   * Hears the slots other gateways on the store give back, from the first call that waits on (a
-   * subscription costs a connection on Redis: not made for gateways whose calls never wait).
+   * The provider of `integration` said it has nothing left until `until` (epoch ms): calls to it
+   * wait or are refused until then (see providerHold), here and, told through the store, in every
+   * gateway on it. A later time extends the hold; an earlier one changes nothing.
    */
-  watchReleases(): void {
+  holdProvider(integration: string, until: number, reason: string, told = false): void {
+    const now = this.#ctx.clock();
+    if (until <= now || until <= (this.#holds.get(integration) ?? 0)) return;
+    this.#holds.set(integration, until);
+    this.#ctx.events.emit('provider.limited', { integration, until: toIso(until), retryAfterMs: until - now, reason, told, at: toIso(now) });
+    if (!told) this.#announce([`h ${integration} ${until} ${reason}`]);
+  }
+
+  /** Until when calls to `integration` are held by its provider's limit; null when they are not. */
+  providerHold(integration: string): number | null {
+    if (this.#holds.size === 0) return null;
+    const until = this.#holds.get(integration);
+    if (until === undefined) return null;
+    if (until > this.#ctx.clock()) return until;
+    this.#holds.delete(integration);
+    return null;
+  }
+
+  /** Tells the other gateways on the store (when it can): a slot given back (`r scope`), a provider's hold (`h slug until reason`). */
+  #announce(notices: string[]): void {
     const store = this.#ctx.store.store;
-    if (this.#watching || !noticesReleases(store)) return;
-    const watch = store.watchReleases((scope, origin) => {
-      if (origin !== this.#origin) this.waitRoom.released(scope);
+    if (!noticesCapacity(store)) return;
+    try {
+      const told = store.announceCapacity(notices, this.#origin);
+      if (told instanceof Promise) told.catch(() => {});
+    } catch {
+      // A notice lost leaves the other gateways to what their own calls tell them.
+    }
+  }
+
+  /** Hears the other gateways on the store: their slots given back wake waiters here, their providers' holds hold calls here. */
+  #watchCapacity(): void {
+    const store = this.#ctx.store.store;
+    if (!noticesCapacity(store)) return;
+    const watch = store.watchCapacity((notice, origin) => {
+      if (origin === this.#origin) return;
+      if (notice.startsWith('r ')) this.waitRoom.released(notice.slice(2));
+      else if (notice.startsWith('h ')) {
+        const [integration, until, reason] = notice.slice(2).split(' ');
+        if (integration && Number.isFinite(Number(until))) this.holdProvider(integration, Number(until), reason ?? 'requests', true);
+      }
     });
     this.#watching = watch;
     // Slots given back before the subscription was on: every waiter tries again once it is.
@@ -195,7 +228,7 @@ export class Limiter {
     );
   }
 
-  /** Stops hearing other gateways' releases (the gateway is closing). */
+  /** Stops hearing the other gateways (the gateway is closing). */
   close(): void {
     this.#watching?.stop();
   }

@@ -1,7 +1,7 @@
 import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
-import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore } from './store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore } from './store.js';
 
 interface Counter {
   used: number;
@@ -56,7 +56,7 @@ const SWEEP_EVERY_MS = 1_000;
  * Reservations live in a linked list and are handed back to `settle` as the admission's handle:
  * no map keyed by reservation id, whose hashing and rehashing cost more than the rest of a call.
  */
-export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore {
+export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore {
   readonly name = 'memory';
   readonly local = true;
   readonly #analytics: AnalyticsTable;
@@ -68,7 +68,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
   readonly #revoked = new Set<string>();
   /** Gateways on this store, told of each change (they share this process). */
   readonly #watchers = new Set<() => void>();
-  readonly #releaseWatchers = new Set<(scope: string, origin: string) => void>();
+  readonly #capacityWatchers = new Set<(notice: string, origin: string) => void>();
   #head: Reservation | null = null;
   #tail: Reservation | null = null;
   #nextSweep = 0;
@@ -255,17 +255,17 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
     return this.#policyLog.slice(from, from + limit).map((change, i) => ({ version: from + i + 1, change }));
   }
 
-  announceReleases(scopes: readonly string[], origin: string): void {
-    if (this.#releaseWatchers.size === 0) return;
+  announceCapacity(notices: readonly string[], origin: string): void {
+    if (this.#capacityWatchers.size === 0) return;
     // After the caller's turn, as a server's message would arrive.
     queueMicrotask(() => {
-      for (const watcher of this.#releaseWatchers) for (const scope of scopes) watcher(scope, origin);
+      for (const watcher of this.#capacityWatchers) for (const notice of notices) watcher(notice, origin);
     });
   }
 
-  watchReleases(onRelease: (scope: string, origin: string) => void): { stop(): void } {
-    this.#releaseWatchers.add(onRelease);
-    return { stop: () => this.#releaseWatchers.delete(onRelease) };
+  watchCapacity(onNotice: (notice: string, origin: string) => void): { stop(): void } {
+    this.#capacityWatchers.add(onNotice);
+    return { stop: () => this.#capacityWatchers.delete(onNotice) };
   }
 
   recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void {

@@ -1,4 +1,4 @@
-import type { AnalyticsStore, LedgerStore, PolicyLogStore, ReleaseNoticeStore, Store } from './store.js';
+import type { AnalyticsStore, LedgerStore, PolicyLogStore, CapacityNoticeStore, Store } from './store.js';
 
 /**
  * What a store can do beyond its counters, asked in one place: a capability is present whole or
@@ -16,8 +16,8 @@ export function keepsAnalytics(store: Store): store is Store & AnalyticsStore {
 }
 
 /** The store tells every gateway on it of concurrency slots given back. */
-export function noticesReleases(store: Store): store is Store & ReleaseNoticeStore {
-  return typeof store.announceReleases === 'function' && typeof store.watchReleases === 'function';
+export function noticesCapacity(store: Store): store is Store & CapacityNoticeStore {
+  return typeof store.announceCapacity === 'function' && typeof store.watchCapacity === 'function';
 }
 
 /** The store keeps one row per settled call. */

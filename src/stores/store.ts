@@ -290,18 +290,20 @@ export interface AnalyticsStore {
 }
 
 /**
- * Concurrency slots given back, told to every gateway on the store: a call waiting for capacity
- * (`wait`) in one process is woken by a slot another process gives back. Without it, a waiter is
- * woken by its own process's releases and window resets only.
+ * Notices of capacity, told to every gateway on the store: a concurrency slot given back (a call
+ * waiting for capacity in one process is woken by a slot another process gives back), or a
+ * provider's own limit reached until a time (every gateway holds its calls to that provider).
+ * The store carries them as text and never reads them. Without it, each gateway knows only what
+ * its own calls tell it.
  */
-export interface ReleaseNoticeStore {
-  /** Tells every gateway on the store (pub/sub) that slots of `scopes` were given back by `origin`. */
-  announceReleases(scopes: readonly string[], origin: string): MaybePromise<void>;
+export interface CapacityNoticeStore {
+  /** Tells every gateway on the store (pub/sub) the notices of `origin` (lines without a newline). */
+  announceCapacity(notices: readonly string[], origin: string): MaybePromise<void>;
   /**
-   * Calls `onRelease` with each scope whose slots a gateway announced, with its origin (a gateway
-   * skips its own). `ready` resolves once announcements arrive; `stop` ends it.
+   * Calls `onNotice` with each notice a gateway announced, with its origin (a gateway skips its
+   * own). `ready` resolves once notices arrive; `stop` ends it.
    */
-  watchReleases(onRelease: (scope: string, origin: string) => void): { ready?: Promise<void>; stop(): void };
+  watchCapacity(onNotice: (notice: string, origin: string) => void): { ready?: Promise<void>; stop(): void };
 }
 
 /**
@@ -316,4 +318,4 @@ export interface LedgerStore {
  * What `createGateway({ store })` takes: the counters, and whichever other capabilities the store
  * has (each whole or absent).
  */
-export type Store = CounterStore & Partial<PolicyLogStore> & Partial<AnalyticsStore> & Partial<ReleaseNoticeStore> & { readonly ledger?: boolean };
+export type Store = CounterStore & Partial<PolicyLogStore> & Partial<AnalyticsStore> & Partial<CapacityNoticeStore> & { readonly ledger?: boolean };

@@ -106,7 +106,6 @@ describe('no secret in any answer', () => {
     for (const [scenario, status] of [
       // The upstream refusing the integration's key is the gateway's problem, not the caller's: a 502.
       ['unauthorized', 502],
-      ['limited', 429],
       ['down', 502],
     ] as const) {
       const error = (await client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: scenario }] }).catch((e: unknown) => e)) as StatusError;
@@ -119,6 +118,14 @@ describe('no secret in any answer', () => {
     expect(failedText).toContain('"error"');
     await record('stream error', failedStream);
     await record('embeddings error', await post(app, '/embeddings', { model: 'emb', input: 'unauthorized' }));
+    // Last: a 429 with Retry-After holds every call to the integration (the provider's own limit),
+    // and the next one is refused without being sent; neither answer says the key.
+    for (const scenario of ['limited', 'held']) {
+      const error = (await client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: scenario }] }).catch((e: unknown) => e)) as StatusError;
+      expect(error.status, scenario).toBe(429);
+      Object.assign(seen, { [`${scenario} message`]: error.message, [`${scenario} error`]: JSON.stringify(error.error), [`${scenario} headers`]: JSON.stringify(headerRecord(error.headers)) });
+    }
+    expect(provider.upstream.filter((r) => JSON.stringify(r).includes('held'))).toEqual([]);
 
     // The refusals of the endpoint itself, for the same key.
     await record('404', await fetch(`${app.baseURL}/models/nope`, { headers: { authorization: `Bearer ${token}` } }));
@@ -137,6 +144,7 @@ describe('no secret in any answer', () => {
   });
 
   it('through a mock integration with a credential, whose scripted failures echo it', async () => {
+    const now = { ms: Date.parse('2026-12-06T12:00:00Z') };
     const app = await httpGateway({
       integrations: [
         mockIntegration({
@@ -153,11 +161,14 @@ describe('no secret in any answer', () => {
       ],
       keys: [{ id: 'app-1', workspace: 'team-a', integration: 'mock' }],
       retry: { retries: 0 },
+      clock: () => now.ms,
     });
     const token = app.tokens['app-1']!;
     const seen: Record<string, string> = {};
     const statuses: number[] = [];
     for (const stream of [false, false, false, true, false, true]) {
+      // Past the 429's Retry-After, which holds the integration's next calls until then.
+      now.ms += 1_000;
       const response = await post(app, '/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hello' }], stream });
       statuses.push(response.status);
       Object.assign(seen, await exposuresOf(`#${statuses.length}`, response));

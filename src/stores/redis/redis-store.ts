@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
-import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, Store, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore } from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, Store, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore } from '../store.js';
 import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import { READ_ANALYTICS, RECORD_ANALYTICS } from './analytics-scripts.js';
 import { ADMIT, APPEND_POLICY, BATCH, NEAREST, READ, READ_POLICY, REGISTER, SETTLE, TAKE_UNSETTLED } from './lua-scripts.js';
@@ -88,10 +88,12 @@ export const REDIS_SCRIPT_SHAS = Object.freeze(Object.fromEntries(Object.entries
  * Time: the gateway's clock (`now` of each call) decides windows, periods and reservation
  * expiry, so processes must agree on the time; see docs/stores.md on clock skew.
  */
-export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore, ReleaseNoticeStore {
+export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore {
   readonly name = 'redis';
   readonly #client: RedisScriptClient;
   readonly #tag: string;
+  /** The connection pushed messages arrive on, shared by every channel (see #listen). */
+  #subscriber: { connection: RedisSubscriber; channels: Map<string, { listeners: Set<(message: string) => void>; ready: Promise<void> }> } | null = null;
   readonly #reservationKeys: readonly string[];
   readonly #digests = new WeakMap<CounterSpec, string>();
   /**
@@ -252,35 +254,57 @@ export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore,
   }
 
   /** Pushed by the append script (PUBLISH on the log's key), on a connection of its own. */
+  /** One PUBLISH on `{prefix}:cap`: the origin, then a notice per line. */
+  async announceCapacity(notices: readonly string[], origin: string): Promise<void> {
+    await this.#client.eval("return redis.call('PUBLISH', KEYS[1], ARGV[1])", 1, `${this.#tag}:cap`, [origin, ...notices].join('\n'));
+  }
+
+  watchCapacity(onNotice: (notice: string, origin: string) => void): { ready: Promise<void>; stop(): void } {
+    return this.#listen(`${this.#tag}:cap`, (message) => {
+      const [origin, ...notices] = message.split('\n');
+      for (const notice of notices) onNotice(notice, origin!);
+    });
+  }
+
   watchPolicyChanges(onAppend: () => void): { ready: Promise<void>; stop(): void } {
-    if (typeof this.#client.duplicate !== 'function') return { ready: Promise.resolve(), stop: () => {} };
-    const channel = `${this.#tag}:pol`;
-    const subscriber = this.#client.duplicate();
-    // A lost connection only delays changes until the next read of the log: never a crash.
-    subscriber.on('error', () => {});
-    subscriber.on('message', (from) => {
-      if (from === channel) onAppend();
-    });
-    return { ready: subscriber.subscribe(channel).then(() => {}), stop: () => subscriber.disconnect() };
+    return this.#listen(`${this.#tag}:pol`, () => onAppend());
   }
 
-  /** One PUBLISH on `{prefix}:rel`: the origin, then a scope per line (scopes have no newline). */
-  async announceReleases(scopes: readonly string[], origin: string): Promise<void> {
-    await this.#client.eval("return redis.call('PUBLISH', KEYS[1], ARGV[1])", 1, `${this.#tag}:rel`, [origin, ...scopes].join('\n'));
-  }
-
-  watchReleases(onRelease: (scope: string, origin: string) => void): { ready: Promise<void>; stop(): void } {
+  /**
+   * Listens on a channel, on one subscriber connection shared by every channel of this store
+   * (ioredis `duplicate()`), made by the first listener and closed with the last. A lost
+   * connection only delays what it carries: the policy log is read every `policyPollMs` anyway,
+   * and a capacity notice lost leaves each gateway to what its own calls tell it.
+   */
+  #listen(channel: string, onMessage: (message: string) => void): { ready: Promise<void>; stop(): void } {
     if (typeof this.#client.duplicate !== 'function') return { ready: Promise.resolve(), stop: () => {} };
-    const channel = `${this.#tag}:rel`;
-    const subscriber = this.#client.duplicate();
-    // A lost connection only leaves waiters to their own process's releases and their deadlines.
-    subscriber.on('error', () => {});
-    subscriber.on('message', (from, message) => {
-      if (from !== channel) return;
-      const [origin, ...scopes] = message.split('\n');
-      for (const scope of scopes) onRelease(scope, origin!);
-    });
-    return { ready: subscriber.subscribe(channel).then(() => {}), stop: () => subscriber.disconnect() };
+    if (!this.#subscriber) {
+      const connection = this.#client.duplicate();
+      const channels = new Map<string, { listeners: Set<(message: string) => void>; ready: Promise<void> }>();
+      connection.on('error', () => {});
+      connection.on('message', (from, message) => {
+        for (const listener of channels.get(from)?.listeners ?? []) listener(message);
+      });
+      this.#subscriber = { connection, channels };
+    }
+    const subscriber = this.#subscriber;
+    let entry = subscriber.channels.get(channel);
+    if (!entry) {
+      entry = { listeners: new Set(), ready: subscriber.connection.subscribe(channel).then(() => {}) };
+      subscriber.channels.set(channel, entry);
+    }
+    entry.listeners.add(onMessage);
+    const listeners = entry.listeners;
+    return {
+      ready: entry.ready,
+      stop: () => {
+        listeners.delete(onMessage);
+        if ([...subscriber.channels.values()].every((e) => e.listeners.size === 0) && this.#subscriber === subscriber) {
+          this.#subscriber = null;
+          subscriber.connection.disconnect();
+        }
+      },
+    };
   }
 
   async readPolicyChanges(after: number, limit: number): Promise<PolicyChangeRecord[]> {
