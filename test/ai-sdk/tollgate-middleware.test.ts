@@ -79,6 +79,24 @@ for (const major of aiSdks) {
       await gateway.close();
     });
 
+    it('providerOptions.tollgate.wait: a call refused by a concurrency limit waits for the slot instead', async () => {
+      const { ai, createOpenAICompatible } = await major.load();
+      const server = await localLlmServer();
+      const gateway = createGateway({
+        integrations: [{ slug: 'local', provider: 'external', models: ['llama-3'], pricing: { 'llama-3': PRICE }, workspaces: { 'team-a': { rateLimits: [{ type: 'concurrency', limit: 1 }] } } }],
+      });
+      const local = createOpenAICompatible({ name: 'local', baseURL: server.baseURL, includeUsage: true });
+      const model = ai.wrapLanguageModel({ model: local('llama-3') as never, middleware: tollgateMiddleware({ gateway, workspace: 'team-a', integration: 'local', specificationVersion: major.spec as 'v3' }) as never });
+      // The slot held by a call admitted directly (what the middleware does for each model call).
+      const held = await gateway.admit({ workspace: 'team-a', model: '@local/llama-3', messages: [{ role: 'user', content: 'hi' }] });
+      await expect(ai.generateText({ model, prompt: 'Say hello', maxRetries: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+      const waiting = ai.generateText({ model, prompt: 'Say hello', maxRetries: 0, providerOptions: { tollgate: { wait: { maxMs: 60_000 } } } });
+      await expect.poll(() => gateway.stats().waiting).toBe(1);
+      held.end({ usage: null });
+      await expect(waiting).resolves.toMatchObject({ text: server.reply });
+      await gateway.close();
+    });
+
     it('a spent budget: the tollgate error reaches the caller, and the model is never called', async () => {
       // 100 tokens: less than this prompt alone.
       const { ai, server, gateway, events, model } = await setup({ type: 'tokens', limit: 100 });
