@@ -1,15 +1,20 @@
-// npm test: providers' own rate limits learned from their answers and shared by the gateways on a store (memory, and a redis-server of its own); milliseconds.
+// npm test: providers' own rate limits learned from their answers and shared by the gateways on a store (memory, PostgreSQL, and a redis-server of its own); milliseconds.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGateway, memoryStore, RateLimitExceededError, secret, type Gateway, type ProviderLimitedEvent, type Store } from '../../src/index.js';
 import { redisStore } from '../../src/redis.js';
 import { parseDuration, providerLimitOf } from '../../src/providers/shared/provider-limit.js';
 import { useTestRedis } from '../helpers/redis-server.js';
+import { postgresAvailable, usePostgres } from '../helpers/postgres.js';
+import { postgresStore } from '../../src/postgres.js';
 import { until } from '../helpers/until.js';
 
 /** A provider that says it has nothing left is not called again before its reset, by any gateway on the store. */
 
 const redis = useTestRedis({ beforeAll, afterAll });
+const pgAvailable = await postgresAvailable();
+const pg = usePostgres();
+afterAll(() => pg.cleanup(), 30_000);
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -109,6 +114,12 @@ describe('a provider\u2019s own limit, held by every gateway on the store', () =
   it('memory store: a 429 with retry-after 2 does the same', async () => {
     const store = memoryStore();
     await holdsUntilReset(() => [store, store], tooMany, 'retry-after');
+  });
+
+  it.skipIf(!pgAvailable)('postgres: two gateways with pools of their own, told by NOTIFY', async () => {
+    const schema = pg.schema();
+    const first = await pg.store(pg.pool(), schema);
+    await holdsUntilReset(() => [first, postgresStore({ pool: pg.pool(), schema })], remainingZero, 'requests');
   });
 
   it.skipIf(!redis.available)('redis: two gateways with clients of their own, told by pub/sub', async () => {

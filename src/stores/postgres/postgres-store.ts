@@ -3,7 +3,7 @@ import type { AnalyticsCell } from '../../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../../analytics/analytics-storage.js';
 import { cellsOf, keptFrom, readFrom, rowsOf } from '../sql/analytics-rows.js';
 import { Batcher } from '../batcher.js';
-import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore } from '../store.js';
+import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore, CapacityNoticeStore } from '../store.js';
 import { decodeBatch, encodeBatch, type BatchOp } from './postgres-batch.js';
 import { postgresSchema } from './postgres-schema.js';
 
@@ -47,7 +47,7 @@ const int = (value: unknown): number => Number(value);
  * reservation lets other calls in while the call runs; losing a settled call would lose spend, so
  * any batch with a settlement commits durably.
  */
-export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore {
+export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsStore, LedgerStore, CapacityNoticeStore {
   readonly name = 'postgres';
   readonly ledger = true;
   readonly schema: string;
@@ -55,6 +55,8 @@ export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsSto
   readonly #s: string;
   #nextCleanup = 0;
   #nextSweep = 0;
+  /** The connection notifications arrive on, shared by every channel (see #listen). */
+  #listener: PostgresListener | null = null;
   readonly #batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
     run: (ops) => this.#run(ops),
     engine: 'remote',
@@ -144,25 +146,69 @@ export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsSto
 
   /** LISTEN on a connection of its own: a lost connection only delays changes to the next poll. */
   watchPolicyChanges(onAppend: () => void): { ready: Promise<void>; stop(): void } {
-    let client: PoolClient | null = null;
-    let stopped = false;
-    const ready = (async () => {
-      const c = await this.#pool.connect();
-      if (stopped) return c.release();
-      client = c;
-      c.on('notification', (message) => {
-        if (message.channel === `${this.schema}_policy`) onAppend();
-      });
-      c.on('error', () => {});
-      await c.query(`LISTEN "${this.schema}_policy"`);
-    })();
+    return this.#listen(`${this.schema}_policy`, () => onAppend());
+  }
+
+  /** One NOTIFY on `<schema>_capacity`: the origin, then a notice per line. */
+  async announceCapacity(notices: readonly string[], origin: string): Promise<void> {
+    await this.#pool.query('SELECT pg_notify($1, $2)', [`${this.schema}_capacity`, [origin, ...notices].join('\n')]);
+  }
+
+  watchCapacity(onNotice: (notice: string, origin: string) => void): { ready: Promise<void>; stop(): void } {
+    return this.#listen(`${this.schema}_capacity`, (payload) => {
+      const [origin, ...notices] = payload.split('\n');
+      for (const notice of notices) onNotice(notice, origin!);
+    });
+  }
+
+  /**
+   * LISTENs on a channel, on one connection of the pool shared by every channel of this store,
+   * taken by the first listener and destroyed with the last (a pooled connection must not keep
+   * listening for someone else).
+   */
+  #listen(channel: string, onPayload: (payload: string) => void): { ready: Promise<void>; stop(): void } {
+    if (!this.#listener) {
+      const channels = new Map<string, Set<(payload: string) => void>>();
+      const listener: PostgresListener = { client: null, stopped: false, channels, connected: null as unknown as Promise<PoolClient | null> };
+      listener.connected = this.#pool.connect().then(
+        (client) => {
+          if (listener.stopped) {
+            client.release(true);
+            return null;
+          }
+          listener.client = client;
+          client.on('notification', (message) => {
+            for (const handler of channels.get(message.channel) ?? []) handler(message.payload ?? '');
+          });
+          client.on('error', () => {});
+          return client;
+        },
+        () => null,
+      );
+      this.#listener = listener;
+    }
+    const listener = this.#listener;
+    let handlers = listener.channels.get(channel);
+    const first = !handlers;
+    if (!handlers) listener.channels.set(channel, (handlers = new Set()));
+    handlers.add(onPayload);
+    const ready = first
+      ? listener.connected.then(async (client) => {
+          if (client === null) throw new Error(`postgres store: no connection to LISTEN on ${channel}`);
+          await client.query(`LISTEN "${channel}"`);
+        })
+      : listener.connected.then(() => {});
+    ready.catch(() => {});
     return {
       ready,
       stop: () => {
-        stopped = true;
-        // Destroyed, not returned: a pooled connection must not keep listening for someone else.
-        client?.release(true);
-        client = null;
+        handlers.delete(onPayload);
+        if ([...listener.channels.values()].every((set) => set.size === 0) && this.#listener === listener) {
+          this.#listener = null;
+          listener.stopped = true;
+          listener.client?.release(true);
+          listener.client = null;
+        }
       },
     };
   }
@@ -230,3 +276,11 @@ export function postgresStore(options: { pool: PostgresPool } & PostgresStoreOpt
 }
 
 export { postgresSchema };
+
+/** The LISTEN connection of a store and the handlers of each channel. */
+interface PostgresListener {
+  client: PoolClient | null;
+  stopped: boolean;
+  channels: Map<string, Set<(payload: string) => void>>;
+  connected: Promise<PoolClient | null>;
+}
