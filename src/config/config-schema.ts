@@ -235,6 +235,12 @@ export const analyticsSchema = z
   ])
   .default(ANALYTICS);
 
+/** How long a call may wait for capacity and its rank (`ChatOptions.wait`; the config's default takes `maxMs`). */
+export const waitSchema = z.strictObject({
+  maxMs: z.number({ error: 'must be a non-negative integer of milliseconds' }).int('must be a non-negative integer of milliseconds').min(0, 'must be a non-negative integer of milliseconds'),
+  priority: z.number({ error: 'must be a finite number' }).optional(),
+});
+
 /** The root object; `integrations` and `keys` are checked element by element (see parse-config). */
 export const rootSchema = z.strictObject({
   integrations: z.array(z.unknown()).min(1, 'at least one integration is required'),
@@ -262,7 +268,7 @@ export const rootSchema = z.strictObject({
   tier: fn('a function (request) => the tier name, or null').optional(),
   fetch: fn('a fetch function').optional(),
   /** How long a call refused by a rate or concurrency limit waits for capacity, by default. */
-  wait: z.strictObject({ maxMs: z.number().int().min(0) }).optional(),
+  wait: waitSchema.pick({ maxMs: true }).optional(),
   /** Loaders of `secret.ref(resolver, name)` secrets, by resolver name. */
   secretResolvers: z.record(z.string().min(1), fn('a function (name) => the secret value')).default({}),
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ZodType } from 'zod';
 import type { Policy, Target } from '../config/policy.js';
 import { toConfigIssues } from '../errors/format-issues.js';
+import { waitSchema } from '../config/config-schema.js';
 import { RequestValidationError } from '../errors/request-validation-error.js';
 import { GatewayClosedError, RequestAbortedError } from '../errors/runtime-errors.js';
 import { noteWaited, RateLimitExceededError } from '../errors/limit-errors.js';
@@ -386,12 +387,9 @@ export function providerBody<Body>(request: object, model: string, keepMetadata 
 
 /** A call's `wait`, checked: a bad one is the caller's mistake, said with its path. */
 function checkedWait(wait: WaitOptions): { maxMs: number; priority: number } {
-  const issues: Array<{ path: string; message: string }> = [];
-  if (typeof wait !== 'object' || wait === null) throw new RequestValidationError([{ path: 'wait', message: 'must be { maxMs, priority? }' }]);
-  if (!Number.isInteger(wait.maxMs) || wait.maxMs < 0) issues.push({ path: 'wait.maxMs', message: `must be a non-negative integer of milliseconds (got ${String(wait.maxMs)})` });
-  if (wait.priority !== undefined && !Number.isFinite(wait.priority)) issues.push({ path: 'wait.priority', message: `must be a finite number (got ${String(wait.priority)})` });
-  if (issues.length > 0) throw new RequestValidationError(issues);
-  return { maxMs: wait.maxMs, priority: wait.priority ?? 0 };
+  const parsed = waitSchema.safeParse(wait);
+  if (!parsed.success) throw new RequestValidationError(toConfigIssues(parsed.error, ['wait']));
+  return { maxMs: parsed.data.maxMs, priority: parsed.data.priority ?? 0 };
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
