@@ -7,6 +7,7 @@ import { createGateway, memoryStore, type Store } from '../../src/index.js';
 import { postgresStore } from '../../src/postgres.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { postgresAvailable, usePostgres } from '../helpers/postgres.js';
+import { storeWith } from '../helpers/store-with.js';
 
 /** What a readiness probe asks a gateway: can it serve now, and if not, why. */
 
@@ -29,13 +30,7 @@ describe('gateway.readiness()', () => {
 
   it('a store whose ping never answers: not ready after storeTimeoutMs, never a hang', async () => {
     const shared = memoryStore();
-    const silent = new Proxy(shared, {
-      get(target, property) {
-        if (property === 'ping') return () => new Promise(() => {});
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as Store;
+    const silent = storeWith(shared, { ping: () => new Promise(() => {}) });
     const gateway = on(silent, { storeTimeoutMs: 20 });
     const answer = await gateway.readiness();
     expect(answer).toMatchObject({ ready: false, reason: expect.stringMatching(/^the memory store does not answer: .*ping/) });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, memoryStore, type Store } from '../../src/index.js';
 import type { PolicyChangeRecord } from '../../src/stores/store.js';
+import { storeWith } from '../helpers/store-with.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,17 +15,11 @@ import { until } from '../helpers/until.js';
 function heldReads(shared: Store) {
   const waiting: Array<() => void> = [];
   let held = false;
-  const store = new Proxy(shared, {
-    get(target, property) {
-      if (property === 'readPolicyChanges') {
-        return (after: number, limit: number) => {
-          // Read now (what the log holds at this moment), answered later.
-          const records = target.readPolicyChanges!(after, limit) as PolicyChangeRecord[];
-          return held ? new Promise<PolicyChangeRecord[]>((resolve) => waiting.push(() => resolve(records))) : Promise.resolve(records);
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+  const store = storeWith(shared, {
+    readPolicyChanges: (after: number, limit: number) => {
+      // Read now (what the log holds at this moment), answered later.
+      const records = shared.readPolicyChanges!(after, limit) as PolicyChangeRecord[];
+      return held ? new Promise<PolicyChangeRecord[]>((resolve) => waiting.push(() => resolve(records))) : Promise.resolve(records);
     },
   });
   return {
