@@ -216,7 +216,8 @@ export class CallLifecycle {
       const rated = RateLimitExceededError.isInstance(refusal) ? refusal : null;
       // Refused by another limit than the one it waited for: the next waiter there may fit.
       if (wokenOn !== null && rated?.scope !== wokenOn) room.passOn(wokenOn);
-      // Budgets never wait; nor does a call its window cannot hold even when empty.
+      // Budgets never wait; nor does a call its window cannot hold even when empty (a provider's
+      // hold is no limit of ours: it has none, `limit: 0`, and waits for its time).
       if (!rated || (rated.limit > 0 && rated.remaining >= rated.limit)) throw refusal;
       const left = maxMs - waited;
       const resetInMs = rated.type === 'concurrency' ? null : rated.retryAfterMs;

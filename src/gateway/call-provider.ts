@@ -22,29 +22,39 @@ export interface ProviderOptions {
   headers: Record<string, unknown>;
   retry: RetryPolicy;
   timeoutMs: number;
+  /** The gateway's fetch, telling the gateway what every answer says of the provider's own limits. */
   fetch: typeof globalThis.fetch;
-  /** Every answer of the provider, before the adapter reads it: what it says of its own limits. */
-  onAnswer(headers: Headers, status: number): void;
   /** A 429 whose wait the adapter read elsewhere than in headers (Gemini's RetryInfo, in the body). */
   onRateLimited(waitMs: number): void;
 }
 
+/**
+ * The options of each integration policy, made once: a policy is replaced whole when its
+ * integration changes, and an adapter replaced with it (checked all the same).
+ */
+const made = new WeakMap<IntegrationPolicy, ProviderOptions>();
+
 /** How to call an integration's provider: its adapter, credentials and headers, the gateway's retries, timeout and fetch. */
 export function providerOptions(state: GatewayState, integration: IntegrationPolicy): ProviderOptions {
-  return {
-    adapter: state.adapters.get(integration.slug)!,
-    integration: integration.slug,
+  const adapter = state.adapters.get(integration.slug)!;
+  const known = made.get(integration);
+  if (known?.adapter === adapter) return known;
+  const slug = integration.slug;
+  const options: ProviderOptions = {
+    adapter,
+    integration: slug,
     credentials: integration.config.credentials,
     headers: integration.config.headers,
     retry: state.retry,
     timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
-    fetch: state.fetch,
-    onAnswer: (headers, status) => {
+    fetch: observed(state.fetch, (headers, status) => {
       const limit = providerLimitOf(headers, status, state.clock());
-      if (limit) state.limiter.holdProvider(integration.slug, state.clock() + limit.waitMs, limit.reason);
-    },
-    onRateLimited: (waitMs) => state.limiter.holdProvider(integration.slug, state.clock() + waitMs, 'retry-after'),
+      if (limit) state.limiter.holdProvider(slug, state.clock() + limit.waitMs, limit.reason);
+    }),
+    onRateLimited: (waitMs) => state.limiter.holdProvider(slug, state.clock() + waitMs, 'retry-after'),
   };
+  made.set(integration, options);
+  return options;
 }
 
 /** What a provider operation needs from the call it serves. */
@@ -91,7 +101,7 @@ export async function withProvider<Body, T>(
   run: (call: Attempt<Body>, clean: (error: unknown, link: AttemptSignal | null) => unknown) => Promise<T>,
 ): Promise<T> {
   const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
-  let fetch = observed(options.fetch, options.onAnswer);
+  let fetch = options.fetch;
   let secrets = credentials.secrets;
   if (!isEmpty(options.headers)) {
     // Headers configured on the integration: resolved like credentials, and every value, plain
@@ -275,7 +285,7 @@ function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<stri
 }
 
 /** `fetch` telling `onAnswer` of every answer, before the adapter reads it. */
-function observed(fetch: typeof globalThis.fetch, onAnswer: ProviderOptions['onAnswer']): typeof globalThis.fetch {
+function observed(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, status: number) => void): typeof globalThis.fetch {
   return (input, init) =>
     fetch(input, init).then((response) => {
       onAnswer(response.headers, response.status);
