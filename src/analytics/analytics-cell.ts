@@ -81,6 +81,11 @@ export function eventDimsKey(event: UsageEvent, user: string | null): string {
   return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}${part(event.errorCode)}`;
 }
 
+/** The same identity as eventDimsKey, from a cell's dimensions. */
+export function cellDimsKey(dims: AnalyticsDims): string {
+  return `${part(dims.workspace)}${part(dims.integration)}${part(dims.provider)}${part(dims.model)}${part(dims.key)}${part(dims.user)}${part(dims.errorCode)}`;
+}
+
 /** Whether an event has these dimensions. */
 export function sameDims(dims: AnalyticsDims, event: UsageEvent, user: string | null): boolean {
   return (

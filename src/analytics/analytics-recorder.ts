@@ -10,7 +10,11 @@ import type { AnalyticsWrite } from './analytics-storage.js';
  * here as the little it needs, so that analytics depend on no store and no limits code.
  */
 export interface AnalyticsTarget {
-  readonly store: { readonly name: string; recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void | Promise<void> };
+  readonly store: {
+    readonly name: string;
+    recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void | Promise<void>;
+    addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void;
+  };
   /** Announces a batch deferred (to be sent again) or lost, as `store.degraded`. */
   announce(operation: 'analytics', error: unknown, decision: 'deferred' | 'lost'): void;
 }
@@ -48,7 +52,7 @@ interface Batch {
 /**
  * Folds usage events into per-minute cells as they are published (in memory, no I/O), and
  * writes the cells to the store in batches, on a timer: analytics never add a store round trip
- * to a call. A batch that fails is sent again (same id, so it applies once) until it succeeds or
+ * to a call. A store in this process (`addAnalyticsCall`) takes each call as it comes instead. A batch that fails is sent again (same id, so it applies once) until it succeeds or
  * too much is waiting; what is dropped is announced (`store.degraded`) and counted.
  */
 export class AnalyticsRecorder {
@@ -74,8 +78,15 @@ export class AnalyticsRecorder {
 
   add(event: UsageEvent, startedAt: number): void {
     const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
-    let cell = this.#last;
     const user = this.#options.byUser ? event.user : null;
+    const store = this.#store.store;
+    if (store.addAnalyticsCall) {
+      // A store in this process: the call goes straight in (no I/O to save by batching).
+      store.addAnalyticsCall(start, event, user, { now: this.#clock(), retention: this.#options.retention });
+      this.#recorded++;
+      return;
+    }
+    let cell = this.#last;
     if (cell === null || cell.start !== start || !sameDims(cell.dims, event, user)) {
       const key = `${start}|${eventDimsKey(event, user)}`;
       let found = this.#pending.get(key);

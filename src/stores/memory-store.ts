@@ -1,6 +1,7 @@
 import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
+import type { UsageEvent } from '../events/usage-event.js';
 import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore } from './store.js';
 
 interface Counter {
@@ -271,6 +272,10 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
   recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void {
     // Synchronous, so a batch either applies whole or not at all: its id needs no bookkeeping.
     this.#analytics.record(cells, options);
+  }
+
+  addAnalyticsCall(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void {
+    this.#analytics.add(start, event, user, write);
   }
 
   readAnalytics(read: AnalyticsRead): AnalyticsCell[] {

@@ -9,6 +9,7 @@
 
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
+import type { UsageEvent } from '../events/usage-event.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -287,6 +288,12 @@ export interface AnalyticsStore {
   recordAnalytics(cells: readonly AnalyticsCell[], options: AnalyticsWrite): MaybePromise<void>;
   /** The cells of one granularity whose bucket starts in `[from, to)`, not past their retention. */
   readAnalytics(read: AnalyticsRead): MaybePromise<AnalyticsCell[]>;
+  /**
+   * Optional, for a store in this process (no I/O, never fails): takes each call as it is
+   * published, counted in the minute `start`, instead of batches of cells, so that a call costs
+   * one cell update and no batch is built only to be copied.
+   */
+  addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void;
 }
 
 /**

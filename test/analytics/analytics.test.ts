@@ -15,9 +15,12 @@ import { gatewayWithEvents } from '../helpers/mock-gateway.js';
 
 const T0 = Date.parse('2026-06-01T09:58:00.000Z');
 
-/** A memory store that notes the size of each analytics write. */
+/**
+ * A memory store that notes the size of each analytics write, without its in-process path
+ * (`addAnalyticsCall`): as a store across the network, which the gateway writes in batches.
+ */
 function recordingStore() {
-  const store = memoryStore() as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
+  const store = Object.assign(memoryStore(), { addAnalyticsCall: undefined }) as Store & { recordAnalytics: NonNullable<Store['recordAnalytics']> };
   const writes: number[] = [];
   const record = store.recordAnalytics.bind(store);
   store.recordAnalytics = (cells, options) => {
@@ -243,8 +246,80 @@ describe('gateway.analytics.query (memory store)', () => {
     for (let i = 0; i < 30; i++) await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', user: `u-${i}` }));
     const result = await gateway.analytics.query({ from: T0, groupBy: ['user'] });
     expect(result.rows.map((r) => [r.user, r.requests])).toEqual([[null, 30]]);
-    // A cell per granularity (minute, hour, day), not per user.
+    // One cell, not one per user: the minute's (its hour and day are made once the minute is over).
+    expect(store.analyticsStats().cells).toBe(1);
+  });
+
+  it('the memory store takes each call as it comes: one minute cell per call, folded into its hour and day a minute after the minute ends', async () => {
+    const store = memoryStore();
+    const { gateway, events, advance } = setup({ store, analytics: { flushIntervalMs: 3_600_000 } });
+    for (let i = 0; i < 5; i++) await gateway.chat(chat('@llm/gpt-x', { workspace: 'research' }));
+    // Recorded at once: no batch waits for the (hour-long) interval.
+    expect(gateway.stats().analytics).toEqual({ recorded: 5, pending: 0, dropped: 0 });
+    expect(store.analyticsStats().cells).toBe(1);
+    // Hours and days are exact before the minute is folded into them...
+    expect((await gateway.analytics.query({ from: T0, interval: 'hour' })).rows.map((r) => r.requests)).toEqual([5]);
+    expect((await gateway.analytics.query({ from: T0, interval: 'day' })).rows.map((r) => r.requests)).toEqual([5]);
+    advance(119_999);
+    await gateway.analytics.query({ from: T0 });
+    expect(store.analyticsStats().cells).toBe(1);
+    // ...and after it.
+    advance(1);
+    expect((await gateway.analytics.query({ from: T0, interval: 'hour' })).rows.map((r) => r.requests)).toEqual([5]);
     expect(store.analyticsStats().cells).toBe(3);
+    for (const interval of ['minute', 'hour', 'day'] as const) {
+      expect(pick((await gateway.analytics.query({ from: T0, interval })).rows[0]!)).toEqual(totals(events));
+    }
+  });
+
+  it('a call that settles after its minute was folded (a long stream) counts in its minute, hour and day', async () => {
+    const store = memoryStore();
+    const { gateway, events, advance } = setup({ store });
+    await gateway.chat(chat('@llm/gpt-x', { workspace: 'research' }));
+    const stream = (await gateway.chat(chat('@llm/gpt-x', { workspace: 'research', stream: true }))) as unknown as AsyncIterable<unknown>;
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    // Ten minutes pass while it streams, with calls that fold its minute.
+    for (let i = 0; i < 10; i++) {
+      advance(60_000);
+      await gateway.chat(chat('@llm/gpt-x', { workspace: 'research' }));
+    }
+    expect(store.analyticsStats().cells).toBeGreaterThan(3);
+    while (!(await chunks.next()).done);
+    await gateway.flush();
+    expect(events).toHaveLength(12);
+    const first = events.filter((e) => Date.parse(e.startedAt) < T0 + 60_000);
+    expect(first.map((e) => e.stream)).toEqual([false, true]);
+    for (const interval of ['minute', 'hour', 'day'] as const) {
+      const rows = (await gateway.analytics.query({ from: T0, interval })).rows;
+      if (interval === 'minute') expect(pick(rows[0]!)).toEqual(totals(first));
+      expect(rows.reduce((n, r) => n + r.requests, 0), interval).toBe(12);
+    }
+    expect(pick((await gateway.analytics.query({ from: T0, interval: 'day' })).rows[0]!)).toEqual(totals(events));
+  });
+
+  it('any calls at any times: every minute, hour and day reads the exact sums of the calls that started in it (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 * 60_000 }), fc.constantFrom('gpt-x', 'gpt-y'), fc.boolean()), { minLength: 1, maxLength: 30 }), async (steps) => {
+        const { gateway, events, advance } = setup({ store: memoryStore({ analyticsMaxCells: 1_000_000 }) });
+        for (const [gap, model, query] of steps) {
+          advance(gap);
+          await gateway.chat(chat(`@llm/${model}`, { workspace: 'research' }));
+          if (query) await gateway.analytics.query({ from: T0, interval: 'hour' });
+        }
+        await gateway.flush();
+        const started = (e: UsageEvent) => Date.parse(e.startedAt);
+        for (const [interval, size] of [['minute', 60_000], ['hour', 3_600_000], ['day', 86_400_000]] as const) {
+          const rows = (await gateway.analytics.query({ from: T0, interval, groupBy: ['model'] })).rows;
+          for (const row of rows) {
+            const start = Date.parse(row.start);
+            expect(pick(row)).toEqual(totals(events.filter((e) => e.model === row.model && started(e) >= start && started(e) < start + size)));
+          }
+          expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(events.length);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('two gateways on the same store see each other’s calls', async () => {
