@@ -1,5 +1,5 @@
 import type { UsageEvent } from '../events/usage-event.js';
-import { addTo, bucketIndex, mergeInto, type Histogram } from './latency-histogram.js';
+import { addTo, bucketIndex, type Histogram } from './latency-histogram.js';
 
 /** What calls are grouped and filtered by. `errorCode`: a failed call's error code (null for a success). */
 export const ANALYTICS_DIMENSIONS = ['workspace', 'integration', 'provider', 'model', 'key', 'user', 'errorCode'] as const;
@@ -119,7 +119,14 @@ export function dimsFromKey(key: string): AnalyticsDims {
 
 /** Adds one call to a cell. */
 export function addEvent(cell: AnalyticsCell, event: UsageEvent): void {
-  const c = cell.counts;
+  addCounts(cell.counts, event);
+  // An unsettled call's duration is unknown: it is left out of the latencies.
+  if (event.status !== 'unsettled') addTo(cell.latency, bucketIndex(event.latencyMs));
+  if (event.ttftMs !== null) addTo(cell.ttft, bucketIndex(event.ttftMs));
+}
+
+/** Adds one call to totals. */
+export function addCounts(c: AnalyticsCounts, event: UsageEvent): void {
   c.requests++;
   if (event.status === 'error') c.errors++;
   else if (event.status === 'rejected') c.rejected++;
@@ -135,16 +142,11 @@ export function addEvent(cell: AnalyticsCell, event: UsageEvent): void {
   c.cacheWriteTokens += u.cacheWriteTokens;
   c.reasoningTokens += u.reasoningTokens;
   c.costMicros += event.costMicros ?? 0;
-  // An unsettled call's duration is unknown: it is left out of the latencies.
-  if (event.status !== 'unsettled') addTo(cell.latency, bucketIndex(event.latencyMs));
-  if (event.ttftMs !== null) addTo(cell.ttft, bucketIndex(event.ttftMs));
 }
 
-/** Adds a cell's totals and histograms to another's. */
-export function mergeCell(target: AnalyticsCell, source: AnalyticsCell): void {
-  for (const field of COUNT_FIELDS) target.counts[field] += source.counts[field];
-  mergeInto(target.latency, source.latency);
-  mergeInto(target.ttft, source.ttft);
+/** Adds totals to others. */
+export function mergeCounts(target: AnalyticsCounts, source: AnalyticsCounts): void {
+  for (const field of COUNT_FIELDS) target[field] += source[field];
 }
 
 export function newCell(start: number, dims: AnalyticsDims): AnalyticsCell {

@@ -1,6 +1,8 @@
 import type { UsageEvent } from '../events/usage-event.js';
 import type { AnalyticsRead, AnalyticsWrite } from './analytics-storage.js';
-import { addEvent, cellDimsKey, dimsOf, eventDimsKey, mergeCell, MINUTE_MS, newCell, sameDims, type AnalyticsCell, type AnalyticsDims } from './analytics-cell.js';
+import { addCounts, cellDimsKey, dimsOf, emptyCounts, eventDimsKey, mergeCounts, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
+import { addToCompact, compactOf, histogramOf, mergeCompact, type CompactHistogram } from './compact-histogram.js';
+import { bucketIndex } from './latency-histogram.js';
 import { bucketStart, GRANULARITY_MS } from './granularity.js';
 
 export interface AnalyticsTableStats {
@@ -19,9 +21,17 @@ const FOLD_AFTER_MS = MINUTE_MS;
 /** On writes, folding and retention are looked at no more often than this (reads always look). */
 const MAINTAIN_EVERY_MS = 1_000;
 
+/** A cell as held here: its histograms compact (see CompactHistogram), its start its bucket's. */
+interface HeldCell {
+  dims: AnalyticsDims;
+  counts: AnalyticsCounts;
+  latency: CompactHistogram;
+  ttft: CompactHistogram;
+}
+
 interface Bucket {
   start: number;
-  cells: Map<string, AnalyticsCell>;
+  cells: Map<string, HeldCell>;
   /** A minute bucket whose cells are in its hour's and day's: what it gets from now on goes there too. */
   folded: boolean;
 }
@@ -46,7 +56,7 @@ export class AnalyticsTable {
   #evicted = 0;
   #maintainAt = Number.NEGATIVE_INFINITY;
   /** The cell of the previous call, and its bucket: traffic comes in runs of the same dimensions, and a hit skips building a key. */
-  #last: { cell: AnalyticsCell; bucket: Bucket } | null = null;
+  #last: { cell: HeldCell; bucket: Bucket } | null = null;
 
   constructor(maxCells: number) {
     this.#maxCells = maxCells;
@@ -60,20 +70,14 @@ export class AnalyticsTable {
       const bucket = this.#bucket('minute', start, write);
       if (!bucket) {
         // Past its minute's retention already: its hour and day still count it.
-        const cell = newCell(start, dimsOf(event, user));
-        addEvent(cell, event);
-        this.#addCoarse(cell, write);
+        this.#addCoarse(start, callCell(dimsOf(event, user), event), write);
         return this.#bound(write);
       }
       this.#last = last = { cell: this.#cellIn(bucket, eventDimsKey(event, user), () => dimsOf(event, user)), bucket };
     }
-    addEvent(last.cell, event);
+    addCall(last.cell, event);
     // A call that settles after its minute was folded (a long stream): its hour and day count it too.
-    if (last.bucket.folded) {
-      const cell = newCell(start, last.cell.dims);
-      addEvent(cell, event);
-      this.#addCoarse(cell, write);
-    }
+    if (last.bucket.folded) this.#addCoarse(start, callCell(last.cell.dims, event), write);
     this.#bound(write);
   }
 
@@ -81,9 +85,10 @@ export class AnalyticsTable {
   record(cells: readonly AnalyticsCell[], write: AnalyticsWrite): void {
     this.#maintain(write);
     for (const cell of cells) {
+      const held = { dims: cell.dims, counts: cell.counts, latency: compactOf(cell.latency), ttft: compactOf(cell.ttft) };
       const bucket = this.#bucket('minute', cell.start, write);
-      if (bucket) mergeCell(this.#cellIn(bucket, cellDimsKey(cell.dims), () => cell.dims), cell);
-      if (!bucket || bucket.folded) this.#addCoarse(cell, write);
+      if (bucket) merge(this.#cellIn(bucket, cellDimsKey(cell.dims), () => cell.dims), held);
+      if (!bucket || bucket.folded) this.#addCoarse(cell.start, held, write);
     }
     this.#bound(write);
   }
@@ -121,21 +126,21 @@ export class AnalyticsTable {
     return bucket;
   }
 
-  #cellIn(bucket: Bucket, key: string, dims: () => AnalyticsDims): AnalyticsCell {
+  #cellIn(bucket: Bucket, key: string, dims: () => AnalyticsDims): HeldCell {
     let cell = bucket.cells.get(key);
     if (!cell) {
-      bucket.cells.set(key, (cell = newCell(bucket.start, dims())));
+      bucket.cells.set(key, (cell = { dims: dims(), counts: emptyCounts(), latency: null, ttft: null }));
       this.#cells++;
     }
     return cell;
   }
 
-  /** Adds a minute's cell to its hour's and day's (each within its retention). */
-  #addCoarse(cell: AnalyticsCell, write: Write): void {
+  /** Adds a cell of the minute `minute` to its hour's and day's (each within its retention). */
+  #addCoarse(minute: number, cell: HeldCell, write: Write): void {
     const key = cellDimsKey(cell.dims);
     for (const granularity of ['hour', 'day'] as const) {
-      const bucket = this.#bucket(granularity, bucketStart(granularity, cell.start), write);
-      if (bucket) mergeCell(this.#cellIn(bucket, key, () => cell.dims), cell);
+      const bucket = this.#bucket(granularity, bucketStart(granularity, minute), write);
+      if (bucket) merge(this.#cellIn(bucket, key, () => cell.dims), cell);
     }
   }
 
@@ -158,7 +163,7 @@ export class AnalyticsTable {
 
   #fold(bucket: Bucket, write: Write): void {
     bucket.folded = true;
-    for (const cell of bucket.cells.values()) this.#addCoarse(cell, write);
+    for (const cell of bucket.cells.values()) this.#addCoarse(bucket.start, cell, write);
   }
 
   #drop(level: Level, bucket: Bucket): void {
@@ -184,6 +189,25 @@ export class AnalyticsTable {
   }
 }
 
-function copy(cell: AnalyticsCell, start: number): AnalyticsCell {
-  return { start, dims: cell.dims, counts: { ...cell.counts }, latency: { ...cell.latency }, ttft: { ...cell.ttft } };
+function addCall(cell: HeldCell, event: UsageEvent): void {
+  addCounts(cell.counts, event);
+  // An unsettled call's duration is unknown: it is left out of the latencies.
+  if (event.status !== 'unsettled') cell.latency = addToCompact(cell.latency, bucketIndex(event.latencyMs), 1);
+  if (event.ttftMs !== null) cell.ttft = addToCompact(cell.ttft, bucketIndex(event.ttftMs), 1);
+}
+
+function callCell(dims: AnalyticsDims, event: UsageEvent): HeldCell {
+  const cell: HeldCell = { dims, counts: emptyCounts(), latency: null, ttft: null };
+  addCall(cell, event);
+  return cell;
+}
+
+function merge(target: HeldCell, source: HeldCell): void {
+  mergeCounts(target.counts, source.counts);
+  target.latency = mergeCompact(target.latency, source.latency);
+  target.ttft = mergeCompact(target.ttft, source.ttft);
+}
+
+function copy(cell: HeldCell, start: number): AnalyticsCell {
+  return { start, dims: cell.dims, counts: { ...cell.counts }, latency: histogramOf(cell.latency), ttft: histogramOf(cell.ttft) };
 }

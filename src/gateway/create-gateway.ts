@@ -41,10 +41,13 @@ export function createGateway(config: GatewayConfig): Gateway {
   const parsed = { ...result.config, integrations: result.config.integrations.map((i) => bindSecrets(i, resolvers)) };
 
   const adapters = new Map<string, ChatAdapter>();
+  // Not `parsed` itself: a closure that outlives this function would keep the whole parsed config
+  // alive (100,000 parsed keys that the key table has copied).
+  const { defaultMaxOutputTokens } = parsed.limits;
   const useIntegration = (integration: ParsedIntegration) => {
     const { slug, provider, baseURL } = integration;
     // The integration's own headers are the gateway's to send (they may be secrets): see withProvider.
-    adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers: undefined, defaultMaxOutputTokens: parsed.limits.defaultMaxOutputTokens }));
+    adapters.set(slug, providers.get(provider)!.createAdapter({ ...integration, slug, provider, baseURL, headers: undefined, defaultMaxOutputTokens }));
   };
   for (const integration of parsed.integrations) useIntegration(integration);
 

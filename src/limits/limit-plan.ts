@@ -5,6 +5,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import { budgetId, modelsId } from './budget-identity.js';
 import { usdToMicros } from './money.js';
 import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
+import { flatConcat } from '../util/flat-concat.js';
 
 /** One limit a call is checked against, in one scope, with its counter's key built once. */
 export interface PlannedLimit {
@@ -162,7 +163,7 @@ function planLimits(
       setAt,
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
-      prefix: `b|${origin}|${id}|${setAt}|${scope}|`,
+      prefix: flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|'),
       rank: null,
       current: null,
     });
@@ -185,7 +186,7 @@ function planLimits(
       setAt: 0,
       alertAt: undefined,
       thresholds: null,
-      prefix: `r|${scope}|${id}|`,
+      prefix: flatConcat('r|', scope, '|', id, '|'),
       rank: null,
       current: null,
     });
@@ -267,14 +268,14 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
   if (current && now >= current.span.start && (current.span.end === null || now < current.span.end)) return current.spec;
   const span = spanAt(limit, now);
   const spec: CounterSpec = {
-    key: `${limit.prefix}${span.start}`,
+    key: flatConcat(limit.prefix, span.start),
     limit: limit.limit,
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
     ...(limit.kind === 'budget' ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : {}),
     // A slot in flight is given back when its reservation expires: the call is over either way.
     ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
-    ...(limit.rank ? { rank: { index: `${limit.rank.index}${span.start}`, member: limit.rank.member } } : {}),
+    ...(limit.rank ? { rank: { index: flatConcat(limit.rank.index, span.start), member: limit.rank.member } } : {}),
   };
   limit.current = { span, spec };
   return spec;
