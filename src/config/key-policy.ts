@@ -28,19 +28,21 @@ export interface KeyPolicy extends ScopeLimits {
  */
 export const keyGuard = (id: string, generation: number): string => (generation === 0 ? scopeName.key(id) : `${scopeName.key(id)}@${generation}`);
 
-export function buildKeyPolicy(key: ParsedKey): KeyPolicy {
+/** `models`: makes the key's set of models (a table shares one set among keys with the same list). */
+export function buildKeyPolicy(key: ParsedKey, models: (list: readonly string[]) => ReadonlySet<string> = (list) => new Set(list)): KeyPolicy {
+  const scope = scopeName.key(key.id);
   return {
     id: key.id,
     workspace: key.workspace,
     integration: key.integration,
-    models: key.models ? new Set(key.models) : null,
+    models: key.models ? models(key.models) : null,
     hash: key.hash ?? null,
     expiresAt: key.expiresAt === undefined ? null : Date.parse(key.expiresAt),
     previousHash: key.previousHash ?? null,
     previousValidUntil: key.previousValidUntil === undefined ? null : Date.parse(key.previousValidUntil),
-    guard: keyGuard(key.id, key.generation ?? 0),
-    budgets: withOrigin(scopeName.key(key.id), key.budgets),
+    guard: key.generation ? keyGuard(key.id, key.generation) : scope,
+    budgets: withOrigin(scope, key.budgets),
     rateLimits: key.rateLimits,
-    each: withEach(scopeName.key(key.id), key.each),
+    each: withEach(scope, key.each),
   };
 }

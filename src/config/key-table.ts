@@ -1,6 +1,9 @@
 import type { ParsedKey } from './parsed-config.js';
 import { buildKeyPolicy, type KeyPolicy } from './key-policy.js';
 
+/** Distinct model lists whose sets are shared, at most. */
+const MODEL_SETS = 10_000;
+
 /** A key as the table holds it: its config, its policy, and when it was made at runtime. */
 export interface KeyEntry {
   readonly config: ParsedKey;
@@ -25,6 +28,9 @@ export class KeyTable {
   readonly revoked = new Set<string>();
   /** Entries by workspace (a key's workspace never changes): a change to one workspace's grant checks its keys, not every key. */
   readonly #byWorkspace = new Map<string, Map<string, KeyEntry>>();
+
+  /** Model sets by their list: keys with the same allowlist (most of 100,000) share one set. */
+  readonly #modelSets = new Map<string, ReadonlySet<string>>();
 
   constructor(keys: readonly ParsedKey[] = []) {
     for (const key of keys) this.put(key, null);
@@ -51,7 +57,7 @@ export class KeyTable {
   put(config: ParsedKey, createdAt: string | null): KeyPolicy {
     const previous = this.#entries.get(config.id);
     if (previous) this.#unindex(previous.policy);
-    const policy = buildKeyPolicy(config);
+    const policy = buildKeyPolicy(config, (list) => this.#modelSet(list));
     const entry = { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null };
     this.#entries.set(config.id, entry);
     let inWorkspace = this.#byWorkspace.get(config.workspace);
@@ -64,6 +70,17 @@ export class KeyTable {
     if (policy.hash !== null) this.byHash.set(policy.hash, policy);
     if (policy.previousHash !== null) this.byHash.set(policy.previousHash, policy);
     return policy;
+  }
+
+  #modelSet(list: readonly string[]): ReadonlySet<string> {
+    const id = list.join('\n');
+    let set = this.#modelSets.get(id);
+    if (!set) {
+      set = new Set(list);
+      // Bounded: past it, keys get sets of their own (as many distinct lists means little sharing).
+      if (this.#modelSets.size < MODEL_SETS) this.#modelSets.set(id, set);
+    }
+    return set;
   }
 
   /** Drops a key's token hashes (its current and its previous one) from the index. */

@@ -9,6 +9,7 @@ import {
   workspacePolicySchema,
 } from './config-schema.js';
 import { formatPath, toConfigIssues } from '../errors/format-issues.js';
+import { limitsShape } from './limits-schema.js';
 import type { ParsedConfig, ParsedIntegration, ParsedKey, ParsedWorkspacePolicy } from './parsed-config.js';
 import { buildIntegrationPolicy, resolveGrant, type IntegrationPolicy } from './policy.js';
 
@@ -81,15 +82,52 @@ export function parseConfig(input: unknown, options: ParseOptions): { config: Pa
 
   const keys: Array<{ index: number; key: ParsedKey }> = [];
   const rawKeys = Array.isArray(raw.keys) ? raw.keys : [];
+  const parseKey = keyParser();
   rawKeys.forEach((entry, index) => {
-    const parsed = keySchema.safeParse(entry);
-    if (!parsed.success) issues.push(...toConfigIssues(parsed.error, ['keys', index]));
-    else keys.push({ index, key: parsed.data });
+    const parsed = parseKey(entry, index);
+    if ('issues' in parsed) issues.push(...parsed.issues);
+    else keys.push({ index, key: parsed.key });
   });
 
   issues.push(...crossCheck(integrations, rawIntegrations, keys, options));
   if (issues.length > 0 || !root.success) return { issues };
   return { config: { ...root.data, integrations, keys: keys.map((k) => k.key), workspaces } };
+}
+
+const LIMIT_FIELDS = ['budgets', 'rateLimits', 'each'] as const;
+/** keySchema with its limits taken as they are: they are parsed by keyParser, once per distinct array. */
+const keyOwnSchema = keySchema.extend({ budgets: z.unknown().optional(), rateLimits: z.unknown().optional(), each: z.unknown().optional() });
+/** Each limits field alone, as keySchema parses it (its default applies within an object). */
+const limitFieldSchemas = LIMIT_FIELDS.map((field) => z.object({ [field]: limitsShape[field] }));
+
+/**
+ * Parses the keys of one config with keySchema, a key's limits (`budgets`, `rateLimits`,
+ * `each`) once per distinct input array: a config made by code gives 100,000 keys the same
+ * arrays, which are then parsed once (not 100,000 times) and their parsed form shared (it is
+ * never changed). Issues have the same paths as keySchema's.
+ */
+function keyParser(): (entry: unknown, index: number) => { key: ParsedKey } | { issues: ConfigIssue[] } {
+  const parsedLimits = LIMIT_FIELDS.map(() => new Map<unknown, { success: true; data: unknown } | { success: false; error: z.ZodError }>());
+  return (entry, index) => {
+    const own = keyOwnSchema.safeParse(entry);
+    const issues = own.success ? [] : toConfigIssues(own.error, ['keys', index]);
+    const limits: Record<string, unknown> = {};
+    LIMIT_FIELDS.forEach((field, i) => {
+      const value = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>)[field] : undefined;
+      // Arrays by identity (and `undefined`, the default); anything else is parsed each time.
+      const cacheable = value === undefined || Array.isArray(value);
+      let result = cacheable ? parsedLimits[i]!.get(value) : undefined;
+      if (!result) {
+        const parsed = limitFieldSchemas[i]!.safeParse({ [field]: value });
+        result = parsed.success ? { success: true, data: (parsed.data as Record<string, unknown>)[field] } : { success: false, error: parsed.error };
+        if (cacheable) parsedLimits[i]!.set(value, result);
+      }
+      if (result.success) limits[field] = result.data;
+      else issues.push(...toConfigIssues(result.error, ['keys', index]));
+    });
+    if (issues.length > 0 || !own.success) return { issues };
+    return { key: { ...own.data, ...limits } as ParsedKey };
+  };
 }
 
 function crossCheck(

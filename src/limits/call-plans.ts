@@ -18,6 +18,22 @@ export interface PlannedCall {
 /** Plans kept per key: one per model the key calls; past it the key's plans are rebuilt. */
 const PLANS_PER_KEY = 64;
 
+/** Prices kept per integration (models are the caller's to name: a bound, not a leak). */
+const PRICES_PER_INTEGRATION = 1_000;
+
+interface ScopeParts {
+  cacheKey: string;
+  part: ScopePlan;
+  others: Map<string, ScopePlan> | null;
+}
+
+interface KeyPlans {
+  key: KeyPolicy;
+  model: string;
+  planned: PlannedCall;
+  others: Map<string, PlannedCall> | null;
+}
+
 /**
  * Plans cached per policy: by (integration, workspace, model) for calls without a key, by key
  * then model for calls through a key (so that any number of keys costs one lookup per call and a
@@ -29,7 +45,10 @@ export class CallPlans {
   readonly #setAt: (origin: string, id: string) => number;
   #policy: Policy | null = null;
   #calls = new LRUCache<string, PlannedCall>({ max: 10_000 });
-  #byKey = new Map<string, { key: KeyPolicy; plans: Map<string, PlannedCall> }>();
+  /** By key id: the plan of the model it called first, and of others once it calls more than one (most keys call one: no map each). */
+  #byKey = new Map<string, KeyPlans>();
+  /** Prices by integration policy (replaced, never changed) then model: shared by every key. */
+  #prices = new WeakMap<IntegrationPolicy, Map<string, ResolvedPrice | null>>();
   #statuses = new LRUCache<string, LimitPlan>({ max: 10_000 });
   /**
    * The part of plans each scope makes, by its limits object (policies share the objects of
@@ -37,7 +56,7 @@ export class CallPlans {
    * reference, so a workspace's limits are held once for all its keys, and a policy change
    * rebuilds a key's plan from parts at the cost of a few lookups.
    */
-  #parts = new WeakMap<ScopeLimits, Map<string, ScopePlan>>();
+  #parts = new WeakMap<ScopeLimits, ScopeParts>();
 
   constructor(setAt: (origin: string, id: string) => number) {
     this.#setAt = setAt;
@@ -62,31 +81,43 @@ export class CallPlans {
 
   forCall(policy: Policy, target: Target): PlannedCall {
     const { integration, workspace, key, model } = target;
-    const current = policy === this.#policy;
-    let cache: Map<string, PlannedCall> | LRUCache<string, PlannedCall> | null = null;
-    let cacheKey = model;
-    if (!current) cache = null;
-    else if (key) {
-      let entry = this.#byKey.get(key.id);
-      if (entry?.key !== key) {
-        entry = { key, plans: new Map() };
-        this.#byKey.set(key.id, entry);
-      } else if (entry.plans.size >= PLANS_PER_KEY && !entry.plans.has(model)) entry.plans.clear();
-      cache = entry.plans;
-    } else {
-      cache = this.#calls;
-      cacheKey = `${integration.slug}\n${workspace}\n${model}`;
+    const build = (): PlannedCall => ({
+      plan: this.#plan(scopesOf(policy, { integration: integration.slug, workspace }, key), model),
+      price: this.#price(integration, model),
+      guards: guardsOf(integration, workspace, key),
+    });
+    if (policy !== this.#policy) return build();
+    if (!key) {
+      const cacheKey = `${integration.slug}\n${workspace}\n${model}`;
+      let planned = this.#calls.get(cacheKey);
+      if (!planned) this.#calls.set(cacheKey, (planned = build()));
+      return planned;
     }
-    let planned = cache?.get(cacheKey);
+    let entry = this.#byKey.get(key.id);
+    if (entry?.key !== key) {
+      entry = { key, model, planned: build(), others: null };
+      this.#byKey.set(key.id, entry);
+      return entry.planned;
+    }
+    if (entry.model === model) return entry.planned;
+    entry.others ??= new Map();
+    let planned = entry.others.get(model);
     if (!planned) {
-      planned = {
-        plan: this.#plan(scopesOf(policy, { integration: integration.slug, workspace }, key), model),
-        price: resolvePrice(integration, model),
-        guards: guardsOf(integration, workspace, key),
-      };
-      cache?.set(cacheKey, planned);
+      if (entry.others.size >= PLANS_PER_KEY) entry.others.clear();
+      entry.others.set(model, (planned = build()));
     }
     return planned;
+  }
+
+  #price(integration: IntegrationPolicy, model: string): ResolvedPrice | null {
+    let prices = this.#prices.get(integration);
+    if (!prices) this.#prices.set(integration, (prices = new Map()));
+    let price = prices.get(model);
+    if (price === undefined) {
+      price = resolvePrice(integration, model);
+      if (prices.size < PRICES_PER_INTEGRATION) prices.set(model, price);
+    }
+    return price;
   }
 
   #plan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>, model: string | null): LimitPlan {
@@ -94,17 +125,15 @@ export class CallPlans {
   }
 
   #part(scope: string, limits: ScopeLimits, model: string | null): ScopePlan {
-    let parts = this.#parts.get(limits);
-    if (!parts) {
-      parts = new Map();
-      this.#parts.set(limits, parts);
-    }
     const cacheKey = model === null ? scope : `${scope}\n${model}`;
-    let part = parts.get(cacheKey);
-    if (!part || !setTimesHold(part, this.#setAt)) {
-      part = planScope(scope, limits, this.#setAt, model);
-      parts.set(cacheKey, part);
-    }
+    let parts = this.#parts.get(limits);
+    let part = parts === undefined ? undefined : parts.cacheKey === cacheKey ? parts.part : parts.others?.get(cacheKey);
+    if (part && setTimesHold(part, this.#setAt)) return part;
+    part = planScope(scope, limits, this.#setAt, model);
+    // Most limits objects (a key's) are planned for one scope and model: no map each.
+    if (!parts) this.#parts.set(limits, { cacheKey, part, others: null });
+    else if (parts.cacheKey === cacheKey) parts.part = part;
+    else (parts.others ??= new Map()).set(cacheKey, part);
     return part;
   }
 

@@ -220,8 +220,18 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
   }
 
   registerBudgets(origins: readonly BudgetOrigin[], now: number): BudgetRegistration[] {
+    // Origins new to the store with the same budgets (100,000 keys of one config) share one
+    // record of set times: records are replaced, never changed.
+    const fresh = new Map<string, Readonly<Record<string, number>>>();
     return origins.map(({ origin, ids }) => {
       const known = this.#budgets.get(origin);
+      if (known === undefined && ids.length > 0) {
+        const shape = ids.join('\n');
+        let next = fresh.get(shape);
+        if (!next) fresh.set(shape, (next = Object.freeze(Object.fromEntries(ids.map((id) => [id, now])))));
+        this.#budgets.set(origin, next);
+        return { origin, setAt: next, added: [...ids], removed: [], known: false };
+      }
       const next: Record<string, number> = {};
       const added: string[] = [];
       for (const id of ids) {

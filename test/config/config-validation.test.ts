@@ -1,6 +1,8 @@
 // npm test: pure validation of configs; milliseconds.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, secret, type GatewayConfig } from '../../src/index.js';
+import { parseConfig } from '../../src/config/parse-config.js';
+import { keySchema } from '../../src/config/config-schema.js';
 
 function configError(config: unknown): ConfigError {
   try {
@@ -21,6 +23,19 @@ const openai = (slug: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('config validation', () => {
+  it('keys sharing one limits array (a config made by code): parsed as keySchema parses each key, an issue reported at every key', () => {
+    const budgets = [{ type: 'cost' as const, limit: 5, reset: 'monthly' as const }];
+    const bad = [{ type: 'requests' as const, limit: -1, per: 'minute' as const }];
+    const keys = [0, 1, 2].map((i) => ({ id: `k-${i}`, workspace: 'w', integration: 'mock', budgets, rateLimits: i === 1 ? [] : bad }));
+    const integrations = [{ slug: 'mock', provider: 'mock' as const, workspaces: 'all' as const }];
+    expect(configError({ integrations, keys }).issues.map((i) => i.path)).toEqual(['keys[0].rateLimits[0].limit', 'keys[2].rateLimits[0].limit']);
+    const good = keys.map((k) => ({ ...k, rateLimits: [] }));
+    const result = parseConfig({ integrations, keys: good }, { requireKeyAccess: true });
+    expect('config' in result && result.config.keys).toEqual(good.map((k) => keySchema.parse(k)));
+    // A key's own fields are checked as before, with the limits of others in the same array.
+    expect(configError({ integrations, keys: [...good, { ...good[0]!, id: 'bad id', colour: 'red', budgets }] }).issues.map((i) => i.path)).toEqual(['keys[3].id', 'keys[3]']);
+  });
+
   it('accepts a minimal config', () => {
     expect(() => createGateway({ integrations: [{ slug: 'mock', provider: 'mock', workspaces: 'all' }] })).not.toThrow();
   });
