@@ -81,9 +81,9 @@ export function eventDimsKey(event: UsageEvent, user: string | null): string {
   return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}${part(event.errorCode)}`;
 }
 
-/** The same identity as eventDimsKey, from a cell's dimensions. */
-export function cellDimsKey(dims: AnalyticsDims): string {
-  return `${part(dims.workspace)}${part(dims.integration)}${part(dims.provider)}${part(dims.model)}${part(dims.key)}${part(dims.user)}${part(dims.errorCode)}`;
+/** Whether two cells have the same dimensions. */
+export function sameCellDims(a: AnalyticsDims, b: AnalyticsDims): boolean {
+  return a.workspace === b.workspace && a.integration === b.integration && a.provider === b.provider && a.model === b.model && a.key === b.key && a.user === b.user && a.errorCode === b.errorCode;
 }
 
 /** Whether an event has these dimensions. */

@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../events/usage-event.js';
 import type { AnalyticsRead, AnalyticsWrite } from './analytics-storage.js';
-import { addCounts, cellDimsKey, dimsOf, emptyCounts, eventDimsKey, mergeCounts, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
+import { addCounts, dimsOf, emptyCounts, mergeCounts, sameCellDims, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
 import { addToCompact, compactOf, histogramOf, mergeCompact, type CompactHistogram } from './compact-histogram.js';
 import { bucketIndex } from './latency-histogram.js';
 import { bucketStart, GRANULARITY_MS } from './granularity.js';
@@ -31,7 +31,12 @@ interface HeldCell {
 
 interface Bucket {
   start: number;
-  cells: Map<string, HeldCell>;
+  /**
+   * Cells by their key's id (the same string object on every call of a key, whose hash V8 keeps:
+   * no key to build and hash per call), then by the rest of their dimensions (mostly one cell).
+   */
+  byKey: Map<string | null, HeldCell | HeldCell[]>;
+  size: number;
   /** A minute bucket whose cells are in its hour's and day's: what it gets from now on goes there too. */
   folded: boolean;
 }
@@ -73,7 +78,7 @@ export class AnalyticsTable {
         this.#addCoarse(start, callCell(dimsOf(event, user), event), write);
         return this.#bound(write);
       }
-      this.#last = last = { cell: this.#cellIn(bucket, eventDimsKey(event, user), () => dimsOf(event, user)), bucket };
+      this.#last = last = { cell: this.#eventCell(bucket, event, user), bucket };
     }
     addCall(last.cell, event);
     // A call that settles after its minute was folded (a long stream): its hour and day count it too.
@@ -87,7 +92,7 @@ export class AnalyticsTable {
     for (const cell of cells) {
       const held = { dims: cell.dims, counts: cell.counts, latency: compactOf(cell.latency), ttft: compactOf(cell.ttft) };
       const bucket = this.#bucket('minute', cell.start, write);
-      if (bucket) merge(this.#cellIn(bucket, cellDimsKey(cell.dims), () => cell.dims), held);
+      if (bucket) merge(this.#dimsCell(bucket, cell.dims), held);
       if (!bucket || bucket.folded) this.#addCoarse(cell.start, held, write);
     }
     this.#bound(write);
@@ -98,14 +103,14 @@ export class AnalyticsTable {
     const out: AnalyticsCell[] = [];
     for (const [start, bucket] of this.#levels[granularity]) {
       if (start < from || start >= to) continue;
-      for (const cell of bucket.cells.values()) out.push(copy(cell, start));
+      for (const cell of cellsOf(bucket)) out.push(copy(cell, start));
     }
     if (granularity !== 'minute') {
       // Minutes not folded yet: their calls, as cells of their hour or day (the sums are the same).
       for (const bucket of this.#levels.minute.values()) {
         const start = bucketStart(granularity, bucket.start);
         if (bucket.folded || start < from || start >= to) continue;
-        for (const cell of bucket.cells.values()) out.push(copy(cell, start));
+        for (const cell of cellsOf(bucket)) out.push(copy(cell, start));
       }
     }
     return out;
@@ -121,26 +126,50 @@ export class AnalyticsTable {
     let bucket = level.get(start);
     if (!bucket) {
       if (start + GRANULARITY_MS[granularity] + retention[granularity] <= now) return null;
-      level.set(start, (bucket = { start, cells: new Map(), folded: false }));
+      level.set(start, (bucket = { start, byKey: new Map(), size: 0, folded: false }));
     }
     return bucket;
   }
 
-  #cellIn(bucket: Bucket, key: string, dims: () => AnalyticsDims): HeldCell {
-    let cell = bucket.cells.get(key);
-    if (!cell) {
-      bucket.cells.set(key, (cell = { dims: dims(), counts: emptyCounts(), latency: null, ttft: null }));
-      this.#cells++;
+  #eventCell(bucket: Bucket, event: UsageEvent, user: string | null): HeldCell {
+    const found = bucket.byKey.get(event.key);
+    if (found !== undefined) {
+      if (!Array.isArray(found)) {
+        if (sameDims(found.dims, event, user)) return found;
+      } else {
+        for (const cell of found) if (sameDims(cell.dims, event, user)) return cell;
+      }
     }
+    return this.#insert(bucket, found, dimsOf(event, user));
+  }
+
+  #dimsCell(bucket: Bucket, dims: AnalyticsDims): HeldCell {
+    const found = bucket.byKey.get(dims.key);
+    if (found !== undefined) {
+      if (!Array.isArray(found)) {
+        if (sameCellDims(found.dims, dims)) return found;
+      } else {
+        for (const cell of found) if (sameCellDims(cell.dims, dims)) return cell;
+      }
+    }
+    return this.#insert(bucket, found, dims);
+  }
+
+  #insert(bucket: Bucket, found: HeldCell | HeldCell[] | undefined, dims: AnalyticsDims): HeldCell {
+    const cell: HeldCell = { dims, counts: emptyCounts(), latency: null, ttft: null };
+    if (found === undefined) bucket.byKey.set(dims.key, cell);
+    else if (Array.isArray(found)) found.push(cell);
+    else bucket.byKey.set(dims.key, [found, cell]);
+    bucket.size++;
+    this.#cells++;
     return cell;
   }
 
   /** Adds a cell of the minute `minute` to its hour's and day's (each within its retention). */
   #addCoarse(minute: number, cell: HeldCell, write: Write): void {
-    const key = cellDimsKey(cell.dims);
     for (const granularity of ['hour', 'day'] as const) {
       const bucket = this.#bucket(granularity, bucketStart(granularity, minute), write);
-      if (bucket) merge(this.#cellIn(bucket, key, () => cell.dims), cell);
+      if (bucket) merge(this.#dimsCell(bucket, cell.dims), cell);
     }
   }
 
@@ -163,12 +192,12 @@ export class AnalyticsTable {
 
   #fold(bucket: Bucket, write: Write): void {
     bucket.folded = true;
-    for (const cell of bucket.cells.values()) this.#addCoarse(bucket.start, cell, write);
+    for (const cell of cellsOf(bucket)) this.#addCoarse(bucket.start, cell, write);
   }
 
   #drop(level: Level, bucket: Bucket): void {
     level.delete(bucket.start);
-    this.#cells -= bucket.cells.size;
+    this.#cells -= bucket.size;
     if (this.#last?.bucket === bucket) this.#last = null;
   }
 
@@ -182,10 +211,17 @@ export class AnalyticsTable {
         if (this.#cells <= this.#maxCells) return;
         const bucket = level.get(start)!;
         if (granularity === 'minute' && !bucket.folded) this.#fold(bucket, write);
-        this.#evicted += bucket.cells.size;
+        this.#evicted += bucket.size;
         this.#drop(level, bucket);
       }
     }
+  }
+}
+
+function* cellsOf(bucket: Bucket): Generator<HeldCell> {
+  for (const found of bucket.byKey.values()) {
+    if (Array.isArray(found)) yield* found;
+    else yield found;
   }
 }
 
