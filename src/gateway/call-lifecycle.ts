@@ -21,6 +21,7 @@ import { assertNesting } from './request-depth.js';
 import { checkAccess } from './resolve-target.js';
 import type { ChatOptions, GatewayInfo, GatewayStream, TargetInfo, WaitOptions } from './types.js';
 import { buildUsageEvent, ledgerEntry, parseTraceparent, publicUsage, type CallEnd, type CallRecord, type RequestSummarySource } from './usage-record.js';
+import { rateLimitHeadroom } from '../limits/rate-limit-headroom.js';
 
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -286,6 +287,7 @@ export class CallLifecycle {
       model: info.model,
       requestId: this.record.requestId,
       providerRequestId,
+      rateLimits: this.admission ? rateLimitHeadroom(this.admission) : null,
     };
   }
 

@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingReq
 import type { ProviderResult, StreamPart } from '../providers/spec.js';
 import type { ResponseObject, ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { Usage } from '../usage/usage.js';
+import type { RateLimits } from '../limits/rate-limit-headroom.js';
 
 /** A chat request: the OpenAI body plus the gateway's fields. */
 export interface ChatRequest extends ChatRequestBody {
@@ -105,6 +106,13 @@ export type ChatMiddleware = (ctx: ChatContext, next: () => Promise<ChatOutcome>
 /** What the gateway adds to every result. */
 export interface GatewayInfo extends TargetInfo {
   requestId: string;
+  /**
+   * For requests and for tokens, the rate limit closest to refusing as it stood when the call
+   * was admitted (what OpenAI's `x-ratelimit-*` headers say; the HTTP endpoint sends them from
+   * here). Null when the store does not report it (a custom store, PostgreSQL) or the call was
+   * admitted without a reservation.
+   */
+  rateLimits: RateLimits | null;
   /** Usage in the gateway's normalized shape. */
   usage: Omit<Usage, 'raw'>;
   /** Cost in USD; null until the model's price is known. */
@@ -126,7 +134,7 @@ export interface GatewayChatCompletion extends ChatCompletion {
  * closes the upstream request; the usage event records what was delivered.
  */
 export interface GatewayStream extends AsyncIterable<ChatCompletionChunk> {
-  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null };
+  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null; rateLimits: RateLimits | null };
 }
 
 /** An embeddings request: the OpenAI body plus the gateway's fields. */
@@ -162,5 +170,5 @@ export interface GatewayResponse extends ResponseObject {
 
 /** A streaming Responses call: iterate it for the Responses events. Stopping early closes the upstream request. */
 export interface GatewayResponsesStream extends AsyncIterable<ResponsesEvent> {
-  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null };
+  readonly gateway: TargetInfo & { requestId: string; providerRequestId: string | null; rateLimits: RateLimits | null };
 }

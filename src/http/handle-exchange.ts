@@ -7,7 +7,8 @@ import type { HandlerSettings } from './handler-options.js';
 import { reportedWhenDone, type AnswerFacts } from './answered-request.js';
 import type { HttpAnswer, HttpRequestLike } from './http-exchange.js';
 import { errorAnswer, HttpError } from './openai-error.js';
-import { rateLimitHeaders } from './rate-limit-headers.js';
+import { headroomHeaders, rateLimitHeaders } from './rate-limit-headers.js';
+import type { RateLimits } from '../limits/rate-limit-headroom.js';
 import { parseJsonObject } from './read-json-body.js';
 import { responsesSse, sseEvents } from './sse-body.js';
 
@@ -52,10 +53,12 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
   };
 
   /**
-   * OpenAI's rate-limit headers for the key (or the workspace), read from the store after the
-   * call (so they count it): one more store read per answer, never a reason to fail one.
+   * OpenAI's rate-limit headers: from the call's admission when the gateway has them (no store
+   * read), else for the key (or the workspace) read from the store (an answer without a call,
+   * an error, a store that does not report them): never a reason to fail an answer.
    */
-  const limitHeaders = async (caller: Caller | null, headers: Record<string, string>): Promise<Record<string, string>> => {
+  const limitHeaders = async (caller: Caller | null, headers: Record<string, string>, admitted?: RateLimits | null): Promise<Record<string, string>> => {
+    if (admitted) return Object.assign(headers, headroomHeaders(admitted));
     if (caller === null) return headers;
     try {
       const query = 'key' in caller ? { key: caller.key.id } : { workspace: caller.workspace, ...(caller.integration ? { integration: caller.integration } : {}) };
@@ -65,14 +68,14 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
     }
   };
 
-  const json = async (caller: Caller | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>): Promise<HttpAnswer> => {
-    const headers = await limitHeaders(caller, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra });
+  const json = async (caller: Caller | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>, admitted?: RateLimits | null): Promise<HttpAnswer> => {
+    const headers = await limitHeaders(caller, extra ? { 'content-type': 'application/json', 'x-request-id': requestId, ...extra } : { 'content-type': 'application/json', 'x-request-id': requestId }, admitted);
     return { status, headers, body: JSON.stringify(body) };
   };
 
   /** A stream of Server-Sent Events, with the caller's rate-limit headers. */
-  const sse = async (caller: Caller, requestId: string, events: AsyncIterableIterator<string>): Promise<HttpAnswer> => {
-    const headers = await limitHeaders(caller, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
+  const sse = async (caller: Caller, requestId: string, events: AsyncIterableIterator<string>, admitted: RateLimits | null): Promise<HttpAnswer> => {
+    const headers = await limitHeaders(caller, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId }, admitted);
     return { status: 200, headers, body: events };
   };
 
@@ -120,25 +123,25 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
         const body = await readBody();
         if (body.stream === true) {
           const stream = await gateway.chat(body as ChatRequest & { stream: true }, call);
-          return sse(key, requestId, sseEvents(stream, (error) => settings.onError(error, requestId)));
+          return sse(key, requestId, sseEvents(stream, (error) => settings.onError(error, requestId)), stream.gateway.rateLimits);
         }
-        const { gateway: _info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
-        return json(key, requestId, 200, completion);
+        const { gateway: info, ...completion } = await gateway.chat(body as ChatRequest & { stream?: false }, call);
+        return json(key, requestId, 200, completion, undefined, info.rateLimits);
       }
       case 'responses': {
         // Passed through to OpenAI and Azure, translated to and from chat elsewhere: every provider serves it.
         const body = (await readBody()) as unknown as ResponsesRequest;
         if (body.stream === true) {
           const stream = await gateway.responses(body as ResponsesRequest & { stream: true }, call);
-          return sse(key, requestId, responsesSse(stream, (error) => settings.onError(error, requestId)));
+          return sse(key, requestId, responsesSse(stream, (error) => settings.onError(error, requestId)), stream.gateway.rateLimits);
         }
-        const { gateway: _info, ...response } = await gateway.responses(body as ResponsesRequest & { stream?: false }, call);
-        return json(key, requestId, 200, response);
+        const { gateway: info, ...response } = await gateway.responses(body as ResponsesRequest & { stream?: false }, call);
+        return json(key, requestId, 200, response, undefined, info.rateLimits);
       }
       case 'embeddings': {
         const body = await readBody();
-        const { gateway: _info, ...embeddings } = await gateway.embeddings(body as unknown as EmbeddingsRequest, call);
-        return json(key, requestId, 200, embeddings);
+        const { gateway: info, ...embeddings } = await gateway.embeddings(body as unknown as EmbeddingsRequest, call);
+        return json(key, requestId, 200, embeddings, undefined, info.rateLimits);
       }
       case 'models':
         return json(key, requestId, 200, { object: 'list', data: modelsOf(key).map(modelObject) });

@@ -1,4 +1,5 @@
 import type { LimitStatus } from '../limits/limit-status.js';
+import type { RateLimits } from '../limits/rate-limit-headroom.js';
 
 /**
  * OpenAI's rate-limit headers from the key's limits: for requests and for tokens, the rate limit
@@ -19,6 +20,23 @@ export function rateLimitHeaders(limits: readonly LimitStatus[], now: number): R
     headers[`x-ratelimit-limit-${type}`] = String(tightest.limit);
     headers[`x-ratelimit-remaining-${type}`] = String(Math.max(0, tightest.remaining));
     if (tightest.resetAt !== null) headers[`x-ratelimit-reset-${type}`] = formatDuration(Math.max(0, Date.parse(tightest.resetAt) - now));
+  }
+  return headers;
+}
+
+/** The same headers from the rate limits a call's admission reported (GatewayInfo.rateLimits). */
+export function headroomHeaders(limits: RateLimits): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const { requests, tokens } = limits;
+  if (requests) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(requests.remaining);
+    headers['x-ratelimit-reset-requests'] = formatDuration(requests.resetMs);
+  }
+  if (tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(tokens.remaining);
+    headers['x-ratelimit-reset-tokens'] = formatDuration(tokens.resetMs);
   }
   return headers;
 }

@@ -30,6 +30,10 @@ export interface Admission {
    */
   outputCap: number | null;
   settled: boolean;
+  /** The gateway's clock when the store was asked. */
+  readonly admittedAt: number;
+  /** Each counter's used + reserved once this call was reserved, as the store said (AdmitResult.totals); null: it did not. */
+  totals: readonly number[] | null;
 }
 
 /** The most a call can use: its input tokens (bounded or estimated) and output tokens. */
@@ -49,7 +53,7 @@ export interface Demand {
 
 /** An admission that reserved nothing (no limit applies, or the store failed open). */
 export function unreserved(id: string, plan: LimitPlan, price: ResolvedPrice | null): Admission {
-  return { id, plan, counters: [], amounts: [], price, outputCap: null, settled: false, reserved: false };
+  return { id, plan, counters: [], amounts: [], price, outputCap: null, settled: false, reserved: false, admittedAt: 0, totals: null };
 }
 
 /** Shrinking attempts after a refusal: each is refused by another counter, or fits. */
@@ -129,6 +133,8 @@ function attempt(
     outputCap: demand.flexible && plan.metersOutput ? demand.output : null,
     reserved: false,
     settled: false,
+    admittedAt: now,
+    totals: null,
   };
   let admitted = false;
   const decide = (result: AdmitResult): MaybePromise<Admission> => {
@@ -146,6 +152,7 @@ function attempt(
     if (result !== UNRESERVED) {
       admission.reserved = true;
       admission.handle = result.handle;
+      if (result.totals !== undefined && result.totals.length === counters.length) admission.totals = result.totals;
     }
     return admission;
   };

@@ -154,7 +154,12 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       found.push(counter);
     }
-    for (let i = 0; i < found.length; i++) found[i]!.reserved += amounts[i]!;
+    const totals: number[] = [];
+    for (let i = 0; i < found.length; i++) {
+      const counter = found[i]!;
+      counter.reserved += amounts[i]!;
+      totals.push(counter.used + counter.reserved);
+    }
     const reservation: Reservation = {
       id: input.reservationId,
       counters,
@@ -171,7 +176,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
     else this.#head = reservation;
     this.#tail = reservation;
     if (this.#counters.size > this.#maxCounters) this.#evict();
-    return { admitted: true, handle: reservation };
+    return { admitted: true, handle: reservation, totals };
   }
 
   settle(input: SettleInput): SettledCounter[] {

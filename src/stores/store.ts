@@ -92,7 +92,17 @@ export type AdmitResult =
    * Every counter had room: the amounts are reserved on all of them. `handle`: anything the
    * store wants back in `settle` to find the reservation faster than by id (optional).
    */
-  | { admitted: true; handle?: unknown }
+  | {
+      admitted: true;
+      handle?: unknown;
+      /**
+       * Optional: each counter's used + reserved once this call's amounts are reserved, in
+       * `counters` order (what a store learns while reserving). The gateway reports the rate
+       * limits closest to refusing from it (`GatewayInfo.rateLimits`, the HTTP endpoint's
+       * `x-ratelimit-*` headers); without it, the endpoint reads `limits.status` per answer.
+       */
+      totals?: readonly number[];
+    }
   /**
    * A counter had no room: nothing was reserved anywhere. `index` is the first such counter;
    * `first` is true for its first refusal in its period while it is full (to announce exhaustion

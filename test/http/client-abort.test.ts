@@ -4,6 +4,8 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { RequestListener } from 'node:http';
 import { createFetchHandler, toNodeListener } from '../../src/http.js';
+import { memoryStore, type GatewayConfig } from '../../src/index.js';
+import { storeWithoutTotals } from '../helpers/store-with.js';
 import { until } from '../helpers/until.js';
 import { eventually, httpGateway, listen, mockIntegration, reservedOf } from '../helpers/http-gateway.js';
 
@@ -19,10 +21,11 @@ const FOREVER = 600_000;
 /** What the handlers of the test reported to `onError`: a client going away is no bug. */
 let unexpected: unknown[] = [];
 
-const served = (mock: Record<string, unknown>) => {
+const served = (mock: Record<string, unknown>, extra: Partial<GatewayConfig> = {}) => {
   unexpected = [];
   return httpGateway(
     {
+      ...extra,
       integrations: [mockIntegration({ mock })],
       keys: [
         {
@@ -181,7 +184,10 @@ describe('client aborts', () => {
     await settled(app);
   });
   it('a stream whose client left while its rate-limit headers were read is stopped and settled (node:http path)', async () => {
-    const app = await served({ reply: LONG_REPLY });
+    // A store that does not report its totals at admission: the handler reads the key's limits.
+    const memory = memoryStore();
+    const store = storeWithoutTotals(memory);
+    const app = await served({ reply: LONG_REPLY }, { store });
     let closed = false;
     app.server.on('connection', (socket) => socket.on('close', () => (closed = true)));
     // The handler reads the key's rate limits once the stream has started: the client leaves then.

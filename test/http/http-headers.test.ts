@@ -1,7 +1,9 @@
 // npm test: answer headers over node:http on a free loopback port; milliseconds.
 import type { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
+import { memoryStore } from '../../src/index.js';
 import { eventOf, httpGateway, mockIntegration } from '../helpers/http-gateway.js';
+import { storeWithoutTotals } from '../helpers/store-with.js';
 
 /** An error answer as the client raises it (status and headers known). */
 type StatusError = APIError<number, Headers>;
@@ -43,8 +45,8 @@ function limits(headers: Headers) {
 }
 
 describe('x-ratelimit-* headers', () => {
-  it('on JSON answers: remaining requests go down by one per call, tokens by what each used', async () => {
-    const app = await limited();
+  it('on JSON answers, as the call was admitted: remaining requests go down by one per call; tokens count what earlier calls used and what this one reserved', async () => {
+    const app = await limited({ limits: { defaultMaxOutputTokens: 1_000 } });
     const client = app.client('app-1');
     const seen = [];
     for (let i = 0; i < 3; i++) {
@@ -52,7 +54,13 @@ describe('x-ratelimit-* headers', () => {
       seen.push(limits(response.headers));
     }
     expect(seen.map((s) => s.remainingRequests)).toEqual(['4', '3', '2']);
-    expect(seen.map((s) => s.remainingTokens)).toEqual(['9900', '9800', '9700']);
+    // Each call used 100 tokens; each reserved its input and its most output (1,000), as OpenAI counts a request.
+    const events = app.events.filter((e) => e.status === 'success');
+    expect(events.map((e) => e.usage.totalTokens)).toEqual([100, 100, 100]);
+    const reserved = 10_000 - Number(seen[0]!.remainingTokens);
+    expect(reserved).toBeGreaterThan(1_000);
+    expect(reserved).toBeLessThan(1_100);
+    expect(seen.map((s) => s.remainingTokens)).toEqual([0, 100, 200].map((used) => String(10_000 - used - reserved)));
     for (const s of seen) {
       expect(s).toMatchObject({ limitRequests: '5', limitTokens: '10000' });
       expect(s.resetRequests).toMatch(DURATION);
@@ -61,6 +69,38 @@ describe('x-ratelimit-* headers', () => {
     // Embeddings count as requests too.
     const { response } = await client.embeddings.create({ model: 'e', input: 'x' }).withResponse();
     expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+  });
+
+  it('come from the admission itself: no limits.status read per answer (one when the store does not report its totals)', async () => {
+    const app = await limited();
+    let reads = 0;
+    const status = app.gateway.limits.status.bind(app.gateway.limits);
+    app.gateway.limits.status = (query) => (reads++, status(query));
+    const client = app.client('app-1');
+    await client.chat.completions.create({ model: 'm', messages: HELLO });
+    const stream = await client.chat.completions.create({ model: 'm', messages: HELLO, stream: true });
+    for await (const _ of stream) void _;
+    await client.embeddings.create({ model: 'e', input: 'x' });
+    expect(reads).toBe(0);
+    // The answer in process says the same, as numbers.
+    const completion = await app.gateway.chat({ key: 'app-1', model: 'm', messages: HELLO });
+    expect(completion.gateway.rateLimits).toEqual({
+      requests: { limit: 5, remaining: 1, resetMs: expect.any(Number) },
+      tokens: { limit: 10_000, remaining: expect.any(Number), resetMs: expect.any(Number) },
+    });
+    expect(completion.gateway.rateLimits!.requests!.resetMs).toBeGreaterThan(0);
+    expect(completion.gateway.rateLimits!.requests!.resetMs).toBeLessThanOrEqual(60_000);
+    expect(completion.gateway.rateLimits!.tokens!.resetMs).toBeLessThanOrEqual(3_600_000);
+
+    const memory = memoryStore();
+    const plain = await limited({ store: storeWithoutTotals(memory) });
+    let plainReads = 0;
+    const plainStatus = plain.gateway.limits.status.bind(plain.gateway.limits);
+    plain.gateway.limits.status = (query) => (plainReads++, plainStatus(query));
+    const { response } = await plain.client('app-1').chat.completions.create({ model: 'm', messages: HELLO }).withResponse();
+    expect(plainReads).toBe(1);
+    // Read after the call: its request counted, its tokens as used.
+    expect(limits(response.headers)).toMatchObject({ remainingRequests: '4', remainingTokens: '9900' });
   });
 
   it('on streams', async () => {

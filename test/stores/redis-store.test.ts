@@ -15,9 +15,9 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "b1b2d5706f4579108725ff1416fea3e454fb1f92",
+        "admit": "2b45202a33c5e8721f57a268ebfb765ae8e504ab",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "c03f8d8c0d4391f803265303e80c458be81052cc",
+        "batch": "ebebe1618d59c9a79a16a688cf4d05ed64cf7226",
         "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
         "read": "71356e7cef82e37440326c056f0ad11834a1ecb0",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",

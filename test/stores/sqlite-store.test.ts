@@ -26,7 +26,7 @@ describe('sqlite store: transactions shared by calls', () => {
     const c = { key: 'c', limit: 100, expiresAt: null };
     const input = (reservationId: string, amount: number) => ({ reservationId, counters: [c], amounts: [amount], now: 0, ttlMs: 60_000 });
     // A call alone is answered synchronously.
-    expect(store.admit(input('a', 10))).toEqual({ admitted: true });
+    expect(store.admit(input('a', 10))).toEqual({ admitted: true, totals: [10] });
     // While it is in flight, the next admission waits for a transaction...
     const waiting = store.admit(input('b', 20));
     expect(waiting).toBeInstanceOf(Promise);
@@ -35,7 +35,8 @@ describe('sqlite store: transactions shared by calls', () => {
     const settled = store.settle({ reservationId: 'a', reserved: true, counters: [c], actual: [7], now: 0 });
     expect(settled).toEqual([{ used: 7, reserved: 20, alerted: false, exhausted: false }]);
     expect(other.read(['c'], 0)).toEqual([{ used: 7, reserved: 20, unsettled: 0 }]);
-    expect(await waiting).toEqual({ admitted: true });
+    // It ran first in that transaction: 10 reserved by the first call, 20 by itself.
+    expect(await waiting).toEqual({ admitted: true, totals: [30] });
     store.close();
     other.close();
   });

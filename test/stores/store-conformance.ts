@@ -42,6 +42,21 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       expect(await store.read(['a', 'b', 'unknown'], T0)).toEqual([{ used: 0, reserved: 4, unsettled: 0 }, { used: 0, reserved: 2, unsettled: 0 }, { used: 0, reserved: 0, unsettled: 0 }]);
     });
 
+    it('an admission that reports totals reports each counter’s used + reserved once it is reserved', async () => {
+      const store = await makeStore();
+      const a = counter('tot:a', 100);
+      const b = counter('tot:b', 50);
+      const first = id();
+      await store.admit({ reservationId: first, counters: [a], amounts: [7], now: T0, ttlMs: 60_000 });
+      await store.settle({ reserved: true, reservationId: first, counters: [a], actual: [5], now: T0 });
+      await store.admit({ reservationId: id(), counters: [b], amounts: [3], now: T0, ttlMs: 60_000 });
+      const result = await store.admit({ reservationId: id(), counters: [a, b], amounts: [10, 4], now: T0, ttlMs: 60_000 });
+      expect(result.admitted).toBe(true);
+      // Optional in the contract: PostgreSQL does not say (the endpoint then reads limits.status); the others do, exactly, in counter order.
+      expect(result.admitted && result.totals).toEqual(name.startsWith('postgres') ? undefined : [15, 7]);
+      expect(await store.read(['tot:a', 'tot:b'], T0)).toEqual([{ used: 5, reserved: 10, unsettled: 0 }, { used: 0, reserved: 7, unsettled: 0 }]);
+    });
+
     it('is all or nothing: one counter without room reserves nothing anywhere', async () => {
       const store = await makeStore();
       const a = counter('a', 10);

@@ -83,7 +83,8 @@ end
  * (expiresAt -1: never; exhaustedAt: the settled usage from which a refusal announces a budget's
  * exhaustion, -1 for a rate limit; release 1: given back on expiry, not charged), then the
  * call's note ('' for none), then the guards (scopes a revocation refuses).
- * Returns {1} when every counter had room (all reserved), {0, index, used, reserved, first} when
+ * Returns {1, total...} when every counter had room (all reserved; each counter's used +
+ * reserved after it, the `t` its HINCRBY returned), {0, index, used, reserved, first} when
  * one had none, {2, guard index} when a guard is revoked. `first` (see AdmitResult) only for a
  * full counter: a call merely too large announces nothing. The revoked set (`rev`, beside `res`
  * under the same hash tag) is read, not declared: like the purge's counters, it shares the slot.
@@ -98,7 +99,7 @@ local function admit(K, A, purged)
     end
   end
   if not purged then purge(K, now) end
-  local record, amounts = {}, {}
+  local record, amounts, totals = {}, {}, {1}
   local i = 0
   for limit, amount, expiresAt, exhaustedAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
@@ -120,13 +121,14 @@ local function admit(K, A, purged)
     end
     record[#record + 1] = k
     record[#record + 1] = release == '1' and ('r' .. amount) or amount
+    totals[i + 1] = total
   end
   -- Only guards to check: nothing reserved, nothing to settle.
   if i == 0 then return {1} end
   redis.call('ZADD', K[1], now + ttl, id)
   redis.call('HSET', K[3], id, table.concat(record, '\\n'))
   if A[5] ~= '' then redis.call('HSET', K[4], id, A[5]) end
-  return {1}
+  return totals
 end
 `;
 

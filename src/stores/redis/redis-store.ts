@@ -187,7 +187,7 @@ export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore,
     const args: Array<string | number> = [input.now, input.ttlMs, input.reservationId, packed, input.counters.length > 0 && input.note ? input.note() : ''];
     if (input.guards) args.push(...input.guards);
     const reply = (await this.#enqueue('a', input.counters, args)) as number[];
-    if (reply[0] === 1) return { admitted: true };
+    if (reply[0] === 1) return reply.length > 1 ? { admitted: true, totals: reply.slice(1) } : { admitted: true };
     if (reply[0] === 2) return { admitted: false, revoked: input.guards![reply[1]!]! };
     return { admitted: false, index: reply[1]!, state: { used: reply[2]!, reserved: reply[3]! }, first: reply[4] === 1 };
   }

@@ -169,15 +169,17 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       if (counters.length === 0) return { admitted: true };
       const record: number[] = [];
+      const totals: number[] = [];
       for (let i = 0; i < counters.length; i++) {
         const spec = counters[i]!;
         const [used, reserved] = s.reserve.get(spec.key, amounts[i]!, spec.expiresAt) as [number, number];
         if (used + reserved > spec.limit) throw NO_ROOM;
+        totals.push(used + reserved);
         // A slot given back on expiry is kept negative: the sign tells the purge not to charge it.
         record.push(spec.releaseOnExpiry ? -amounts[i]! : amounts[i]!);
       }
       s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','), input.note ? input.note() : null);
-      return { admitted: true };
+      return { admitted: true, totals };
     });
     const refuse = tx((input: AdmitInput): AdmitResult => {
       const { counters, amounts } = input;
