@@ -12,6 +12,8 @@ export type Role = 'upstream' | 'handler' | 'proxy' | 'scale';
 export interface Child {
   /** The first line the child printed: a server's origin, or the scale bench's JSON. */
   line: string;
+  /** The child's process id (its CPU time is read from /proc by the HTTP bench). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startRole(role: Role, env: Record<string, string> = {}, co
   });
   return {
     line,
+    pid: child.pid!,
     async stop() {
       child.stdin!.end();
       const timer = setTimeout(() => child.kill(), 5_000);
