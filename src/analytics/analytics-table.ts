@@ -33,9 +33,10 @@ interface Bucket {
   start: number;
   /**
    * Cells by their key's id (the same string object on every call of a key, whose hash V8 keeps:
-   * no key to build and hash per call), then by the rest of their dimensions (mostly one cell).
+   * no key to build and hash per call); a key with more than one cell (several users, models or
+   * error codes) holds a map of them by the rest of their dimensions.
    */
-  byKey: Map<string | null, HeldCell | HeldCell[]>;
+  byKey: Map<string | null, HeldCell | Map<string, HeldCell>>;
   size: number;
   /** A minute bucket whose cells are in its hour's and day's: what it gets from now on goes there too. */
   folded: boolean;
@@ -133,35 +134,41 @@ export class AnalyticsTable {
 
   #eventCell(bucket: Bucket, event: UsageEvent, user: string | null): HeldCell {
     const found = bucket.byKey.get(event.key);
-    if (found !== undefined) {
-      if (!Array.isArray(found)) {
-        if (sameDims(found.dims, event, user)) return found;
-      } else {
-        for (const cell of found) if (sameDims(cell.dims, event, user)) return cell;
-      }
-    }
-    return this.#insert(bucket, found, dimsOf(event, user));
+    if (found === undefined) return this.#insert(bucket, dimsOf(event, user));
+    if (!(found instanceof Map) && sameDims(found.dims, event, user)) return found;
+    return this.#inGroup(bucket, found, restOfEvent(event, user), () => dimsOf(event, user));
   }
 
   #dimsCell(bucket: Bucket, dims: AnalyticsDims): HeldCell {
     const found = bucket.byKey.get(dims.key);
-    if (found !== undefined) {
-      if (!Array.isArray(found)) {
-        if (sameCellDims(found.dims, dims)) return found;
-      } else {
-        for (const cell of found) if (sameCellDims(cell.dims, dims)) return cell;
-      }
-    }
-    return this.#insert(bucket, found, dims);
+    if (found === undefined) return this.#insert(bucket, dims);
+    if (!(found instanceof Map) && sameCellDims(found.dims, dims)) return found;
+    return this.#inGroup(bucket, found, restOfDims(dims), () => dims);
   }
 
-  #insert(bucket: Bucket, found: HeldCell | HeldCell[] | undefined, dims: AnalyticsDims): HeldCell {
-    const cell: HeldCell = { dims, counts: emptyCounts(), latency: null, ttft: null };
-    if (found === undefined) bucket.byKey.set(dims.key, cell);
-    else if (Array.isArray(found)) found.push(cell);
-    else bucket.byKey.set(dims.key, [found, cell]);
+  /** The first cell of a key in this bucket. */
+  #insert(bucket: Bucket, dims: AnalyticsDims): HeldCell {
+    const cell = newHeldCell(dims);
+    bucket.byKey.set(dims.key, cell);
     bucket.size++;
     this.#cells++;
+    return cell;
+  }
+
+  /** A cell among the several of a key (`rest`: its other dimensions), made if new. */
+  #inGroup(bucket: Bucket, found: HeldCell | Map<string, HeldCell>, rest: string, dims: () => AnalyticsDims): HeldCell {
+    let group = found;
+    if (!(group instanceof Map)) {
+      const first = group;
+      group = new Map([[restOfDims(first.dims), first]]);
+      bucket.byKey.set(first.dims.key, group);
+    }
+    let cell = group.get(rest);
+    if (!cell) {
+      group.set(rest, (cell = newHeldCell(dims())));
+      bucket.size++;
+      this.#cells++;
+    }
     return cell;
   }
 
@@ -220,10 +227,17 @@ export class AnalyticsTable {
 
 function* cellsOf(bucket: Bucket): Generator<HeldCell> {
   for (const found of bucket.byKey.values()) {
-    if (Array.isArray(found)) yield* found;
+    if (found instanceof Map) yield* found.values();
     else yield found;
   }
 }
+
+const newHeldCell = (dims: AnalyticsDims): HeldCell => ({ dims, counts: emptyCounts(), latency: null, ttft: null });
+
+/** A cell's dimensions but its key, as one unambiguous string (each value prefixed by its length). */
+const part = (value: string | null): string => (value === null ? '-' : `${value.length}:${value}`);
+const restOfDims = (d: AnalyticsDims): string => `${part(d.workspace)}${part(d.integration)}${part(d.provider)}${part(d.model)}${part(d.user)}${part(d.errorCode)}`;
+const restOfEvent = (e: UsageEvent, user: string | null): string => `${part(e.workspace)}${part(e.integration)}${part(e.provider)}${part(e.model)}${part(user)}${part(e.errorCode)}`;
 
 function addCall(cell: HeldCell, event: UsageEvent): void {
   addCounts(cell.counts, event);
