@@ -18,6 +18,8 @@ export interface KeyPolicy extends ScopeLimits {
   readonly previousValidUntil: number | null;
   /** The scope its admissions name in their guards: revoked, no gateway admits the key (see keyGuard). */
   readonly guard: string;
+  /** `key:<id>`: where its budgets are registered. */
+  readonly scope: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export function buildKeyPolicy(key: ParsedKey, models: (list: readonly string[])
     previousHash: key.previousHash ?? null,
     previousValidUntil: key.previousValidUntil === undefined ? null : Date.parse(key.previousValidUntil),
     guard: key.generation ? keyGuard(key.id, key.generation) : scope,
+    scope,
     budgets: withOrigin(scope, key.budgets),
     rateLimits: key.rateLimits,
     each: withEach(scope, key.each),

@@ -167,7 +167,10 @@ export function buildPolicy(config: PolicyConfig, keys: KeyTable): Policy {
  */
 export function budgetOrigins(policy: Policy, withKeys: boolean): Array<{ origin: string; budgets: readonly Budget[] }> {
   const out: Array<{ origin: string; budgets: readonly Budget[] }> = [];
-  const add = (origin: string, limits: { budgets: readonly Budget[]; each: readonly Each[] }) => out.push({ origin, budgets: limits.budgets }, ...eachBudgetOrigins(origin, limits.each));
+  const add = (origin: string, limits: { budgets: readonly Budget[]; each: readonly Each[] }) => {
+    out.push({ origin, budgets: limits.budgets });
+    if (limits.each.length > 0) out.push(...eachBudgetOrigins(origin, limits.each));
+  };
   for (const integration of policy.integrations.values()) {
     add(scopeName.integration(integration.slug), integration.config);
     const grants = integration.config.workspaces;
@@ -176,9 +179,9 @@ export function budgetOrigins(policy: Policy, withKeys: boolean): Array<{ origin
   }
   for (const [name, limits] of Object.entries(policy.config.workspaces)) add(scopeName.workspace(name), limits);
   if (!withKeys) return out;
-  for (const { config: key, createdAt } of policy.keyTable.entries()) {
+  for (const { config: key, policy: keyPolicy, createdAt } of policy.keyTable.entries()) {
     // Runtime keys register their budgets as they change; those of the config, at each start.
-    if (key.budgets.length > 0 || key.each.length > 0 || createdAt === null) add(scopeName.key(key.id), key);
+    if (key.budgets.length > 0 || key.each.length > 0 || createdAt === null) add(keyPolicy.scope, key);
   }
   return out;
 }

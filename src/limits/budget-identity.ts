@@ -5,6 +5,16 @@ import type { Budget } from '../config/limits-schema.js';
  * reset, threshold) makes another budget, with its own counters starting at zero.
  */
 export function budgetId(budget: Budget): string {
+  // Parsed budgets are never changed, and a config made by code shares them among its keys: one
+  // id per object, not one string built per key.
+  let id = ids.get(budget);
+  if (id === undefined) ids.set(budget, (id = buildBudgetId(budget)));
+  return id;
+}
+
+const ids = new WeakMap<Budget, string>();
+
+function buildBudgetId(budget: Budget): string {
   const id = `${budget.type}:${budget.limit}:${budget.reset}:${budget.alertThreshold ?? '-'}`;
   // Only budgets with models or thresholds carry them: the ids (and counters) of the others never changed.
   const models = budget.models ? `:m=${modelsId(budget.models)}` : '';

@@ -5,6 +5,14 @@ import { toIso } from '../util/to-iso.js';
 import { budgetFromId, budgetId } from './budget-identity.js';
 import type { LimiterContext } from './limiter-context.js';
 
+/** The distinct ids of a list of budgets, once per list (keys of one config share their lists). */
+const idLists = new WeakMap<readonly Budget[], readonly string[]>();
+function idsOf(budgets: readonly Budget[]): readonly string[] {
+  let ids = idLists.get(budgets);
+  if (!ids) idLists.set(budgets, (ids = Object.freeze(budgets.length === 1 ? [budgetId(budgets[0]!)] : [...new Set(budgets.map(budgetId))])));
+  return ids;
+}
+
 type Registration = { state: 'pending'; promise: Promise<void> } | { state: 'failed'; at: number; error: unknown; retry: () => MaybePromise<void> };
 
 /** A set of origins to register, and what to forget once they are (plans built before). */
@@ -54,7 +62,7 @@ export class BudgetRegistry {
 
   #start(name: string, job: Job): MaybePromise<void> {
     const { store, clock } = this.#ctx;
-    const request = job.origins.map(({ origin, budgets }) => ({ origin, ids: budgets.length === 1 ? [budgetId(budgets[0]!)] : [...new Set(budgets.map(budgetId))] }));
+    const request = job.origins.map(({ origin, budgets }) => ({ origin, ids: idsOf(budgets) }));
     // Only a changed budget's event needs its definition: built then, not for every start.
     let byId: Map<string, Budget> | undefined;
     const definitions = (id: string) => (byId ??= new Map(job.origins.flatMap(({ budgets }) => budgets.map((b) => [budgetId(b), b] as const)))).get(id);

@@ -43,6 +43,8 @@ function isFull(spec: CounterSpec, counter: Counter): boolean {
   return spec.announceAtLimit === true ? counter.used >= (spec.exhaustedAt ?? spec.limit) : counter.used + counter.reserved >= spec.limit;
 }
 
+const NONE: readonly string[] = Object.freeze([]);
+
 /** Members an index ranks, at least: far more than any page lists. */
 const RANKED = 10_000;
 
@@ -235,7 +237,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
         let next = fresh.get(shape);
         if (!next) fresh.set(shape, (next = Object.freeze(Object.fromEntries(ids.map((id) => [id, now])))));
         this.#budgets.set(origin, next);
-        return { origin, setAt: next, added: [...ids], removed: [], known: false };
+        return { origin, setAt: next, added: ids, removed: NONE, known: false };
       }
       const next: Record<string, number> = {};
       const added: string[] = [];

@@ -180,8 +180,8 @@ export interface BudgetRegistration {
   /** When each budget of the origin was set: its usage counts from then. */
   setAt: Record<string, number>;
   /** Budgets new at this origin (set now) and budgets no longer defined (forgotten). */
-  added: string[];
-  removed: string[];
+  added: readonly string[];
+  removed: readonly string[];
   /** False when the store knew nothing of the origin before. */
   known: boolean;
 }
