@@ -76,13 +76,14 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       const response = await send(call, body, 'text/event-stream');
       const ctx = answerOf(response);
       if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
-      const events = readSse(response.body, call.signal);
       const translator = new AnthropicStreamTranslator({
         created: Math.floor(Date.now() / 1000),
         includeUsage: call.body.stream_options?.include_usage === true,
         jsonTool,
         warn: (m) => call.warn(m),
       });
+      // After message_stop the stream is over: the rest of the body is read to keep the connection.
+      const events = readSse(response.body, call.signal, () => translator.done);
 
       async function* parts(): AsyncGenerator<StreamPart> {
         try {

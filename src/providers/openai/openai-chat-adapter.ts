@@ -113,12 +113,13 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       const response = await send(call, body, 'text/event-stream', options.url(call.body.model));
       const ctx = answerOf(response);
       if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
-      const events = readSse(response.body, call.signal);
+      // `[DONE]` seen: the stream is over, and the rest of the body is read to keep the connection.
+      let done = false;
+      const events = readSse(response.body, call.signal, () => done);
 
       async function* parts(): AsyncGenerator<StreamPart> {
         let usage: Usage | null = null;
         let finishReason: FinishReason | null = null;
-        let done = false;
         try {
           for await (const event of events) {
             if (event.data === '[DONE]') {

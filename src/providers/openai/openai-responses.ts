@@ -61,13 +61,18 @@ export function createOpenAIResponses(options: OpenAIResponsesOptions): Response
       const response = await send(call, true);
       const ctx = contextOf(response);
       if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
-      const events = readSse(response.body, call.signal);
+      // `[DONE]` seen: the stream is over, and the rest of the body is read to keep the connection.
+      let done = false;
+      const events = readSse(response.body, call.signal, () => done);
 
       async function* parts(): AsyncGenerator<StreamPart<ResponsesEvent>> {
         let final: z.infer<typeof openaiResponseSchema> | null = null;
         try {
           for await (const message of events) {
-            if (message.data === '[DONE]') break;
+            if (message.data === '[DONE]') {
+              done = true;
+              break;
+            }
             const json = parseEventJson(message.data, ctx);
             const parsed = openaiResponsesEventSchema.safeParse(json);
             if (!parsed.success) throw malformedResponse(ctx, `a stream event is not a Responses event (${firstIssue(parsed.error)})`);

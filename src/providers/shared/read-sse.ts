@@ -3,13 +3,14 @@ import { readBody } from './read-body.js';
 
 /**
  * Yields the server-sent events of a response body as they arrive; stopping early cancels the
- * body (see `readBody`).
+ * body, but after the event that says the stream is over (`complete`), when its rest is read
+ * so that its connection is kept (see `readBody`).
  */
-export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<EventSourceMessage> {
+export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortSignal, complete?: () => boolean): AsyncGenerator<EventSourceMessage> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
-  for await (const value of readBody(body, signal)) {
+  for await (const value of readBody(body, signal, complete)) {
     parser.feed(decoder.decode(value, { stream: true }));
     for (let i = 0; i < pending.length; i++) yield pending[i]!;
     pending.length = 0;
