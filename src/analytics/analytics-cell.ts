@@ -81,6 +81,18 @@ export function eventDimsKey(event: UsageEvent, user: string | null): string {
   return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(event.key)}${part(user)}${part(event.errorCode)}`;
 }
 
+/**
+ * The identity of a cell's dimensions but its key, from an event (or from a cell's dimensions,
+ * `restOfDims`: the same string): for cells of one key told apart (users, models, error codes).
+ */
+export function restOfEventDims(event: UsageEvent, user: string | null): string {
+  return `${part(event.workspace)}${part(event.integration)}${part(event.provider)}${part(event.model)}${part(user)}${part(event.errorCode)}`;
+}
+
+export function restOfDims(dims: AnalyticsDims): string {
+  return `${part(dims.workspace)}${part(dims.integration)}${part(dims.provider)}${part(dims.model)}${part(dims.user)}${part(dims.errorCode)}`;
+}
+
 /** Whether two cells have the same dimensions. */
 export function sameCellDims(a: AnalyticsDims, b: AnalyticsDims): boolean {
   return a.workspace === b.workspace && a.integration === b.integration && a.provider === b.provider && a.model === b.model && a.key === b.key && a.user === b.user && a.errorCode === b.errorCode;

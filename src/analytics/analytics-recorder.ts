@@ -52,7 +52,8 @@ interface Batch {
 /**
  * Folds usage events into per-minute cells as they are published (in memory, no I/O), and
  * writes the cells to the store in batches, on a timer: analytics never add a store round trip
- * to a call. A store in this process (`addAnalyticsCall`) takes each call as it comes instead. A batch that fails is sent again (same id, so it applies once) until it succeeds or
+ * to a call (a store in this process, with `addAnalyticsCall`, takes each call as it comes
+ * instead). A batch that fails is sent again (same id, so it applies once) until it succeeds or
  * too much is waiting; what is dropped is announced (`store.degraded`) and counted.
  */
 export class AnalyticsRecorder {

@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../events/usage-event.js';
 import type { AnalyticsRead, AnalyticsWrite } from './analytics-storage.js';
-import { addCounts, dimsOf, emptyCounts, mergeCounts, sameCellDims, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
+import { addCounts, dimsOf, emptyCounts, mergeCounts, restOfDims, restOfEventDims, sameCellDims, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
 import { addToCompact, compactOf, histogramOf, mergeCompact, type CompactHistogram } from './compact-histogram.js';
 import { bucketIndex } from './latency-histogram.js';
 import { bucketStart, GRANULARITY_MS } from './granularity.js';
@@ -136,7 +136,7 @@ export class AnalyticsTable {
     const found = bucket.byKey.get(event.key);
     if (found === undefined) return this.#insert(bucket, dimsOf(event, user));
     if (!(found instanceof Map) && sameDims(found.dims, event, user)) return found;
-    return this.#inGroup(bucket, found, restOfEvent(event, user), () => dimsOf(event, user));
+    return this.#inGroup(bucket, found, restOfEventDims(event, user), () => dimsOf(event, user));
   }
 
   #dimsCell(bucket: Bucket, dims: AnalyticsDims): HeldCell {
@@ -234,11 +234,6 @@ function* cellsOf(bucket: Bucket): Generator<HeldCell> {
 
 const newHeldCell = (dims: AnalyticsDims): HeldCell => ({ dims, counts: emptyCounts(), latency: null, ttft: null });
 
-/** A cell's dimensions but its key, as one unambiguous string (each value prefixed by its length). */
-const part = (value: string | null): string => (value === null ? '-' : `${value.length}:${value}`);
-const restOfDims = (d: AnalyticsDims): string => `${part(d.workspace)}${part(d.integration)}${part(d.provider)}${part(d.model)}${part(d.user)}${part(d.errorCode)}`;
-const restOfEvent = (e: UsageEvent, user: string | null): string => `${part(e.workspace)}${part(e.integration)}${part(e.provider)}${part(e.model)}${part(user)}${part(e.errorCode)}`;
-
 function addCall(cell: HeldCell, event: UsageEvent): void {
   addCounts(cell.counts, event);
   // An unsettled call's duration is unknown: it is left out of the latencies.
@@ -247,7 +242,7 @@ function addCall(cell: HeldCell, event: UsageEvent): void {
 }
 
 function callCell(dims: AnalyticsDims, event: UsageEvent): HeldCell {
-  const cell: HeldCell = { dims, counts: emptyCounts(), latency: null, ttft: null };
+  const cell = newHeldCell(dims);
   addCall(cell, event);
   return cell;
 }

@@ -69,7 +69,7 @@ export function createExchange(gateway: Gateway, settings: HandlerSettings, iden
   };
 
   const json = async (caller: Caller | null, requestId: string, status: number, body: unknown, extra?: Record<string, string>, admitted?: RateLimits | null): Promise<HttpAnswer> => {
-    const headers = await limitHeaders(caller, extra ? { 'content-type': 'application/json', 'x-request-id': requestId, ...extra } : { 'content-type': 'application/json', 'x-request-id': requestId }, admitted);
+    const headers = await limitHeaders(caller, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra }, admitted);
     return { status, headers, body: JSON.stringify(body) };
   };
 

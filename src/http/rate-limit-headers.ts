@@ -1,5 +1,5 @@
 import type { LimitStatus } from '../limits/limit-status.js';
-import type { RateLimits } from '../limits/rate-limit-headroom.js';
+import type { RateLimitHeadroom, RateLimits } from '../limits/rate-limit-headroom.js';
 
 /**
  * OpenAI's rate-limit headers from the key's limits: for requests and for tokens, the rate limit
@@ -9,22 +9,19 @@ import type { RateLimits } from '../limits/rate-limit-headroom.js';
  * no rate limit gets no headers.
  */
 export function rateLimitHeaders(limits: readonly LimitStatus[], now: number): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const type of ['requests', 'tokens'] as const) {
-    let tightest: LimitStatus | null = null;
+  const tightest = (type: 'requests' | 'tokens'): RateLimitHeadroom | null => {
+    let found: LimitStatus | null = null;
     for (const limit of limits) {
       if (limit.kind !== 'rateLimit' || limit.type !== type) continue;
-      if (!tightest || limit.remaining < tightest.remaining || (limit.remaining === tightest.remaining && (limit.resetAt ?? '') < (tightest.resetAt ?? ''))) tightest = limit;
+      if (!found || limit.remaining < found.remaining || (limit.remaining === found.remaining && (limit.resetAt ?? '') < (found.resetAt ?? ''))) found = limit;
     }
-    if (!tightest) continue;
-    headers[`x-ratelimit-limit-${type}`] = String(tightest.limit);
-    headers[`x-ratelimit-remaining-${type}`] = String(Math.max(0, tightest.remaining));
-    if (tightest.resetAt !== null) headers[`x-ratelimit-reset-${type}`] = formatDuration(Math.max(0, Date.parse(tightest.resetAt) - now));
-  }
-  return headers;
+    // Requests and tokens are limited per window: a reset time is always known.
+    return found && { limit: found.limit, remaining: Math.max(0, found.remaining), resetMs: Math.max(0, Date.parse(found.resetAt ?? '') - now) };
+  };
+  return headroomHeaders({ requests: tightest('requests'), tokens: tightest('tokens') });
 }
 
-/** The same headers from the rate limits a call's admission reported (GatewayInfo.rateLimits). */
+/** The headers of the tightest request and token limits (a call's `GatewayInfo.rateLimits`, or read from the store). */
 export function headroomHeaders(limits: RateLimits): Record<string, string> {
   const headers: Record<string, string> = {};
   const { requests, tokens } = limits;

@@ -1,5 +1,5 @@
 import type { Admission } from './reserve-call.js';
-import { windowAt } from '../util/periods.js';
+import { untilWindowEnd } from '../util/periods.js';
 
 /** A rate limit as it stood when a call was admitted (see GatewayInfo.rateLimits). */
 export interface RateLimitHeadroom {
@@ -34,7 +34,7 @@ export function rateLimitHeadroom(admission: Admission): RateLimits | null {
     const rateLimit = limits[i]!.rateLimit;
     if (rateLimit === null || rateLimit.type === 'concurrency') continue;
     const remaining = Math.max(0, rateLimit.limit - totals[i]!);
-    const resetMs = windowAt(rateLimit.per, admission.admittedAt).end - admission.admittedAt;
+    const resetMs = untilWindowEnd(rateLimit.per, admission.admittedAt);
     const tightest: RateLimitHeadroom | null = rateLimit.type === 'requests' ? requests : tokens;
     if (tightest !== null && (tightest.remaining < remaining || (tightest.remaining === remaining && tightest.resetMs <= resetMs))) continue;
     const headroom: RateLimitHeadroom = { limit: rateLimit.limit, remaining, resetMs };

@@ -26,6 +26,12 @@ export function windowAt(per: 'minute' | 'hour' | 'day', now: number): { start: 
   return { start, end: start + size };
 }
 
+/** Milliseconds from `now` to the end of its rate-limit window (windowAt's end - now, without an object). */
+export function untilWindowEnd(per: 'minute' | 'hour' | 'day', now: number): number {
+  const size = WINDOW[per];
+  return size - (now - Math.floor(now / size) * size);
+}
+
 /** 00:00 UTC of the Sunday on or before `now`. Day 0 of the epoch (1970-01-01) was a Thursday. */
 export function weekStart(now: number): number {
   const day = Math.floor(now / DAY);

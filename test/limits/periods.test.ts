@@ -1,7 +1,7 @@
 // npm test: weekly and monthly periods on an injected clock; milliseconds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DAY, HOUR, MINUTE, WEEK, budgetPeriod, monthAt, weekStart, windowAt } from '../../src/util/periods.js';
+import { DAY, HOUR, MINUTE, WEEK, budgetPeriod, monthAt, untilWindowEnd, weekStart, windowAt } from '../../src/util/periods.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -26,6 +26,7 @@ describe('rate-limit windows', () => {
         expect(w.start).toBeLessThanOrEqual(now);
         expect(now).toBeLessThan(w.end);
         expect(w.end - w.start).toBe(size);
+        expect(untilWindowEnd(per, now)).toBe(w.end - now);
         const d = new Date(w.start);
         expect(d.getUTCMilliseconds() + d.getUTCSeconds()).toBe(0);
         if (per !== 'minute') expect(d.getUTCMinutes()).toBe(0);
