@@ -284,10 +284,15 @@ function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<stri
   };
 }
 
-/** `fetch` telling `onAnswer` of every answer, before the adapter reads it. */
+/**
+ * The `fetch` of every provider call: it tells `onAnswer` of every answer, before the adapter
+ * reads it, and refuses redirects. A provider's API does not redirect; and with a redirect to
+ * follow, fetch copies every request (its body teed into two streams) in case it must be sent
+ * again; with none it does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
+ */
 function observed(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, status: number) => void): typeof globalThis.fetch {
   return (input, init) =>
-    fetch(input, init).then((response) => {
+    fetch(input, { ...init, redirect: 'error', window: null }).then((response) => {
       onAnswer(response.headers, response.status);
       return response;
     });

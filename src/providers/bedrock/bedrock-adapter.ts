@@ -88,7 +88,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
         : redactProviderError(error, [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? '']);
     let response: Response;
     try {
-      response = await call.fetch(url, { method: 'POST', headers, body: payload, signal: call.signal, redirect: 'error', window: null });
+      response = await call.fetch(url, { method: 'POST', headers, body: payload, signal: call.signal });
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       throw scrub(networkError(PROVIDER, error));

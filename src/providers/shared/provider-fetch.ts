@@ -36,11 +36,6 @@ export async function providerFetch(options: ProviderFetchOptions): Promise<Resp
       headers: options.headers,
       body: JSON.stringify(options.body),
       signal: options.signal,
-      // A provider's API does not redirect; and with a redirect to follow, fetch copies every
-      // request (its body teed into two streams) in case it must be sent again: with none, it
-      // does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
-      redirect: 'error',
-      window: null,
     });
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
