@@ -8,8 +8,9 @@
 /** Lowest first. Folders in one layer are independent: neither imports the other. */
 const LAYERS = [
   ['util', 'errors'],
-  // Secrets and the normalized request/usage shapes: what providers and accounting both stand on.
-  ['secrets', 'usage'],
+  // Secrets, the normalized request/usage shapes and the dated price catalog: what providers and
+  // accounting both stand on.
+  ['secrets', 'usage', 'catalog'],
   // Adapters: they know no policy, no store and no config of the gateway. The Responses API
   // translated to and from chat, for providers that do not serve it.
   ['providers', 'responses'],

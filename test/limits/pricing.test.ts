@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PricingUnknownError, createGateway, type GatewayConfig, type UsageEvent } from '../../src/index.js';
 import { catalogNames } from '../../src/limits/pricing/resolve-price.js';
-import { CATALOG, CATALOG_DATE } from '../../src/limits/pricing/catalog.js';
+import { CATALOG, CATALOG_DATE } from '../../src/catalog/catalog.js';
 
 const usage = { inputTokens: 1_000, outputTokens: 1_000, cacheReadTokens: 200 };
 

@@ -1,19 +1,7 @@
 import type { IntegrationPolicy } from '../../config/policy.js';
 import { toPriceMicros, type PriceMicros } from '../money.js';
-import { CATALOG, type CatalogPrice } from './catalog.js';
-
-type Family = keyof typeof CATALOG;
-
-/** Which catalog family prices each provider's models. The mock answers to every family's names. */
-const FAMILIES: Record<string, readonly Family[]> = {
-  openai: ['openai'],
-  'azure-openai': ['openai'],
-  anthropic: ['anthropic'],
-  bedrock: ['bedrock'],
-  gemini: ['google'],
-  'vertex-ai': ['google'],
-  mock: ['openai', 'anthropic', 'google', 'bedrock'],
-};
+import { familiesOf } from '../../catalog/catalog-families.js';
+import { CATALOG, type CatalogPrice } from '../../catalog/catalog.js';
 
 export type PriceSource = 'override' | 'custom' | 'catalog';
 
@@ -25,13 +13,14 @@ export interface ResolvedPrice {
 /**
  * Names under which a catalog may list a model id: the id itself, then without a dated snapshot
  * suffix (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `claude-3-5-sonnet@20240620`),
- * a Bedrock cross-region prefix (`us.anthropic...`), a Gemini `models/` prefix or version suffix.
+ * a Bedrock cross-region prefix (`us.anthropic...`), a Gemini `models/` prefix or version suffix,
+ * Fireworks' `accounts/fireworks/models/` prefix.
  * Fine-tuned ids (`ft:...`) are never mapped to their base model: they cost more.
  */
 export function catalogNames(model: string): string[] {
   if (model.startsWith('ft:')) return [model];
   const names = [model];
-  let m = model.replace(/^models\//, '').replace(/^(us|eu|apac|global|us-gov)\./, '');
+  let m = model.replace(/^(models|accounts\/fireworks\/models)\//, '').replace(/^(us|eu|apac|global|us-gov)\./, '');
   if (m !== model) names.push(m);
   const undated = m.replace(/(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8})$/, '');
   if (undated !== m) names.push((m = undated));
@@ -41,7 +30,7 @@ export function catalogNames(model: string): string[] {
 }
 
 function fromCatalog(provider: string, model: string): CatalogPrice | undefined {
-  const families = FAMILIES[provider] ?? [];
+  const families = familiesOf(provider);
   for (const name of catalogNames(model)) {
     for (const family of families) {
       const price = CATALOG[family][name];

