@@ -75,6 +75,7 @@ export type {
   OpenAIIntegrationConfig,
   AzureIntegrationConfig,
   OpenAICompatibleIntegrationConfig,
+  VendorIntegrationConfig,
   AnthropicIntegrationConfig,
   BedrockIntegrationConfig,
   GeminiIntegrationConfig,

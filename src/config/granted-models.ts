@@ -1,10 +1,11 @@
+import { listedModels } from '../catalog/catalog-families.js';
 import { resolveGrant, type IntegrationPolicy, type KeyPolicy, type Policy } from './policy.js';
 
 /**
  * The models a key may call, sorted: the integration's allowlist and custom models, narrowed by
  * the workspace's grant and by the key. An integration with `models: 'all'` cannot enumerate what
  * its provider serves: its list is what a grant or the key names, else its custom models and
- * the models it prices. Empty when the workspace lost its grant.
+ * the models it prices, and a vendor preset's catalog models. Empty when the workspace lost its grant.
  */
 export function modelsOfKey(policy: Policy, keyId: string): string[] | null {
   const key: KeyPolicy | undefined = policy.keys.get(keyId);
@@ -33,7 +34,8 @@ function grantedModels(integration: IntegrationPolicy, workspace: string, narrow
   const grant = resolveGrant(integration, workspace);
   if (!grant || integration.config.disabled === true) return [];
   const config = integration.config;
-  const base = integration.models ?? grant.models ?? narrow ?? new Set([...config.customModels.map((m) => m.id), ...Object.keys(config.pricing ?? {})]);
+  const base =
+    integration.models ?? grant.models ?? narrow ?? new Set([...config.customModels.map((m) => m.id), ...Object.keys(config.pricing ?? {}), ...listedModels(integration.provider)]);
   const models: string[] = [];
   for (const model of base) {
     if (grant.models && !grant.models.has(model)) continue;

@@ -1,6 +1,7 @@
 import type { AnthropicFields } from '../providers/anthropic/anthropic-config.js';
 import type { AzureFields } from '../providers/azure/azure-config.js';
 import type { OpenAICompatibleFields } from '../providers/openai-compatible/openai-compatible-config.js';
+import type { CostStatingVendorFields, HostedVendorFields, LocalVendorFields } from '../providers/presets/vendor-config.js';
 import type { BedrockFields } from '../providers/bedrock/bedrock-config.js';
 import type { GeminiFields, VertexFields } from '../providers/google/google-config.js';
 import type { MockOptions } from '../providers/mock/mock-options.js';
@@ -145,6 +146,8 @@ export interface ExternalIntegrationConfig extends IntegrationCommon {
 
 export type AzureIntegrationConfig = IntegrationCommon & AzureFields;
 export type OpenAICompatibleIntegrationConfig = IntegrationCommon & OpenAICompatibleFields;
+/** A named OpenAI-compatible vendor (`deepseek`, `groq`, `openrouter`, `ollama`, ...). */
+export type VendorIntegrationConfig = IntegrationCommon & (HostedVendorFields | CostStatingVendorFields | LocalVendorFields);
 export type AnthropicIntegrationConfig = IntegrationCommon & AnthropicFields;
 export type BedrockIntegrationConfig = IntegrationCommon & BedrockFields;
 export type GeminiIntegrationConfig = IntegrationCommon & GeminiFields;
@@ -154,6 +157,7 @@ export type IntegrationConfig =
   | OpenAIIntegrationConfig
   | AzureIntegrationConfig
   | OpenAICompatibleIntegrationConfig
+  | VendorIntegrationConfig
   | AnthropicIntegrationConfig
   | BedrockIntegrationConfig
   | GeminiIntegrationConfig

@@ -107,6 +107,12 @@ export interface UsageEvent {
   costBreakdown: CostBreakdown | null;
   /** Where the price came from: the integration's `pricing` override, a custom model, the built-in catalog. */
   priceSource: 'override' | 'custom' | 'catalog' | null;
+  /**
+   * What the provider says it charged, in USD, where its answer states it (OpenRouter, xAI,
+   * Perplexity, DeepInfra); null otherwise. `cost` is this figure rounded up to the micro-dollar
+   * when the integration sets `chargeProviderCost`, tollgate's own (`costBreakdown`) otherwise.
+   */
+  providerCost: number | null;
 
   // Timing (milliseconds, from a monotonic clock; timestamps from the gateway's clock)
   /** ISO time the call entered the gateway. */

@@ -323,7 +323,8 @@ export class CallLifecycle {
       this.#publish(end);
       return null;
     }
-    const { cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null, () => ledgerEntry(this.record, end, this.#state.clock()));
+    const chargeProviderCost = this.#target?.integration.config.chargeProviderCost === true;
+    const { cost: micros, settled } = this.#state.limiter.settle(admission, end.usage ?? null, () => ledgerEntry(this.record, end, this.#state.clock()), chargeProviderCost);
     const price = admission.price;
     end.priceSource = price?.source ?? null;
     end.costMicros = micros;

@@ -96,6 +96,7 @@ export function unsettledEvent(call: UnsettledCall): UsageEvent | null {
     costMicros,
     costBreakdown: null,
     priceSource: note.priceSource,
+    providerCost: null,
     startedAt: toIso(note.startedAt || call.expiredAt),
     endedAt: toIso(call.expiredAt),
     latencyMs: 0,

@@ -140,6 +140,7 @@ export function buildUsageEvent(record: CallRecord, end: CallEnd, now: number): 
     costMicros,
     costBreakdown: end.costBreakdown ?? null,
     priceSource: end.priceSource ?? null,
+    providerCost: usage?.providerCost ?? null,
     startedAt: toIso(record.startedAt),
     endedAt: toIso(now),
     latencyMs,

@@ -156,8 +156,8 @@ export class Limiter {
    * Replaces the admission's reservation by the usage (see settleCall). `entry` makes the call's
    * ledger row, asked for only when the store keeps a ledger (`Store.ledger`).
    */
-  settle(admission: Admission, usage: Usage | null, entry?: () => LedgerEntry): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
-    const result = settleCall(this.#ctx, admission, usage, entry && keepsLedger(this.#ctx.store.store) ? entry() : undefined);
+  settle(admission: Admission, usage: Usage | null, entry?: () => LedgerEntry, chargeProviderCost = false): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
+    const result = settleCall(this.#ctx, admission, usage, entry && keepsLedger(this.#ctx.store.store) ? entry() : undefined, chargeProviderCost);
     if (admission.reserved && admission.plan.hasConcurrency) {
       // The slots are given back once the store has the settlement: then a waiter may take one.
       const release = () => {

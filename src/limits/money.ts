@@ -10,6 +10,13 @@ export const usdToMicros = (usd: number): number => Math.round(usd * MICROS_PER_
 export const microsToUsd = (micros: number): number => micros / MICROS_PER_USD;
 
 /**
+ * A USD amount stated by a provider (a float) in micro-dollars, rounded up: never under-charged.
+ * The product is first rounded to 6 decimals, so that 0.000612 (611.9999999999999 micro-dollars
+ * in floating point) is 612, not 613.
+ */
+export const usdToMicrosUp = (usd: number): number => Math.ceil(Number((usd * MICROS_PER_USD).toFixed(6)));
+
+/**
  * A price in integer micro-dollars per 1M tokens (USD 2.50 per 1M -> 2,500,000). Prices with
  * more than 6 decimals are rounded to the micro-dollar per 1M tokens, a millionth of a cent per token.
  */

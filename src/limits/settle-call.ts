@@ -5,12 +5,13 @@ import type { Admission } from './reserve-call.js';
 import { budgetEvent } from './budget-event.js';
 import type { LimiterContext } from './limiter-context.js';
 import { NO_LIMITS, snapshots } from './limit-snapshot.js';
-import { costMicros, microsToUsd } from './money.js';
+import { costMicros, microsToUsd, usdToMicrosUp } from './money.js';
 
 /**
  * Replaces the reservation by actual usage (null: unknown, e.g. a failed call: tokens and cost
  * are released, the request still counts). Runs once per admission. Returns the call's cost in
- * micro-dollars (null when its price is unknown) and when the store recorded it: callers need
+ * micro-dollars (null when its price is unknown; the provider's stated figure when
+ * `chargeProviderCost` and the answer states one) and when the store recorded it: callers need
  * not wait, since until then the reservation holds the call's worst case. Alerts and exhaustion
  * reached by this settlement are announced.
  */
@@ -19,10 +20,14 @@ export function settleCall(
   admission: Admission,
   usage: Usage | null,
   entry?: LedgerEntry,
+  chargeProviderCost = false,
 ): { cost: number | null; settled: MaybePromise<LimitSnapshot[]> } {
   if (admission.settled) throw new Error(`reservation ${admission.id} settled twice`);
   admission.settled = true;
-  const cost = admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null;
+  // The provider's own figure where the integration charges it and the answer states one (the
+  // reservation was made at the catalog price: a figure above it is charged whole, and said).
+  const stated = chargeProviderCost && usage?.providerCost !== undefined ? usdToMicrosUp(usage.providerCost) : null;
+  const cost = stated ?? (admission.price ? (usage ? costMicros(usage, admission.price.price) : 0) : null);
   const { counters, plan } = admission;
   // A store with a ledger records every call, limits or not.
   if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };

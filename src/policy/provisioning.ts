@@ -46,7 +46,7 @@ export class Provisioning {
    * The models `workspace` may call, as this process's policy stands: `@slug/model` for every
    * integration it reaches, or the bare ids of `integration` when one is named. Sorted; empty
    * when it reaches none. (An integration with `models: 'all'` lists what its grant names, else
-   * its custom and priced models.)
+   * its custom and priced models, and a vendor preset's catalog models.)
    * @example gateway.provisioning.models({ workspace: 'team-a' }) // ['@openai-prod/gpt-4o', '@openai-prod/gpt-4o-mini']
    */
   models(input: { workspace: string; integration?: string }): string[] {

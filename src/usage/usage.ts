@@ -19,4 +19,10 @@ export interface Usage {
   estimated: boolean;
   /** The provider's usage object as it arrived. */
   raw: unknown;
+  /**
+   * What the provider says it charged for the call, in USD, where its answer states it
+   * (OpenRouter's `usage.cost`, xAI's `cost_in_usd_ticks`, Perplexity's `cost.total_cost`,
+   * DeepInfra's `estimated_cost`). Absent otherwise.
+   */
+  providerCost?: number;
 }

@@ -49,6 +49,7 @@ describe('usage events', () => {
       costMicros: null,
       costBreakdown: null,
       priceSource: null,
+      providerCost: null,
       startedAt: '2026-03-01T12:00:00.250Z',
       endedAt: '2026-03-01T12:00:00.500Z',
       latencyMs: expect.any(Number),

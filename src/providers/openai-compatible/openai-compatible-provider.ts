@@ -27,7 +27,7 @@ export const openaiCompatibleProvider: ProviderDefinition = {
       provider: 'openai-compatible',
       url: () => `${base}/chat/completions`,
       embeddingsUrl: () => `${base}/embeddings`,
-      streamUsage: settings.streamUsage as boolean,
+      streamUsage: settings.streamUsage === false ? 'none' : 'ask',
       legacyMaxTokens: true,
       headers: (resolved) => {
         const headers: Record<string, string> = {};

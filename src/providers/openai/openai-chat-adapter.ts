@@ -10,7 +10,7 @@ import { readSse } from '../shared/read-sse.js';
 import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
 import type { Usage } from '../../usage/usage.js';
-import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema } from './openai-api.js';
+import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema, openaiUsageSchema, type OpenAIUsage } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { createOpenAIResponses } from './openai-responses.js';
@@ -26,10 +26,16 @@ export interface OpenAIChatAdapterOptions {
   /** Request headers, including authentication, from the resolved credentials. */
   headers: (credentials: Readonly<Record<string, string>>) => Record<string, string>;
   /**
-   * Whether the server takes `stream_options.include_usage` (OpenAI, Azure, vLLM do; some
-   * OpenAI-compatible servers reject it). Without it streamed usage is estimated. Default true.
+   * How the server reports a stream's usage: `ask` (default) it sends it when asked with
+   * `stream_options.include_usage` (OpenAI, Azure, vLLM...); `sent` it always sends it in its last
+   * chunk and rejects or ignores the option (Mistral), which is then not sent; `none` it does not
+   * report it (or rejects the option): streamed usage is then estimated.
    */
-  streamUsage?: boolean;
+  streamUsage?: 'ask' | 'sent' | 'none';
+  /** The vendor's usage object as normalized usage (OpenAI's reading by default). */
+  convertUsage?: (usage: OpenAIUsage) => Usage;
+  /** Where an answer or chunk carries its usage, when not (only) in `usage` (Groq: `x_groq.usage`). */
+  usageOf?: (body: Record<string, unknown>) => unknown;
   /**
    * Send the output limit as `max_tokens` rather than `max_completion_tokens` (OpenAI's current
    * name, which it needs for reasoning models): for OpenAI-compatible servers, many of which know
@@ -64,6 +70,15 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
   };
 
   const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
+  const convertUsage = options.convertUsage ?? convertOpenAIUsage;
+  const usageOf = options.usageOf;
+  /** The usage an answer or chunk reports, normalized; null when it reports none. */
+  const readUsage = (body: { usage?: OpenAIUsage | null }): Usage | null => {
+    if (body.usage) return convertUsage(body.usage);
+    if (!usageOf) return null;
+    const parsed = openaiUsageSchema.safeParse(usageOf(body as Record<string, unknown>));
+    return parsed.success ? convertUsage(parsed.data) : null;
+  };
 
   return {
     provider,
@@ -77,7 +92,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       const parsed = openaiChatCompletionSchema.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a chat completion (${firstIssue(parsed.error)})`);
       const completion = parsed.data as unknown as ChatCompletion;
-      const usage = parsed.data.usage ? convertOpenAIUsage(parsed.data.usage) : estimateUsage(call.body, completionOutputChars(completion));
+      const usage = readUsage(parsed.data) ?? estimateUsage(call.body, completionOutputChars(completion));
       return {
         completion,
         usage,
@@ -102,13 +117,13 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
 
     async stream(call: ProviderCall): Promise<ProviderStream> {
       const callerWantsUsage = call.body.stream_options?.include_usage === true;
-      const streamUsage = options.streamUsage ?? true;
-      const body: ChatRequestBody = streamUsage
-        ? { ...call.body, stream: true, stream_options: { ...call.body.stream_options, include_usage: true } }
-        : { ...call.body, stream: true };
-      if (!streamUsage && callerWantsUsage) {
+      const streamUsage = options.streamUsage ?? 'ask';
+      const body: ChatRequestBody =
+        streamUsage === 'ask' ? { ...call.body, stream: true, stream_options: { ...call.body.stream_options, include_usage: true } } : { ...call.body, stream: true };
+      if (streamUsage !== 'ask' && body.stream_options) {
+        // Not sent to a server that rejects it: it reports usage on its own, or not at all.
         delete body.stream_options;
-        call.warn(`${provider}: stream_options.include_usage is not sent to this server (streamUsage: false); streamed usage is estimated`);
+        if (streamUsage === 'none' && callerWantsUsage) call.warn(`${provider}: stream_options.include_usage is not sent to this server (streamUsage: false); streamed usage is estimated`);
       }
       const response = await send(call, body, 'text/event-stream', options.url(call.body.model));
       const ctx = answerOf(response);
@@ -146,7 +161,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
             const parsed = openaiChunkSchema.safeParse(json);
             if (!parsed.success) throw malformedResponse(ctx, 'a stream event is not a chat completion chunk');
             const chunk = parsed.data as unknown as ChatCompletionChunk;
-            if (parsed.data.usage) usage = convertOpenAIUsage(parsed.data.usage);
+            usage = readUsage(parsed.data) ?? usage;
             const choices = parsed.data.choices ?? [];
             for (const choice of choices) {
               if (choice.finish_reason && finishReason === null) finishReason = mapOpenAIFinishReason(choice.finish_reason);

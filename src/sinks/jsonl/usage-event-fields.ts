@@ -35,6 +35,7 @@ const FIELDS: Record<UsageEventField, true> = {
   costMicros: true,
   costBreakdown: true,
   priceSource: true,
+  providerCost: true,
   startedAt: true,
   endedAt: true,
   latencyMs: true,
