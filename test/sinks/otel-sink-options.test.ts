@@ -140,9 +140,15 @@ describe('otelSink: gen_ai.provider.name', () => {
     ['bedrock', 'aws.bedrock'],
     ['gemini', 'gcp.gemini'],
     ['vertex-ai', 'gcp.vertex_ai'],
+    ['deepseek', 'deepseek'],
+    ['groq', 'groq'],
+    ['mistral', 'mistral_ai'],
+    ['perplexity', 'perplexity'],
+    ['xai', 'x_ai'],
     // No well-known value: tollgate's id, in the conventions' snake_case.
     ['openai-compatible', 'openai_compatible'],
     ['mock', 'mock'],
+    ['openrouter', 'openrouter'],
   ])('tollgate provider %s is reported as %s', async (provider, expected) => {
     const event = await eventOf(provider);
     const h = otelHarness();

@@ -11,6 +11,12 @@ const WELL_KNOWN: Readonly<Record<string, string>> = Object.freeze({
   // have values of their own.
   gemini: 'gcp.gemini',
   'vertex-ai': 'gcp.vertex_ai',
+  // The named OpenAI-compatible vendors that have a value of their own.
+  deepseek: 'deepseek',
+  groq: 'groq',
+  mistral: 'mistral_ai',
+  perplexity: 'perplexity',
+  xai: 'x_ai',
 });
 
 /**
@@ -18,7 +24,8 @@ const WELL_KNOWN: Readonly<Record<string, string>> = Object.freeze({
  * option), else the well-known value of tollgate's provider, else tollgate's id in the
  * conventions' snake_case (`openai-compatible` -> `openai_compatible`, `mock`). An OpenAI-compatible
  * endpoint is not reported as `openai`: it may be vLLM, Groq or anything else, and the value
- * splits dashboards by provider; name it with `providerNames` (e.g. `groq`).
+ * splits dashboards by provider; name it with `providerNames` (e.g. `groq`), or use the named
+ * preset (`provider: 'groq'`).
  */
 export function toGenAiProviderName(provider: string, integration: string | null, overrides: Readonly<Record<string, string>>): string {
   if (integration !== null && Object.hasOwn(overrides, integration)) return overrides[integration]!;
