@@ -27,8 +27,8 @@ export interface OpenAIChatAdapterOptions {
   headers: (credentials: Readonly<Record<string, string>>) => Record<string, string>;
   /**
    * How the server reports a stream's usage: `ask` (default) it sends it when asked with
-   * `stream_options.include_usage` (OpenAI, Azure, vLLM...); `sent` it always sends it in its last
-   * chunk and rejects or ignores the option (Mistral), which is then not sent; `none` it does not
+   * `stream_options.include_usage` (OpenAI, Azure, vLLM...); `sent` it sends it unasked (in its
+   * last chunk or every one) and rejects or ignores the option (Mistral), which is then not sent; `none` it does not
    * report it (or rejects the option): streamed usage is then estimated.
    */
   streamUsage?: 'ask' | 'sent' | 'none';

@@ -18,7 +18,8 @@ export interface VendorPreset {
   readonly local?: boolean;
   /**
    * How it reports a stream's usage: `ask` when asked with `stream_options.include_usage` (sent
-   * on every stream), `sent` always in its last chunk, rejecting the option (which is not sent).
+   * on every stream), `sent` unasked, in its last chunk or in every one: the option is then not
+   * sent (Mistral rejects it, OpenRouter has deprecated it).
    */
   readonly streamUsage: 'ask' | 'sent';
   /** Its usage as normalized usage, where it differs from OpenAI's. */

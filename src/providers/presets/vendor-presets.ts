@@ -16,9 +16,10 @@ export const VENDOR_PRESETS: readonly VendorPreset[] = [
   { id: 'xai', baseURL: 'https://api.x.ai/v1', streamUsage: 'ask', convertUsage: convertXaiUsage, statesCost: true },
   { id: 'together', baseURL: 'https://api.together.xyz/v1', streamUsage: 'ask' },
   { id: 'fireworks', baseURL: 'https://api.fireworks.ai/inference/v1', streamUsage: 'ask' },
-  // Usage (with cost) always in the last chunk; stream_options accepted and without effect.
-  { id: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', streamUsage: 'ask', convertUsage: convertOpenRouterUsage, statesCost: true },
-  { id: 'perplexity', baseURL: 'https://api.perplexity.ai', streamUsage: 'ask', convertUsage: convertPerplexityUsage, statesCost: true },
+  // Usage (with cost) always in the last event: stream_options is deprecated there, without effect.
+  { id: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', streamUsage: 'sent', convertUsage: convertOpenRouterUsage, statesCost: true },
+  // Usage (with cost) in every chunk, unasked.
+  { id: 'perplexity', baseURL: 'https://api.perplexity.ai', streamUsage: 'sent', convertUsage: convertPerplexityUsage, statesCost: true },
   // Usage on the chunk with the finish reason; no [DONE].
   { id: 'cerebras', baseURL: 'https://api.cerebras.ai/v1', streamUsage: 'ask' },
   { id: 'deepinfra', baseURL: 'https://api.deepinfra.com/v1/openai', streamUsage: 'ask', convertUsage: convertDeepInfraUsage, statesCost: true },
