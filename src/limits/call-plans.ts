@@ -22,8 +22,11 @@ const PLANS_PER_KEY = 64;
 const PRICES_PER_INTEGRATION = 1_000;
 
 interface ScopeParts {
-  cacheKey: string;
+  /** The scope and model of the first part planned (no string built for them: most limits objects have only this one). */
+  scope: string;
+  model: string | null;
   part: ScopePlan;
+  /** Parts of other scopes or models, by `scope\nmodel`. */
   others: Map<string, ScopePlan> | null;
 }
 
@@ -50,6 +53,8 @@ export class CallPlans {
   /** Prices by integration policy (replaced, never changed) then model: shared by every key. */
   #prices = new WeakMap<IntegrationPolicy, Map<string, ResolvedPrice | null>>();
   #statuses = new LRUCache<string, LimitPlan>({ max: 10_000 });
+  /** The grant guards of each workspace, by integration policy (see guardsOf). */
+  #grantGuards = new WeakMap<IntegrationPolicy, Map<string, readonly string[]>>();
   /**
    * The part of plans each scope makes, by its limits object (policies share the objects of
    * scopes a change left alone: a key's, say) then by scope and model. Plans hold these parts by
@@ -84,7 +89,7 @@ export class CallPlans {
     const build = (): PlannedCall => ({
       plan: this.#plan(scopesOf(policy, { integration: integration.slug, workspace }, key), model),
       price: this.#price(integration, model),
-      guards: guardsOf(integration, workspace, key),
+      guards: this.#guards(integration, workspace, key),
     });
     if (policy !== this.#policy) return build();
     if (!key) {
@@ -109,6 +114,18 @@ export class CallPlans {
     return planned;
   }
 
+  /** The scopes of a call that a runtime revocation can close; a workspace's are built once for all its keys. */
+  #guards(integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): readonly string[] {
+    let byWorkspace = this.#grantGuards.get(integration);
+    if (!byWorkspace) this.#grantGuards.set(integration, (byWorkspace = new Map()));
+    let guards = byWorkspace.get(workspace);
+    if (!guards) {
+      guards = grantGuardsOf(integration, workspace);
+      if (byWorkspace.size < PRICES_PER_INTEGRATION) byWorkspace.set(workspace, guards);
+    }
+    return key ? [...guards, key.guard] : guards;
+  }
+
   #price(integration: IntegrationPolicy, model: string): ResolvedPrice | null {
     let prices = this.#prices.get(integration);
     if (!prices) this.#prices.set(integration, (prices = new Map()));
@@ -125,15 +142,15 @@ export class CallPlans {
   }
 
   #part(scope: string, limits: ScopeLimits, model: string | null): ScopePlan {
-    const cacheKey = model === null ? scope : `${scope}\n${model}`;
-    let parts = this.#parts.get(limits);
-    let part = parts === undefined ? undefined : parts.cacheKey === cacheKey ? parts.part : parts.others?.get(cacheKey);
+    const parts = this.#parts.get(limits);
+    const first = parts !== undefined && parts.scope === scope && parts.model === model;
+    let part = parts === undefined ? undefined : first ? parts.part : parts.others?.get(`${scope}\n${model}`);
     if (part && setTimesHold(part, this.#setAt)) return part;
     part = planScope(scope, limits, this.#setAt, model);
     // Most limits objects (a key's) are planned for one scope and model: no map each.
-    if (!parts) this.#parts.set(limits, { cacheKey, part, others: null });
-    else if (parts.cacheKey === cacheKey) parts.part = part;
-    else (parts.others ??= new Map()).set(cacheKey, part);
+    if (!parts) this.#parts.set(limits, { scope, model, part, others: null });
+    else if (first) parts.part = part;
+    else (parts.others ??= new Map()).set(`${scope}\n${model}`, part);
     return part;
   }
 
@@ -155,11 +172,10 @@ function setTimesHold(part: ScopePlan, setAt: (origin: string, id: string) => nu
   return holds(part.limits) && part.templates.every((t) => holds(t.limits) && [...t.tiers.values()].every(holds) && [...t.overrides.values()].every(holds));
 }
 
-/** The scopes of a call that a runtime revocation can close (see Store.admit's guards). */
-function guardsOf(integration: IntegrationPolicy, workspace: string, key: KeyPolicy | null): readonly string[] {
+/** The grant scopes of a call that a runtime revocation can close (see Store.admit's guards); a key adds its own. */
+function grantGuardsOf(integration: IntegrationPolicy, workspace: string): readonly string[] {
   const guards = [scopeName.grant(integration.slug, workspace)];
   if (integration.named.get(workspace) === undefined) guards.push(scopeName.grant(integration.slug, '*'));
-  if (key) guards.push(key.guard);
   return guards;
 }
 

@@ -28,14 +28,23 @@ export interface PlannedLimit {
    * usage crosses it (the store adds usage atomically, so exactly one does, in every process).
    */
   readonly thresholds: readonly number[] | null;
-  readonly prefix: string;
+  /** A rate limit's identity in its scope (type, limit, window, models); null for budgets. */
+  readonly rateId: string | null;
+  /**
+   * The prefix of its counters' keys where it is not derived from the fields above (see
+   * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
+   * so that 100,000 keys do not each hold their limits' prefixes besides their counters' keys.
+   */
+  readonly prefix: string | null;
   /**
    * A templated limit bound to a value: ranked among the values of its template (see
    * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
    */
   readonly rank: { index: string; member: string } | null;
-  /** The counter of the current period, reused until the period ends. */
-  current: { span: Span; spec: CounterSpec } | null;
+  /** The counter of the current period, reused until the period ends (two fields, not an object: one less per limit of 100,000 keys). */
+  spec: CounterSpec | null;
+  /** The period of `spec`. */
+  span: Span | null;
 }
 
 export interface LimitPlan {
@@ -95,17 +104,21 @@ export function buildPlan(scopes: ReadonlyArray<readonly [string, ScopeLimits]>,
  */
 export function combinePlan(parts: readonly ScopePlan[]): LimitPlan {
   const limits: PlannedLimit[] = [];
-  const templates: TemplatePlan[] = [];
+  let templates: TemplatePlan[] | null = null;
   for (const part of parts) {
     for (const limit of part.limits) limits.push(limit);
-    for (const template of part.templates) templates.push(template);
+    for (const template of part.templates) (templates ??= []).push(template);
   }
-  return finishPlan(limits, templates);
+  return finishPlan(limits, templates ?? NO_TEMPLATES);
 }
+
+/** The templates of the many scopes that have none: one array for all. */
+const NO_TEMPLATES: readonly TemplatePlan[] = Object.freeze([]);
 
 /** The part of plans one scope makes, for `model` (null: every limit). */
 export function planScope(scope: string, scopeLimits: ScopeLimits, setAtOf: (origin: string, id: string) => number, model: string | null): ScopePlan {
   const limits = planLimits([], scope, scopeLimits, setAtOf, model);
+  if (scopeLimits.each.length === 0) return { limits, templates: NO_TEMPLATES };
   const templates: TemplatePlan[] = [];
   for (const each of scopeLimits.each) {
     // The value goes where HOLE is: `workspace:team-a/user:u-42`, and in every counter key.
@@ -163,15 +176,16 @@ function planLimits(
       setAt,
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
-      prefix: flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|'),
+      rateId: null,
+      prefix: scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null,
       rank: null,
-      current: null,
+      spec: null,
+      span: null,
     });
   }
   for (const rateLimit of scopeLimits.rateLimits) {
     if (!applies(rateLimit.models)) continue;
-    const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
-    const id = `${rateLimit.type}:${rateLimit.limit}${window}${rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : ''}`;
+    const id = rateIdOf(rateLimit);
     if (seen.has(id)) continue;
     seen.add(id);
     out.push({
@@ -186,12 +200,39 @@ function planLimits(
       setAt: 0,
       alertAt: undefined,
       thresholds: null,
-      prefix: flatConcat('r|', scope, '|', id, '|'),
+      rateId: id,
+      prefix: scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null,
       rank: null,
-      current: null,
+      spec: null,
+      span: null,
     });
   }
   return out;
+}
+
+/** Rate limit identities by rate limit: keys sharing parsed limits share the strings too. */
+const rateIds = new WeakMap<RateLimit, string>();
+
+function rateIdOf(rateLimit: RateLimit): string {
+  let id = rateIds.get(rateLimit);
+  if (id === undefined) {
+    const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
+    id = flatConcat(rateLimit.type, ':', rateLimit.limit, window, rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : '');
+    rateIds.set(rateLimit, id);
+  }
+  return id;
+}
+
+/**
+ * The prefix of a limit's counter keys: `b|origin|budget id|set time|scope|` for a budget,
+ * `r|scope|rate limit id|` for a rate limit (the period's start follows). Built when a period
+ * starts, not held by every limit.
+ */
+function keyPrefix(limit: PlannedLimit): string {
+  if (limit.prefix !== null) return limit.prefix;
+  return limit.kind === 'budget'
+    ? flatConcat('b|', limit.origin!, '|', limit.budgetId!, '|', limit.setAt, '|', limit.scope, '|')
+    : flatConcat('r|', limit.scope, '|', limit.rateId!, '|');
 }
 
 /** The request attributes templated scopes are keyed by, and its tier. */
@@ -226,15 +267,15 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
     }
     const escaped = encodeURIComponent(value);
     for (const limit of chosen) {
-      limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: limit.prefix.replace(HOLE, escaped), rank: { index: rankIndexOf(limit), member: value }, current: null });
+      limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: keyPrefix(limit).replace(HOLE, escaped), rank: { index: rankIndexOf(limit), member: value }, spec: null, span: null });
     }
   }
-  return finishPlan(limits, []);
+  return finishPlan(limits, NO_TEMPLATES);
 }
 
 /** The index a templated limit's values are ranked in (its period's start is added): its counter keys, the value left out. */
 export function rankIndexOf(unbound: PlannedLimit): string {
-  return `n|${unbound.prefix.replace(HOLE, '{value}')}`;
+  return `n|${keyPrefix(unbound).replace(HOLE, '{value}')}`;
 }
 
 function attributeValue(template: TemplatePlan, attributes: CallAttributes, partial: boolean): string | null {
@@ -259,16 +300,29 @@ export function spanAt(limit: PlannedLimit, now: number): Span {
   return budgetPeriod(limit.budget!.reset, limit.setAt, now);
 }
 
+/** Spans by start and end, held by counters' limits: every key's minute is one object, and its two times one pair of numbers. */
+const spans = new Map<string, Span>();
+
+function sharedSpan(span: Span): Span {
+  const id = `${span.start}|${span.end}`;
+  const known = spans.get(id);
+  if (known) return known;
+  // Spans in use are a few per period and limit kind; older ones go at once past a bound.
+  if (spans.size >= 1_024) spans.clear();
+  spans.set(id, span);
+  return span;
+}
+
 /**
  * The counter for `now`. Counter specs are immutable and shared by every call of the same period,
  * which keeps the hot path free of per-call key building.
  */
 export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: number, exhaustedShare = 0): CounterSpec {
-  const current = limit.current;
-  if (current && now >= current.span.start && (current.span.end === null || now < current.span.end)) return current.spec;
-  const span = spanAt(limit, now);
+  const current = limit.span;
+  if (current !== null && now >= current.start && (current.end === null || now < current.end)) return limit.spec!;
+  const span = sharedSpan(spanAt(limit, now));
   const spec: CounterSpec = {
-    key: flatConcat(limit.prefix, span.start),
+    key: flatConcat(keyPrefix(limit), span.start),
     limit: limit.limit,
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
@@ -277,6 +331,7 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
     ...(limit.rank ? { rank: { index: flatConcat(limit.rank.index, span.start), member: limit.rank.member } } : {}),
   };
-  limit.current = { span, spec };
+  limit.spec = spec;
+  limit.span = span;
   return spec;
 }

@@ -9,13 +9,18 @@ interface Counter {
   reserved: number;
   /** The part of `used` charged by reservations that expired unsettled. */
   unsettled: number;
-  expiresAt: number | null;
-  alerted: boolean;
-  /** Exhaustion (a refusal, or usage reaching the limit) was announced in this counter's life. */
-  announced: boolean;
-  /** Read or written since eviction last passed it: passed over once more (see #evict). */
-  touched: boolean;
+  /** The spec it was made for (its expiry): held by the limit's plan already, so no number of its own. */
+  spec: CounterSpec;
+  /** ALERTED | ANNOUNCED | TOUCHED, as bits: one small integer for three flags, at 100,000 keys. */
+  flags: number;
 }
+
+/** The alert threshold was announced. */
+const ALERTED = 1;
+/** Exhaustion (a refusal, or usage reaching the limit) was announced in this counter's life. */
+const ANNOUNCED = 2;
+/** Read or written since eviction last passed it: passed over once more (see #evict). */
+const TOUCHED = 4;
 
 /** An outstanding reservation, in a doubly linked list of all of them (see #link). */
 interface Reservation {
@@ -99,7 +104,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
 
   /** A new counter for `spec` (the store is brought back within its bound when the call is done: see #evict). */
   #add(spec: CounterSpec): Counter {
-    const counter: Counter = { used: 0, reserved: 0, unsettled: 0, expiresAt: spec.expiresAt, alerted: false, announced: false, touched: false };
+    const counter: Counter = { used: 0, reserved: 0, unsettled: 0, spec, flags: 0 };
     this.#counters.set(spec.key, counter);
     return counter;
   }
@@ -128,8 +133,8 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       const [key, counter] = next.value;
       this.#counters.delete(key);
-      if (counter.reserved > 0 || counter.touched) {
-        counter.touched = false;
+      if (counter.reserved > 0 || (counter.flags & TOUCHED) !== 0) {
+        counter.flags &= ~TOUCHED;
         this.#counters.set(key, counter);
       } else this.#evicted++;
     }
@@ -148,10 +153,10 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       const spec = counters[i]!;
       let counter = this.#counters.get(spec.key);
       if (!counter) counter = this.#add(spec);
-      else counter.touched = true;
+      else counter.flags |= TOUCHED;
       if (counter.used + counter.reserved + amounts[i]! > spec.limit) {
-        const first = isFull(spec, counter) && !counter.announced;
-        if (first) counter.announced = true;
+        const first = isFull(spec, counter) && (counter.flags & ANNOUNCED) === 0;
+        if (first) counter.flags |= ANNOUNCED;
         return { admitted: false, index: i, state: { used: counter.used, reserved: counter.reserved }, first };
       }
       found.push(counter);
@@ -207,10 +212,10 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       if (!counter) counter = this.#add(spec);
       if (live) counter.reserved = Math.max(0, counter.reserved - reservation.amounts[i]!);
       counter.used += input.actual[i]!;
-      const alerted = spec.alertAt !== undefined && !counter.alerted && counter.used >= spec.alertAt;
-      if (alerted) counter.alerted = true;
-      const exhausted = spec.announceAtLimit === true && !counter.announced && counter.used >= spec.limit;
-      if (exhausted) counter.announced = true;
+      const alerted = spec.alertAt !== undefined && (counter.flags & ALERTED) === 0 && counter.used >= spec.alertAt;
+      if (alerted) counter.flags |= ALERTED;
+      const exhausted = spec.announceAtLimit === true && (counter.flags & ANNOUNCED) === 0 && counter.used >= spec.limit;
+      if (exhausted) counter.flags |= ANNOUNCED;
       if (spec.rank) this.#rank(spec, counter.used);
       out.push({ used: counter.used, reserved: counter.reserved, alerted, exhausted });
     }
@@ -372,7 +377,8 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       r = next;
     }
     for (const [key, counter] of this.#counters) {
-      if (counter.expiresAt !== null && counter.expiresAt <= now && counter.reserved === 0) this.#counters.delete(key);
+      const expiresAt = counter.spec.expiresAt;
+      if (expiresAt !== null && expiresAt <= now && counter.reserved === 0) this.#counters.delete(key);
     }
     for (const [index, ranked] of this.#ranks) if (ranked.expiresAt !== null && ranked.expiresAt <= now) this.#ranks.delete(index);
   }
