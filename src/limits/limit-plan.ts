@@ -7,44 +7,94 @@ import { usdToMicros } from './money.js';
 import { budgetPeriod, windowAt, type Span } from '../util/periods.js';
 import { flatConcat } from '../util/flat-concat.js';
 
-/** One limit a call is checked against, in one scope, with its counter's key built once. */
-export interface PlannedLimit {
-  readonly scope: string;
+/**
+ * What a limit is, whatever scope has it: its kind, unit and thresholds. Shared by every scope
+ * whose limits are the same objects (100,000 keys configured alike hold one per limit).
+ */
+interface LimitDefinition {
   readonly kind: 'budget' | 'rateLimit';
   readonly type: 'cost' | 'tokens' | 'requests' | 'concurrency';
-  /** In the counter's unit: micro-dollars, tokens or requests. */
   readonly limit: number;
   readonly budget: Budget | null;
   readonly rateLimit: RateLimit | null;
-  readonly origin: string | null;
-  /** The budget's identity at its origin (budgetId); null for rate limits. */
   readonly budgetId: string | null;
-  /** When the budget was set (registered in the store); 0 for rate limits. */
-  readonly setAt: number;
-  /** The alert threshold the store announces (a budget's `alertThreshold`), in the counter's unit. */
   readonly alertAt: number | undefined;
+  readonly thresholds: readonly number[] | null;
+  readonly rateId: string | null;
+}
+
+/**
+ * One limit a call is checked against, in one scope, with its counter of the current period
+ * kept. What the limit is lives in its shared definition; this holds what is the scope's.
+ */
+export class PlannedLimit {
+  /** The counter of the current period, reused until the period ends (two fields, not an object: one less per limit of 100,000 keys). */
+  spec: CounterSpec | null = null;
+  /** The period of `spec`. */
+  span: Span | null = null;
+
+  constructor(
+    readonly definition: LimitDefinition,
+    readonly scope: string,
+    readonly origin: string | null,
+    /** When the budget was set (registered in the store); 0 for rate limits. */
+    readonly setAt: number,
+    /**
+     * The prefix of its counters' keys where it is not derived from the other fields (see
+     * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
+     * so that 100,000 keys do not each hold their limits' prefixes besides their counters' keys.
+     */
+    readonly prefix: string | null,
+    /**
+     * A templated limit bound to a value: ranked among the values of its template (see
+     * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
+     */
+    readonly rank: { index: string; member: string } | null,
+  ) {}
+
+  get kind(): LimitDefinition['kind'] {
+    return this.definition.kind;
+  }
+
+  get type(): LimitDefinition['type'] {
+    return this.definition.type;
+  }
+
+  /** In the counter's unit: micro-dollars, tokens or requests. */
+  get limit(): number {
+    return this.definition.limit;
+  }
+
+  get budget(): Budget | null {
+    return this.definition.budget;
+  }
+
+  get rateLimit(): RateLimit | null {
+    return this.definition.rateLimit;
+  }
+
+  /** The budget's identity at its origin (budgetId); null for rate limits. */
+  get budgetId(): string | null {
+    return this.definition.budgetId;
+  }
+
+  /** The alert threshold the store announces (a budget's `alertThreshold`), in the counter's unit. */
+  get alertAt(): number | undefined {
+    return this.definition.alertAt;
+  }
+
   /**
    * A budget's `alertThresholds`, in the counter's unit: each announced by the settlement whose
    * usage crosses it (the store adds usage atomically, so exactly one does, in every process).
    */
-  readonly thresholds: readonly number[] | null;
+  get thresholds(): readonly number[] | null {
+    return this.definition.thresholds;
+  }
+
   /** A rate limit's identity in its scope (type, limit, window, models); null for budgets. */
-  readonly rateId: string | null;
-  /**
-   * The prefix of its counters' keys where it is not derived from the fields above (see
-   * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
-   * so that 100,000 keys do not each hold their limits' prefixes besides their counters' keys.
-   */
-  readonly prefix: string | null;
-  /**
-   * A templated limit bound to a value: ranked among the values of its template (see
-   * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
-   */
-  readonly rank: { index: string; member: string } | null;
-  /** The counter of the current period, reused until the period ends (two fields, not an object: one less per limit of 100,000 keys). */
-  spec: CounterSpec | null;
-  /** The period of `spec`. */
-  span: Span | null;
+  get rateId(): string | null {
+    return this.definition.rateId;
+  }
 }
 
 export interface LimitPlan {
@@ -159,68 +209,56 @@ function planLimits(
   const seen = new Set<string>();
   for (const { origin, budget } of scopeLimits.budgets) {
     if (!applies(budget.models)) continue;
-    const id = budgetId(budget);
+    const definition = budgetDefinition(budget);
+    const id = definition.budgetId!;
     if (seen.has(`${origin}|${id}`)) continue;
     seen.add(`${origin}|${id}`);
     const setAt = setAtOf(origin, id);
+    out.push(new PlannedLimit(definition, scope, origin, setAt, scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null, null));
+  }
+  for (const rateLimit of scopeLimits.rateLimits) {
+    if (!applies(rateLimit.models)) continue;
+    const definition = rateDefinition(rateLimit);
+    const id = definition.rateId!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(new PlannedLimit(definition, scope, null, 0, scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null, null));
+  }
+  return out;
+}
+
+/** Definitions by budget or rate limit object (keys with the same parsed limits share them). */
+const definitions = new WeakMap<Budget | RateLimit, LimitDefinition>();
+
+function budgetDefinition(budget: Budget): LimitDefinition {
+  let definition = definitions.get(budget);
+  if (!definition) {
     const toUnits = budget.type === 'cost' ? usdToMicros : (n: number) => n;
-    out.push({
-      scope,
+    definition = {
       kind: 'budget',
       type: budget.type,
       limit: toUnits(budget.limit),
       budget,
       rateLimit: null,
-      origin,
-      budgetId: id,
-      setAt,
+      budgetId: budgetId(budget),
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
       rateId: null,
-      prefix: scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null,
-      rank: null,
-      spec: null,
-      span: null,
-    });
+    };
+    definitions.set(budget, definition);
   }
-  for (const rateLimit of scopeLimits.rateLimits) {
-    if (!applies(rateLimit.models)) continue;
-    const id = rateIdOf(rateLimit);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({
-      scope,
-      kind: 'rateLimit',
-      type: rateLimit.type,
-      limit: rateLimit.limit,
-      budget: null,
-      rateLimit,
-      origin: null,
-      budgetId: null,
-      setAt: 0,
-      alertAt: undefined,
-      thresholds: null,
-      rateId: id,
-      prefix: scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null,
-      rank: null,
-      spec: null,
-      span: null,
-    });
-  }
-  return out;
+  return definition;
 }
 
-/** Rate limit identities by rate limit: keys sharing parsed limits share the strings too. */
-const rateIds = new WeakMap<RateLimit, string>();
-
-function rateIdOf(rateLimit: RateLimit): string {
-  let id = rateIds.get(rateLimit);
-  if (id === undefined) {
+function rateDefinition(rateLimit: RateLimit): LimitDefinition {
+  let definition = definitions.get(rateLimit);
+  if (!definition) {
     const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
-    id = flatConcat(rateLimit.type, ':', rateLimit.limit, window, rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : '');
-    rateIds.set(rateLimit, id);
+    const rateId = flatConcat(rateLimit.type, ':', rateLimit.limit, window, rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : '');
+    definition = { kind: 'rateLimit', type: rateLimit.type, limit: rateLimit.limit, budget: null, rateLimit, budgetId: null, alertAt: undefined, thresholds: null, rateId };
+    definitions.set(rateLimit, definition);
   }
-  return id;
+  return definition;
 }
 
 /**
@@ -267,7 +305,7 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
     }
     const escaped = encodeURIComponent(value);
     for (const limit of chosen) {
-      limits.push({ ...limit, scope: limit.scope.replace(HOLE, value), prefix: keyPrefix(limit).replace(HOLE, escaped), rank: { index: rankIndexOf(limit), member: value }, spec: null, span: null });
+      limits.push(new PlannedLimit(limit.definition, limit.scope.replace(HOLE, value), limit.origin, limit.setAt, keyPrefix(limit).replace(HOLE, escaped), { index: rankIndexOf(limit), member: value }));
     }
   }
   return finishPlan(limits, NO_TEMPLATES);
