@@ -21,19 +21,10 @@ const PLANS_PER_KEY = 64;
 /** Prices kept per integration (models are the caller's to name: a bound, not a leak). */
 const PRICES_PER_INTEGRATION = 1_000;
 
-interface ScopeParts {
-  /** The scope and model of the first part planned (no string built for them: most limits objects have only this one). */
-  scope: string;
-  model: string | null;
-  part: ScopePlan;
-  /** Parts of other scopes or models, by `scope\nmodel`. */
-  others: Map<string, ScopePlan> | null;
-}
-
-interface KeyPlans {
+/** A key's plan of the model it called first (itself the PlannedCall: one object per key), and of its others. */
+interface KeyPlans extends PlannedCall {
   key: KeyPolicy;
   model: string;
-  planned: PlannedCall;
   others: Map<string, PlannedCall> | null;
 }
 
@@ -57,11 +48,13 @@ export class CallPlans {
   #grantGuards = new WeakMap<IntegrationPolicy, Map<string, readonly string[]>>();
   /**
    * The part of plans each scope makes, by its limits object (policies share the objects of
-   * scopes a change left alone: a key's, say) then by scope and model. Plans hold these parts by
-   * reference, so a workspace's limits are held once for all its keys, and a policy change
-   * rebuilds a key's plan from parts at the cost of a few lookups.
+   * scopes a change left alone: a key's, say): the first planned, and those of other scopes or
+   * models by `scope\nmodel` (most limits objects, a key's, are planned for one: no map each).
+   * Plans hold these parts by reference, so a workspace's limits are held once for all its keys,
+   * and a policy change rebuilds a key's plan from parts at the cost of a few lookups.
    */
-  #parts = new WeakMap<ScopeLimits, ScopeParts>();
+  #parts = new WeakMap<ScopeLimits, ScopePlan>();
+  #otherParts = new WeakMap<ScopeLimits, Map<string, ScopePlan>>();
 
   constructor(setAt: (origin: string, id: string) => number) {
     this.#setAt = setAt;
@@ -100,11 +93,11 @@ export class CallPlans {
     }
     let entry = this.#byKey.get(key.id);
     if (entry?.key !== key) {
-      entry = { key, model, planned: build(), others: null };
+      entry = { ...build(), key, model, others: null };
       this.#byKey.set(key.id, entry);
-      return entry.planned;
+      return entry;
     }
-    if (entry.model === model) return entry.planned;
+    if (entry.model === model) return entry;
     entry.others ??= new Map();
     let planned = entry.others.get(model);
     if (!planned) {
@@ -142,15 +135,17 @@ export class CallPlans {
   }
 
   #part(scope: string, limits: ScopeLimits, model: string | null): ScopePlan {
-    const parts = this.#parts.get(limits);
-    const first = parts !== undefined && parts.scope === scope && parts.model === model;
-    let part = parts === undefined ? undefined : first ? parts.part : parts.others?.get(`${scope}\n${model}`);
+    const first = this.#parts.get(limits);
+    const isFirst = first === undefined || (first.scope === scope && first.model === model);
+    let part = isFirst ? first : this.#otherParts.get(limits)?.get(`${scope}\n${model}`);
     if (part && setTimesHold(part, this.#setAt)) return part;
     part = planScope(scope, limits, this.#setAt, model);
-    // Most limits objects (a key's) are planned for one scope and model: no map each.
-    if (!parts) this.#parts.set(limits, { scope, model, part, others: null });
-    else if (first) parts.part = part;
-    else (parts.others ??= new Map()).set(`${scope}\n${model}`, part);
+    if (isFirst) this.#parts.set(limits, part);
+    else {
+      let others = this.#otherParts.get(limits);
+      if (!others) this.#otherParts.set(limits, (others = new Map()));
+      others.set(`${scope}\n${model}`, part);
+    }
     return part;
   }
 
@@ -197,6 +192,6 @@ function scopesOf(policy: Policy, query: StatusQuery, callKey?: KeyPolicy | null
     }
   }
   if (workspace !== undefined) scopes.push([scopeName.workspace(workspace), resolveWorkspaceLimits(policy, workspace)]);
-  if (key) scopes.push([scopeName.key(key.id), key]);
+  if (key) scopes.push([key.scope, key]);
   return scopes;
 }

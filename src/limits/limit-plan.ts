@@ -133,6 +133,9 @@ const HOLE = '\u0000';
 
 /** The limits of one scope for one model (all of them without one), and its templates: a part of plans. */
 export interface ScopePlan {
+  readonly scope: string;
+  /** The model it was planned for; null: every limit. */
+  readonly model: string | null;
   readonly limits: readonly PlannedLimit[];
   readonly templates: readonly TemplatePlan[];
 }
@@ -159,7 +162,9 @@ export function combinePlan(parts: readonly ScopePlan[]): LimitPlan {
     for (const limit of part.limits) limits.push(limit);
     for (const template of part.templates) (templates ??= []).push(template);
   }
-  return finishPlan(limits, templates ?? NO_TEMPLATES);
+  // A copy of exactly its length: an array grown by push keeps room for 17 and more (a plan is
+  // held per key, for as long as the key calls).
+  return finishPlan(limits.slice(), templates ?? NO_TEMPLATES);
 }
 
 /** The templates of the many scopes that have none: one array for all. */
@@ -167,8 +172,9 @@ const NO_TEMPLATES: readonly TemplatePlan[] = Object.freeze([]);
 
 /** The part of plans one scope makes, for `model` (null: every limit). */
 export function planScope(scope: string, scopeLimits: ScopeLimits, setAtOf: (origin: string, id: string) => number, model: string | null): ScopePlan {
-  const limits = planLimits([], scope, scopeLimits, setAtOf, model);
-  if (scopeLimits.each.length === 0) return { limits, templates: NO_TEMPLATES };
+  // Exactly its length (see combinePlan).
+  const limits = planLimits([], scope, scopeLimits, setAtOf, model).slice();
+  if (scopeLimits.each.length === 0) return { scope, model, limits, templates: NO_TEMPLATES };
   const templates: TemplatePlan[] = [];
   for (const each of scopeLimits.each) {
     // The value goes where HOLE is: `workspace:team-a/user:u-42`, and in every counter key.
@@ -179,7 +185,7 @@ export function planScope(scope: string, scopeLimits: ScopeLimits, setAtOf: (ori
     for (const [value, valueLimits] of each.overrides) overrides.set(value, planLimits([], templated, valueLimits, setAtOf, model));
     templates.push({ scope, by: each.by, limits: planLimits([], templated, each, setAtOf, model), tiers, overrides });
   }
-  return { limits, templates };
+  return { scope, model, limits, templates };
 }
 
 /** A plan of these limits: what admission needs to know of them at once. */
