@@ -21,6 +21,8 @@ interface LimitDefinition {
   readonly alertAt: number | undefined;
   readonly thresholds: readonly number[] | null;
   readonly rateId: string | null;
+  /** When the budget was set (registered in the store); 0 for rate limits. */
+  readonly setAt: number;
 }
 
 /**
@@ -37,8 +39,6 @@ export class PlannedLimit {
     readonly definition: LimitDefinition,
     readonly scope: string,
     readonly origin: string | null,
-    /** When the budget was set (registered in the store); 0 for rate limits. */
-    readonly setAt: number,
     /**
      * The prefix of its counters' keys where it is not derived from the other fields (see
      * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
@@ -94,6 +94,11 @@ export class PlannedLimit {
   /** A rate limit's identity in its scope (type, limit, window, models); null for budgets. */
   get rateId(): string | null {
     return this.definition.rateId;
+  }
+
+  /** When the budget was set (registered in the store); 0 for rate limits. */
+  get setAt(): number {
+    return this.definition.setAt;
   }
 }
 
@@ -215,12 +220,12 @@ function planLimits(
   const seen = new Set<string>();
   for (const { origin, budget } of scopeLimits.budgets) {
     if (!applies(budget.models)) continue;
-    const definition = budgetDefinition(budget);
-    const id = definition.budgetId!;
+    const id = budgetId(budget);
     if (seen.has(`${origin}|${id}`)) continue;
     seen.add(`${origin}|${id}`);
     const setAt = setAtOf(origin, id);
-    out.push(new PlannedLimit(definition, scope, origin, setAt, scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null, null));
+    const definition = budgetDefinition(budget, id, setAt);
+    out.push(new PlannedLimit(definition, scope, origin, scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null, null));
   }
   for (const rateLimit of scopeLimits.rateLimits) {
     if (!applies(rateLimit.models)) continue;
@@ -228,17 +233,20 @@ function planLimits(
     const id = definition.rateId!;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(new PlannedLimit(definition, scope, null, 0, scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null, null));
+    out.push(new PlannedLimit(definition, scope, null, scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null, null));
   }
   return out;
 }
 
-/** Definitions by budget or rate limit object (keys with the same parsed limits share them). */
+/**
+ * Definitions by budget or rate limit object: keys with the same parsed limits share them (a
+ * budget's, while its scopes have the same set time: keys registered together).
+ */
 const definitions = new WeakMap<Budget | RateLimit, LimitDefinition>();
 
-function budgetDefinition(budget: Budget): LimitDefinition {
+function budgetDefinition(budget: Budget, id: string, setAt: number): LimitDefinition {
   let definition = definitions.get(budget);
-  if (!definition) {
+  if (definition?.setAt !== setAt) {
     const toUnits = budget.type === 'cost' ? usdToMicros : (n: number) => n;
     definition = {
       kind: 'budget',
@@ -246,10 +254,11 @@ function budgetDefinition(budget: Budget): LimitDefinition {
       limit: toUnits(budget.limit),
       budget,
       rateLimit: null,
-      budgetId: budgetId(budget),
+      budgetId: id,
       alertAt: budget.alertThreshold === undefined ? undefined : toUnits(budget.alertThreshold),
       thresholds: budget.alertThresholds ? budget.alertThresholds.map(toUnits) : null,
       rateId: null,
+      setAt,
     };
     definitions.set(budget, definition);
   }
@@ -261,7 +270,7 @@ function rateDefinition(rateLimit: RateLimit): LimitDefinition {
   if (!definition) {
     const window = rateLimit.type === 'concurrency' ? '' : `:${rateLimit.per}`;
     const rateId = flatConcat(rateLimit.type, ':', rateLimit.limit, window, rateLimit.models ? `:m=${modelsId(rateLimit.models)}` : '');
-    definition = { kind: 'rateLimit', type: rateLimit.type, limit: rateLimit.limit, budget: null, rateLimit, budgetId: null, alertAt: undefined, thresholds: null, rateId };
+    definition = { kind: 'rateLimit', type: rateLimit.type, limit: rateLimit.limit, budget: null, rateLimit, budgetId: null, alertAt: undefined, thresholds: null, rateId, setAt: 0 };
     definitions.set(rateLimit, definition);
   }
   return definition;
@@ -311,7 +320,7 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
     }
     const escaped = encodeURIComponent(value);
     for (const limit of chosen) {
-      limits.push(new PlannedLimit(limit.definition, limit.scope.replace(HOLE, value), limit.origin, limit.setAt, keyPrefix(limit).replace(HOLE, escaped), { index: rankIndexOf(limit), member: value }));
+      limits.push(new PlannedLimit(limit.definition, limit.scope.replace(HOLE, value), limit.origin, keyPrefix(limit).replace(HOLE, escaped), { index: rankIndexOf(limit), member: value }));
     }
   }
   return finishPlan(limits, NO_TEMPLATES);
@@ -370,7 +379,8 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
     limit: limit.limit,
     expiresAt: span.end === null ? null : span.end + expiryMarginMs,
     ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
-    ...(limit.kind === 'budget' ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : {}),
+    // `exhaustedAt` only where it is not the limit (a number less per budget of 100,000 keys).
+    ...(limit.kind === 'budget' ? (exhaustedShare > 0 ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : { announceAtLimit: true }) : {}),
     // A slot in flight is given back when its reservation expires: the call is over either way.
     ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
     ...(limit.rank ? { rank: { index: flatConcat(limit.rank.index, span.start), member: limit.rank.member } } : {}),
