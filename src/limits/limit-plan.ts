@@ -39,18 +39,24 @@ export class PlannedLimit {
     readonly definition: LimitDefinition,
     readonly scope: string,
     readonly origin: string | null,
-    /**
-     * The prefix of its counters' keys where it is not derived from the other fields (see
-     * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
-     * so that 100,000 keys do not each hold their limits' prefixes besides their counters' keys.
-     */
-    readonly prefix: string | null,
-    /**
-     * A templated limit bound to a value: ranked among the values of its template (see
-     * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
-     */
-    readonly rank: { index: string; member: string } | null,
   ) {}
+
+  /**
+   * The prefix of its counters' keys where it is not derived from the other fields (see
+   * keyPrefix): a templated limit's, with the place of its value or the value. Null otherwise,
+   * so that 100,000 keys do not each hold their limits' prefixes besides their counters' keys.
+   */
+  get prefix(): string | null {
+    return null;
+  }
+
+  /**
+   * A templated limit bound to a value: ranked among the values of its template (see
+   * CounterSpec.rank), per period, for `limits.nearest`. Null for other limits.
+   */
+  get rank(): { index: string; member: string } | null {
+    return null;
+  }
 
   get kind(): LimitDefinition['kind'] {
     return this.definition.kind;
@@ -99,6 +105,26 @@ export class PlannedLimit {
   /** When the budget was set (registered in the store); 0 for rate limits. */
   get setAt(): number {
     return this.definition.setAt;
+  }
+}
+
+/** A limit of a templated scope (`each`): its key prefix holds the place of the value, or, bound, the value; and its rank. */
+class TemplatedLimit extends PlannedLimit {
+  readonly #prefix: string;
+  readonly #rank: { index: string; member: string } | null;
+
+  constructor(definition: LimitDefinition, scope: string, origin: string | null, prefix: string, rank: { index: string; member: string } | null) {
+    super(definition, scope, origin);
+    this.#prefix = prefix;
+    this.#rank = rank;
+  }
+
+  override get prefix(): string {
+    return this.#prefix;
+  }
+
+  override get rank(): { index: string; member: string } | null {
+    return this.#rank;
   }
 }
 
@@ -225,7 +251,7 @@ function planLimits(
     seen.add(`${origin}|${id}`);
     const setAt = setAtOf(origin, id);
     const definition = budgetDefinition(budget, id, setAt);
-    out.push(new PlannedLimit(definition, scope, origin, scope.includes(HOLE) ? flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|') : null, null));
+    out.push(scope.includes(HOLE) ? new TemplatedLimit(definition, scope, origin, flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|'), null) : new PlannedLimit(definition, scope, origin));
   }
   for (const rateLimit of scopeLimits.rateLimits) {
     if (!applies(rateLimit.models)) continue;
@@ -233,7 +259,7 @@ function planLimits(
     const id = definition.rateId!;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(new PlannedLimit(definition, scope, null, scope.includes(HOLE) ? flatConcat('r|', scope, '|', id, '|') : null, null));
+    out.push(scope.includes(HOLE) ? new TemplatedLimit(definition, scope, null, flatConcat('r|', scope, '|', id, '|'), null) : new PlannedLimit(definition, scope, null));
   }
   return out;
 }
@@ -320,7 +346,7 @@ export function bindPlan(plan: LimitPlan, attributes: CallAttributes, partial = 
     }
     const escaped = encodeURIComponent(value);
     for (const limit of chosen) {
-      limits.push(new PlannedLimit(limit.definition, limit.scope.replace(HOLE, value), limit.origin, keyPrefix(limit).replace(HOLE, escaped), { index: rankIndexOf(limit), member: value }));
+      limits.push(new TemplatedLimit(limit.definition, limit.scope.replace(HOLE, value), limit.origin, keyPrefix(limit).replace(HOLE, escaped), { index: rankIndexOf(limit), member: value }));
     }
   }
   return finishPlan(limits, NO_TEMPLATES);
