@@ -21,10 +21,12 @@ const FOLD_AFTER_MS = MINUTE_MS;
 /** On writes, folding and retention are looked at no more often than this (reads always look). */
 const MAINTAIN_EVERY_MS = 1_000;
 
-/** A cell as held here: its histograms compact (see CompactHistogram), its start its bucket's. */
-interface HeldCell {
+/**
+ * A cell as held here: its counts in the cell itself (no object of their own, at 100,000 keys),
+ * its histograms compact (see CompactHistogram), its start its bucket's.
+ */
+interface HeldCell extends AnalyticsCounts {
   dims: AnalyticsDims;
-  counts: AnalyticsCounts;
   latency: CompactHistogram;
   ttft: CompactHistogram;
 }
@@ -91,7 +93,8 @@ export class AnalyticsTable {
   record(cells: readonly AnalyticsCell[], write: AnalyticsWrite): void {
     this.#maintain(write);
     for (const cell of cells) {
-      const held = { dims: cell.dims, counts: cell.counts, latency: compactOf(cell.latency), ttft: compactOf(cell.ttft) };
+      const held: HeldCell = { ...newHeldCell(cell.dims), latency: compactOf(cell.latency), ttft: compactOf(cell.ttft) };
+      mergeCounts(held, cell.counts);
       const bucket = this.#bucket('minute', cell.start, write);
       if (bucket) merge(this.#dimsCell(bucket, cell.dims), held);
       if (!bucket || bucket.folded) this.#addCoarse(cell.start, held, write);
@@ -232,10 +235,10 @@ function* cellsOf(bucket: Bucket): Generator<HeldCell> {
   }
 }
 
-const newHeldCell = (dims: AnalyticsDims): HeldCell => ({ dims, counts: emptyCounts(), latency: null, ttft: null });
+const newHeldCell = (dims: AnalyticsDims): HeldCell => ({ dims, latency: null, ttft: null, ...emptyCounts() });
 
 function addCall(cell: HeldCell, event: UsageEvent): void {
-  addCounts(cell.counts, event);
+  addCounts(cell, event);
   // An unsettled call's duration is unknown: it is left out of the latencies.
   if (event.status !== 'unsettled') cell.latency = addToCompact(cell.latency, bucketIndex(event.latencyMs), 1);
   if (event.ttftMs !== null) cell.ttft = addToCompact(cell.ttft, bucketIndex(event.ttftMs), 1);
@@ -248,11 +251,13 @@ function callCell(dims: AnalyticsDims, event: UsageEvent): HeldCell {
 }
 
 function merge(target: HeldCell, source: HeldCell): void {
-  mergeCounts(target.counts, source.counts);
+  mergeCounts(target, source);
   target.latency = mergeCompact(target.latency, source.latency);
   target.ttft = mergeCompact(target.ttft, source.ttft);
 }
 
 function copy(cell: HeldCell, start: number): AnalyticsCell {
-  return { start, dims: cell.dims, counts: { ...cell.counts }, latency: histogramOf(cell.latency), ttft: histogramOf(cell.ttft) };
+  const counts = emptyCounts();
+  mergeCounts(counts, cell);
+  return { start, dims: cell.dims, counts, latency: histogramOf(cell.latency), ttft: histogramOf(cell.ttft) };
 }

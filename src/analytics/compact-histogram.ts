@@ -1,15 +1,25 @@
 import type { Histogram } from './latency-histogram.js';
 
 /**
- * A histogram as flat pairs `[index, count, index, count, ...]`, for cells held for long (the
- * memory store's rollups). A `Histogram` object with a bucket index as its key gets a dense
- * backing store up to that index from V8 (about 700 bytes for one latency of a few hundred ms);
- * a cell of one call here holds 2 numbers. Null: empty.
+ * A histogram as held for long (the memory store's rollups): null when empty; one bucket as one
+ * small integer, `index * ONE_BUCKET + count` (a minute's cell of one key is one call, at 100,000
+ * keys: no array for it); more buckets as flat pairs `[index, count, index, count, ...]`. A
+ * `Histogram` object with a bucket index as its key would get a dense backing store up to that
+ * index from V8 (about 700 bytes for one latency of a few hundred ms).
  */
-export type CompactHistogram = number[] | null;
+export type CompactHistogram = number | number[] | null;
 
-export function addToCompact(histogram: CompactHistogram, index: number, count: number): number[] {
-  if (histogram === null) return [index, count];
+/** Counts below this fit beside a bucket index (at most 300) in one small integer (below 2^31). */
+const ONE_BUCKET = 2 ** 22;
+
+export function addToCompact(histogram: CompactHistogram, index: number, count: number): CompactHistogram {
+  if (histogram === null) return count < ONE_BUCKET ? index * ONE_BUCKET + count : [index, count];
+  if (typeof histogram === 'number') {
+    const held = Math.floor(histogram / ONE_BUCKET);
+    const heldCount = histogram - held * ONE_BUCKET;
+    if (held === index && heldCount + count < ONE_BUCKET) return histogram + count;
+    histogram = [held, heldCount];
+  }
   for (let i = 0; i < histogram.length; i += 2) {
     if (histogram[i] === index) {
       histogram[i + 1]! += count;
@@ -20,9 +30,19 @@ export function addToCompact(histogram: CompactHistogram, index: number, count: 
   return histogram;
 }
 
+/** The buckets of a compact histogram as `[index, count]` pairs, flat. */
+function pairsOf(histogram: CompactHistogram): readonly number[] {
+  if (histogram === null) return [];
+  if (typeof histogram === 'number') {
+    const index = Math.floor(histogram / ONE_BUCKET);
+    return [index, histogram - index * ONE_BUCKET];
+  }
+  return histogram;
+}
+
 export function mergeCompact(target: CompactHistogram, source: CompactHistogram): CompactHistogram {
-  if (source === null) return target;
-  for (let i = 0; i < source.length; i += 2) target = addToCompact(target, source[i]!, source[i + 1]!);
+  const pairs = pairsOf(source);
+  for (let i = 0; i < pairs.length; i += 2) target = addToCompact(target, pairs[i]!, pairs[i + 1]!);
   return target;
 }
 
@@ -34,6 +54,7 @@ export function compactOf(histogram: Histogram): CompactHistogram {
 
 export function histogramOf(compact: CompactHistogram): Histogram {
   const out: Histogram = {};
-  if (compact !== null) for (let i = 0; i < compact.length; i += 2) out[compact[i]!] = compact[i + 1]!;
+  const pairs = pairsOf(compact);
+  for (let i = 0; i < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
   return out;
 }
