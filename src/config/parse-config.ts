@@ -108,6 +108,14 @@ const limitFieldSchemas = LIMIT_FIELDS.map((field) => z.object({ [field]: limits
  */
 function keyParser(): (entry: unknown, index: number) => { key: ParsedKey } | { issues: ConfigIssue[] } {
   const parsedLimits = LIMIT_FIELDS.map(() => new Map<unknown, { success: true; data: unknown } | { success: false; error: z.ZodError }>());
+  // Model lists by content: keys naming the same models share one array (never changed).
+  const modelLists = new Map<string, string[]>();
+  const sharedList = (models: string[]): string[] => {
+    const id = models.join('\n');
+    let list = modelLists.get(id);
+    if (!list) modelLists.set(id, (list = models.slice()));
+    return list;
+  };
   return (entry, index) => {
     const own = keyOwnSchema.safeParse(entry);
     const issues = own.success ? [] : toConfigIssues(own.error, ['keys', index]);
@@ -126,7 +134,9 @@ function keyParser(): (entry: unknown, index: number) => { key: ParsedKey } | { 
       else issues.push(...toConfigIssues(result.error, ['keys', index]));
     });
     if (issues.length > 0 || !own.success) return { issues };
-    return { key: { ...own.data, ...limits } as ParsedKey };
+    const key = { ...own.data, ...limits } as ParsedKey;
+    if (key.models) key.models = sharedList(key.models);
+    return { key };
   };
 }
 
