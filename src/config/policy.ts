@@ -6,7 +6,7 @@ import { eachBudgetOrigins, withEach, withOrigin, type ScopeLimits } from './sco
 export type { KeyPolicy } from './key-policy.js';
 export { buildKeyPolicy } from './key-policy.js';
 export type { OriginBudget, ScopeLimits } from './scope-limits.js';
-import type { KeyTable } from './key-table.js';
+import type { KeyPolicies, KeyTable } from './key-table.js';
 import type { ParsedConfig, ParsedIntegration } from './parsed-config.js';
 
 /** What one workspace received from one integration: model subset (null = no narrowing) and limits. */
@@ -52,7 +52,7 @@ export interface Policy {
   readonly integrations: ReadonlyMap<string, IntegrationPolicy>;
   readonly keyTable: KeyTable;
   /** Key policies by id (the key table's). */
-  readonly keys: ReadonlyMap<string, KeyPolicy>;
+  readonly keys: KeyPolicies;
   /** Keys by the SHA-256 of their token (those that have one). */
   readonly keysByHash: ReadonlyMap<string, KeyPolicy>;
   /** Ids of keys revoked at runtime (`gateway.keys.revoke`): refused as revoked, not as unknown. */

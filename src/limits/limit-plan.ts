@@ -38,8 +38,12 @@ export class PlannedLimit {
   constructor(
     readonly definition: LimitDefinition,
     readonly scope: string,
-    readonly origin: string | null,
   ) {}
+
+  /** Where a budget is registered: its scope, unless it came from another (see OriginLimit); null for a rate limit. */
+  get origin(): string | null {
+    return this.definition.kind === 'budget' ? this.scope : null;
+  }
 
   /**
    * The prefix of its counters' keys where it is not derived from the other fields (see
@@ -108,8 +112,22 @@ export class PlannedLimit {
   }
 }
 
+/** A budget registered at an origin other than its scope (a `'*'` grant's, applied to each workspace). */
+class OriginLimit extends PlannedLimit {
+  readonly #origin: string | null;
+
+  constructor(definition: LimitDefinition, scope: string, origin: string | null) {
+    super(definition, scope);
+    this.#origin = origin;
+  }
+
+  override get origin(): string | null {
+    return this.#origin;
+  }
+}
+
 /** A limit of a templated scope (`each`): its key prefix holds the place of the value, or, bound, the value; and its rank. */
-class TemplatedLimit extends PlannedLimit {
+class TemplatedLimit extends OriginLimit {
   readonly #prefix: string;
   readonly #rank: { index: string; member: string } | null;
 
@@ -251,7 +269,8 @@ function planLimits(
     seen.add(`${origin}|${id}`);
     const setAt = setAtOf(origin, id);
     const definition = budgetDefinition(budget, id, setAt);
-    out.push(scope.includes(HOLE) ? new TemplatedLimit(definition, scope, origin, flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|'), null) : new PlannedLimit(definition, scope, origin));
+    if (scope.includes(HOLE)) out.push(new TemplatedLimit(definition, scope, origin, flatConcat('b|', origin, '|', id, '|', setAt, '|', scope, '|'), null));
+    else out.push(origin === scope ? new PlannedLimit(definition, scope) : new OriginLimit(definition, scope, origin));
   }
   for (const rateLimit of scopeLimits.rateLimits) {
     if (!applies(rateLimit.models)) continue;
@@ -259,7 +278,7 @@ function planLimits(
     const id = definition.rateId!;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(scope.includes(HOLE) ? new TemplatedLimit(definition, scope, null, flatConcat('r|', scope, '|', id, '|'), null) : new PlannedLimit(definition, scope, null));
+    out.push(scope.includes(HOLE) ? new TemplatedLimit(definition, scope, null, flatConcat('r|', scope, '|', id, '|'), null) : new PlannedLimit(definition, scope));
   }
   return out;
 }
