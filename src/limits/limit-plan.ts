@@ -412,6 +412,75 @@ function sharedSpan(span: Span): Span {
 }
 
 /**
+ * A limit's counter for one period, as stores get it: its key, and the rest read from the limit
+ * and the period (shared by every key), so that 100,000 keys do not each hold a limit and an
+ * expiry as numbers of their own. Immutable, as every CounterSpec.
+ */
+class PeriodCounter implements CounterSpec {
+  readonly key: string;
+  readonly #limit: PlannedLimit;
+  readonly #span: Span;
+  readonly #margin: number;
+
+  constructor(key: string, limit: PlannedLimit, span: Span, margin: number) {
+    this.key = key;
+    this.#limit = limit;
+    this.#span = span;
+    this.#margin = margin;
+  }
+
+  get limit(): number {
+    return this.#limit.limit;
+  }
+
+  get expiresAt(): number | null {
+    const end = this.#span.end;
+    return end === null ? null : end + this.#margin;
+  }
+
+  get alertAt(): number | undefined {
+    return this.#limit.alertAt;
+  }
+
+  get announceAtLimit(): boolean | undefined {
+    return this.#limit.kind === 'budget' ? true : undefined;
+  }
+
+  /** A slot in flight is given back when its reservation expires: the call is over either way. */
+  get releaseOnExpiry(): boolean | undefined {
+    return this.#limit.type === 'concurrency' ? true : undefined;
+  }
+
+  get exhaustedAt(): number | undefined {
+    return undefined;
+  }
+
+  get rank(): { index: string; member: string } | undefined {
+    return undefined;
+  }
+}
+
+/** A period's counter with an exhaustion point below its limit, or ranked (a templated limit's): those held as its own. */
+class DetailedCounter extends PeriodCounter {
+  readonly #exhaustedAt: number | undefined;
+  readonly #rank: { index: string; member: string } | undefined;
+
+  constructor(key: string, limit: PlannedLimit, span: Span, margin: number, exhaustedAt: number | undefined, rank: { index: string; member: string } | undefined) {
+    super(key, limit, span, margin);
+    this.#exhaustedAt = exhaustedAt;
+    this.#rank = rank;
+  }
+
+  override get exhaustedAt(): number | undefined {
+    return this.#exhaustedAt;
+  }
+
+  override get rank(): { index: string; member: string } | undefined {
+    return this.#rank;
+  }
+}
+
+/**
  * The counter for `now`. Counter specs are immutable and shared by every call of the same period,
  * which keeps the hot path free of per-call key building.
  */
@@ -419,17 +488,12 @@ export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: numb
   const current = limit.span;
   if (current !== null && now >= current.start && (current.end === null || now < current.end)) return limit.spec!;
   const span = sharedSpan(spanAt(limit, now));
-  const spec: CounterSpec = {
-    key: flatConcat(keyPrefix(limit), span.start),
-    limit: limit.limit,
-    expiresAt: span.end === null ? null : span.end + expiryMarginMs,
-    ...(limit.alertAt === undefined ? {} : { alertAt: limit.alertAt }),
-    // `exhaustedAt` only where it is not the limit (a number less per budget of 100,000 keys).
-    ...(limit.kind === 'budget' ? (exhaustedShare > 0 ? { announceAtLimit: true, exhaustedAt: limit.limit - Math.floor(limit.limit * exhaustedShare) } : { announceAtLimit: true }) : {}),
-    // A slot in flight is given back when its reservation expires: the call is over either way.
-    ...(limit.type === 'concurrency' ? { releaseOnExpiry: true } : {}),
-    ...(limit.rank ? { rank: { index: flatConcat(limit.rank.index, span.start), member: limit.rank.member } } : {}),
-  };
+  const key = flatConcat(keyPrefix(limit), span.start);
+  // `exhaustedAt` only where it is not the limit.
+  const exhaustedAt = limit.kind === 'budget' && exhaustedShare > 0 ? limit.limit - Math.floor(limit.limit * exhaustedShare) : undefined;
+  const rank = limit.rank ? { index: flatConcat(limit.rank.index, span.start), member: limit.rank.member } : undefined;
+  const spec =
+    exhaustedAt === undefined && rank === undefined ? new PeriodCounter(key, limit, span, expiryMarginMs) : new DetailedCounter(key, limit, span, expiryMarginMs, exhaustedAt, rank);
   limit.spec = spec;
   limit.span = span;
   return spec;
