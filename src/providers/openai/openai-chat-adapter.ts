@@ -28,8 +28,8 @@ export interface OpenAIChatAdapterOptions {
   /**
    * How the server reports a stream's usage: `ask` (default) it sends it when asked with
    * `stream_options.include_usage` (OpenAI, Azure, vLLM...); `sent` it sends it unasked (in its
-   * last chunk or every one) and rejects or ignores the option (Mistral), which is then not sent; `none` it does not
-   * report it (or rejects the option): streamed usage is then estimated.
+   * last chunk or every one) and rejects or ignores the option (Mistral), which is then not
+   * sent; `none` it does not report it (or rejects the option): streamed usage is estimated.
    */
   streamUsage?: 'ask' | 'sent' | 'none';
   /** The vendor's usage object as normalized usage (OpenAI's reading by default). */
