@@ -359,7 +359,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
 
   /**
    * Fails when the file at the store's path is no longer the one it opened (removed, or another
-   * put in its place): the open file would take every count and lose it. One stat, under 1 µs.
+   * put in its place): the open file would take every count and lose it. One stat per
+   * transaction: about 10 µs in the development VM (2026-12-07), 8 % of a sequential call.
    */
   #checkFile(): void {
     const file = this.#file;
