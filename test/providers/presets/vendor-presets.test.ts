@@ -297,6 +297,30 @@ describe('vendor presets', () => {
     expect(to(c.url)).toHaveLength(0);
   });
 
+  it("embeddings go to the vendor's /embeddings and are priced from the catalog (Mistral's mistral-embed)", async () => {
+    const c = CASES.find((x) => x.provider === 'mistral')!;
+    const url = 'https://api.mistral.ai/v1/embeddings';
+    respond(url, () =>
+      HttpResponse.json({
+        id: 'embd-6b1f0e2c9a7d4f3e8b5a1c0d2e4f6a8b',
+        object: 'list',
+        data: [
+          { object: 'embedding', embedding: [0.0123, -0.0456, 0.0789], index: 0 },
+          { object: 'embedding', embedding: [-0.0011, 0.0222, -0.0333], index: 1 },
+        ],
+        model: 'mistral-embed',
+        usage: { prompt_tokens: 1234, total_tokens: 1234, completion_tokens: 0 },
+      }),
+    );
+    const { gateway, events } = gatewayFor(c);
+    const answer = await gateway.embeddings({ workspace: 'team-a', model: '@mistral/mistral-embed', input: ['Le comté.', 'Le beaufort.'] });
+    expect(answer.data).toHaveLength(2);
+    await gateway.flush();
+    // 1,234 input tokens x $0.10 per 1M = 123.4 micro-dollars
+    expect(events[0]).toMatchObject({ status: 'success', operation: 'embeddings', usage: { inputTokens: 1234, outputTokens: 0, estimated: false }, costMicros: 124 });
+    expect(to(url)[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
   it('a baseURL override (a private endpoint) is called instead of the vendor URL', async () => {
     const c = CASES.find((x) => x.provider === 'together')!;
     respond('http://together.internal:9000/v1/chat/completions', () => HttpResponse.json(JSON.parse(fixtureText('together-chat.json')) as Record<string, unknown>));
