@@ -21,6 +21,9 @@ const PLANS_PER_KEY = 64;
 /** Prices kept per integration (models are the caller's to name: a bound, not a leak). */
 const PRICES_PER_INTEGRATION = 1_000;
 
+/** Workspaces whose grant guards are kept per integration (beyond it, built per plan: a bound, not a leak). */
+const GUARDED_WORKSPACES_PER_INTEGRATION = 10_000;
+
 /** A key's plan of the model it called first (itself the PlannedCall: one object per key), and of its others. */
 interface KeyPlans extends PlannedCall {
   key: KeyPolicy;
@@ -114,7 +117,7 @@ export class CallPlans {
     let guards = byWorkspace.get(workspace);
     if (!guards) {
       guards = grantGuardsOf(integration, workspace);
-      if (byWorkspace.size < PRICES_PER_INTEGRATION) byWorkspace.set(workspace, guards);
+      if (byWorkspace.size < GUARDED_WORKSPACES_PER_INTEGRATION) byWorkspace.set(workspace, guards);
     }
     return key ? [...guards, key.guard] : guards;
   }
