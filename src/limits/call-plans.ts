@@ -47,7 +47,7 @@ export class CallPlans {
   /** Prices by integration policy (replaced, never changed) then model: shared by every key. */
   #prices = new WeakMap<IntegrationPolicy, Map<string, ResolvedPrice | null>>();
   #statuses = new LRUCache<string, LimitPlan>({ max: 10_000 });
-  /** The grant guards of each workspace, by integration policy (see guardsOf). */
+  /** The grant guards of each workspace, by integration policy (see grantGuardsOf). */
   #grantGuards = new WeakMap<IntegrationPolicy, Map<string, readonly string[]>>();
   /**
    * The part of plans each scope makes, by its limits object (policies share the objects of

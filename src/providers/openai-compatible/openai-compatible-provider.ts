@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretSchema } from '../../secrets/secret-schema.js';
-import { createOpenAIChatAdapter } from '../openai/openai-chat-adapter.js';
+import { createOpenAIChatAdapter, type OpenAIChatAdapterOptions } from '../openai/openai-chat-adapter.js';
+import type { ChatAdapter } from '../spec.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 
 /**
@@ -22,18 +23,27 @@ export const openaiCompatibleProvider: ProviderDefinition = {
     return settings.baseURL === undefined ? [{ path: ['baseURL'], message: "is required: the server's API root, e.g. http://localhost:8000/v1" }] : [];
   },
   createAdapter(settings) {
-    const base = settings.baseURL!.replace(/\/+$/, '');
-    return createOpenAIChatAdapter({
-      provider: 'openai-compatible',
-      url: () => `${base}/chat/completions`,
-      embeddingsUrl: () => `${base}/embeddings`,
-      streamUsage: settings.streamUsage === false ? 'none' : 'ask',
-      legacyMaxTokens: true,
-      headers: (resolved) => {
-        const headers: Record<string, string> = {};
-        if (resolved.apiKey) headers.authorization = `Bearer ${resolved.apiKey}`;
-        return headers;
-      },
-    });
+    return createCompatibleAdapter('openai-compatible', settings.baseURL!, { streamUsage: settings.streamUsage === false ? 'none' : 'ask' });
   },
 };
+
+/**
+ * OpenAI's Chat Completions adapter for a server at `baseURL` that is not OpenAI: the optional key
+ * as a bearer token, and the output limit as `max_tokens`, the name every such server knows (many
+ * ignore or reject the newer one). The named vendors (presets) use it with their usage readers.
+ */
+export function createCompatibleAdapter(
+  provider: string,
+  baseURL: string,
+  options: Pick<OpenAIChatAdapterOptions, 'streamUsage' | 'convertUsage' | 'usageOf'>,
+): ChatAdapter {
+  const base = baseURL.replace(/\/+$/, '');
+  return createOpenAIChatAdapter({
+    provider,
+    url: () => `${base}/chat/completions`,
+    embeddingsUrl: () => `${base}/embeddings`,
+    legacyMaxTokens: true,
+    ...options,
+    headers: (resolved): Record<string, string> => (resolved.apiKey ? { authorization: `Bearer ${resolved.apiKey}` } : {}),
+  });
+}

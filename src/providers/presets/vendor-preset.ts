@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { secretSchema } from '../../secrets/secret-schema.js';
 import type { Usage } from '../../usage/usage.js';
 import type { OpenAIUsage } from '../openai/openai-api.js';
-import { createOpenAIChatAdapter } from '../openai/openai-chat-adapter.js';
+import { createCompatibleAdapter } from '../openai-compatible/openai-compatible-provider.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 
 /**
@@ -53,17 +53,10 @@ export function presetProvider(preset: VendorPreset): ProviderDefinition {
     id: preset.id,
     fields: presetFields(preset),
     createAdapter(settings) {
-      const base = (settings.baseURL ?? preset.baseURL).replace(/\/+$/, '');
-      return createOpenAIChatAdapter({
-        provider: preset.id,
-        url: () => `${base}/chat/completions`,
-        embeddingsUrl: () => `${base}/embeddings`,
+      return createCompatibleAdapter(preset.id, settings.baseURL ?? preset.baseURL, {
         streamUsage: preset.streamUsage,
-        // `max_tokens`: the name every OpenAI-compatible server knows (several reject the newer one).
-        legacyMaxTokens: true,
         ...(preset.convertUsage ? { convertUsage: preset.convertUsage } : {}),
         ...(preset.usageOf ? { usageOf: preset.usageOf } : {}),
-        headers: (resolved): Record<string, string> => (resolved.apiKey ? { authorization: `Bearer ${resolved.apiKey}` } : {}),
       });
     },
   };
