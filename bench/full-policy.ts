@@ -2,6 +2,7 @@ import { createGateway, secret, type Gateway, type Store } from '../src/index.js
 import { createMockChatAdapter } from '../src/providers/mock/mock-chat-adapter.js';
 import { mockOptionsSchema } from '../src/providers/mock/mock-options.js';
 import type { ChatRequestBody } from '../src/usage/chat-types.js';
+import { defaultTransport } from '../src/providers/transport/default-transport.js';
 
 export const messages = [{ role: 'user' as const, content: 'Summarize the quarterly report in three bullet points.' }];
 
@@ -83,6 +84,7 @@ export function directAdapter() {
       return new AbortController().signal;
     },
     fetch,
+    transport: defaultTransport,
     attempt: 1,
     warn: () => {},
   });

@@ -7,6 +7,7 @@ import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, Provide
 import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { IntegrationPolicy } from '../config/policy.js';
 import { providerLimitOf } from '../providers/shared/provider-limit.js';
+import type { HeaderReader, ProviderTransport } from '../providers/transport/provider-transport.js';
 import { AttemptSignal } from '../util/link-signal.js';
 import type { GatewayState } from './gateway-state.js';
 import type { ChatContext, ChatOutcome } from './types.js';
@@ -22,8 +23,9 @@ export interface ProviderOptions {
   headers: Record<string, unknown>;
   retry: RetryPolicy;
   timeoutMs: number;
-  /** The gateway's fetch, telling the gateway what every answer says of the provider's own limits. */
+  /** The gateway's fetch and transport, telling the gateway what every answer says of the provider's own limits. */
   fetch: typeof globalThis.fetch;
+  transport: ProviderTransport;
   /** A 429 whose wait the adapter read elsewhere than in headers (Gemini's RetryInfo, in the body). */
   onRateLimited(waitMs: number): void;
 }
@@ -40,6 +42,10 @@ export function providerOptions(state: GatewayState, integration: IntegrationPol
   const known = made.get(integration);
   if (known?.adapter === adapter) return known;
   const slug = integration.slug;
+  const onAnswer = (headers: Pick<HeaderReader, 'get'>, status: number) => {
+    const limit = providerLimitOf(headers, status, state.clock());
+    if (limit) state.limiter.holdProvider(slug, state.clock() + limit.waitMs, limit.reason);
+  };
   const options: ProviderOptions = {
     adapter,
     integration: slug,
@@ -47,10 +53,8 @@ export function providerOptions(state: GatewayState, integration: IntegrationPol
     headers: integration.config.headers,
     retry: state.retry,
     timeoutMs: integration.config.timeoutMs ?? state.timeoutMs,
-    fetch: observed(state.fetch, (headers, status) => {
-      const limit = providerLimitOf(headers, status, state.clock());
-      if (limit) state.limiter.holdProvider(slug, state.clock() + limit.waitMs, limit.reason);
-    }),
+    fetch: observedFetch(state.fetch, onAnswer),
+    transport: observedTransport(state.transport, onAnswer),
     onRateLimited: (waitMs) => state.limiter.holdProvider(slug, state.clock() + waitMs, 'retry-after'),
   };
   made.set(integration, options);
@@ -75,6 +79,7 @@ class Attempt<Body> {
     readonly credentials: Readonly<Record<string, string>>,
     readonly link: AttemptSignal,
     readonly fetch: typeof globalThis.fetch,
+    readonly transport: ProviderTransport,
     readonly attempt: number,
     readonly host: AttemptHost,
   ) {}
@@ -102,12 +107,14 @@ export async function withProvider<Body, T>(
 ): Promise<T> {
   const credentials = resolveCredentialsNow(options.credentials) ?? (await resolveCredentials(options.integration, options.credentials));
   let fetch = options.fetch;
+  let transport = options.transport;
   let secrets = credentials.secrets;
   if (!isEmpty(options.headers)) {
     // Headers configured on the integration: resolved like credentials, and every value, plain
     // or secret, is kept out of what the gateway outputs (a custom auth header is a credential).
     const headers = resolveCredentialsNow(options.headers) ?? (await resolveCredentials(options.integration, options.headers, 'headers'));
-    fetch = withHeaders(fetch, headers.values);
+    fetch = fetchWithHeaders(fetch, headers.values);
+    transport = transportWithHeaders(transport, headers.values);
     secrets = [...secrets, ...Object.values(headers.values)];
   }
   const clean = (error: unknown, link: AttemptSignal | null) => sanitize(error, host.signal, link, options.adapter.provider, secrets, options.timeoutMs);
@@ -122,7 +129,7 @@ export async function withProvider<Body, T>(
         const t = performance.now();
         if (attemptEnded !== null) record.retryWaitMs += t - attemptEnded;
         try {
-          return await run(new Attempt(body(), credentials.values, link, fetch, attempt, host), clean);
+          return await run(new Attempt(body(), credentials.values, link, fetch, transport, attempt, host), clean);
         } catch (error) {
           link.dispose();
           const cleaned = clean(error, link);
@@ -272,15 +279,29 @@ function sanitize(
 }
 
 /**
- * `fetch` adding the integration's headers to every request, under those the adapter set (its
- * authentication and content type win): one place for every provider, and no adapter ever holds
- * a header secret. They are added after a request is signed (Bedrock), so they are not signed.
+ * `fetch` and the transport adding the integration's headers to every request, under those the
+ * adapter set (its authentication and content type win): one place for every provider, and no
+ * adapter ever holds a header secret. They are added after a request is signed (Bedrock), so
+ * they are not signed.
  */
-function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<string, string>>): typeof globalThis.fetch {
+function fetchWithHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<string, string>>): typeof globalThis.fetch {
   return (input, init) => {
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     for (const name in extra) if (!headers.has(name)) headers.set(name, extra[name]!);
     return fetch(input, { ...init, headers });
+  };
+}
+
+function transportWithHeaders(transport: ProviderTransport, extra: Readonly<Record<string, string>>): ProviderTransport {
+  return (url, request) => {
+    const headers: Record<string, string> = {};
+    const set = new Set<string>();
+    for (const name in request.headers) {
+      headers[name] = request.headers[name]!;
+      set.add(name.toLowerCase());
+    }
+    for (const name in extra) if (!set.has(name.toLowerCase())) headers[name] = extra[name]!;
+    return transport(url, { ...request, headers });
   };
 }
 
@@ -290,7 +311,7 @@ function withHeaders(fetch: typeof globalThis.fetch, extra: Readonly<Record<stri
  * follow, fetch copies every request (its body teed into two streams) in case it must be sent
  * again; with none it does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
  */
-function observed(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, status: number) => void): typeof globalThis.fetch {
+function observedFetch(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, status: number) => void): typeof globalThis.fetch {
   return (input, init) =>
     fetch(input, { ...init, redirect: 'error', window: null }).then((response) => {
       onAnswer(response.headers, response.status);
@@ -302,4 +323,13 @@ function observed(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, s
 function isEmpty(record: Record<string, unknown>): boolean {
   for (const _ in record) return false;
   return true;
+}
+
+/** The transport of every provider call: it tells `onAnswer` of every answer, before the adapter reads it. */
+function observedTransport(transport: ProviderTransport, onAnswer: (headers: Pick<HeaderReader, 'get'>, status: number) => void): ProviderTransport {
+  return (url, request) =>
+    transport(url, request).then((response) => {
+      onAnswer(response.headers, response.status);
+      return response;
+    });
 }

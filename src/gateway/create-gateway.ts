@@ -1,4 +1,6 @@
 import { parseConfig } from '../config/parse-config.js';
+import { defaultTransport } from '../providers/transport/default-transport.js';
+import { fetchTransport } from '../providers/transport/fetch-transport.js';
 import { keepsAnalytics } from '../stores/store-capabilities.js';
 import { buildPolicy } from '../config/policy.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -102,6 +104,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     analyticsOff,
     clock,
     fetch: (parsed.fetch as typeof globalThis.fetch | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
+    transport: parsed.fetch ? fetchTransport(parsed.fetch as typeof globalThis.fetch) : defaultTransport,
     retry: parsed.retry,
     timeoutMs: parsed.timeoutMs,
     streamIdleTimeoutMs: parsed.streamIdleTimeoutMs,

@@ -8,6 +8,7 @@ import type { UnsettledCalls } from './unsettled-calls.js';
 import type { SecretResolver } from '../secrets/secret.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { ChatAdapter } from '../providers/spec.js';
+import type { ProviderTransport } from '../providers/transport/provider-transport.js';
 import type { TierRequest } from './gateway-config.js';
 import type { ChatMiddleware } from './types.js';
 import type { RetryPolicy } from '../util/retry.js';
@@ -27,6 +28,8 @@ export interface GatewayState {
   readonly analyticsOff: string | null;
   readonly clock: () => number;
   readonly fetch: typeof globalThis.fetch;
+  /** How adapters POST to providers: the `fetch` option when given, else the default transport (undici). */
+  readonly transport: ProviderTransport;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
   /** See GatewayConfig.tier. */

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody, EmbeddingResponse, FinishReason } from '../usage/chat-types.js';
 import type { ResponseObject, ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { Usage } from '../usage/usage.js';
+import type { ProviderTransport } from './transport/provider-transport.js';
 
 
 /** Everything an adapter needs for one attempt. Credentials are resolved; the adapter never sees a `Secret`. */
@@ -10,7 +11,14 @@ export interface ProviderCall {
   /** Resolved credential values of the integration, by the names of its `credentials` config. */
   credentials: Readonly<Record<string, string>>;
   signal: AbortSignal;
+  /**
+   * The gateway's `fetch` (its `fetch` option, or the global one), for what the transport does not
+   * do (a request to sign, a token to mint). Every answer is read for the provider's rate limits,
+   * and the integration's headers are added, as with `transport`.
+   */
   fetch: typeof globalThis.fetch;
+  /** POSTs a request to the provider: through the gateway's `fetch` option when it has one, else undici's `request`. */
+  transport: ProviderTransport;
   /** 1 for the first attempt. */
   attempt: number;
   /**

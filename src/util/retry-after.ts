@@ -2,7 +2,7 @@
  * Reads how long the provider asks us to wait, in ms, from `retry-after-ms` (OpenAI, Azure:
  * milliseconds) or `retry-after` (seconds, or an HTTP date). Null when absent or unreadable.
  */
-export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | null {
+export function parseRetryAfter(headers: { get(name: string): string | null }, now: number = Date.now()): number | null {
   const ms = headers.get('retry-after-ms');
   if (ms !== null) {
     const value = Number.parseFloat(ms);

@@ -1,3 +1,4 @@
+import type { ProviderResponse } from '../transport/provider-transport.js';
 import { estimateUsage } from '../../usage/estimate-tokens.js';
 import { completionOutputChars, toCompletionUsage } from '../shared/completion-usage.js';
 import { providerFetch } from '../shared/provider-fetch.js';
@@ -39,7 +40,7 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
   const send = (call: ProviderCall, body: AnthropicRequestBody, accept: string) =>
     providerFetch({
       provider,
-      fetch: call.fetch,
+      transport: call.transport,
       url: options.url,
       headers: { ...options.headers(call.credentials), 'content-type': 'application/json', accept },
       body,
@@ -48,7 +49,7 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       requestIdHeader: REQUEST_ID,
     });
 
-  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID) });
+  const answerOf = (response: ProviderResponse): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID) });
 
   return {
     provider,
@@ -75,7 +76,6 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       const { body, jsonTool } = convertToAnthropicRequest(call.body, { stream: true, defaultMaxTokens: options.defaultMaxTokens, warn: (m) => call.warn(m) });
       const response = await send(call, body, 'text/event-stream');
       const ctx = answerOf(response);
-      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       const translator = new AnthropicStreamTranslator({
         created: Math.floor(Date.now() / 1000),
         includeUsage: call.body.stream_options?.include_usage === true,
@@ -83,7 +83,7 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
         warn: (m) => call.warn(m),
       });
       // After message_stop the stream is over: the rest of the body is read to keep the connection.
-      const events = readSse(response.body, call.signal, () => translator.done);
+      const events = readSse(response, call.signal, () => translator.done);
 
       async function* parts(): AsyncGenerator<StreamPart> {
         try {

@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { readBody } from '../shared/read-body.js';
+import { readWebBody } from '../transport/read-web-body.js';
 
 /** One decoded `application/vnd.amazon.eventstream` message: string headers and the raw payload. */
 export interface AwsEventStreamMessage {
@@ -40,7 +40,7 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
  */
 export async function* readAwsEventStream(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<AwsEventStreamMessage> {
   let buffer: Uint8Array = new Uint8Array(0);
-  for await (const value of readBody(body, signal)) {
+  for await (const value of readWebBody(body, signal)) {
     buffer = buffer.length === 0 ? value : concat(buffer, value);
     let offset = 0;
     while (buffer.length - offset >= PRELUDE_LENGTH) {

@@ -1,3 +1,4 @@
+import type { ProviderResponse } from '../transport/provider-transport.js';
 import { redactProviderError } from '../../secrets/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import { estimateUsage } from '../../usage/estimate-tokens.js';
@@ -30,7 +31,7 @@ export interface GeminiChatAdapterOptions {
 export function createGeminiChatAdapter(transport: GeminiTransport, options: GeminiChatAdapterOptions = {}): ChatAdapter {
   const { provider } = transport;
 
-  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER) });
+  const answerOf = (response: ProviderResponse): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get(REQUEST_ID_HEADER) });
 
   const adapter: ChatAdapter = {
     provider,
@@ -59,8 +60,7 @@ export function createGeminiChatAdapter(transport: GeminiTransport, options: Gem
       const { response, secrets } = await postGemini(transport, call, call.body.model, 'streamGenerateContent', request, 'text/event-stream');
       // The request id becomes Gemini's responseId once the first event names it.
       const ctx = answerOf(response);
-      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
-      const events = readSse(response.body, call.signal);
+      const events = readSse(response, call.signal);
       const converter = new GeminiChunkConverter({ model: call.body.model, includeUsage: call.body.stream_options?.include_usage === true, warn });
 
       async function* parts(): AsyncGenerator<StreamPart> {

@@ -1,3 +1,4 @@
+import type { ProviderResponse, ProviderTransport } from '../transport/provider-transport.js';
 import { redactProviderError } from '../../secrets/redact-secrets.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import { providerFetch } from '../shared/provider-fetch.js';
@@ -9,6 +10,7 @@ export type GeminiMethod = 'generateContent' | 'streamGenerateContent' | 'batchE
 export interface AuthCall {
   credentials: Readonly<Record<string, string>>;
   fetch: typeof globalThis.fetch;
+  transport: ProviderTransport;
   signal: AbortSignal;
 }
 
@@ -41,12 +43,12 @@ export async function postGemini(
   method: GeminiMethod,
   body: unknown,
   accept: string,
-): Promise<{ response: Response; secrets: string[] }> {
+): Promise<{ response: ProviderResponse; secrets: string[] }> {
   const headers = await transport.authenticate(call);
   try {
     const response = await providerFetch({
       provider: transport.provider,
-      fetch: call.fetch,
+      transport: call.transport,
       url: transport.url(model, method),
       headers: { ...headers, 'content-type': 'application/json', accept },
       body,

@@ -1,3 +1,4 @@
+import type { ProviderResponse } from '../transport/provider-transport.js';
 import { ProviderError } from '../../errors/provider-error.js';
 import { estimateEmbeddingTokens, estimateUsage } from '../../usage/estimate-tokens.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody, FinishReason } from '../../usage/chat-types.js';
@@ -60,7 +61,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
     if (options.legacyMaxTokens) renameOutputLimit(body as ChatRequestBody);
     return providerFetch({
       provider,
-      fetch: call.fetch,
+      transport: call.transport,
       url,
       headers: { ...options.headers(call.credentials), 'content-type': 'application/json', accept },
       body,
@@ -69,7 +70,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
     });
   };
 
-  const answerOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
+  const answerOf = (response: ProviderResponse): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
   const convertUsage = options.convertUsage ?? convertOpenAIUsage;
   const usageOf = options.usageOf;
   /** The usage an answer or chunk reports, normalized; null when it reports none. */
@@ -127,10 +128,9 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       }
       const response = await send(call, body, 'text/event-stream', options.url(call.body.model));
       const ctx = answerOf(response);
-      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       // `[DONE]` seen: the stream is over, and the rest of the body is read to keep the connection.
       let done = false;
-      const events = readSse(response.body, call.signal, () => done);
+      const events = readSse(response, call.signal, () => done);
 
       async function* parts(): AsyncGenerator<StreamPart> {
         let usage: Usage | null = null;

@@ -1,3 +1,4 @@
+import type { ProviderResponse } from '../transport/provider-transport.js';
 import type { z } from 'zod';
 import { ProviderError } from '../../errors/provider-error.js';
 import { estimateTextTokens } from '../../usage/estimate-tokens.js';
@@ -37,14 +38,14 @@ export function createOpenAIResponses(options: OpenAIResponsesOptions): Response
   const send = (call: ResponsesCall, stream: boolean) =>
     providerFetch({
       provider,
-      fetch: call.fetch,
+      transport: call.transport,
       url: options.url,
       headers: { ...options.headers(call.credentials), 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' },
       body: { ...call.body, model: options.model ? options.model(call.body.model) : call.body.model, stream },
       signal: call.signal,
       readErrorBody: readOpenAIError,
     });
-  const contextOf = (response: Response): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
+  const contextOf = (response: ProviderResponse): ResponseContext => ({ provider, status: response.status, requestId: response.headers.get('x-request-id') });
 
   return {
     async create(call: ResponsesCall): Promise<ResponsesResult> {
@@ -60,10 +61,9 @@ export function createOpenAIResponses(options: OpenAIResponsesOptions): Response
     async stream(call: ResponsesCall) {
       const response = await send(call, true);
       const ctx = contextOf(response);
-      if (!response.body) throw malformedResponse(ctx, 'the stream has no body');
       // `[DONE]` seen: the stream is over, and the rest of the body is read to keep the connection.
       let done = false;
-      const events = readSse(response.body, call.signal, () => done);
+      const events = readSse(response, call.signal, () => done);
 
       async function* parts(): AsyncGenerator<StreamPart<ResponsesEvent>> {
         let final: z.infer<typeof openaiResponseSchema> | null = null;

@@ -1,4 +1,5 @@
 import { parseRetryAfter } from '../../util/retry-after.js';
+import type { HeaderReader } from '../transport/provider-transport.js';
 
 /**
  * What a provider's answer says of its own rate limits, normalized: nothing left until `waitMs`
@@ -27,7 +28,7 @@ const ANTHROPIC = [
   ['tokens', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
 ] as const;
 
-export function providerLimitOf(headers: Headers, status: number, now: number = Date.now()): ProviderLimit | null {
+export function providerLimitOf(headers: Pick<HeaderReader, 'get'>, status: number, now: number = Date.now()): ProviderLimit | null {
   let limit: ProviderLimit | null = null;
   const consider = (waitMs: number | null, reason: ProviderLimit['reason']) => {
     if (waitMs !== null && waitMs > 0 && (limit === null || waitMs > limit.waitMs)) limit = { waitMs, reason };

@@ -1,8 +1,9 @@
 import { malformedResponse, type ResponseContext } from './response-errors.js';
 import { networkError } from './provider-fetch.js';
+import type { ProviderResponse } from '../transport/provider-transport.js';
 
 /** The body of a 2xx answer as JSON: a network failure while reading is retryable, bad JSON is not. */
-export async function readJsonBody(response: Response, signal: AbortSignal, ctx: ResponseContext): Promise<unknown> {
+export async function readJsonBody(response: Pick<ProviderResponse, 'text'>, signal: AbortSignal, ctx: ResponseContext): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();

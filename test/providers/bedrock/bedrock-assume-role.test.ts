@@ -20,6 +20,7 @@ import {
   stsResponse,
   temporary,
 } from '../../helpers/bedrock-server.js';
+import { fetchTransport } from '../../../src/providers/transport/fetch-transport.js';
 
 const bedrock = setupBedrockServer();
 const keyOfLastCall = () => credentialScope(bedrock.to(converseUrl()).at(-1)!.headers.authorization).keyId;
@@ -34,6 +35,7 @@ const call = (): ProviderCall => ({
   credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, roleArn: ROLE_ARN },
   signal: new AbortController().signal,
   fetch: (input, init) => globalThis.fetch(input, init),
+  transport: fetchTransport((input, init) => globalThis.fetch(input, init)),
   attempt: 1,
   warn: () => {},
 });

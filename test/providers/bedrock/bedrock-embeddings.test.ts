@@ -4,6 +4,7 @@ import { RequestValidationError } from '../../../src/index.js';
 import { bedrockProvider } from '../../../src/providers/bedrock/bedrock-provider.js';
 import type { EmbeddingCall } from '../../../src/providers/spec.js';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, createTestGateway, fixtureJson, invokeUrl, jsonResponse, setupBedrockServer } from '../../helpers/bedrock-server.js';
+import { fetchTransport } from '../../../src/providers/transport/fetch-transport.js';
 
 const bedrock = setupBedrockServer();
 
@@ -20,6 +21,7 @@ function embedCall(body: EmbeddingCall['body']): EmbeddingCall & { warnings: str
     credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION },
     signal: new AbortController().signal,
     fetch: (input, init) => globalThis.fetch(input, init),
+    transport: fetchTransport((input, init) => globalThis.fetch(input, init)),
     attempt: 1,
     warn: (message) => warnings.push(message),
     warnings,

@@ -5,6 +5,7 @@ import type { AdapterSettings } from '../../../src/providers/provider-definition
 import type { ChatAdapter, EmbeddingCall, ProviderCall, StreamPart } from '../../../src/providers/spec.js';
 import type { ChatCompletionChunk, ChatRequestBody, EmbeddingRequestBody } from '../../../src/usage/chat-types.js';
 import type { Usage } from '../../../src/usage/usage.js';
+import { fetchTransport } from '../../../src/providers/transport/fetch-transport.js';
 
 /**
  * One adapter, as the conformance suite calls it: its settings, the credentials it is given, and
@@ -43,7 +44,7 @@ function replay(...answers: Array<() => Response | Promise<Response>>) {
 }
 
 function call<Body>(c: AdapterCase, body: Body, fetch: typeof globalThis.fetch, warnings: string[] = []) {
-  return { body, credentials: c.credentials, signal: new AbortController().signal, fetch, attempt: 1, warn: (m: string) => warnings.push(m) };
+  return { body, credentials: c.credentials, signal: new AbortController().signal, fetch, transport: fetchTransport(fetch), attempt: 1, warn: (m: string) => warnings.push(m) };
 }
 
 const adapterOf = (c: AdapterCase): ChatAdapter =>

@@ -1,8 +1,7 @@
-/** How long the rest of a complete stream is read for before its connection is closed instead. */
-const DRAIN_MS = 1_000;
+import { DRAIN_MS } from './provider-transport.js';
 
 /**
- * Yields the chunks of a response body as they arrive. Stopping early (a `break`, an error in
+ * Yields the chunks of a fetch response's body as they arrive. Stopping early (a `break`, an error in
  * the consumer, an abort) cancels the body, which closes the upstream connection.
  *
  * With `signal`, an abort ends a pending read at once (rejecting with the signal's reason) even
@@ -14,7 +13,7 @@ const DRAIN_MS = 1_000;
  * cancelled body closes its connection, and the next call pays a new one (and undici an abort
  * error, about 20 µs, for this one). Whatever is still unread after DRAIN_MS is cancelled.
  */
-export async function* readBody(body: ReadableStream<Uint8Array>, signal?: AbortSignal, complete?: () => boolean): AsyncGenerator<Uint8Array> {
+export async function* readWebBody(body: ReadableStream<Uint8Array>, signal?: AbortSignal, complete?: () => boolean): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   // Cancelling resolves a pending read with `done`; the abort is then rethrown below.
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
