@@ -33,8 +33,8 @@ export interface HttpFigures {
   rounds: Array<{ addedP50: number; addedP99: number; firstChunkAdded: number }>;
 }
 
-// Loaded at run time, not bundled by tsup (a devDependency would be): undici is CommonJS, whose
-// require() calls of node: modules an ESM bundle cannot make.
+// Loaded at run time with require(), not bundled by tsup: undici is CommonJS, whose require()
+// calls of node: modules an ESM bundle cannot make.
 const load = createRequire(import.meta.url);
 const { Pool } = load('undici') as typeof import('undici');
 const undiciVersion = (load('undici/package.json') as { version: string }).version;

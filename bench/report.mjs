@@ -102,6 +102,7 @@ function upstream(r) {
   return [
     table(['what', 'p50', 'p99', 'ratio to fetch (p50)', 'added (p50)', 'target'], [
       ['plain `fetch`, for reference', us(l.fetch.p50), us(l.fetch.p99), '', '', ''],
+      ...(l.undici ? [['plain undici `request` (the client tollgate calls providers with), for reference', us(l.undici.p50), us(l.undici.p99), x(l.undici.p50 / l.fetch.p50), us(l.undici.p50 - l.fetch.p50), '']] : []),
       ['`gateway.chat`, memory store', us(l.memory.p50), us(l.memory.p99), `**${x(u.ratio.memory)}**`, us(u.addedMicros.memory), '≤ 1.10×'],
       ['plain `fetch`, beside the Redis side', us(l.fetchBesideRedis.p50), us(l.fetchBesideRedis.p99), '', '', ''],
       ['`gateway.chat`, Redis store', us(l.redis.p50), us(l.redis.p99), `**${x(u.ratio.redis)}**`, us(u.addedMicros.redis), `≤ ${r.targets.upstreamRedisRatio}×`],

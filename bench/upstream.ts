@@ -2,10 +2,12 @@
  * What a user pays against a real upstream (`npm run bench`): `gateway.chat` through the OpenAI
  * adapter, full policy, against an OpenAI-shaped node:http server in another process (keep-alive,
  * loopback), side by side with a plain `fetch` of the same server, as an app without tollgate
- * would call it. Calls of the sides alternate one by one, so drift of the machine hits all of
+ * would call it, and a plain call of undici's `request` (the client tollgate uses) for reference.
+ * Calls of the sides alternate one by one, so drift of the machine hits all of
  * them alike. Memory and Redis stores; streaming time to first chunk and cost per chunk; Redis at
  * 64 in flight with the count of settlements that passed the store timeout.
  */
+import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import type { Gateway } from '../src/index.js';
 import { redisStore } from '../src/redis.js';
@@ -21,7 +23,7 @@ export interface Percentiles {
 
 export interface UpstreamFigures {
   /** µs per non-streaming call, 1 in flight. */
-  latencyMicros: { fetch: Percentiles; memory: Percentiles; fetchBesideRedis: Percentiles; redis: Percentiles };
+  latencyMicros: { fetch: Percentiles; undici: Percentiles; memory: Percentiles; fetchBesideRedis: Percentiles; redis: Percentiles };
   /** gateway p50 / fetch p50. */
   ratio: { memory: number; redis: number };
   addedMicros: { memory: number; redis: number };
@@ -86,6 +88,24 @@ function plainFetch(base: string) {
   return { call, stream };
 }
 
+// undici is CommonJS: loaded with require(), as tollgate itself loads it (bench/http.ts says why).
+const { Agent, request } = createRequire(import.meta.url)('undici') as typeof import('undici');
+
+/**
+ * The client tollgate calls providers with (undici's `request`), called plainly: for reference,
+ * so that the gateway's own cost can be read apart from its client's.
+ */
+function plainUndici(base: string) {
+  const url = `${base}/chat/completions`;
+  const headers = { authorization: 'Bearer bench-key', 'content-type': 'application/json' };
+  const dispatcher = new Agent();
+  return async () => {
+    const res = await request(url, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 200 }), dispatcher });
+    if (res.statusCode !== 200) throw new Error(`upstream: ${res.statusCode}`);
+    return JSON.parse(await res.body.text()) as unknown;
+  };
+}
+
 const gatewayCall = (gateway: Gateway) => () => gateway.chat({ key: 'app-1', model: 'gpt-4o-mini', messages, max_tokens: 200 });
 
 async function gatewayStream(gateway: Gateway, chunks: number): Promise<[number, number]> {
@@ -104,10 +124,11 @@ export async function benchUpstream(timeMs: number): Promise<UpstreamFigures> {
   const memory = fullPolicyGateway({ upstream: base }).gateway;
   const redis = fullPolicyGateway({ upstream: base, store: redisStore({ client, prefix: 'bench-upstream' }) }).gateway;
   const plain = plainFetch(base);
+  const undici = plainUndici(base);
   try {
     const sides = { memory: gatewayCall(memory), redis: gatewayCall(redis) };
     // Warm-up: connections open, scripts loaded, the JIT settled on every path.
-    for (const side of [plain.call, sides.memory, sides.redis]) await callsPerSecond(side, 4, 0.2 * timeMs);
+    for (const side of [plain.call, undici, sides.memory, sides.redis]) await callsPerSecond(side, 4, 0.2 * timeMs);
     // Each store against fetch on its own: a Redis call's settlement, which its caller does not
     // wait for, would otherwise land in the next call of another side.
     const timed = async (side: () => Promise<unknown>): Promise<number> => {
@@ -115,9 +136,9 @@ export async function benchUpstream(timeMs: number): Promise<UpstreamFigures> {
       await side();
       return micros(t);
     };
-    const [fm, m] = await interleaved([plain.call, sides.memory], timeMs, timed);
+    const [fm, um, m] = await interleaved([plain.call, undici, sides.memory], timeMs, timed);
     const [fr, r] = await interleaved([plain.call, sides.redis], timeMs, timed);
-    const latency = { fetch: stats(fm!), memory: stats(m!), fetchBesideRedis: stats(fr!), redis: stats(r!) };
+    const latency = { fetch: stats(fm!), undici: stats(um!), memory: stats(m!), fetchBesideRedis: stats(fr!), redis: stats(r!) };
 
     const CHUNKS = 100;
     const streams = [() => plain.stream(CHUNKS), () => gatewayStream(memory, CHUNKS)];
