@@ -7,7 +7,9 @@ export type BatchOp = { kind: 0; input: AdmitInput } | { kind: 1; input: SettleI
  * The parameters of `apply(...)` for a batch, in the order of its signature (see the schema):
  * per op, its kind, reservation id, ttl, whether it settles a reservation, how many counters and
  * guards it owns and whether its counters are distinct; then every op's counters, one after
- * the other, its guards, the reservation ids settled and the ledger rows (JSON).
+ * the other, its guards, the reservation ids settled and the ledger rows (JSON); last, the
+ * batch's counter keys, each once, and where each op's counter is among them (1-based), so that
+ * `apply` works on each counter in memory without sorting or matching keys itself.
  */
 export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
   const perOp = { kinds: [] as number[], ids: [] as string[], ttls: [] as number[], reserved: [] as boolean[], counts: [] as number[], gcounts: [] as number[], distinct: [] as boolean[], notes: [] as Array<string | null> };
@@ -15,6 +17,8 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
   const guards: string[] = [];
   const settled: string[] = [];
   const ledger: Array<LedgerEntry & { op: number }> = [];
+  const unique = new Map<string, number>();
+  const positions: number[] = [];
   for (const { kind, input } of ops) {
     const { counters } = input;
     perOp.kinds.push(kind);
@@ -22,6 +26,9 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
     perOp.counts.push(counters.length);
     perOp.distinct.push(new Set(counters.map((c) => c.key)).size === counters.length);
     for (const c of counters) {
+      let at = unique.get(c.key);
+      if (at === undefined) unique.set(c.key, (at = unique.size + 1));
+      positions.push(at);
       perCounter.keys.push(c.key);
       perCounter.limits.push(c.limit);
       perCounter.expires.push(c.expiresAt ?? -1);
@@ -50,7 +57,7 @@ export function encodeBatch(ops: readonly BatchOp[], now: number): unknown[] {
   }
   const { kinds, ids, ttls, reserved, counts, gcounts, distinct, notes } = perOp;
   const { keys, limits, amounts, expires, announce, alert, release, rankIdx, rankMember } = perCounter;
-  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct, release, notes, rankIdx, rankMember];
+  return [now, kinds, ids, ttls, reserved, counts, gcounts, keys, limits, amounts, expires, announce, alert, guards, settled, JSON.stringify(ledger), distinct, release, notes, rankIdx, rankMember, [...unique.keys()], positions];
 }
 
 /** `apply`'s answer, op by op: five numbers per admission, four per counter of a settlement. */

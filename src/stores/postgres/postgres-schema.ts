@@ -17,7 +17,8 @@ import { NOTE } from '../call-note-fields.js';
  * - `apply` runs a batch of admissions and settlements (the calls that arrived while the last
  *   batch was on its way) in one transaction: it locks the reservations it settles in id order,
  *   then every counter of the batch in key order, and only then works, so that two batches, or a
- *   batch and `release_expired` (which locks in the same order), never deadlock. A batch of
+ *   batch and `release_expired` (which locks in the same order), never deadlock. It reads each
+ *   counter once, runs the ops in memory and writes each counter once. A batch of
  *   admissions only commits asynchronously (no WAL flush): see `postgresStore` for why.
  * - ledger: one row per settled call with the usage event's money and token fields, for finance.
  * - ranks: per index (a templated scope's limit and period), each member's share of its limit at
@@ -95,203 +96,285 @@ END $drop$;
 -- announces its exhaustion (a settlement announces it at the limit itself). p_release: per
 -- counter, true for a concurrency slot (given back on expiry). p_notes: per op, the admission's
 -- note (JSON text) or null. p_rank_idx, p_rank_member: per counter, the index it is ranked in and
--- its member there (null: not ranked); a settlement places the member by used / limit.
+-- its member there (null: not ranked); a settlement places the member by used / limit. p_ukeys:
+-- the batch's counter keys, each once; p_kidx: per counter, its key's place in p_ukeys.
 -- Returns the results one after the other. Per admission five numbers: {1, 0, 0, 0, 0} admitted
 -- (reserved on every counter), {0, index, used, reserved, first} refused, {2, guard index, 0, 0,
 -- 0} revoked. Per settlement four per counter: {used, reserved, alerted, exhausted} (alerted -1:
--- settled before, nothing recorded; p_alert -1: none). Everything is inline: a nested plpgsql
--- call costs more than the work it would do.
+-- settled before, nothing recorded; p_alert -1: none). A statement costs more than the work of
+-- a whole op, so a batch runs a few, whatever its size: each counter's row is read once, worked
+-- on in memory (the ops in order, as if each ran alone) and written once if it changed; every
+-- reservation row of the batch is written by one statement. (One statement per op, as before,
+-- also updated a hot counter once per op: a new row version each time.) Everything is inline: a
+-- nested plpgsql call costs more than the work it would do.
 CREATE OR REPLACE FUNCTION ${s}.apply(p_now bigint, p_kinds smallint[], p_ids text[], p_ttls bigint[], p_reserved boolean[],
   p_counts int[], p_gcounts int[], p_keys text[], p_limits bigint[], p_amounts bigint[], p_expires bigint[],
   p_announce bigint[], p_alert bigint[], p_guards text[], p_settled text[], p_ledger jsonb, p_distinct boolean[],
-  p_release boolean[], p_notes text[], p_rank_idx text[], p_rank_member text[]) RETURNS bigint[] LANGUAGE plpgsql
+  p_release boolean[], p_notes text[], p_rank_idx text[], p_rank_member text[], p_ukeys text[], p_kidx int[]) RETURNS bigint[] LANGUAGE plpgsql
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
-  v_also text[] := '{}';
+  -- The reservations settled (locked, in id order): id, state, and the keys and amounts of those
+  -- still to release or whose charge gives way, one after the other (r_off: where each starts).
+  r_ids text[];
+  r_state smallint[];
+  r_cnt int[];
+  r_off int[] := '{}';
+  r_keys text[];
+  r_amts bigint[];
+  -- Every counter the batch names, once (p_ukeys, then the keys only a settled reservation
+  -- names), and its row as the batch goes: read once, worked on in memory, written once if it
+  -- changed. c_ok: the row exists (a reservation's counter that is gone stays gone).
+  u_keys text[];
+  c_used bigint[];
+  c_res bigint[];
+  c_uns bigint[];
+  c_al boolean[];
+  c_an boolean[];
+  c_ok boolean[];
+  -- p_keys[j] is u_keys[p_kidx[j]]; the release of a reservation, rk_idx (its keys' places).
+  rk_idx int[];
   v_locked text[];
+  v_revoked text[] := '{}';
+  c_used0 bigint[];
+  c_res0 bigint[];
+  c_uns0 bigint[];
+  c_al0 boolean[];
+  c_an0 boolean[];
   v_out bigint[] := '{}';
   v_res bigint[];
+  v_recorded int[] := '{}';
+  -- What is written after the loop: admissions' reservations (op, offset), reservations settled,
+  -- settlements of a reservation that has no row, ranked members.
+  a_ops int[] := '{}';
+  a_off int[] := '{}';
+  s_done text[] := '{}';
+  s_new text[] := '{}';
+  k_ri text[] := '{}';
+  k_rm text[] := '{}';
+  k_share double precision[] := '{}';
+  k_exp bigint[] := '{}';
   o int := 0;
   g int := 0;
   n int;
   m int;
-  v_k text[];
-  v_amt bigint[];
-  v_lim bigint[];
-  v_ann bigint[];
-  v_alert bigint[];
-  v_rel_keys text[];
-  v_rel_amounts bigint[];
-  v_chg_keys text[];
-  v_chg_amounts bigint[];
+  x int;
+  ri int;
+  rel_n int;
+  chg boolean;
+  same boolean;
   record_usage boolean;
-  v_recorded int[] := '{}';
-  r record;
+  a bigint;
 BEGIN
   -- A batch of admissions only commits asynchronously: see postgresStore for why a lost one is
   -- harmless. A batch with a settlement commits durably (and with it every commit before it).
   IF NOT (1 = ANY (p_kinds)) THEN PERFORM set_config('synchronous_commit', 'off', true); END IF;
-  -- The reservations settled, locked first (in id order, as release_expired does), and their keys.
-  IF cardinality(p_settled) > 0 THEN
-    SELECT coalesce(array_agg(x.k), '{}') INTO v_also
-    FROM (SELECT keys, state FROM ${s}.reservations WHERE id = ANY (p_settled) ORDER BY id FOR UPDATE) q
-    CROSS JOIN LATERAL unnest(CASE WHEN q.state IN (0, 1) THEN q.keys ELSE '{}' END) AS x(k);
+  -- Statements cost more than the work of a batch: PostgreSQL runs a handful per batch, not per
+  -- op, and never updates a row twice (each update of a row is a new row version).
+  WITH q AS MATERIALIZED (
+    SELECT id, state, CASE WHEN state IN (0, 1) THEN keys ELSE '{}' END AS keys, CASE WHEN state IN (0, 1) THEN amounts ELSE '{}' END AS amounts
+    FROM ${s}.reservations WHERE id = ANY (p_settled) ORDER BY id FOR UPDATE)
+  SELECT (SELECT coalesce(array_agg(q.id ORDER BY q.id), '{}') FROM q), (SELECT coalesce(array_agg(q.state ORDER BY q.id), '{}') FROM q),
+    (SELECT coalesce(array_agg(cardinality(q.keys) ORDER BY q.id), '{}') FROM q),
+    (SELECT coalesce(array_agg(t.k ORDER BY q.id, t.j), '{}') FROM q CROSS JOIN LATERAL unnest(q.keys) WITH ORDINALITY AS t(k, j)),
+    (SELECT coalesce(array_agg(t.a ORDER BY q.id, t.j), '{}') FROM q CROSS JOIN LATERAL unnest(q.amounts) WITH ORDINALITY AS t(a, j))
+  INTO r_ids, r_state, r_cnt, r_keys, r_amts;
+  x := 0;
+  FOR j IN 1 .. cardinality(r_ids) LOOP
+    r_off[j] := x;
+    x := x + r_cnt[j];
+  END LOOP;
+  u_keys := p_ukeys;
+  IF cardinality(r_keys) > 0 THEN
+    u_keys := u_keys || (SELECT coalesce(array_agg(DISTINCT t.k), '{}') FROM unnest(r_keys) AS t(k) WHERE NOT (t.k = ANY (p_ukeys)));
   END IF;
   -- Every counter of the batch, locked in key order; the missing ones created first (those of
   -- p_keys: a reservation's counter that is gone stays gone), then all locked again in order.
-  IF cardinality(p_keys) > 0 OR cardinality(v_also) > 0 THEN
+  IF cardinality(u_keys) > 0 THEN
     SELECT coalesce(array_agg(q.key), '{}') INTO v_locked FROM (
-      SELECT key FROM ${s}.counters WHERE key = ANY (p_keys || v_also) ORDER BY key FOR UPDATE) q;
+      SELECT key FROM ${s}.counters WHERE key = ANY (u_keys) ORDER BY key FOR UPDATE) q;
     IF NOT (p_keys <@ v_locked) THEN
       INSERT INTO ${s}.counters (key, expires_at)
         SELECT DISTINCT ON (t.k) t.k, nullif(t.e, -1) FROM unnest(p_keys, p_expires) AS t(k, e) ORDER BY t.k ON CONFLICT (key) DO NOTHING;
-      PERFORM 1 FROM ${s}.counters WHERE key = ANY (p_keys || v_also) ORDER BY key FOR UPDATE;
+      PERFORM 1 FROM ${s}.counters WHERE key = ANY (u_keys) ORDER BY key FOR UPDATE;
     END IF;
+    SELECT array_agg(coalesce(c.used, 0) ORDER BY u.pos), array_agg(coalesce(c.reserved, 0) ORDER BY u.pos),
+      array_agg(coalesce(c.unsettled, 0) ORDER BY u.pos), array_agg(coalesce(c.alerted, false) ORDER BY u.pos),
+      array_agg(coalesce(c.announced, false) ORDER BY u.pos), array_agg(c.key IS NOT NULL ORDER BY u.pos)
+    INTO c_used, c_res, c_uns, c_al, c_an, c_ok
+    FROM unnest(u_keys) WITH ORDINALITY AS u(k, pos) LEFT JOIN ${s}.counters c ON c.key = u.k;
   END IF;
+  IF cardinality(p_guards) > 0 THEN
+    SELECT coalesce(array_agg(v.scope), '{}') INTO v_revoked FROM ${s}.revoked v WHERE v.scope = ANY (p_guards);
+  END IF;
+  -- The rows as read: what changed is written back.
+  c_used0 := c_used;
+  c_res0 := c_res;
+  c_uns0 := c_uns;
+  c_al0 := c_al;
+  c_an0 := c_an;
   FOR i IN 1 .. coalesce(cardinality(p_kinds), 0) LOOP
     n := p_counts[i];
     m := p_gcounts[i];
-    v_k := p_keys[o + 1 : o + n];
-    v_amt := p_amounts[o + 1 : o + n];
-    v_lim := p_limits[o + 1 : o + n];
-    v_ann := p_announce[o + 1 : o + n];
-    v_alert := p_alert[o + 1 : o + n];
     IF p_kinds[i] = 0 THEN
       v_res := NULL;
-      IF m > 0 THEN
-        SELECT gi INTO r FROM unnest(p_guards[g + 1 : g + m]) WITH ORDINALITY AS x(scope, gi) JOIN ${s}.revoked v ON v.scope = x.scope ORDER BY gi LIMIT 1;
-        IF FOUND THEN v_res := ARRAY[2, r.gi - 1, 0, 0, 0]; END IF;
-      END IF;
-      IF v_res IS NULL AND n > 0 THEN
-        -- The first counter without room, if any, with what it holds.
-        SELECT t.i, c.used, c.reserved, c.announced, t.lim, t.ann INTO r
-        FROM unnest(v_k, v_lim, v_amt, v_ann) WITH ORDINALITY AS t(k, lim, amt, ann, i)
-        JOIN ${s}.counters c ON c.key = t.k
-        WHERE c.used + c.reserved + t.amt > t.lim
-        ORDER BY t.i LIMIT 1;
-        IF FOUND THEN
-          IF (CASE WHEN r.ann >= 0 THEN r.used >= r.ann ELSE r.used + r.reserved >= r.lim END) AND NOT r.announced THEN
-            UPDATE ${s}.counters SET announced = true WHERE key = v_k[r.i];
-            v_res := ARRAY[0, r.i - 1, r.used, r.reserved, 1];
-          ELSE
-            v_res := ARRAY[0, r.i - 1, r.used, r.reserved, 0];
+      IF m > 0 AND cardinality(v_revoked) > 0 THEN
+        FOR j IN 1 .. m LOOP
+          IF p_guards[g + j] = ANY (v_revoked) THEN
+            v_res := ARRAY[2, j - 1, 0, 0, 0];
+            EXIT;
           END IF;
-        END IF;
+        END LOOP;
       END IF;
       IF v_res IS NULL THEN
-        IF n > 0 AND p_distinct[i] THEN
-          UPDATE ${s}.counters c SET reserved = c.reserved + t.a FROM unnest(v_k, v_amt) AS t(k, a) WHERE c.key = t.k;
-        ELSIF n > 0 THEN
-          UPDATE ${s}.counters c SET reserved = c.reserved + t.a
-            FROM (SELECT x.k, sum(x.a)::bigint AS a FROM unnest(v_k, v_amt) AS x(k, a) GROUP BY x.k) t WHERE c.key = t.k;
-        END IF;
+        -- The first counter without room, if any, with what it holds.
+        FOR j IN 1 .. n LOOP
+          x := p_kidx[o + j];
+          IF c_used[x] + c_res[x] + p_amounts[o + j] > p_limits[o + j] THEN
+            IF (CASE WHEN p_announce[o + j] >= 0 THEN c_used[x] >= p_announce[o + j] ELSE c_used[x] + c_res[x] >= p_limits[o + j] END) AND NOT c_an[x] THEN
+              c_an[x] := true;
+              v_res := ARRAY[0, j - 1, c_used[x], c_res[x], 1];
+            ELSE
+              v_res := ARRAY[0, j - 1, c_used[x], c_res[x], 0];
+            END IF;
+            EXIT;
+          END IF;
+        END LOOP;
+      END IF;
+      IF v_res IS NULL THEN
+        FOR j IN 1 .. n LOOP
+          c_res[p_kidx[o + j]] := c_res[p_kidx[o + j]] + p_amounts[o + j];
+        END LOOP;
         IF n > 0 THEN
-          -- A slot given back on expiry is kept negative: the sign tells release_expired not to charge it.
-          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, note) VALUES (p_ids[i], p_now + p_ttls[i], v_k,
-            (SELECT array_agg(CASE WHEN t.rl THEN -t.a ELSE t.a END ORDER BY t.j) FROM unnest(v_amt, p_release[o + 1 : o + n]) WITH ORDINALITY AS t(a, rl, j)),
-            p_notes[i]::jsonb);
+          a_ops[cardinality(a_ops) + 1] := i;
+          a_off[cardinality(a_off) + 1] := o;
         END IF;
         v_res := ARRAY[1, 0, 0, 0, 0];
       END IF;
       v_out := v_out || v_res;
     ELSE
       record_usage := true;
-      v_rel_keys := '{}';
-      v_rel_amounts := '{}';
-      v_chg_keys := '{}';
-      v_chg_amounts := '{}';
+      rel_n := 0;
+      chg := false;
+      ri := NULL;
       IF p_reserved[i] THEN
-        SELECT state, keys, amounts INTO r FROM ${s}.reservations WHERE id = p_ids[i];
-        IF NOT FOUND THEN
+        ri := array_position(r_ids, p_ids[i]);
+        IF ri IS NULL THEN
           -- No row: an admission the database lost in a crash (its commit is asynchronous, see
           -- postgresStore). The usage is recorded, nothing released, and the settlement marked
           -- as for any other, so that a retry does not record it twice.
-          INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, state) VALUES (p_ids[i], p_now, '{}', '{}', 2);
-        ELSIF r.state = 2 THEN
+          s_new[cardinality(s_new) + 1] := p_ids[i];
+          r_ids[cardinality(r_ids) + 1] := p_ids[i];
+          r_state[cardinality(r_state) + 1] := 2;
+        ELSIF r_state[ri] = 2 THEN
           -- Settled already (a retry after a timeout that did apply): nothing changes.
           record_usage := false;
         ELSE
-          IF r.state = 0 THEN
-            v_rel_keys := r.keys;
-            SELECT array_agg(abs(a) ORDER BY j) INTO v_rel_amounts FROM unnest(r.amounts) WITH ORDINALITY AS t(a, j);
+          IF r_state[ri] = 0 THEN
+            rel_n := r_cnt[ri];
           ELSE
             -- Charged on expiry (state 1): the charge gives way to the usage recorded below.
-            v_chg_keys := r.keys;
-            v_chg_amounts := r.amounts;
+            chg := true;
           END IF;
-          UPDATE ${s}.reservations SET state = 2, note = NULL WHERE id = p_ids[i];
+          r_state[ri] := 2;
+          s_done[cardinality(s_done) + 1] := p_ids[i];
         END IF;
       END IF;
-      v_res := NULL;
-      IF cardinality(v_chg_keys) > 0 THEN
-        UPDATE ${s}.counters c SET used = c.used - t.a, unsettled = c.unsettled - t.a
-          FROM (SELECT x.k, sum(x.a)::bigint AS a FROM unnest(v_chg_keys, v_chg_amounts) AS x(k, a) WHERE x.a > 0 GROUP BY x.k) t
-          WHERE c.key = t.k;
+      IF chg OR rel_n > 0 THEN
+        -- Where the reservation's keys are: as a rule the settlement's own, in the same order.
+        -- (Element by element: a slice of an array copies the whole array first.)
+        same := p_distinct[i] AND r_cnt[ri] = n;
+        FOR j IN 1 .. n LOOP
+          EXIT WHEN NOT same;
+          same := r_keys[r_off[ri] + j] = p_keys[o + j];
+        END LOOP;
+        rk_idx := '{}';
+        FOR j IN 1 .. r_cnt[ri] LOOP
+          -- A reservation made under another plan: the places of its own keys.
+          rk_idx[j] := CASE WHEN same THEN p_kidx[o + j] ELSE array_position(u_keys, r_keys[r_off[ri] + j]) END;
+        END LOOP;
       END IF;
+      IF chg THEN
+        FOR j IN 1 .. r_cnt[ri] LOOP
+          a := r_amts[r_off[ri] + j];
+          x := rk_idx[j];
+          IF a > 0 AND c_ok[x] THEN
+            c_used[x] := c_used[x] - a;
+            c_uns[x] := c_uns[x] - a;
+          END IF;
+        END LOOP;
+      END IF;
+      v_res := '{}';
       IF NOT record_usage THEN
-        SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
-        FROM unnest(v_k) WITH ORDINALITY AS t(k, i) JOIN ${s}.counters c ON c.key = t.k
-        CROSS JOIN LATERAL (VALUES (1, c.used), (2, c.reserved), (3, -1), (4, 0)) AS x(j, v);
-      ELSIF n > 0 OR cardinality(v_rel_keys) > 0 THEN
-        v_recorded := v_recorded || i;
-        IF cardinality(v_rel_keys) = 0 THEN
-          v_rel_keys := v_k;
-          v_rel_amounts := array_fill(0::bigint, ARRAY[n]);
-        END IF;
-        IF p_distinct[i] AND v_rel_keys = v_k THEN
-          -- The rule: the reservation's counters are the call's, each once. Usage added and the
-          -- reservation released in one update; the flags returned are those from before (this
-          -- update does not set them).
-          WITH u AS (
-            UPDATE ${s}.counters c SET used = c.used + t.a, reserved = greatest(0, c.reserved - t.r)
-            FROM unnest(v_k, v_amt, v_rel_amounts, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, a, r, lim, alert, ann, i)
-            WHERE c.key = t.k
-            RETURNING t.i, c.used, c.reserved, (t.alert >= 0 AND NOT c.alerted AND c.used >= t.alert)::int AS al,
-              (t.ann >= 0 AND NOT c.announced AND c.used >= t.lim)::int AS ex
-          )
-          SELECT array_agg(x.v ORDER BY u.i, x.j) INTO v_res
-          FROM u CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, u.al), (4, u.ex)) AS x(j, v);
-        ELSE
-          -- A counter named twice, or a reservation made under another plan: summed per key.
-          WITH t AS (
-            SELECT x.k, sum(x.a)::bigint AS act, sum(x.r)::bigint AS rel FROM (
-              SELECT y.k, y.a, 0::bigint AS r FROM unnest(v_k, v_amt) AS y(k, a)
-              UNION ALL SELECT z.k, 0, z.r FROM unnest(v_rel_keys, v_rel_amounts) AS z(k, r)) x
-            GROUP BY x.k
-          ), u AS (
-            UPDATE ${s}.counters c SET used = c.used + t.act, reserved = greatest(0, c.reserved - t.rel)
-            FROM t WHERE c.key = t.k
-            RETURNING c.key, c.used, c.reserved, c.alerted, c.announced
-          )
-          SELECT array_agg(x.v ORDER BY t.i, x.j) INTO v_res
-          FROM unnest(v_k, v_lim, v_alert, v_ann) WITH ORDINALITY AS t(k, lim, alert, ann, i)
-          JOIN u ON u.key = t.k
-          CROSS JOIN LATERAL (VALUES (1, u.used), (2, u.reserved), (3, (t.alert >= 0 AND NOT u.alerted AND u.used >= t.alert)::int),
-            (4, (t.ann >= 0 AND NOT u.announced AND u.used >= t.lim)::int)) AS x(j, v);
-        END IF;
-        -- Crossings are rare: the one-time flags are set only then.
-        IF EXISTS (SELECT 1 FROM generate_subscripts(v_k, 1) AS j WHERE v_res[4 * j - 1] = 1 OR v_res[4 * j] = 1) THEN
-          UPDATE ${s}.counters c SET alerted = c.alerted OR f.al, announced = c.announced OR f.ex
-          FROM (SELECT v_k[j] AS k, bool_or(v_res[4 * j - 1] = 1) AS al, bool_or(v_res[4 * j] = 1) AS ex
-                FROM generate_subscripts(v_k, 1) AS j GROUP BY 1) f
-          WHERE c.key = f.k AND (f.al OR f.ex);
-        END IF;
-        -- Ranked counters (a templated scope's): the member placed by its share of the limit.
-        IF n > 0 AND EXISTS (SELECT 1 FROM unnest(p_rank_idx[o + 1 : o + n]) AS x(ri) WHERE x.ri IS NOT NULL) THEN
-          INSERT INTO ${s}.ranks AS rk (idx, member, share, expires_at)
-            SELECT DISTINCT ON (t.ri, t.rm) t.ri, t.rm, CASE WHEN t.lim > 0 THEN v_res[4 * t.j - 3]::double precision / t.lim ELSE 0 END, nullif(t.e, -1)
-            FROM unnest(p_rank_idx[o + 1 : o + n], p_rank_member[o + 1 : o + n], v_lim, p_expires[o + 1 : o + n]) WITH ORDINALITY AS t(ri, rm, lim, e, j)
-            WHERE t.ri IS NOT NULL
-          ON CONFLICT (idx, member) DO UPDATE SET share = excluded.share, expires_at = excluded.expires_at;
-        END IF;
+        FOR j IN 1 .. n LOOP
+          x := p_kidx[o + j];
+          v_res := v_res || ARRAY[c_used[x], c_res[x], -1, 0];
+        END LOOP;
+      ELSIF n > 0 OR rel_n > 0 THEN
+        v_recorded[cardinality(v_recorded) + 1] := i;
+        -- Usage added, the reservation released (its amounts, a slot's negative, as positive).
+        FOR j IN 1 .. n LOOP
+          c_used[p_kidx[o + j]] := c_used[p_kidx[o + j]] + p_amounts[o + j];
+        END LOOP;
+        FOR j IN 1 .. rel_n LOOP
+          x := rk_idx[j];
+          IF c_ok[x] THEN
+            c_res[x] := greatest(0, c_res[x] - abs(r_amts[r_off[ri] + j]));
+          END IF;
+        END LOOP;
+        -- What each counter holds now, and the one-time crossings (flags from before this
+        -- settlement: a counter named twice reports its crossing twice, as its rows would).
+        FOR j IN 1 .. n LOOP
+          x := p_kidx[o + j];
+          v_res := v_res || ARRAY[c_used[x], c_res[x], (p_alert[o + j] >= 0 AND NOT c_al[x] AND c_used[x] >= p_alert[o + j])::int,
+            (p_announce[o + j] >= 0 AND NOT c_an[x] AND c_used[x] >= p_limits[o + j])::int];
+        END LOOP;
+        FOR j IN 1 .. n LOOP
+          IF v_res[4 * j - 1] = 1 THEN c_al[p_kidx[o + j]] := true; END IF;
+          IF v_res[4 * j] = 1 THEN c_an[p_kidx[o + j]] := true; END IF;
+          -- Ranked counters (a templated scope's): the member placed by its share of the limit.
+          IF p_rank_idx[o + j] IS NOT NULL THEN
+            k_ri[cardinality(k_ri) + 1] := p_rank_idx[o + j];
+            k_rm[cardinality(k_rm) + 1] := p_rank_member[o + j];
+            k_share[cardinality(k_share) + 1] := CASE WHEN p_limits[o + j] > 0 THEN v_res[4 * j - 3]::double precision / p_limits[o + j] ELSE 0 END;
+            k_exp[cardinality(k_ri)] := nullif(p_expires[o + j], -1);
+          END IF;
+        END LOOP;
       ELSE
-        v_recorded := v_recorded || i;
+        v_recorded[cardinality(v_recorded) + 1] := i;
       END IF;
-      v_out := v_out || coalesce(v_res, '{}');
+      v_out := v_out || v_res;
     END IF;
     o := o + n;
     g := g + m;
   END LOOP;
+  -- Each counter that changed, written once.
+  IF cardinality(u_keys) > 0 THEN
+    UPDATE ${s}.counters c SET used = t.u, reserved = t.r, unsettled = t.un, alerted = t.al, announced = t.an
+      FROM unnest(u_keys, c_used, c_res, c_uns, c_al, c_an, c_used0, c_res0, c_uns0, c_al0, c_an0) AS t(k, u, r, un, al, an, u0, r0, un0, al0, an0)
+      WHERE (t.u, t.r, t.un, t.al, t.an) IS DISTINCT FROM (t.u0, t.r0, t.un0, t.al0, t.an0) AND c.key = t.k;
+  END IF;
+  -- A slot given back on expiry is kept negative: the sign tells release_expired not to charge it.
+  IF cardinality(a_ops) > 0 THEN
+    INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, note)
+      SELECT p_ids[t.i], p_now + p_ttls[t.i],
+        (SELECT array_agg(p_keys[j] ORDER BY j) FROM generate_series(t.off + 1, t.off + p_counts[t.i]) AS j),
+        (SELECT array_agg(CASE WHEN p_release[j] THEN -p_amounts[j] ELSE p_amounts[j] END ORDER BY j) FROM generate_series(t.off + 1, t.off + p_counts[t.i]) AS j),
+        p_notes[t.i]::jsonb
+      FROM unnest(a_ops, a_off) AS t(i, off);
+  END IF;
+  IF cardinality(s_done) > 0 THEN
+    UPDATE ${s}.reservations SET state = 2, note = NULL WHERE id = ANY (s_done);
+  END IF;
+  IF cardinality(s_new) > 0 THEN
+    INSERT INTO ${s}.reservations (id, expires_at, keys, amounts, state) SELECT t.id, p_now, '{}', '{}', 2 FROM unnest(s_new) AS t(id);
+  END IF;
+  IF cardinality(k_ri) > 0 THEN
+    -- A member placed twice in the batch: its last place stands.
+    INSERT INTO ${s}.ranks AS rk (idx, member, share, expires_at)
+      SELECT DISTINCT ON (t.ri, t.rm) t.ri, t.rm, t.sh, t.e FROM unnest(k_ri, k_rm, k_share, k_exp) WITH ORDINALITY AS t(ri, rm, sh, e, q)
+      ORDER BY t.ri, t.rm, t.q DESC
+    ON CONFLICT (idx, member) DO UPDATE SET share = excluded.share, expires_at = excluded.expires_at;
+  END IF;
   -- The ledger rows of the settlements that recorded usage, in one statement.
   IF cardinality(v_recorded) > 0 AND jsonb_array_length(p_ledger) > 0 THEN
     INSERT INTO ${s}.ledger (request_id, settled_at, workspace, integration, provider, model, key, "user", status,

@@ -240,7 +240,7 @@ export class PostgresStore implements CounterStore, PolicyLogStore, AnalyticsSto
     await this.#sweepIfDue(now);
     const { rows } = await this.#pool.query({
       name: `${this.schema}.apply`,
-      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS r`,
+      text: `SELECT ${this.#s}.apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) AS r`,
       values: encodeBatch(ops, now),
     });
     return decodeBatch(ops, rows[0].r as string[]);
