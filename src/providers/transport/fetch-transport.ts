@@ -4,13 +4,14 @@ import { readWebBody } from './read-web-body.js';
 /**
  * A transport on a `fetch` function: the gateway's `fetch` option (a proxy, a test's mock), or
  * the global `fetch` once something replaced it (an interceptor such as msw or nock, an APM
- * agent). Redirects are refused: a provider's API does not redirect, and with a redirect to
- * follow, fetch copies every request (its body teed into two streams) in case it must be sent
- * again; with none it does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
+ * agent). Redirects are not followed (a 3xx is answered as is, and becomes a provider error, as
+ * on the default transport): a provider's API does not redirect, and with a redirect to follow,
+ * fetch copies every request (its body teed into two streams) in case it must be sent again;
+ * with none it does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
  */
 export function fetchTransport(fetch: typeof globalThis.fetch): ProviderTransport {
   return async (url: string, request: TransportRequest) =>
-    new FetchAnswer(await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: request.signal, redirect: 'error', window: null }));
+    new FetchAnswer(await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: request.signal, redirect: 'manual', window: null }));
 }
 
 class FetchAnswer implements ProviderResponse {
