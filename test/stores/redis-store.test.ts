@@ -15,17 +15,17 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "2b45202a33c5e8721f57a268ebfb765ae8e504ab",
+        "admit": "6c574c272da43e4c65685abbbbea4210f056dfcd",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "ebebe1618d59c9a79a16a688cf4d05ed64cf7226",
+        "batch": "a5affbafffc48b8f2cf4201b0d78238801e7f1d6",
         "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
-        "read": "71356e7cef82e37440326c056f0ad11834a1ecb0",
+        "read": "e37cbf3f5912e644c2b55a0b2ee49a2afd076c59",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "2abd6cbd2656c86bb9449ec51faeb055422dfdc4",
-        "takeUnsettled": "7dab3b46ae4b336563633875e5fc4350b927e8fd",
+        "settle": "3e6fc1a9c127c63170dab4ed38fa33dffc08aa6c",
+        "takeUnsettled": "9d8f11bbdfde14a8f48758434277628e84ffdaa7",
       }
     `);
   });
