@@ -306,14 +306,16 @@ function transportWithHeaders(transport: ProviderTransport, extra: Readonly<Reco
 }
 
 /**
- * The `fetch` of every provider call: it tells `onAnswer` of every answer, before the adapter
- * reads it, and refuses redirects. A provider's API does not redirect; and with a redirect to
- * follow, fetch copies every request (its body teed into two streams) in case it must be sent
- * again; with none it does not (the Fetch standard's HTTP-network-or-cache fetch, step 8).
+ * The `fetch` adapters are given (for what the transport does not do: a signed request, a token
+ * to mint): it tells `onAnswer` of every answer, before the adapter reads it, and does not follow
+ * redirects (a 3xx is answered as is, as by the transport). A provider's API does not redirect;
+ * and with a redirect to follow, fetch copies every request (its body teed into two streams) in
+ * case it must be sent again; with none it does not (the Fetch standard's HTTP-network-or-cache
+ * fetch, step 8).
  */
 function observedFetch(fetch: typeof globalThis.fetch, onAnswer: (headers: Headers, status: number) => void): typeof globalThis.fetch {
   return (input, init) =>
-    fetch(input, { ...init, redirect: 'error', window: null }).then((response) => {
+    fetch(input, { ...init, redirect: 'manual', window: null }).then((response) => {
       onAnswer(response.headers, response.status);
       return response;
     });
