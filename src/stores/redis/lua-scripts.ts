@@ -78,13 +78,17 @@ local function flush()
 end
 `;
 
-/** K[1] res, K[2] exp, K[3] amt, K[4] not, K[5] uns (a script's KEYS, or one operation's in a batch); shared by every script that reads counters. */
+/**
+ * KEYS[1] res, KEYS[2] exp, KEYS[3] amt, KEYS[4] not, KEYS[5] uns: the first five keys of every
+ * script that reads counters. An operation reads its counters' keys at KEYS[ko + i] and its
+ * arguments at ARGV[ao + j] (ko, ao: where its own begin, in a batch), not from copies.
+ */
 const PURGE = `${COUNTERS}
-local function purge(K, now)
-  local expired = redis.call('ZRANGEBYSCORE', K[1], '-inf', now, 'LIMIT', 0, 100)
+local function purge(now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
   if #expired > 0 then
     for _, id in ipairs(expired) do
-      local record = redis.call('HGET', K[3], id)
+      local record = redis.call('HGET', KEYS[3], id)
       if record then
         local key
         for part in string.gmatch(record, '[^\\n]+') do
@@ -106,18 +110,18 @@ local function purge(K, now)
             key = nil
           end
         end
-        redis.call('HDEL', K[3], id)
+        redis.call('HDEL', KEYS[3], id)
       end
-      redis.call('ZADD', K[2], now, id)
-      if redis.call('HEXISTS', K[4], id) == 1 then redis.call('RPUSH', K[5], id) end
+      redis.call('ZADD', KEYS[2], now, id)
+      if redis.call('HEXISTS', KEYS[4], id) == 1 then redis.call('RPUSH', KEYS[5], id) end
     end
-    redis.call('ZREM', K[1], unpack(expired))
+    redis.call('ZREM', KEYS[1], unpack(expired))
   end
   -- Charged a day ago and never settled: forgotten, with their notes.
-  local old = redis.call('ZRANGEBYSCORE', K[2], '-inf', now - ${KEEP_EXPIRED_MS}, 'LIMIT', 0, 100)
+  local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - ${KEEP_EXPIRED_MS}, 'LIMIT', 0, 100)
   if #old > 0 then
-    redis.call('ZREM', K[2], unpack(old))
-    redis.call('HDEL', K[4], unpack(old))
+    redis.call('ZREM', KEYS[2], unpack(old))
+    redis.call('HDEL', KEYS[4], unpack(old))
   end
 end
 `;
@@ -135,20 +139,26 @@ end
  * under the same hash tag) is read, not declared: like the purge's counters, it shares the slot.
  */
 const ADMIT_FN = `
-local function admit(K, A, purged)
-  local now, ttl, id = tonumber(A[1]), tonumber(A[2]), A[3]
-  if #A > 5 then
-    local rev = string.gsub(K[1], ':res$', ':rev')
-    for g = 6, #A do
-      if redis.call('SISMEMBER', rev, A[g]) == 1 then return {2, g - 6} end
-    end
+local revoked = {}
+local function isRevoked(scope)
+  local known = revoked[scope]
+  if known == nil then
+    known = redis.call('SISMEMBER', string.gsub(KEYS[1], ':res$', ':rev'), scope) == 1
+    revoked[scope] = known
   end
-  if not purged then purge(K, now) end
+  return known
+end
+local function admit(ko, ao, m, purged)
+  local now, ttl, id = tonumber(ARGV[ao + 1]), tonumber(ARGV[ao + 2]), ARGV[ao + 3]
+  for g = 6, m do
+    if isRevoked(ARGV[ao + g]) then return {2, g - 6} end
+  end
+  if not purged then purge(now) end
   local record, amounts, totals = {}, {}, {1}
   local i = 0
-  for limit, amount, expiresAt, exhaustedAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  for limit, amount, expiresAt, exhaustedAt, release in string.gmatch(ARGV[ao + 4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
-    local k = K[${R} + i]
+    local k = KEYS[ko + i]
     local c = counter(k)
     local n = tonumber(amount)
     amounts[i] = n
@@ -159,7 +169,7 @@ local function admit(K, A, purged)
     local total = c.t
     if total > tonumber(limit) then
       for j = 1, i do
-        local cj = counter(K[${R} + j])
+        local cj = counter(KEYS[ko + j])
         cj.t = cj.t - amounts[j]
       end
       local used = c.u
@@ -178,15 +188,15 @@ local function admit(K, A, purged)
   end
   -- Only guards to check: nothing reserved, nothing to settle.
   if i == 0 then return {1} end
-  redis.call('ZADD', K[1], now + ttl, id)
-  redis.call('HSET', K[3], id, table.concat(record, '\\n'))
-  if A[5] ~= '' then redis.call('HSET', K[4], id, A[5]) end
+  redis.call('ZADD', KEYS[1], now + ttl, id)
+  redis.call('HSET', KEYS[3], id, table.concat(record, '\\n'))
+  if ARGV[ao + 5] ~= '' then redis.call('HSET', KEYS[4], id, ARGV[ao + 5]) end
   return totals
 end
 `;
 
 export const ADMIT = `${PURGE}${ADMIT_FN}
-local reply = admit(KEYS, ARGV)
+local reply = admit(${R}, 0, #ARGV, false)
 flush()
 return reply
 `;
@@ -204,24 +214,24 @@ return reply
  * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
  */
 const SETTLE_FN = `
-local function settle(K, A)
-  local now, id, mode = tonumber(A[1]), A[2], A[3]
+local function settle(ko, ao, m)
+  local now, id, mode = tonumber(ARGV[ao + 1]), ARGV[ao + 2], ARGV[ao + 3]
   local live, charged, record = false, false, mode == 'u'
   if not record then
-    if redis.call('ZREM', K[1], id) == 1 then
+    if redis.call('ZREM', KEYS[1], id) == 1 then
       live, record = true, true
-      redis.call('HDEL', K[3], id)
-    elseif redis.call('ZREM', K[2], id) == 1 then
+      redis.call('HDEL', KEYS[3], id)
+    elseif redis.call('ZREM', KEYS[2], id) == 1 then
       charged, record = true, true
     end
     -- Settled: its note is no one's business any more (an id left in uns is skipped when taken).
-    redis.call('HDEL', K[4], id)
+    redis.call('HDEL', KEYS[4], id)
   end
   local out, limits, expiries = {}, {}, {}
   local i = 0
-  for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(A[4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
+  for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(ARGV[ao + 4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
-    local c = counter(K[${R} + i])
+    local c = counter(KEYS[ko + i])
     limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
     limits[i], expiries[i] = limit, expiresAt
     local alerted, exhausted = 0, 0
@@ -253,11 +263,11 @@ local function settle(K, A)
     out[i] = {used, math.max(0, total - used), alerted, exhausted}
   end
   if record then
-    for r = 5, #A, 3 do
-      local j = tonumber(A[r])
+    for r = ao + 5, ao + m, 3 do
+      local j = tonumber(ARGV[r])
       local share = limits[j] > 0 and out[j][1] / limits[j] or 0
-      redis.call('ZADD', A[r + 1], tostring(share), A[r + 2])
-      if expiries[j] > now then redis.call('PEXPIRE', A[r + 1], expiries[j] - now) end
+      redis.call('ZADD', ARGV[r + 1], tostring(share), ARGV[r + 2])
+      if expiries[j] > now then redis.call('PEXPIRE', ARGV[r + 1], expiries[j] - now) end
     end
   end
   return out
@@ -265,18 +275,18 @@ end
 `;
 
 export const SETTLE = `${COUNTERS}${SETTLE_FN}
-local reply = settle(KEYS, ARGV)
+local reply = settle(${R}, 0, #ARGV)
 flush()
 return reply
 `;
 
 /** KEYS: res, exp, amt, not, uns, then one hash per counter.   ARGV: now.   Returns, per counter: used, reserved, unsettled. */
 const READ_FN = `
-local function read(K, A)
-  purge(K, tonumber(A[1]))
+local function read(ko, n, ao)
+  purge(tonumber(ARGV[ao + 1]))
   local out = {}
-  for i = 1, #K - ${R} do
-    local c = counter(K[${R} + i])
+  for i = 1, n do
+    local c = counter(KEYS[ko + i])
     out[i] = {c.u, math.max(0, c.t - c.u), c.x}
   end
   return out
@@ -284,7 +294,7 @@ end
 `;
 
 export const READ = `${PURGE}${READ_FN}
-local reply = read(KEYS, ARGV)
+local reply = read(${R}, #KEYS - ${R}, 0)
 flush()
 return reply
 `;
@@ -305,21 +315,17 @@ local purged = false
 while a <= #ARGV do
   local kind, n, m = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   a = a + 3
-  local K = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
-  for i = 0, n - 1 do K[${R} + 1 + i] = KEYS[k + i] end
-  k = k + n
-  local A = {}
-  for i = 0, m - 1 do A[1 + i] = ARGV[a + i] end
-  a = a + m
   op = op + 1
   if kind == 'a' then
-    out[op] = admit(K, A, purged)
+    out[op] = admit(k - 1, a - 1, m, purged)
     purged = true
   elseif kind == 's' then
-    out[op] = settle(K, A)
+    out[op] = settle(k - 1, a - 1, m)
   else
-    out[op] = read(K, A)
+    out[op] = read(k - 1, n, a - 1)
   end
+  k = k + n
+  a = a + m
 end
 flush()
 return out
@@ -337,7 +343,7 @@ return redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
  * gone was settled after it expired, and is skipped. Returns {id, note, expiredAt, ...}.
  */
 export const TAKE_UNSETTLED = `${PURGE}
-purge(KEYS, tonumber(ARGV[1]))
+purge(tonumber(ARGV[1]))
 local out = {}
 local want = tonumber(ARGV[2])
 while #out < want * 3 do
