@@ -15,17 +15,17 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "52dafa23994f13a29b28136375950ed24a7130b3",
+        "admit": "41b86fbc5ea1cc8b439e5374d33fbc35ae3b6637",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "44dd7ac435de896e5601e9fdd3a8aaee8c5a382e",
+        "batch": "24c626526a1f9eb4cc6890f4cd652a176ad109ad",
         "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
-        "read": "e2f7343c72813358e8af2b12faa5a76249315f3d",
+        "read": "f32aafb7d35de3c4884a09903aa4cc5cbd6fea09",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "ffd4e585faa3af58b43a78c8e4b512b211038031",
-        "takeUnsettled": "2031cda46e9b8e538bc8f1a9f889f9a25c0d8169",
+        "settle": "e53dad99e72cadeba33f1b64f82483d18125f0c0",
+        "takeUnsettled": "8d417b4522bff1417ad5f77529d6d12859b1088b",
       }
     `);
   });

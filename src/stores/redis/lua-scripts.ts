@@ -45,9 +45,17 @@ const R = 5;
  * one read and one write per counter. Values are Lua numbers: exact to 2^53, as the gateway's own.
  * A counter's TTL is set when it is written, if an operation asked for one: a counter that ends
  * the script as it began is not written (a hash of zeros and one that does not exist read the same).
+ * The reservations' entries the operations add and remove (in res, amt and not) are written the
+ * same way, one command each for the whole script: a command inside a script costs several
+ * microseconds, more than an operation's arithmetic. Nothing in a script reads them back (an
+ * operation settles a reservation made by an earlier script, and the purge charges expired ones).
  */
 const COUNTERS = `
 local C = {}
+local resAdd, amtSet, notSet, amtDel, notDel = {}, {}, {}, {}, {}
+local function push(list, ...)
+  for _, v in ipairs({...}) do list[#list + 1] = v end
+end
 local function counter(k)
   local c = C[k]
   if not c then
@@ -75,6 +83,12 @@ local function flush()
     end
   end
   C = {}
+  if #resAdd > 0 then redis.call('ZADD', KEYS[1], unpack(resAdd)) end
+  if #amtSet > 0 then redis.call('HSET', KEYS[3], unpack(amtSet)) end
+  if #notSet > 0 then redis.call('HSET', KEYS[4], unpack(notSet)) end
+  if #amtDel > 0 then redis.call('HDEL', KEYS[3], unpack(amtDel)) end
+  if #notDel > 0 then redis.call('HDEL', KEYS[4], unpack(notDel)) end
+  resAdd, amtSet, notSet, amtDel, notDel = {}, {}, {}, {}, {}
 end
 `;
 
@@ -188,9 +202,9 @@ local function admit(ko, ao, m, purged)
   end
   -- Only guards to check: nothing reserved, nothing to settle.
   if i == 0 then return {1} end
-  redis.call('ZADD', KEYS[1], now + ttl, id)
-  redis.call('HSET', KEYS[3], id, table.concat(record, '\\n'))
-  if ARGV[ao + 5] ~= '' then redis.call('HSET', KEYS[4], id, ARGV[ao + 5]) end
+  push(resAdd, now + ttl, id)
+  push(amtSet, id, table.concat(record, '\\n'))
+  if ARGV[ao + 5] ~= '' then push(notSet, id, ARGV[ao + 5]) end
   return totals
 end
 `;
@@ -220,12 +234,12 @@ local function settle(ko, ao, m)
   if not record then
     if redis.call('ZREM', KEYS[1], id) == 1 then
       live, record = true, true
-      redis.call('HDEL', KEYS[3], id)
+      push(amtDel, id)
     elseif redis.call('ZREM', KEYS[2], id) == 1 then
       charged, record = true, true
     end
     -- Settled: its note is no one's business any more (an id left in uns is skipped when taken).
-    redis.call('HDEL', KEYS[4], id)
+    push(notDel, id)
   end
   local out, limits, expiries = {}, {}, {}
   local i = 0
