@@ -21,7 +21,16 @@ let undici: { request: Undici['request']; agent: Dispatcher } | undefined;
 let loading: Promise<NonNullable<typeof undici>> | undefined;
 
 function load(): Promise<NonNullable<typeof undici>> {
-  return (loading ??= import('undici').then((module) => (undici = { request: module.request, agent: new module.Agent() })));
+  return (loading ??= import('undici').then((module) => (undici = { request: module.request, agent: useEnvProxy() ? new module.EnvHttpProxyAgent() : new module.Agent() })));
+}
+
+/**
+ * Node's own `fetch` goes through `HTTP_PROXY` / `HTTPS_PROXY` (but `NO_PROXY`) when the process
+ * runs with `NODE_USE_ENV_PROXY=1` or `--use-env-proxy`: so do provider calls, as they did when
+ * tollgate called them with `fetch`.
+ */
+function useEnvProxy(): boolean {
+  return process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
 }
 
 class UndiciAnswer implements ProviderResponse {

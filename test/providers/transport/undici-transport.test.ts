@@ -1,6 +1,7 @@
 // npm test: provider calls over the default transport (undici's request) to loopback upstreams; milliseconds.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import { createGateway, ProviderError, RateLimitExceededError, RequestAbortedError, secret, type GatewayConfig } from '../../../src/index.js';
 import { listen } from '../../helpers/http-gateway.js';
 import { fixtureJson, fixtureText } from '../../helpers/openai-server.js';
@@ -137,5 +138,39 @@ describe('the default transport', () => {
     expect(RequestAbortedError.isInstance(await next.catch((e: unknown) => e))).toBe(true);
     await closed;
     await gateway.close();
+  });
+
+  it('with NODE_USE_ENV_PROXY=1, as for Node’s own fetch, calls go through HTTP_PROXY (a CONNECT tunnel)', async () => {
+    const up = await upstream((_req, res) => completion(res));
+    const tunnels: string[] = [];
+    const sockets: Socket[] = [];
+    const proxy = await listen(() => {});
+    proxy.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      tunnels.push(req.url!);
+      const [host, port] = req.url!.split(':');
+      const target = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        target.write(head);
+        target.pipe(socket).pipe(target);
+      });
+      sockets.push(socket, target);
+      target.on('error', () => socket.destroy());
+      socket.on('error', () => target.destroy());
+    });
+    vi.stubEnv('NODE_USE_ENV_PROXY', '1');
+    vi.stubEnv('HTTP_PROXY', proxy.origin);
+    vi.stubEnv('NO_PROXY', '');
+    try {
+      // A module of its own: the agent is made once, on the first call, from the environment then.
+      vi.resetModules();
+      const { undiciTransport } = await import('../../../src/providers/transport/undici-transport.js');
+      const answer = await undiciTransport(`${up.baseURL}/chat/completions`, { headers: { 'content-type': 'application/json' }, body: '{}', signal: new AbortController().signal });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(await answer.text())).toMatchObject({ object: 'chat.completion' });
+      expect(tunnels).toEqual([`127.0.0.1:${up.server.port}`]);
+    } finally {
+      vi.unstubAllEnvs();
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });
