@@ -10,18 +10,18 @@ type Undici = typeof import('undici');
  * its body): on a loopback upstream a call costs about a third of a `fetch`'s CPU (see
  * docs/benchmarks.md). undici is loaded on the first call, not on import: a gateway that never
  * calls a provider over HTTP (the mock provider, the `admit` API) never pays for loading it.
+ * `envProxy` says, then, whether the agent follows the proxy environment variables.
  */
-export const undiciTransport: ProviderTransport = async (url: string, request: TransportRequest) => {
-  const { request: send, agent } = undici ?? (await load());
-  const answer = await send(url, { method: 'POST', headers: request.headers, body: request.body, signal: request.signal, dispatcher: agent });
-  return new UndiciAnswer(answer);
-};
-
-let undici: { request: Undici['request']; agent: Dispatcher } | undefined;
-let loading: Promise<NonNullable<typeof undici>> | undefined;
-
-function load(): Promise<NonNullable<typeof undici>> {
-  return (loading ??= import('undici').then((module) => (undici = { request: module.request, agent: useEnvProxy() ? new module.EnvHttpProxyAgent() : new module.Agent() })));
+export function createUndiciTransport(envProxy: () => boolean): ProviderTransport {
+  let loaded: { request: Undici['request']; agent: Dispatcher } | undefined;
+  let loading: Promise<NonNullable<typeof loaded>> | undefined;
+  const load = () =>
+    (loading ??= import('undici').then((module) => (loaded = { request: module.request, agent: envProxy() ? new module.EnvHttpProxyAgent() : new module.Agent() })));
+  return async (url: string, request: TransportRequest) => {
+    const { request: send, agent } = loaded ?? (await load());
+    const answer = await send(url, { method: 'POST', headers: request.headers, body: request.body, signal: request.signal, dispatcher: agent });
+    return new UndiciAnswer(answer);
+  };
 }
 
 /**
@@ -29,9 +29,11 @@ function load(): Promise<NonNullable<typeof undici>> {
  * runs with `NODE_USE_ENV_PROXY=1` or `--use-env-proxy`: so do provider calls, as they did when
  * tollgate called them with `fetch`.
  */
-function useEnvProxy(): boolean {
+export function useEnvProxy(): boolean {
   return process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
 }
+
+export const undiciTransport = createUndiciTransport(useEnvProxy);
 
 class UndiciAnswer implements ProviderResponse {
   readonly status: number;

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createGateway, ProviderError, RateLimitExceededError, RequestAbortedError, secret, type GatewayConfig } from '../../../src/index.js';
+import { createUndiciTransport, useEnvProxy } from '../../../src/providers/transport/undici-transport.js';
 import { listen } from '../../helpers/http-gateway.js';
 import { fixtureJson, fixtureText } from '../../helpers/openai-server.js';
 
@@ -161,13 +162,15 @@ describe('the default transport', () => {
     vi.stubEnv('HTTP_PROXY', proxy.origin);
     vi.stubEnv('NO_PROXY', '');
     try {
-      // A module of its own: the agent is made once, on the first call, from the environment then.
-      vi.resetModules();
-      const { undiciTransport } = await import('../../../src/providers/transport/undici-transport.js');
-      const answer = await undiciTransport(`${up.baseURL}/chat/completions`, { headers: { 'content-type': 'application/json' }, body: '{}', signal: new AbortController().signal });
+      // A transport of its own: the agent is made on its first call, from the environment then.
+      const transport = createUndiciTransport(useEnvProxy);
+      const answer = await transport(`${up.baseURL}/chat/completions`, { headers: { 'content-type': 'application/json' }, body: '{}', signal: new AbortController().signal });
       expect(answer.status).toBe(200);
       expect(JSON.parse(await answer.text())).toMatchObject({ object: 'chat.completion' });
       expect(tunnels).toEqual([`127.0.0.1:${up.server.port}`]);
+      // Without the variable (nor --use-env-proxy), as for fetch, the proxy variables are not read.
+      vi.stubEnv('NODE_USE_ENV_PROXY', '');
+      expect(useEnvProxy()).toBe(false);
     } finally {
       vi.unstubAllEnvs();
       for (const socket of sockets) socket.destroy();
