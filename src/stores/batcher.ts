@@ -9,8 +9,8 @@
  *   one returns.
  * - `sync` (SQLite, which answers synchronously): an op runs at once, taking along what waits,
  *   unless `mayWait` says it may wait: then it waits for the next op that runs, or the next turn
- *   of the event loop. (SQLite: an admission waits while other calls are in flight, since their
- *   settlements will come; a settlement never waits, since it commits before its call returns.)
+ *   of the event loop. (SQLite: an op waits while other calls are in flight, so that the calls
+ *   answered in one turn share a commit; a call alone never waits.)
  */
 export interface BatcherOptions<Op, R> {
   /** Runs a batch in one transaction: one result per op, in order. */

@@ -40,6 +40,38 @@ describe('sqlite store: transactions shared by calls', () => {
     store.close();
     other.close();
   });
+
+  it('settlements of calls answered together share one commit, each answered only once it is committed', async () => {
+    const path = join(dir, `store-${++n}.db`);
+    const store = sqliteStore({ path });
+    const other = sqliteStore({ path });
+    const c = { key: 'c', limit: 100, expiresAt: null };
+    const admit = (reservationId: string) => store.admit({ reservationId, counters: [c], amounts: [10], now: 0, ttlMs: 60_000 });
+    const settle = (reservationId: string, actual: number) => store.settle({ reservationId, reserved: true, counters: [c], actual: [actual], now: 0 });
+    expect(admit('a')).toEqual({ admitted: true, totals: [10] });
+    const b = admit('b'); // waits: a is in flight
+    // No other call in flight: committed before it returns, b's admission along (first).
+    expect(settle('a', 1)).toEqual([{ used: 1, reserved: 10, alerted: false, exhausted: false }]);
+    expect(await b).toEqual({ admitted: true, totals: [20] });
+    const admittedC = admit('c');
+    expect(admittedC).toBeInstanceOf(Promise); // b is in flight: c waits for the next transaction (this turn's end)
+    expect(await admittedC).toEqual({ admitted: true, totals: [21] });
+    // b and c in flight: b's settlement waits for the rest of this turn, and c's joins it.
+    const settledB = settle('b', 2);
+    const settledC = settle('c', 3);
+    expect(settledB).toBeInstanceOf(Promise);
+    expect(settledC).toBeInstanceOf(Promise);
+    expect(other.read(['c'], 0)).toEqual([{ used: 1, reserved: 20, unsettled: 0 }]); // neither committed yet
+    expect(await settledB).toEqual([{ used: 3, reserved: 10, alerted: false, exhausted: false }]);
+    expect(other.read(['c'], 0)).toEqual([{ used: 6, reserved: 0, unsettled: 0 }]); // both, in one transaction
+    expect(await settledC).toEqual([{ used: 6, reserved: 0, alerted: false, exhausted: false }]);
+    // Alone again: the next call's settlement commits before it returns.
+    expect(admit('d')).toEqual({ admitted: true, totals: [16] });
+    expect(settle('d', 4)).toEqual([{ used: 10, reserved: 0, alerted: false, exhausted: false }]);
+    expect(other.read(['c'], 0)).toEqual([{ used: 10, reserved: 0, unsettled: 0 }]);
+    store.close();
+    other.close();
+  });
 });
 
 describe('sqlite store: opening', () => {

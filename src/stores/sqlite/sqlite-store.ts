@@ -152,7 +152,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
       const t = this.db.transaction(fn);
       return (...args: A): R => {
-        this.#checkFile();
+        // Once per transaction: an op of a batch runs nested in one that checked already.
+        if (!this.db.inTransaction) this.#checkFile();
         return t.immediate(...args);
       };
     };
@@ -172,7 +173,7 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       const totals: number[] = [];
       for (let i = 0; i < counters.length; i++) {
         const spec = counters[i]!;
-        const [used, reserved] = s.reserve.get(spec.key, amounts[i]!, spec.expiresAt) as [number, number];
+        const [used, reserved] = this.#reserve(spec, amounts[i]!);
         if (used + reserved > spec.limit) throw NO_ROOM;
         totals.push(used + reserved);
         // A slot given back on expiry is kept negative: the sign tells the purge not to charge it.
@@ -215,7 +216,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       this.#purge(input.now);
       let release: number[] | null = null;
       if (input.reserved) {
-        const reservation = s.takeReservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
+        const reservation = s.reservation.get(input.reservationId) as { state: number; keys: string; amounts: string } | undefined;
+        if (reservation) s.deleteReservation.run(input.reservationId);
         // Settled already (a retry after a timeout that did apply): nothing changes.
         if (!reservation) return this.#states(input.counters).map((c) => ({ ...c, alerted: false, exhausted: false, applied: false }));
         const keys = JSON.parse(reservation.keys) as string[];
@@ -243,8 +245,11 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       maxSize: BATCH_SIZE,
       run: (ops) => (ops.length === 1 ? [ops[0]!.kind === 0 ? admit(ops[0]!.input) : settle(ops[0]!.input)] : batch(ops)),
       // An admission waits while other calls are in flight: the next settlement takes it along.
-      // A settlement never waits: it commits before its call returns.
-      mayWait: (op) => op.kind === 0 && this.#open > 0,
+      // A settlement waits, for the rest of this turn of the event loop at most, while other
+      // calls are in flight: the settlements of calls answered together (and the admissions
+      // waiting) share one commit. Its call still returns only once it is committed; alone, it
+      // commits at once.
+      mayWait: (op) => this.#open > (op.kind === 1 && op.input.reserved ? 1 : 0),
     });
 
     this.#read = tx((keys: readonly string[], now: number) => {
@@ -307,9 +312,12 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     return this.#batcher.submit({ kind: 0, input }) as MaybePromise<AdmitResult>;
   }
 
-  /** Synchronous: commits before it returns, with the admissions waiting for a transaction. */
-  settle(input: SettleInput): SettledCounter[] {
-    return this.#batcher.submit({ kind: 1, input }) as SettledCounter[];
+  /**
+   * Committed before it answers, with the calls waiting for a transaction; synchronous when no
+   * other call is in flight, else at the end of this turn of the event loop (see the batcher).
+   */
+  settle(input: SettleInput): MaybePromise<SettledCounter[]> {
+    return this.#batcher.submit({ kind: 1, input }) as MaybePromise<SettledCounter[]>;
   }
 
   read(keys: readonly string[], now: number): CounterState[] {
@@ -372,10 +380,26 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     );
   }
 
+  /**
+   * Adds `amount` to a counter's reservations (the row made if missing) and returns its used and
+   * reserved. An UPDATE then a SELECT, not one statement with RETURNING: SQLite gathers a
+   * RETURNING's rows in a temporary table, which cost more than the second lookup (measured,
+   * 2026-12-07: 9 counters, 15.9 µs with RETURNING, 13.3 without).
+   */
+  #reserve(spec: CounterSpec, amount: number): [number, number] {
+    const s = this.#s;
+    if (s.addReserved.run(amount, spec.key).changes === 0) {
+      s.insertReserved.run(spec.key, amount, spec.expiresAt);
+      return [0, amount];
+    }
+    return s.usedReserved.get(spec.key) as [number, number];
+  }
+
   /** Adds a call's usage to a counter, releasing `release` of its reservation, and tells which announcements it crossed. */
   #use(spec: CounterSpec, actual: number, release: number): SettledCounter {
     const s = this.#s;
-    const row = s.use.get(spec.key, actual, spec.expiresAt, release) as CounterRow;
+    if (s.addUsed.run(actual, release, spec.key).changes === 0) s.insertUsed.run(spec.key, actual, spec.expiresAt);
+    const row = s.counter.get(spec.key) as CounterRow;
     const alerted = spec.alertAt !== undefined && !row.alerted && row.used >= spec.alertAt;
     const exhausted = spec.announceAtLimit === true && !row.announced && row.used >= spec.limit;
     if (alerted || exhausted) s.flags.run(alerted ? 1 : 0, exhausted ? 1 : 0, spec.key);
@@ -428,18 +452,20 @@ function statements(db: Database.Database, p: string) {
     counter: q(`SELECT used, reserved, unsettled, alerted, announced FROM ${p}_counters WHERE key = ?`),
     announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
     // Positional parameters (binding by name costs more) and `excluded` for the value given once.
-    reserve: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET reserved = reserved + excluded.reserved RETURNING used, reserved`).raw(),
+    addReserved: q(`UPDATE ${p}_counters SET reserved = reserved + ? WHERE key = ?`),
+    insertReserved: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?)`),
+    usedReserved: q(`SELECT used, reserved FROM ${p}_counters WHERE key = ?`).raw(),
     release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
     charge: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?), used = used + ?, unsettled = unsettled + ? WHERE key = ?`),
     uncharge: q(`UPDATE ${p}_counters SET used = used - ?, unsettled = unsettled - ? WHERE key = ?`),
-    use: q(
-      `INSERT INTO ${p}_counters (key, used, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET used = used + excluded.used, reserved = MAX(0, reserved - ?) RETURNING used, reserved, alerted, announced`,
-    ),
+    addUsed: q(`UPDATE ${p}_counters SET used = used + ?, reserved = MAX(0, reserved - ?) WHERE key = ?`),
+    insertUsed: q(`INSERT INTO ${p}_counters (key, used, expires_at) VALUES (?, ?, ?)`),
     flags: q(`UPDATE ${p}_counters SET alerted = MAX(alerted, ?), announced = MAX(announced, ?) WHERE key = ?`),
     insertReservation: q(`INSERT INTO ${p}_reservations (id, expires_at, keys, amounts, state, note) VALUES (?, ?, ?, ?, 0, ?)`),
     unsettledNotes: q(`SELECT id, note, expires_at FROM ${p}_reservations WHERE state = 1 AND note IS NOT NULL ORDER BY expires_at LIMIT ?`),
     forgetNote: q(`UPDATE ${p}_reservations SET note = NULL WHERE id = ?`),
-    takeReservation: q(`DELETE FROM ${p}_reservations WHERE id = ? RETURNING state, keys, amounts`),
+    reservation: q(`SELECT state, keys, amounts FROM ${p}_reservations WHERE id = ?`),
+    deleteReservation: q(`DELETE FROM ${p}_reservations WHERE id = ?`),
     expired: q(`SELECT id, keys, amounts FROM ${p}_reservations WHERE state = 0 AND expires_at <= ? LIMIT ?`),
     markExpired: q(`UPDATE ${p}_reservations SET state = 1 WHERE id = ?`),
     forgetExpired: q(`DELETE FROM ${p}_reservations WHERE state = 1 AND expires_at <= ?`),
