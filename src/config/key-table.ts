@@ -38,8 +38,6 @@ export class KeyTable {
 
   /** Model sets by their list: keys with the same allowlist (most of 100,000) share one set. */
   readonly #modelSets = new Map<string, ReadonlySet<string>>();
-  /** The same sets by the list itself: keys parsed from one config share their lists (no join per key). */
-  readonly #setsByList = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(keys: readonly ParsedKey[] = []) {
     const entries = this.#entries;
@@ -91,8 +89,6 @@ export class KeyTable {
   }
 
   #modelSet(list: readonly string[]): ReadonlySet<string> {
-    const shared = this.#setsByList.get(list);
-    if (shared) return shared;
     const id = list.join('\n');
     let set = this.#modelSets.get(id);
     if (!set) {
@@ -100,7 +96,6 @@ export class KeyTable {
       // Bounded: past it, keys get sets of their own (as many distinct lists means little sharing).
       if (this.#modelSets.size < MODEL_SETS) this.#modelSets.set(id, set);
     }
-    this.#setsByList.set(list, set);
     return set;
   }
 

@@ -235,18 +235,12 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
     // Origins new to the store with the same budgets (100,000 keys of one config) share one
     // record of set times: records are replaced, never changed.
     const fresh = new Map<string, Readonly<Record<string, number>>>();
-    // The same records by the ids list itself: the gateway passes one list per budget list.
-    const byList = new Map<readonly string[], Readonly<Record<string, number>>>();
     return origins.map(({ origin, ids }) => {
       const known = this.#budgets.get(origin);
       if (known === undefined && ids.length > 0) {
-        let next = byList.get(ids);
-        if (!next) {
-          const shape = ids.join('\n');
-          next = fresh.get(shape);
-          if (!next) fresh.set(shape, (next = Object.freeze(Object.fromEntries(ids.map((id) => [id, now])))));
-          byList.set(ids, next);
-        }
+        const shape = ids.join('\n');
+        let next = fresh.get(shape);
+        if (!next) fresh.set(shape, (next = Object.freeze(Object.fromEntries(ids.map((id) => [id, now])))));
         this.#budgets.set(origin, next);
         return { origin, setAt: next, added: ids, removed: NONE, known: false };
       }
