@@ -76,6 +76,14 @@ export class Batcher<Op, R> {
     return results[queued.length]!;
   }
 
+  /**
+   * sync: runs what waits now instead of at the next turn of the event loop (a store closing:
+   * a settlement waiting for its turn's transaction is committed before the file is closed).
+   */
+  drain(): void {
+    if (this.#options.engine === 'sync') this.#flush();
+  }
+
   #runAlone(p: Pending<Op, R>): void {
     try {
       p.resolve((this.#options.run([p.op]) as R[])[0]!);

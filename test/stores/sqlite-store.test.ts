@@ -72,6 +72,36 @@ describe('sqlite store: transactions shared by calls', () => {
     store.close();
     other.close();
   });
+
+  it('closing the store commits the calls still waiting for a transaction first', async () => {
+    const path = join(dir, `store-${++n}.db`);
+    const store = sqliteStore({ path });
+    const c = { key: 'c', limit: 100, expiresAt: null };
+    expect(store.admit({ reservationId: 'a', counters: [c], amounts: [10], now: 0, ttlMs: 60_000 })).toEqual({ admitted: true, totals: [10] });
+    const b = store.admit({ reservationId: 'b', counters: [c], amounts: [10], now: 0, ttlMs: 60_000 });
+    expect(b).toBeInstanceOf(Promise);
+    store.close(); // in the same turn: b has not had its transaction yet
+    expect(await b).toEqual({ admitted: true, totals: [20] });
+    const reopened = sqliteStore({ path });
+    expect(reopened.read(['c'], 0)).toEqual([{ used: 0, reserved: 20, unsettled: 0 }]);
+    reopened.close();
+  });
+
+  it('a settlement waiting for its turn is committed when the store closes in that turn', async () => {
+    const path = join(dir, `store-${++n}.db`);
+    const store = sqliteStore({ path });
+    const c = { key: 'c', limit: 100, expiresAt: null };
+    const admit = (reservationId: string) => store.admit({ reservationId, counters: [c], amounts: [10], now: 0, ttlMs: 60_000 });
+    expect(admit('a')).toEqual({ admitted: true, totals: [10] });
+    expect(await admit('b')).toEqual({ admitted: true, totals: [20] });
+    const settled = store.settle({ reservationId: 'a', reserved: true, counters: [c], actual: [4], now: 0 });
+    expect(settled).toBeInstanceOf(Promise); // b is in flight
+    store.close();
+    expect(await settled).toEqual([{ used: 4, reserved: 10, alerted: false, exhausted: false }]);
+    const reopened = sqliteStore({ path });
+    expect(reopened.read(['c'], 0)).toEqual([{ used: 4, reserved: 10, unsettled: 0 }]);
+    reopened.close();
+  });
 });
 
 describe('sqlite store: opening', () => {

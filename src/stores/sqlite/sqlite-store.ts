@@ -362,6 +362,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
   }
 
   close(): void {
+    // The calls waiting for a transaction (settlements among them) are committed first.
+    if (this.db.open) this.#batcher.drain();
     if (this.#owned && this.db.open) this.db.close();
   }
 
