@@ -73,6 +73,24 @@ describe('sqlite store: transactions shared by calls', () => {
     other.close();
   });
 
+  it('a transaction rolled back and run again op by op counts its calls once: a call alone afterwards is answered at once', async () => {
+    const store = sqliteStore({ path: join(dir, `store-${++n}.db`) });
+    const c = { key: 'c', limit: 100, expiresAt: null };
+    const admit = (reservationId: string) => store.admit({ reservationId, counters: [c], amounts: [1], now: 0, ttlMs: 60_000 });
+    const settle = (reservationId: string) => store.settle({ reservationId, reserved: true, counters: [c], actual: [1], now: 0 });
+    expect(admit('dup')).toEqual({ admitted: true, totals: [1] });
+    // In flight with it: 'other' and a second 'dup' (refused by the primary key) share a
+    // transaction, which rolls back after 'other' was admitted in it; each is then run alone.
+    const results = await Promise.allSettled([admit('other'), admit('dup')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    await Promise.all([settle('dup'), settle('other')]);
+    expect(store.read(['c'], 0)).toEqual([{ used: 2, reserved: 0, unsettled: 0 }]);
+    // Nothing is in flight now: the next call is answered synchronously, not at the next turn.
+    expect(admit('next')).toEqual({ admitted: true, totals: [3] });
+    expect(settle('next')).toEqual([{ used: 3, reserved: 0, alerted: false, exhausted: false }]);
+    store.close();
+  });
+
   it('closing the store commits the calls still waiting for a transaction first', async () => {
     const path = join(dir, `store-${++n}.db`);
     const store = sqliteStore({ path });

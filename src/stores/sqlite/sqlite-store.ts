@@ -207,12 +207,10 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
         if (error !== NO_ROOM) throw error;
         result = refuse(input);
       }
-      if (result.admitted && input.counters.length > 0) this.#open++;
       return result;
     };
 
     const settle = tx((input: SettleInput): SettledCounter[] => {
-      if (input.reserved && this.#open > 0) this.#open--;
       this.#purge(input.now);
       let release: number[] | null = null;
       if (input.reserved) {
@@ -243,7 +241,17 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     this.#batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
       engine: 'sync',
       maxSize: BATCH_SIZE,
-      run: (ops) => (ops.length === 1 ? [ops[0]!.kind === 0 ? admit(ops[0]!.input) : settle(ops[0]!.input)] : batch(ops)),
+      run: (ops) => {
+        const results = ops.length === 1 ? [ops[0]!.kind === 0 ? admit(ops[0]!.input) : settle(ops[0]!.input)] : batch(ops);
+        // Counted once committed: a batch rolled back is run again op by op.
+        for (let i = 0; i < ops.length; i++) {
+          const op = ops[i]!;
+          if (op.kind === 1) {
+            if (op.input.reserved && this.#open > 0) this.#open--;
+          } else if ((results[i] as AdmitResult).admitted && op.input.counters.length > 0) this.#open++;
+        }
+        return results;
+      },
       // An admission waits while other calls are in flight: the next settlement takes it along.
       // A settlement waits, for the rest of this turn of the event loop at most, while other
       // calls are in flight: the settlements of calls answered together (and the admissions
