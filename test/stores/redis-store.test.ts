@@ -15,16 +15,16 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "ea9c74c1e3515f2a879589ebe4b9cb81661690b1",
+        "admit": "6af4110feeb4d18f9357a5a690c9910b4d36a724",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "05030c5a223f25b8eac08f487e74b9a2ecb9c4d9",
+        "batch": "bea481b6f7126568d84ef4e7fe9ce763919e7fa7",
         "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
         "read": "afef592b711a246c237776574d1ebc2c892f7ab8",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "dc9295503f1131fe178409b7784de30aa0fbfc08",
+        "settle": "934cac4c639426c41dc4fb06f26b40b2c9b7d3f4",
         "takeUnsettled": "1cd0593dce2c2611dbd85bd7ebbc5f807b5cb10d",
       }
     `);

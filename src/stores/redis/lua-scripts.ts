@@ -140,13 +140,18 @@ local function admit(ko, ao, m, purged)
     local k = KEYS[ko + i]
     amounts[i] = amount
     local total = redis.call('HINCRBY', k, 't', amount)
+    local n = tonumber(amount)
     -- Nothing was committed on this counter before: a new key (or an idle one) gets its TTL.
-    expiresAt = tonumber(expiresAt)
-    if total == tonumber(amount) and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+    -- (Numbers are parsed only where they are used: a tonumber is a strtod, which for a
+    -- 13-digit time took several per cent of Redis's time.)
+    if total == n then
+      expiresAt = tonumber(expiresAt)
+      if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+    end
     if total > tonumber(limit) then
       for j = 1, i do redis.call('HINCRBY', KEYS[ko + j], 't', '-' .. amounts[j]) end
       local used = tonumber(redis.call('HGET', k, 'u') or '0')
-      local before = total - tonumber(amount)
+      local before = total - n
       exhaustedAt = tonumber(exhaustedAt)
       local full = (exhaustedAt >= 0 and used >= exhaustedAt) or (exhaustedAt < 0 and before >= tonumber(limit))
       local first = 0
@@ -203,7 +208,7 @@ local function settle(ko, ao, m)
   for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(ARGV[ao + 4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
     local k = KEYS[ko + i]
-    limit, alertAt, expiresAt = tonumber(limit), tonumber(alertAt), tonumber(expiresAt)
+    -- Kept as strings, parsed where used (see admit).
     limits[i], expiries[i] = limit, expiresAt
     local used, total
     local alerted, exhausted = 0, 0
@@ -219,10 +224,13 @@ local function settle(ko, ao, m)
         total = redis.call('HINCRBY', k, 't', live and delta or actual)
         used = redis.call('HINCRBY', k, 'u', actual)
       end
-      if alertAt >= 0 and used >= alertAt and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
-      if announce == '1' and used >= limit and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
+      if alertAt ~= '-1' and used >= tonumber(alertAt) and redis.call('HSETNX', k, 'a', 1) == 1 then alerted = 1 end
+      if announce == '1' and used >= tonumber(limit) and redis.call('HSETNX', k, 'n', 1) == 1 then exhausted = 1 end
       -- A live reservation's counter has its TTL from admission; another may have been dropped since.
-      if not live and expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+      if not live then
+        expiresAt = tonumber(expiresAt)
+        if expiresAt > now then redis.call('PEXPIRE', k, expiresAt - now) end
+      end
     else
       local s = redis.call('HMGET', k, 'u', 't')
       used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
@@ -233,9 +241,10 @@ local function settle(ko, ao, m)
   if record then
     for r = ao + 5, ao + m, 3 do
       local j = tonumber(ARGV[r])
-      local share = limits[j] > 0 and out[j][1] / limits[j] or 0
+      local limit, expiresAt = tonumber(limits[j]), tonumber(expiries[j])
+      local share = limit > 0 and out[j][1] / limit or 0
       redis.call('ZADD', ARGV[r + 1], tostring(share), ARGV[r + 2])
-      if expiries[j] > now then redis.call('PEXPIRE', ARGV[r + 1], expiries[j] - now) end
+      if expiresAt > now then redis.call('PEXPIRE', ARGV[r + 1], expiresAt - now) end
     end
   end
   return out
