@@ -210,7 +210,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       return result;
     };
 
-    const settle = tx((input: SettleInput): SettledCounter[] => {
+    // Not a transaction of its own: `settle` below runs it alone, `batch` among others.
+    const settleOp = (input: SettleInput): SettledCounter[] => {
       this.#purge(input.now);
       let release: number[] | null = null;
       if (input.reserved) {
@@ -233,11 +234,14 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
         }
       }
       return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!, release?.[i] ?? 0));
-    });
+    };
+    const settle = tx(settleOp);
 
-    // Several calls in one transaction: each op runs in its own savepoint (better-sqlite3 nests
-    // transactions that way), so an admission without room rolls back only itself.
-    const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admit(op.input) : settle(op.input))));
+    // Several calls in one transaction: an admission runs in its own savepoint (better-sqlite3
+    // nests transactions that way), so that one without room rolls back only itself. A
+    // settlement has no such outcome and runs without one (a savepoint costs two statements):
+    // if it fails, the whole transaction rolls back and the batcher runs each op alone.
+    const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admit(op.input) : settleOp(op.input))));
     this.#batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
       engine: 'sync',
       maxSize: BATCH_SIZE,
