@@ -89,7 +89,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
   #hand: MapIterator<[string, Counter]> | null = null;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxCells = options.analyticsMaxCells ?? 100_000;
+    const maxCells = options.analyticsMaxCells ?? 500_000;
     if (!Number.isInteger(maxCells) || maxCells < 1) throw new TypeError(`memoryStore: analyticsMaxCells must be a positive integer (got ${String(maxCells)})`);
     const maxCounters = options.maxCounters ?? 500_000;
     if (!Number.isInteger(maxCounters) || maxCounters < 1) throw new TypeError(`memoryStore: maxCounters must be a positive integer (got ${String(maxCounters)})`);
@@ -394,7 +394,10 @@ export interface MemoryStoreOptions {
   /**
    * Analytics cells kept at most (one per time bucket and distinct workspace, integration,
    * model, key and user), every granularity together; beyond it the oldest minute buckets are
-   * dropped first, and counted. Default 100,000 (a few tens of MB).
+   * dropped first, and counted. Default 500,000 (about 150 MB when full). Keep it above four
+   * times the keys (or users, with `analytics.byUser`) that call within a minute: the current
+   * minute, the one before (until it is folded), its hour and its day each hold a cell per key,
+   * and a bound below that drops the minute being written, over and over.
    */
   analyticsMaxCells?: number;
 }

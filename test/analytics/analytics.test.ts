@@ -402,3 +402,26 @@ describe('gateway.analytics.query (memory store)', () => {
     expect(error).toMatchObject({ code: 'analytics_unavailable', status: 501 });
   });
 });
+
+describe('memory store analytics bound (default)', () => {
+  it('holds 100,000 keys across a minute boundary without dropping a cell: this minute, the last, its hour and day', () => {
+    const store = memoryStore() as Store & {
+      recordAnalytics(cells: unknown[], write: { now: number; retention: Record<'minute' | 'hour' | 'day', number>; batchId: string }): void;
+      analyticsStats(): { cells: number; evictedCells: number };
+    };
+    const retention = { minute: 86_400_000, hour: 31 * 86_400_000, day: 400 * 86_400_000 };
+    const minuteOf = (start: number) =>
+      Array.from({ length: 100_000 }, (_, i) => ({
+        start,
+        dims: { workspace: 'w', integration: 'llm', provider: 'mock', model: 'm', key: `key-${i}`, user: null, errorCode: null },
+        counts: { requests: 1, errors: 0, rejected: 0, aborted: 0, unsettled: 0, unsettledCostMicros: 0, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 1 },
+        latency: {},
+        ttft: {},
+      }));
+    store.recordAnalytics(minuteOf(T0), { now: T0, retention, batchId: 'm0' });
+    store.recordAnalytics(minuteOf(T0 + 60_000), { now: T0 + 60_000, retention, batchId: 'm1' });
+    // A minute after the first minute ends, it is folded into its hour and day: 2 x 100,000 more cells.
+    store.recordAnalytics([], { now: T0 + 120_000, retention, batchId: 'fold' });
+    expect(store.analyticsStats()).toEqual({ cells: 400_000, evictedCells: 0 });
+  });
+});
