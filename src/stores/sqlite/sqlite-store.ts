@@ -47,8 +47,6 @@ const SWEEP_EVERY_MS = 1_000;
 const PURGE_BATCH = 100;
 /** Calls in one transaction, at most. */
 const BATCH_SIZE = 256;
-/** Thrown inside the admission transaction to roll it back: a counter had no room. */
-const NO_ROOM = Symbol('no room');
 
 /**
  * How long opening a file keeps trying while other processes hold it: processes that start
@@ -158,10 +156,12 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       };
     };
 
-    // The common case, a call with room: reserve on every counter and check what each returns;
-    // one without room rolls the transaction back (NO_ROOM), and the refusal is worked out by
-    // `refuse`, which reads before it writes.
-    const reserve = tx((input: AdmitInput): AdmitResult => {
+    // Reads every counter, then reserves on all of them if each has room: a refusal writes
+    // nothing but its one announcement, so an admission needs neither a savepoint in a shared
+    // transaction nor a second transaction to work out why it was refused. (Each counter is
+    // checked against what it held before this call, as the memory store does.) Not a
+    // transaction of its own: `admit` below runs it alone, `batch` among others.
+    const admitOp = (input: AdmitInput): AdmitResult => {
       const { counters, amounts, now, guards } = input;
       this.#purge(now);
       if (guards && guards.length > 0) {
@@ -169,46 +169,36 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
         if (revoked !== undefined) return { admitted: false, revoked };
       }
       if (counters.length === 0) return { admitted: true };
+      const rows: Array<[used: number, reserved: number, announced: number] | undefined> = [];
+      for (let i = 0; i < counters.length; i++) {
+        const spec = counters[i]!;
+        const row = s.room.get(spec.key) as [number, number, number] | undefined;
+        const used = row?.[0] ?? 0;
+        const reserved = row?.[1] ?? 0;
+        if (used + reserved + amounts[i]! > spec.limit) {
+          const full = spec.announceAtLimit === true ? used >= (spec.exhaustedAt ?? spec.limit) : used + reserved >= spec.limit;
+          const first = full && !row?.[2];
+          if (first) s.announce.run(spec.key, spec.expiresAt);
+          return { admitted: false, index: i, state: { used, reserved }, first };
+        }
+        rows.push(row);
+      }
       const record: number[] = [];
       const totals: number[] = [];
       for (let i = 0; i < counters.length; i++) {
         const spec = counters[i]!;
-        const [used, reserved] = this.#reserve(spec, amounts[i]!);
-        if (used + reserved > spec.limit) throw NO_ROOM;
-        totals.push(used + reserved);
+        const amount = amounts[i]!;
+        const row = rows[i];
+        if (row) s.addReserved.run(amount, spec.key);
+        else s.insertReserved.run(spec.key, amount, spec.expiresAt);
+        totals.push((row?.[0] ?? 0) + (row?.[1] ?? 0) + amount);
         // A slot given back on expiry is kept negative: the sign tells the purge not to charge it.
-        record.push(spec.releaseOnExpiry ? -amounts[i]! : amounts[i]!);
+        record.push(spec.releaseOnExpiry ? -amount : amount);
       }
       s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','), input.note ? input.note() : null);
       return { admitted: true, totals };
-    });
-    const refuse = tx((input: AdmitInput): AdmitResult => {
-      const { counters, amounts } = input;
-      for (let i = 0; i < counters.length; i++) {
-        const spec = counters[i]!;
-        const row = s.counter.get(spec.key) as CounterRow | undefined;
-        const used = row?.used ?? 0;
-        const reserved = row?.reserved ?? 0;
-        if (used + reserved + amounts[i]! > spec.limit) {
-          const full = spec.announceAtLimit === true ? used >= (spec.exhaustedAt ?? spec.limit) : used + reserved >= spec.limit;
-          const first = full && !row?.announced;
-          if (first) s.announce.run(spec.key, spec.expiresAt);
-          return { admitted: false, index: i, state: { used, reserved }, first };
-        }
-      }
-      // Room was made between the two transactions (another call settled): try again.
-      return reserve(input);
-    });
-    const admit = (input: AdmitInput): AdmitResult => {
-      let result: AdmitResult;
-      try {
-        result = reserve(input);
-      } catch (error) {
-        if (error !== NO_ROOM) throw error;
-        result = refuse(input);
-      }
-      return result;
     };
+    const admit = tx(admitOp);
 
     // Not a transaction of its own: `settle` below runs it alone, `batch` among others.
     const settleOp = (input: SettleInput): SettledCounter[] => {
@@ -237,11 +227,9 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     };
     const settle = tx(settleOp);
 
-    // Several calls in one transaction: an admission runs in its own savepoint (better-sqlite3
-    // nests transactions that way), so that one without room rolls back only itself. A
-    // settlement has no such outcome and runs without one (a savepoint costs two statements):
-    // if it fails, the whole transaction rolls back and the batcher runs each op alone.
-    const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admit(op.input) : settleOp(op.input))));
+    // Several calls in one transaction, one after another. An op that fails (the database
+    // refuses it) rolls the whole transaction back, and the batcher runs each op alone.
+    const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admitOp(op.input) : settleOp(op.input))));
     this.#batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
       engine: 'sync',
       maxSize: BATCH_SIZE,
@@ -394,21 +382,6 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     );
   }
 
-  /**
-   * Adds `amount` to a counter's reservations (the row made if missing) and returns its used and
-   * reserved. An UPDATE then a SELECT, not one statement with RETURNING: SQLite gathers a
-   * RETURNING's rows in a temporary table, which cost more than the second lookup (measured,
-   * 2026-12-07: 9 counters, 15.9 µs with RETURNING, 13.3 without).
-   */
-  #reserve(spec: CounterSpec, amount: number): [number, number] {
-    const s = this.#s;
-    if (s.addReserved.run(amount, spec.key).changes === 0) {
-      s.insertReserved.run(spec.key, amount, spec.expiresAt);
-      return [0, amount];
-    }
-    return s.usedReserved.get(spec.key) as [number, number];
-  }
-
   /** Adds a call's usage to a counter, releasing `release` of its reservation, and tells which announcements it crossed. */
   #use(spec: CounterSpec, actual: number, release: number): SettledCounter {
     const s = this.#s;
@@ -466,9 +439,13 @@ function statements(db: Database.Database, p: string) {
     counter: q(`SELECT used, reserved, unsettled, alerted, announced FROM ${p}_counters WHERE key = ?`),
     announce: q(`INSERT INTO ${p}_counters (key, expires_at, announced) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET announced = 1`),
     // Positional parameters (binding by name costs more) and `excluded` for the value given once.
+    // An admission reads, then writes: a statement with RETURNING (an upsert that tells the new
+    // totals) cost more, as SQLite gathers its rows in a temporary table (measured 2026-12-07,
+    // 9 counters: 15.9 µs with RETURNING, 13.3 without).
+    room: q(`SELECT used, reserved, announced FROM ${p}_counters WHERE key = ?`).raw(),
     addReserved: q(`UPDATE ${p}_counters SET reserved = reserved + ? WHERE key = ?`),
-    insertReserved: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?)`),
-    usedReserved: q(`SELECT used, reserved FROM ${p}_counters WHERE key = ?`).raw(),
+    // An upsert only for a key that has no row (the same key twice in one call finds the row made by the first).
+    insertReserved: q(`INSERT INTO ${p}_counters (key, reserved, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET reserved = reserved + excluded.reserved`),
     release: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?) WHERE key = ?`),
     charge: q(`UPDATE ${p}_counters SET reserved = MAX(0, reserved - ?), used = used + ?, unsettled = unsettled + ? WHERE key = ?`),
     uncharge: q(`UPDATE ${p}_counters SET used = used - ?, unsettled = unsettled - ? WHERE key = ?`),
