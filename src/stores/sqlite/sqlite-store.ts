@@ -159,8 +159,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
     // Reads every counter, then reserves on all of them if each has room: a refusal writes
     // nothing but its one announcement, so an admission needs neither a savepoint in a shared
     // transaction nor a second transaction to work out why it was refused. (Each counter is
-    // checked against what it held before this call, as the memory store does.) Not a
-    // transaction of its own: `admit` below runs it alone, `batch` among others.
+    // checked against what it held before this call, as the memory store does.) Runs inside
+    // `batch`'s transaction.
     const admitOp = (input: AdmitInput): AdmitResult => {
       const { counters, amounts, now, guards } = input;
       this.#purge(now);
@@ -198,9 +198,8 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       s.insertReservation.run(input.reservationId, now + input.ttlMs, JSON.stringify(counters.map((c) => c.key)), record.join(','), input.note ? input.note() : null);
       return { admitted: true, totals };
     };
-    const admit = tx(admitOp);
 
-    // Not a transaction of its own: `settle` below runs it alone, `batch` among others.
+    // Runs inside `batch`'s transaction.
     const settleOp = (input: SettleInput): SettledCounter[] => {
       this.#purge(input.now);
       let release: number[] | null = null;
@@ -225,16 +224,15 @@ export class SqliteStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       return input.counters.map((spec, i) => this.#use(spec, input.actual[i]!, release?.[i] ?? 0));
     };
-    const settle = tx(settleOp);
 
-    // Several calls in one transaction, one after another. An op that fails (the database
-    // refuses it) rolls the whole transaction back, and the batcher runs each op alone.
+    // One call, or several in one transaction, one after another. An op that fails (the
+    // database refuses it) rolls the whole transaction back, and the batcher runs each op alone.
     const batch = tx((ops: Op[]) => ops.map((op) => (op.kind === 0 ? admitOp(op.input) : settleOp(op.input))));
     this.#batcher = new Batcher<Op, AdmitResult | SettledCounter[]>({
       engine: 'sync',
       maxSize: BATCH_SIZE,
       run: (ops) => {
-        const results = ops.length === 1 ? [ops[0]!.kind === 0 ? admit(ops[0]!.input) : settle(ops[0]!.input)] : batch(ops);
+        const results = batch(ops);
         // Counted once committed: a batch rolled back is run again op by op.
         for (let i = 0; i < ops.length; i++) {
           const op = ops[i]!;
