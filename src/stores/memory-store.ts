@@ -395,9 +395,10 @@ export interface MemoryStoreOptions {
    * Analytics cells kept at most (one per time bucket and distinct workspace, integration,
    * model, key and user), every granularity together; beyond it the oldest minute buckets are
    * dropped first, and counted. Default 500,000 (a cell measured about 0.8 KB: up to about
-   * 400 MB when full). Keep it above four times the keys (or users, with `analytics.byUser`) that call within a minute: the current
-   * minute, the one before (until it is folded), its hour and its day each hold a cell per key,
-   * and a bound below that drops the minute being written, over and over.
+   * 400 MB when full). Keep it above four times the keys (or users, with `analytics.byUser`)
+   * that call within a minute: the current minute, the one before (until it is folded), its
+   * hour and its day each hold a cell per key, and a bound below that drops the minute being
+   * written, over and over.
    */
   analyticsMaxCells?: number;
 }
