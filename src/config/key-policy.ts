@@ -20,6 +20,13 @@ export interface KeyPolicy extends ScopeLimits {
   readonly guard: string;
   /** `key:<id>`: where its budgets are registered. */
   readonly scope: string;
+  /**
+   * The limiter's plans of this key's calls (see CallPlans), held by the key itself so that a call
+   * through any of 100,000 keys reaches its plan without a second lookup by id. Written by the
+   * request path only; the control plane never reads it, and a changed key is a new object,
+   * with no plans.
+   */
+  plans: unknown;
 }
 
 /**
@@ -47,5 +54,6 @@ export function buildKeyPolicy(key: ParsedKey, models: (list: readonly string[])
     budgets: withOrigin(scope, key.budgets),
     rateLimits: key.rateLimits,
     each: withEach(scope, key.each),
+    plans: null,
   };
 }

@@ -414,10 +414,11 @@ function sharedSpan(span: Span): Span {
 /**
  * A limit's counter for one period, as stores get it: its key, and the rest read from the limit
  * and the period (shared by every key), so that 100,000 keys do not each hold a limit and an
- * expiry as numbers of their own. Immutable, as every CounterSpec.
+ * expiry as numbers of their own. Immutable, but for the store's slot (`held`).
  */
 class PeriodCounter implements CounterSpec {
   readonly key: string;
+  held: unknown = null;
   readonly #limit: PlannedLimit;
   readonly #span: Span;
   readonly #margin: number;
@@ -481,8 +482,8 @@ class DetailedCounter extends PeriodCounter {
 }
 
 /**
- * The counter for `now`. Counter specs are immutable and shared by every call of the same period,
- * which keeps the hot path free of per-call key building.
+ * The counter for `now`. Counter specs are immutable (but for the store's slot) and shared by
+ * every call of the same period, which keeps the hot path free of per-call key building.
  */
 export function counterAt(limit: PlannedLimit, now: number, expiryMarginMs: number, exhaustedShare = 0): CounterSpec {
   const current = limit.span;

@@ -44,6 +44,13 @@ export interface CounterSpec {
    * index lives as long as the counter (`expiresAt`).
    */
   rank?: { index: string; member: string };
+  /**
+   * A slot for the store's own handle on this counter, where a spec offers one (null until a store
+   * writes it; the gateway's specs offer one, and live as long as their period, shared by every
+   * call of it): the memory store keeps its counter here, so that a call reaches its counters
+   * without a lookup each. Absent: the spec offers none, and a store writes nothing on it.
+   */
+  held?: unknown;
 }
 
 export interface CounterState {
