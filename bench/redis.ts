@@ -48,9 +48,9 @@ export async function benchRedis(timeMs: number): Promise<RedisFigures> {
   const plain = new Redis({ port: server.port, host: '127.0.0.1' });
   const piped = new Redis({ port: server.port, host: '127.0.0.1', enableAutoPipelining: true });
   try {
-    const { gateway } = fullPolicyGateway({ store: redisStore({ client: plain, prefix: 'bench' }) });
+    const { gateway } = fullPolicyGateway({ store: redisStore({ client: plain, prefix: 'bench' }), storeTimeoutMs: 5_000 });
     const call = gatewayCall(gateway);
-    const { gateway: pipedGateway } = fullPolicyGateway({ store: redisStore({ client: piped, prefix: 'bench-piped' }) });
+    const { gateway: pipedGateway } = fullPolicyGateway({ store: redisStore({ client: piped, prefix: 'bench-piped' }), storeTimeoutMs: 5_000 });
     const pipedCall = gatewayCall(pipedGateway);
     await rate(call, 8, 1_000); // warm-up: scripts loaded, JIT warm
     await rate(pipedCall, 8, 500);

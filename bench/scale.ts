@@ -83,7 +83,7 @@ const PROCESSES = 3;
  * depends on more than the code: V8 decides early in a process's life, from the objects that
  * survived its first collections, which allocation sites to allocate in the old generation; when
  * it picks sites of objects that live for one call, the old generation fills with them, and at
- * 100,000 keys each of its collections marks 200 MB of live state (docs/scaling.md). The slowest
+ * 100,000 keys each of its collections marks 200 MB of live state (docs/benchmarks.md, Scale). The slowest
  * process stays in the results.
  */
 export async function benchScale(sizes: readonly number[], timeMs: number): Promise<Array<ScaleFigures & { callsPerSecondRuns: number[] }>> {
