@@ -33,8 +33,12 @@ export class KeyTable {
   readonly byHash = new Map<string, KeyPolicy>();
   /** Ids of keys revoked at runtime: refused as revoked, never reused. */
   readonly revoked = new Set<string>();
-  /** Entries by workspace (a key's workspace never changes): a change to one workspace's grant checks its keys, not every key. */
-  readonly #byWorkspace = new Map<string, Map<string, KeyEntry>>();
+  /**
+   * Entries by workspace (a key's workspace never changes): a change to one workspace's grant
+   * checks its keys, not every key. Made on the first such change, then kept up to date:
+   * createGateway with 100,000 keys does not index them twice for a change that may never come.
+   */
+  #byWorkspace: Map<string, Map<string, KeyEntry>> | null = null;
 
   /** Model sets by their list: keys with the same allowlist (most of 100,000) share one set. */
   readonly #modelSets = new Map<string, ReadonlySet<string>>();
@@ -67,6 +71,10 @@ export class KeyTable {
 
   /** The keys of one workspace. */
   inWorkspace(workspace: string): Iterable<KeyEntry> {
+    if (this.#byWorkspace === null) {
+      this.#byWorkspace = new Map();
+      for (const entry of this.#entries.values()) this.#index(entry);
+    }
     return this.#byWorkspace.get(workspace)?.values() ?? [];
   }
 
@@ -77,15 +85,16 @@ export class KeyTable {
     const policy = buildKeyPolicy(config, (list) => this.#modelSet(list));
     const entry = { config, policy, createdAt: createdAt ?? previous?.createdAt ?? null };
     this.#entries.set(config.id, entry);
-    let inWorkspace = this.#byWorkspace.get(config.workspace);
-    if (!inWorkspace) {
-      inWorkspace = new Map();
-      this.#byWorkspace.set(config.workspace, inWorkspace);
-    }
-    inWorkspace.set(config.id, entry);
+    if (this.#byWorkspace !== null) this.#index(entry);
     if (policy.hash !== null) this.byHash.set(policy.hash, policy);
     if (policy.previousHash !== null) this.byHash.set(policy.previousHash, policy);
     return policy;
+  }
+
+  #index(entry: KeyEntry): void {
+    let inWorkspace = this.#byWorkspace!.get(entry.config.workspace);
+    if (!inWorkspace) this.#byWorkspace!.set(entry.config.workspace, (inWorkspace = new Map()));
+    inWorkspace.set(entry.config.id, entry);
   }
 
   #modelSet(list: readonly string[]): ReadonlySet<string> {
@@ -111,7 +120,7 @@ export class KeyTable {
     this.revoked.add(id);
     if (!entry) return undefined;
     this.#entries.delete(id);
-    this.#byWorkspace.get(entry.config.workspace)?.delete(id);
+    this.#byWorkspace?.get(entry.config.workspace)?.delete(id);
     this.#unindex(entry.policy);
     return entry;
   }

@@ -9,6 +9,7 @@ import {
   workspacePolicySchema,
 } from './config-schema.js';
 import { formatPath, toConfigIssues } from '../errors/format-issues.js';
+import { compiledOnUse } from '../util/compiled-on-use.js';
 import { limitsShape } from './limits-schema.js';
 import type { ParsedConfig, ParsedIntegration, ParsedKey, ParsedWorkspacePolicy } from './parsed-config.js';
 import { buildIntegrationPolicy, resolveGrant, type IntegrationPolicy } from './policy.js';
@@ -96,7 +97,7 @@ export function parseConfig(input: unknown, options: ParseOptions): { config: Pa
 
 const LIMIT_FIELDS = ['budgets', 'rateLimits', 'each'] as const;
 /** keySchema with its limits taken as they are: they are parsed by keyParser, once per distinct array. */
-const keyOwnSchema = keySchema.extend({ budgets: z.unknown().optional(), rateLimits: z.unknown().optional(), each: z.unknown().optional() });
+const keyOwnParser = compiledOnUse(keySchema.extend({ budgets: z.unknown().optional(), rateLimits: z.unknown().optional(), each: z.unknown().optional() }));
 /** Each limits field alone, as keySchema parses it (its default applies within an object). */
 const limitFieldSchemas = LIMIT_FIELDS.map((field) => z.object({ [field]: limitsShape[field] }));
 
@@ -117,7 +118,7 @@ function keyParser(): (entry: unknown, index: number) => { key: ParsedKey } | { 
     return list;
   };
   return (entry, index) => {
-    const own = keyOwnSchema.safeParse(entry);
+    const own = keyOwnParser.safeParse(entry);
     const issues = own.success ? [] : toConfigIssues(own.error, ['keys', index]);
     const limits: Record<string, unknown> = {};
     LIMIT_FIELDS.forEach((field, i) => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ZodType } from 'zod';
 import type { Policy, Target } from '../config/policy.js';
 import { toConfigIssues } from '../errors/format-issues.js';
 import { waitSchema } from '../config/config-schema.js';
@@ -22,6 +21,7 @@ import { checkAccess } from './resolve-target.js';
 import type { ChatOptions, GatewayInfo, GatewayStream, TargetInfo, WaitOptions } from './types.js';
 import { buildUsageEvent, ledgerEntry, parseTraceparent, publicUsage, type CallEnd, type CallRecord, type RequestSummarySource } from './usage-record.js';
 import { rateLimitHeadroom } from '../limits/rate-limit-headroom.js';
+import type { SchemaParser } from '../util/compiled-on-use.js';
 
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -97,7 +97,7 @@ export class CallLifecycle {
    * The gateway is open, and the request (the call's input, or what an operation made of it)
    * passes `schema`: it is recorded for the event (its body fields and metadata).
    */
-  begin<T extends RequestSummarySource & { metadata?: Record<string, string> | undefined }>(schema: ZodType<T>, request: unknown = this.#input): T {
+  begin<T extends RequestSummarySource & { metadata?: Record<string, string> | undefined }>(schema: SchemaParser<T>, request: unknown = this.#input): T {
     if (this.#state.closed) throw new GatewayClosedError();
     assertNesting(request);
     const parsed = schema.safeParse(request);

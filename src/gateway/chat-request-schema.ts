@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../util/compiled-on-use.js';
 
 /**
  * The chat request: OpenAI's Chat Completions body plus the gateway's own fields (`workspace`,
@@ -102,3 +103,6 @@ export const chatRequestSchema = z.looseObject({
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
 });
+
+/** The parse of every chat request (and of a Responses call's translation): compiled once hot. */
+export const chatRequestParser = compiledOnUse(chatRequestSchema);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../util/compiled-on-use.js';
 
 /** An embeddings request: OpenAI's body plus the gateway's own fields. Other fields pass through. */
 export const embeddingsRequestSchema = z.looseObject({
@@ -17,3 +18,6 @@ export const embeddingsRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).optional(),
   user: z.string().optional(),
 });
+
+/** The parse of every embeddings request: compiled once hot. */
+export const embeddingsRequestParser = compiledOnUse(embeddingsRequestSchema);

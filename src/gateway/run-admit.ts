@@ -2,7 +2,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { ChatRequestBody } from '../usage/chat-types.js';
 import type { Usage } from '../usage/usage.js';
 import { CallLifecycle, providerBody } from './call-lifecycle.js';
-import { chatRequestSchema } from './chat-request-schema.js';
+import { chatRequestParser } from './chat-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ChatOptions, TargetInfo } from './types.js';
@@ -49,7 +49,7 @@ export interface AdmittedCall {
 export async function runAdmit(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<AdmittedCall> {
   const call = new CallLifecycle(state, 'chat', input, options);
   try {
-    const data = call.begin(chatRequestSchema);
+    const data = call.begin(chatRequestParser);
     if (data.fallbacks) throw new RequestValidationError([{ path: 'fallbacks', message: 'gateway.admit takes one model: the caller makes the call, and its own fallbacks' }]);
     let policy = call.ready();
     if (policy instanceof Promise) policy = await policy;

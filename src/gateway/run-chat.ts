@@ -4,7 +4,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { ChatCompletion, ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle, providerBody } from './call-lifecycle.js';
 import { callProvider } from './call-provider.js';
-import { chatRequestSchema } from './chat-request-schema.js';
+import { chatRequestParser } from './chat-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream } from './metered-stream.js';
 import { resolveTarget } from './resolve-target.js';
@@ -21,7 +21,7 @@ export async function runChat(state: GatewayState, input: unknown, options: Chat
   const call = new CallLifecycle(state, 'chat', input, options);
   const record = call.record;
   try {
-    const data = call.begin(chatRequestSchema);
+    const data = call.begin(chatRequestParser);
     if (data.fallbackOn && !data.fallbacks) throw new RequestValidationError([{ path: 'fallbackOn', message: 'names refusals that send the call to its fallbacks: give fallbacks too' }]);
     let policy = call.ready();
     if (policy instanceof Promise) policy = await policy;

@@ -2,7 +2,7 @@ import { RequestValidationError } from '../errors/request-validation-error.js';
 import type { EmbeddingRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle, providerBody } from './call-lifecycle.js';
 import { callEmbeddings } from './call-provider.js';
-import { embeddingsRequestSchema } from './embeddings-request-schema.js';
+import { embeddingsRequestParser } from './embeddings-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse } from './types.js';
@@ -15,7 +15,7 @@ import type { ChatOptions, EmbeddingsRequest, GatewayEmbeddingResponse } from '.
 export async function runEmbeddings(state: GatewayState, input: unknown, options: ChatOptions = {}): Promise<GatewayEmbeddingResponse> {
   const call = new CallLifecycle(state, 'embeddings', input, options);
   try {
-    const data = call.begin(embeddingsRequestSchema);
+    const data = call.begin(embeddingsRequestParser);
     let policy = call.ready();
     if (policy instanceof Promise) policy = await policy;
     const target = resolveTarget(data, policy, call.record.startedAt);

@@ -5,7 +5,7 @@ import { translateResponsesRequest } from '../responses/translate-request.js';
 import type { ResponsesEvent, ResponsesRequestBody } from '../usage/responses-types.js';
 import type { ChatRequestBody } from '../usage/chat-types.js';
 import { CallLifecycle, providerBody } from './call-lifecycle.js';
-import { chatRequestSchema } from './chat-request-schema.js';
+import { chatRequestParser } from './chat-request-schema.js';
 import type { GatewayState } from './gateway-state.js';
 import { meterStream, type ChunkMeasure } from './metered-stream.js';
 import { callResponses } from './call-provider.js';
@@ -32,7 +32,7 @@ export async function runResponses(state: GatewayState, input: unknown, options:
     // input here, as they do upstream).
     assertNesting(source);
     const chat = asChat(source, 'count');
-    const data = call.begin(chatRequestSchema, chat.request);
+    const data = call.begin(chatRequestParser, chat.request);
     let policy = call.ready();
     if (policy instanceof Promise) policy = await policy;
     const target = resolveTarget({ model: data.model, workspace: data.workspace, key: data.key }, policy, record.startedAt);

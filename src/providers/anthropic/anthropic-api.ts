@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../../util/compiled-on-use.js';
 
 /**
  * Minimal schemas of Anthropic's Messages API wire format: what the gateway reads. Objects are
@@ -149,3 +150,11 @@ export function isTextContent(block: AnthropicContentBlock): block is AnthropicT
 export function isToolUseContent(block: AnthropicContentBlock): block is AnthropicToolUseContent {
   return block.type === 'tool_use';
 }
+
+/** The parses of every answer and stream event, compiled once hot (see compiledOnUse). */
+export const anthropicMessageParser = compiledOnUse(anthropicMessageSchema);
+export const messageStartEventParser = compiledOnUse(messageStartEventSchema);
+export const contentBlockStartEventParser = compiledOnUse(contentBlockStartEventSchema);
+export const contentBlockDeltaEventParser = compiledOnUse(contentBlockDeltaEventSchema);
+export const contentBlockStopEventParser = compiledOnUse(contentBlockStopEventSchema);
+export const messageDeltaEventParser = compiledOnUse(messageDeltaEventSchema);

@@ -7,7 +7,7 @@ import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
 import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
-import { anthropicMessageSchema, type AnthropicRequestBody } from './anthropic-api.js';
+import { anthropicMessageParser, type AnthropicRequestBody } from './anthropic-api.js';
 import { AnthropicStreamTranslator, MalformedEventError } from './anthropic-stream-translator.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
@@ -58,7 +58,7 @@ export function createAnthropicChatAdapter(options: AnthropicChatAdapterOptions)
       const { body, jsonTool } = convertToAnthropicRequest(call.body, { stream: false, defaultMaxTokens: options.defaultMaxTokens, warn: (m) => call.warn(m) });
       const response = await send(call, body, 'application/json');
       const ctx = answerOf(response);
-      const parsed = anthropicMessageSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = anthropicMessageParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a message (${firstIssue(parsed.error)})`);
       const message = parsed.data;
       const completion = convertAnthropicResponse(message, { jsonTool, created: Math.floor(Date.now() / 1000), warn: (m) => call.warn(m) });

@@ -1,12 +1,11 @@
-import type { z } from 'zod';
 import type { ChatCompletionChunk, FinishReason } from '../../usage/chat-types.js';
 import type { Usage } from '../../usage/usage.js';
 import {
-  contentBlockDeltaEventSchema,
-  contentBlockStartEventSchema,
-  contentBlockStopEventSchema,
-  messageDeltaEventSchema,
-  messageStartEventSchema,
+  contentBlockDeltaEventParser,
+  contentBlockStartEventParser,
+  contentBlockStopEventParser,
+  messageDeltaEventParser,
+  messageStartEventParser,
   isTextContent,
   isToolUseContent,
   type AnthropicUsage,
@@ -14,6 +13,7 @@ import {
 import { TEXT_BESIDES_JSON, omitted } from './convert-anthropic-response.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { toCompletionUsage } from '../shared/completion-usage.js';
+import type { SchemaParser } from '../../util/compiled-on-use.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
@@ -69,7 +69,7 @@ export class AnthropicStreamTranslator {
     const out: ChatCompletionChunk[] = [];
     switch (event.type) {
       case 'message_start': {
-        const { message } = parse(messageStartEventSchema, event);
+        const { message } = parse(messageStartEventParser, event);
         if (!this.#id) {
           this.#id = message.id;
           this.#model = message.model;
@@ -78,7 +78,7 @@ export class AnthropicStreamTranslator {
         break;
       }
       case 'content_block_start': {
-        const { index, content_block: block } = parse(contentBlockStartEventSchema, event);
+        const { index, content_block: block } = parse(contentBlockStartEventParser, event);
         if (isTextContent(block)) {
           this.#blocks.set(index, { kind: 'text' });
           if (block.text) this.#text(out, block.text);
@@ -98,7 +98,7 @@ export class AnthropicStreamTranslator {
         break;
       }
       case 'content_block_delta': {
-        const { index, delta } = parse(contentBlockDeltaEventSchema, event);
+        const { index, delta } = parse(contentBlockDeltaEventParser, event);
         const block = this.#blocks.get(index);
         if (!block) throw new MalformedEventError(`a content_block_delta refers to block ${index}, which was never started`);
         if (delta.type === 'text_delta' && block.kind === 'text') {
@@ -115,7 +115,7 @@ export class AnthropicStreamTranslator {
         break;
       }
       case 'content_block_stop': {
-        const { index } = parse(contentBlockStopEventSchema, event);
+        const { index } = parse(contentBlockStopEventParser, event);
         const block = this.#blocks.get(index);
         // A tool called without arguments streams no fragment: OpenAI clients expect "{}" to parse.
         if (block?.kind === 'tool' && !block.argumentsSent) {
@@ -125,7 +125,7 @@ export class AnthropicStreamTranslator {
         break;
       }
       case 'message_delta': {
-        const { delta, usage } = parse(messageDeltaEventSchema, event);
+        const { delta, usage } = parse(messageDeltaEventParser, event);
         if (delta.stop_reason) this.finishReason = mapAnthropicStopReason(delta.stop_reason, this.options.jsonTool !== null);
         if (usage) {
           // Cumulative figures: the latest wins, field by field (input fields are often absent here).
@@ -187,8 +187,8 @@ export class AnthropicStreamTranslator {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, event: { type?: unknown }): z.output<S> {
-  const parsed = schema.safeParse(event);
+function parse<T>(parser: SchemaParser<T>, event: { type?: unknown }): T {
+  const parsed = parser.safeParse(event);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new MalformedEventError(`a ${String(event.type)} event is malformed (${issue?.message ?? 'invalid'} at ${issue?.path.map(String).join('.') ?? ''})`);

@@ -7,7 +7,7 @@ import { readJsonBody } from '../shared/read-json.js';
 import { firstIssue, malformedResponse, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream } from '../spec.js';
 import { assumeRole } from './assume-role.js';
-import { converseResponseSchema } from './bedrock-api.js';
+import { converseResponseParser } from './bedrock-api.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { convertBedrockStream } from './convert-bedrock-stream.js';
 import { convertToBedrockConverse } from './convert-to-bedrock-converse.js';
@@ -106,7 +106,7 @@ export function createBedrockAdapter(settings: AdapterSettings, options: Bedrock
       const request = convertToBedrockConverse(call.body, (message) => call.warn(message));
       const response = await send(call, 'converse', request, 'application/json');
       const ctx = answerOf(response);
-      const parsed = converseResponseSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = converseResponseParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a Converse answer (${firstIssue(parsed.error)})`);
       const { completion, usage, finishReason } = convertBedrockResponse(parsed.data, call.body.model, ctx.requestId, (message) => call.warn(message));
       return { completion, usage, finishReason, providerRequestId: ctx.requestId };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../../util/compiled-on-use.js';
 
 /**
  * Minimal schemas of the Bedrock Runtime wire format (Converse, ConverseStream, InvokeModel for
@@ -81,3 +82,10 @@ export const cohereEmbeddingResponseSchema = z.looseObject({
 });
 
 export type BedrockUsage = z.infer<typeof bedrockUsageSchema>;
+
+/** The parses of every answer and stream event, compiled once hot (see compiledOnUse). */
+export const converseResponseParser = compiledOnUse(converseResponseSchema);
+export const contentBlockStartEventParser = compiledOnUse(contentBlockStartEventSchema);
+export const contentBlockDeltaEventParser = compiledOnUse(contentBlockDeltaEventSchema);
+export const messageStopEventParser = compiledOnUse(messageStopEventSchema);
+export const metadataEventParser = compiledOnUse(metadataEventSchema);

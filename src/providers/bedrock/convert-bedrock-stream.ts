@@ -5,10 +5,10 @@ import { malformedResponse, streamEndedEarly, streamFailure, type ResponseContex
 import type { StreamPart } from '../spec.js';
 import type { Usage } from '../../usage/usage.js';
 import {
-  contentBlockDeltaEventSchema,
-  contentBlockStartEventSchema,
-  messageStopEventSchema,
-  metadataEventSchema,
+  contentBlockDeltaEventParser,
+  contentBlockStartEventParser,
+  messageStopEventParser,
+  metadataEventParser,
 } from './bedrock-api.js';
 import { completionId, REASONING_DROPPED } from './convert-bedrock-response.js';
 import { convertBedrockUsage } from './convert-bedrock-usage.js';
@@ -89,7 +89,7 @@ export async function* convertBedrockStream(messages: AsyncIterable<AwsEventStre
       const json = parseJson(message.body, ctx, eventType);
       switch (eventType) {
         case 'contentBlockStart': {
-          const event = parse(contentBlockStartEventSchema, json, ctx, eventType);
+          const event = parse(contentBlockStartEventParser, json, ctx, eventType);
           const toolUse = event.start?.toolUse;
           if (!toolUse) break;
           const index = toolIndexes.size;
@@ -98,7 +98,7 @@ export async function* convertBedrockStream(messages: AsyncIterable<AwsEventStre
           break;
         }
         case 'contentBlockDelta': {
-          const { delta, contentBlockIndex } = parse(contentBlockDeltaEventSchema, json, ctx, eventType);
+          const { delta, contentBlockIndex } = parse(contentBlockDeltaEventParser, json, ctx, eventType);
           if (delta.text) yield* withRole(chunk({ content: delta.text }));
           else if (delta.toolUse) {
             const index = toolIndexes.get(contentBlockIndex);
@@ -111,13 +111,13 @@ export async function* convertBedrockStream(messages: AsyncIterable<AwsEventStre
           break;
         }
         case 'messageStop': {
-          finishReason = mapBedrockStopReason(parse(messageStopEventSchema, json, ctx, eventType).stopReason);
+          finishReason = mapBedrockStopReason(parse(messageStopEventParser, json, ctx, eventType).stopReason);
           stopped = true;
           yield* withRole(chunk({}, finishReason));
           break;
         }
         case 'metadata':
-          usage = convertBedrockUsage(parse(metadataEventSchema, json, ctx, eventType).usage);
+          usage = convertBedrockUsage(parse(metadataEventParser, json, ctx, eventType).usage);
           break;
         default:
           // messageStart (its role goes out with the first output), contentBlockStop, and events

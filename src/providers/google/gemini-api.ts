@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../../util/compiled-on-use.js';
 
 /**
  * Minimal schemas of the Gemini `generateContent` wire format, shared by the Gemini API (AI
@@ -117,3 +118,6 @@ export interface GeminiRequest {
   toolConfig?: { functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } };
   generationConfig?: Record<string, unknown>;
 }
+
+/** The parses of every answer and stream chunk, compiled once hot (see compiledOnUse). */
+export const geminiResponseParser = compiledOnUse(geminiResponseSchema);

@@ -12,7 +12,7 @@ import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, Provide
 import { convertGeminiResponse } from './convert-gemini-response.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
-import { geminiErrorBodySchema, geminiResponseSchema } from './gemini-api.js';
+import { geminiErrorBodySchema, geminiResponseParser } from './gemini-api.js';
 import { GeminiChunkConverter } from './gemini-chunk-converter.js';
 import { postGemini, REQUEST_ID_HEADER, type GeminiTransport } from './gemini-fetch.js';
 import { retryDelayFromBody } from './read-gemini-error.js';
@@ -41,7 +41,7 @@ export function createGeminiChatAdapter(transport: GeminiTransport, options: Gem
       const request = convertToGeminiRequest(call.body, warn);
       const { response } = await postGemini(transport, call, call.body.model, 'generateContent', request, 'application/json');
       const ctx = answerOf(response);
-      const parsed = geminiResponseSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = geminiResponseParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a GenerateContentResponse (${firstIssue(parsed.error)})`);
       const data = parsed.data;
       const requestId = data.responseId || ctx.requestId;
@@ -69,7 +69,7 @@ export function createGeminiChatAdapter(transport: GeminiTransport, options: Gem
             const json = parseEventJson(event.data, ctx);
             const frame = geminiErrorBodySchema.safeParse(json);
             if (frame.success) throw errorFrame(provider, frame.data.error, json, ctx.status, ctx.requestId);
-            const parsed = geminiResponseSchema.safeParse(json);
+            const parsed = geminiResponseParser.safeParse(json);
             if (!parsed.success) throw malformedResponse(ctx, 'a stream event is not a GenerateContentResponse');
             const chunks = converter.convert(parsed.data);
             if (converter.responseId) stream.providerRequestId = ctx.requestId = converter.responseId;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnUse } from '../../util/compiled-on-use.js';
 
 /**
  * Minimal schemas of OpenAI's Chat Completions wire format: what the gateway reads. Unknown
@@ -107,3 +108,11 @@ export const openaiResponsesEventSchema = z.looseObject({
   type: z.string(),
   response: openaiResponseSchema.optional(),
 });
+
+/** The parses of every answer, chunk and event, compiled once hot (see compiledOnUse). */
+export const openaiUsageParser = compiledOnUse(openaiUsageSchema);
+export const openaiChatCompletionParser = compiledOnUse(openaiChatCompletionSchema);
+export const openaiChunkParser = compiledOnUse(openaiChunkSchema);
+export const openaiEmbeddingsParser = compiledOnUse(openaiEmbeddingsSchema);
+export const openaiResponseParser = compiledOnUse(openaiResponseSchema);
+export const openaiResponsesEventParser = compiledOnUse(openaiResponsesEventSchema);

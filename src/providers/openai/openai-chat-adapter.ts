@@ -11,7 +11,7 @@ import { readSse } from '../shared/read-sse.js';
 import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ChatAdapter, EmbeddingCall, EmbeddingResult, ProviderCall, ProviderResult, ProviderStream, StreamPart } from '../spec.js';
 import type { Usage } from '../../usage/usage.js';
-import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiErrorBodySchema, openaiUsageSchema, type OpenAIUsage } from './openai-api.js';
+import { openaiChatCompletionParser, openaiChunkParser, openaiEmbeddingsParser, openaiErrorBodySchema, openaiUsageParser, type OpenAIUsage } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { createOpenAIResponses } from './openai-responses.js';
@@ -77,7 +77,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
   const readUsage = (body: { usage?: OpenAIUsage | null }): Usage | null => {
     if (body.usage) return convertUsage(body.usage);
     if (!usageOf) return null;
-    const parsed = openaiUsageSchema.safeParse(usageOf(body as Record<string, unknown>));
+    const parsed = openaiUsageParser.safeParse(usageOf(body as Record<string, unknown>));
     return parsed.success ? convertUsage(parsed.data) : null;
   };
 
@@ -90,7 +90,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
       delete body.stream_options;
       const response = await send(call, body, 'application/json', options.url(call.body.model));
       const ctx = answerOf(response);
-      const parsed = openaiChatCompletionSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = openaiChatCompletionParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a chat completion (${firstIssue(parsed.error)})`);
       const completion = parsed.data as unknown as ChatCompletion;
       const usage = readUsage(parsed.data) ?? estimateUsage(call.body, completionOutputChars(completion));
@@ -105,7 +105,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
     async embed(call: EmbeddingCall): Promise<EmbeddingResult> {
       const response = await send(call, call.body, 'application/json', options.embeddingsUrl(call.body.model));
       const ctx = answerOf(response);
-      const parsed = openaiEmbeddingsSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = openaiEmbeddingsParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not an embeddings list (${firstIssue(parsed.error)})`);
       const reported = parsed.data.usage?.prompt_tokens;
       const usage = embeddingUsage({
@@ -158,7 +158,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Chat
                 requestId: ctx.requestId,
               });
             }
-            const parsed = openaiChunkSchema.safeParse(json);
+            const parsed = openaiChunkParser.safeParse(json);
             if (!parsed.success) throw malformedResponse(ctx, 'a stream event is not a chat completion chunk');
             const chunk = parsed.data as unknown as ChatCompletionChunk;
             usage = readUsage(parsed.data) ?? usage;

@@ -11,7 +11,7 @@ import { parseEventJson, readJsonBody } from '../shared/read-json.js';
 import { readSse } from '../shared/read-sse.js';
 import { firstIssue, malformedResponse, streamEndedEarly, streamFailure, type ResponseContext } from '../shared/response-errors.js';
 import type { ResponsesAdapter, ResponsesCall, ResponsesResult, StreamPart } from '../spec.js';
-import { openaiResponseSchema, openaiResponsesEventSchema, type openaiResponsesUsageSchema } from './openai-api.js';
+import { openaiResponseParser, openaiResponsesEventParser, type openaiResponseSchema, type openaiResponsesUsageSchema } from './openai-api.js';
 import { readOpenAIError } from './read-openai-error.js';
 
 export interface OpenAIResponsesOptions {
@@ -51,7 +51,7 @@ export function createOpenAIResponses(options: OpenAIResponsesOptions): Response
     async create(call: ResponsesCall): Promise<ResponsesResult> {
       const response = await send(call, false);
       const ctx = contextOf(response);
-      const parsed = openaiResponseSchema.safeParse(await readJsonBody(response, call.signal, ctx));
+      const parsed = openaiResponseParser.safeParse(await readJsonBody(response, call.signal, ctx));
       if (!parsed.success) throw malformedResponse(ctx, `the response is not a Responses API response (${firstIssue(parsed.error)})`);
       const answer = parsed.data;
       const usage = answer.usage ? convertResponsesUsage(answer.usage) : estimateResponseUsage(call, answer.output);
@@ -74,7 +74,7 @@ export function createOpenAIResponses(options: OpenAIResponsesOptions): Response
               break;
             }
             const json = parseEventJson(message.data, ctx);
-            const parsed = openaiResponsesEventSchema.safeParse(json);
+            const parsed = openaiResponsesEventParser.safeParse(json);
             if (!parsed.success) throw malformedResponse(ctx, `a stream event is not a Responses event (${firstIssue(parsed.error)})`);
             const event = parsed.data;
             if (event.type === 'error') {
