@@ -33,7 +33,12 @@ export function settleCall(
   if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };
   if (entry) entry.costMicros = cost;
   // A concurrency slot is given back: nothing stays used.
-  const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? (usage?.totalTokens ?? 0) : l.type === 'cost' ? (cost ?? 0) : 0));
+  const limits = plan.limits;
+  const actual = new Array<number>(limits.length);
+  for (let i = 0; i < limits.length; i++) {
+    const type = limits[i]!.type;
+    actual[i] = type === 'requests' ? 1 : type === 'tokens' ? (usage?.totalTokens ?? 0) : type === 'cost' ? (cost ?? 0) : 0;
+  }
   const now = ctx.clock();
   const { amounts, reserved } = admission;
   const announce = (settled: SettledCounter[]): void => {
@@ -65,7 +70,7 @@ export function settleCall(
     }
   };
   const settled = ctx.store.settle(
-    { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now, ...(entry ? { entry } : {}) },
+    { reservationId: admission.id, handle: admission.handle, reserved: admission.reserved, counters, amounts: admission.amounts, actual, now, entry },
     announce,
   );
   if (!(settled instanceof Promise)) {

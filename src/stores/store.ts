@@ -138,8 +138,8 @@ export interface SettleInput {
   /** Actual usage per counter, replacing the reservation (0 releases it). */
   actual: readonly number[];
   now: number;
-  /** The settled call, for a store that keeps a ledger (`Store.ledger`); absent otherwise. */
-  entry?: LedgerEntry;
+  /** The settled call, for a store that keeps a ledger (`Store.ledger`); absent (or undefined) otherwise. */
+  entry?: LedgerEntry | undefined;
 }
 
 /** One settled call as a ledger row: the usage event's identity, money and token fields. */
