@@ -27,6 +27,51 @@ import type { SchemaParser } from '../util/compiled-on-use.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
+ * The record of a call in progress. Classes, as every object a call holds until it ends (and its
+ * event after): V8 moves the objects of an object literal straight to the old generation once
+ * most of them outlive a collection, never those made by `new` (docs/benchmarks.md, Scale).
+ */
+class OpenRecord implements CallRecord {
+  t0 = performance.now();
+  trace: CallRecord['trace'] = null;
+  body: CallRecord['body'] = null;
+  target: TargetInfo | null = null;
+  metadata: Record<string, string> = {};
+  retries = 0;
+  fallbackIndex = 0;
+  attempts: CallRecord['attempts'] = null;
+  upstreamMs = 0;
+  retryWaitMs = 0;
+  admissionMs = 0;
+  waitedMs = 0;
+
+  constructor(
+    readonly requestId: string,
+    readonly operation: CallRecord['operation'],
+    readonly startedAt: number,
+    readonly stream: boolean,
+    readonly requestedModel: string | null,
+  ) {}
+}
+
+/** Where a call went: its target's names (see OpenRecord for why a class). */
+class Entered implements TargetInfo {
+  readonly integration: string;
+  readonly provider: string;
+  readonly workspace: string;
+  readonly key: string | null;
+  readonly model: string;
+
+  constructor(target: Target) {
+    this.integration = target.integration.slug;
+    this.provider = target.integration.provider;
+    this.workspace = target.workspace;
+    this.key = target.key?.id ?? null;
+    this.model = target.model;
+  }
+}
+
+/**
  * One gateway call from entry to its usage event, in the order every operation (chat,
  * embeddings, Responses, `admit`) follows:
  *
@@ -64,25 +109,13 @@ export class CallLifecycle {
     this.#wait = options.wait ?? state.wait;
     state.inFlight++;
     const request = typeof input === 'object' && input !== null ? (input as { stream?: unknown; model?: unknown }) : null;
-    this.record = {
-      requestId: options.requestId !== undefined && UUID.test(options.requestId) ? options.requestId : randomUUID(),
+    this.record = new OpenRecord(
+      options.requestId !== undefined && UUID.test(options.requestId) ? options.requestId : randomUUID(),
       operation,
-      startedAt: state.clock(),
-      t0: performance.now(),
-      stream: request?.stream === true,
-      trace: null,
-      requestedModel: typeof request?.model === 'string' ? request.model : null,
-      body: null,
-      target: null,
-      metadata: {},
-      retries: 0,
-      fallbackIndex: 0,
-      attempts: null,
-      upstreamMs: 0,
-      retryWaitMs: 0,
-      admissionMs: 0,
-      waitedMs: 0,
-    };
+      state.clock(),
+      request?.stream === true,
+      typeof request?.model === 'string' ? request.model : null,
+    );
     if (options.requestId !== undefined && this.record.requestId !== options.requestId) {
       this.warn('requestId ignored: not a lowercase UUID (a new one was made)');
     }
@@ -121,13 +154,7 @@ export class CallLifecycle {
 
   /** The call enters a target: recorded where it is counted (a refusal's event names it), then its provisioning checked. */
   enter(target: Target): TargetInfo {
-    const info: TargetInfo = {
-      integration: target.integration.slug,
-      provider: target.integration.provider,
-      workspace: target.workspace,
-      key: target.key?.id ?? null,
-      model: target.model,
-    };
+    const info = new Entered(target);
     this.#target = target;
     this.#info = info;
     this.record.target = info;

@@ -7,23 +7,40 @@ import { microsToUsd } from './money.js';
 export const NO_LIMITS = Object.freeze([]) as unknown as LimitSnapshot[];
 
 /**
- * A limit as it stands, in its unit (USD for cost budgets). One object literal of a fixed shape,
- * built in one go: nine of these are made for every call under the full policy.
+ * A limit as it stands, in its unit (USD for cost budgets). Nine of these are made for every call
+ * under the full policy, and the usage event holds them while its sinks' batch fills: a class,
+ * not an object literal, because V8 moves the objects of a literal (its allocation site) straight
+ * to the old generation once most of them outlive a collection, and never those made by `new`
+ * (docs/benchmarks.md, Scale).
  */
+class Snapshot implements LimitSnapshot {
+  readonly scope: string;
+  readonly kind: LimitSnapshot['kind'];
+  readonly type: LimitSnapshot['type'];
+  readonly limit: number;
+  readonly used: number;
+  readonly remaining: number;
+  readonly alerted: boolean;
+  readonly exhausted: boolean;
+  readonly refused: boolean;
+
+  constructor(limit: PlannedLimit, state: CounterState, alerted: boolean, exhausted: boolean, refused: boolean) {
+    const remaining = Math.max(0, limit.limit - state.used - state.reserved);
+    const usd = limit.type === 'cost';
+    this.scope = limit.scope;
+    this.kind = limit.kind;
+    this.type = limit.type;
+    this.limit = usd ? microsToUsd(limit.limit) : limit.limit;
+    this.used = usd ? microsToUsd(state.used) : state.used;
+    this.remaining = usd ? microsToUsd(remaining) : remaining;
+    this.alerted = alerted;
+    this.exhausted = exhausted;
+    this.refused = refused;
+  }
+}
+
 export function snapshot(limit: PlannedLimit, state: CounterState, alerted: boolean, exhausted: boolean, refused: boolean): LimitSnapshot {
-  const remaining = Math.max(0, limit.limit - state.used - state.reserved);
-  const usd = limit.type === 'cost';
-  return {
-    scope: limit.scope,
-    kind: limit.kind,
-    type: limit.type,
-    limit: usd ? microsToUsd(limit.limit) : limit.limit,
-    used: usd ? microsToUsd(state.used) : state.used,
-    remaining: usd ? microsToUsd(remaining) : remaining,
-    alerted,
-    exhausted,
-    refused,
-  };
+  return new Snapshot(limit, state, alerted, exhausted, refused);
 }
 
 /** Every limit of a settled call, after settlement. */

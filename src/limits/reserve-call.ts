@@ -51,9 +51,33 @@ export interface Demand {
   flexible: boolean;
 }
 
+/**
+ * An admission as made here. A class: a call holds it until it ends, and V8 moves the objects of
+ * an object literal straight to the old generation once most of them outlive a collection, never
+ * those made by `new` (docs/benchmarks.md, Scale).
+ */
+class CallAdmission implements Admission {
+  handle: unknown = undefined;
+  reserved = false;
+  settled = false;
+  totals: readonly number[] | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly plan: LimitPlan,
+    readonly counters: readonly CounterSpec[],
+    readonly amounts: readonly number[],
+    readonly price: ResolvedPrice | null,
+    public outputCap: number | null,
+    readonly admittedAt: number,
+  ) {}
+}
+
+const NOTHING: readonly never[] = Object.freeze([]);
+
 /** An admission that reserved nothing (no limit applies, or the store failed open). */
 export function unreserved(id: string, plan: LimitPlan, price: ResolvedPrice | null): Admission {
-  return { id, plan, counters: [], amounts: [], price, outputCap: null, settled: false, reserved: false, admittedAt: 0, totals: null };
+  return new CallAdmission(id, plan, NOTHING, NOTHING, price, null, 0);
 }
 
 /** Shrinking attempts after a refusal: each is refused by another counter, or fits. */
@@ -116,26 +140,14 @@ function attempt(
   const outputTokens = demand.output * demand.choices;
   const tokens = inputTokens + outputTokens;
   const cost = price ? worstCaseCostMicros(inputTokens, outputTokens, price.price) : 0;
-  const counters: CounterSpec[] = [];
-  const amounts: number[] = [];
-  for (const limit of plan.limits) {
-    counters.push(counterAt(limit, now, ctx.options.reservationTtlMs, ctx.options.exhaustedShare));
-    // A request, or a slot in flight (given back at settlement): one each.
-    amounts.push(limit.type === 'requests' || limit.type === 'concurrency' ? 1 : limit.type === 'tokens' ? tokens : cost);
-  }
+  // By map, not array literals filled in a loop: the call holds them until it ends, and V8 may
+  // move every array a literal makes to the old generation (docs/benchmarks.md, Scale).
+  const { reservationTtlMs, exhaustedShare } = ctx.options;
+  const counters = plan.limits.map((limit) => counterAt(limit, now, reservationTtlMs, exhaustedShare));
+  // A request, or a slot in flight (given back at settlement): one each.
+  const amounts = plan.limits.map((limit) => (limit.type === 'requests' || limit.type === 'concurrency' ? 1 : limit.type === 'tokens' ? tokens : cost));
 
-  const admission: Admission = {
-    id: requestId,
-    plan,
-    counters,
-    amounts,
-    price,
-    outputCap: demand.flexible && plan.metersOutput ? demand.output : null,
-    reserved: false,
-    settled: false,
-    admittedAt: now,
-    totals: null,
-  };
+  const admission = new CallAdmission(requestId, plan, counters, amounts, price, demand.flexible && plan.metersOutput ? demand.output : null, now);
   let admitted = false;
   const decide = (result: AdmitResult): MaybePromise<Admission> => {
     if (!result.admitted) {

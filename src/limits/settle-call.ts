@@ -33,12 +33,10 @@ export function settleCall(
   if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };
   if (entry) entry.costMicros = cost;
   // A concurrency slot is given back: nothing stays used.
-  const limits = plan.limits;
-  const actual = new Array<number>(limits.length);
-  for (let i = 0; i < limits.length; i++) {
-    const type = limits[i]!.type;
-    actual[i] = type === 'requests' ? 1 : type === 'tokens' ? (usage?.totalTokens ?? 0) : type === 'cost' ? (cost ?? 0) : 0;
-  }
+  // By map, not an array literal filled in a loop: V8 tracks a literal's site (and may move every
+  // array it makes to the old generation: docs/benchmarks.md, Scale), not the arrays of a builtin.
+  const tokens = usage?.totalTokens ?? 0;
+  const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? tokens : l.type === 'cost' ? (cost ?? 0) : 0));
   const now = ctx.clock();
   const { amounts, reserved } = admission;
   const announce = (settled: SettledCounter[]): void => {

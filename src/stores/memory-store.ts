@@ -26,21 +26,39 @@ const TOUCHED = 4;
 /** Dropped from the store (evicted, or expired): a spec's slot that holds it is out of date. */
 const GONE = 8;
 
-/** An outstanding reservation, in a doubly linked list of all of them (see #link). */
-interface Reservation {
-  id: string;
-  counters: readonly CounterSpec[];
-  amounts: readonly number[];
-  expiresAt: number;
-  note: (() => string) | undefined;
-  prev: Reservation | null;
-  next: Reservation | null;
+/**
+ * An outstanding reservation, in a doubly linked list of all of them (see #link). A class, as
+ * every object a call holds until it ends: V8 moves the objects of an object literal straight to
+ * the old generation once most of them outlive a collection, never those made by `new`
+ * (docs/benchmarks.md, Scale).
+ */
+class Reservation {
+  prev: Reservation | null = null;
+  next: Reservation | null = null;
   /** Released, by settlement or by the sweep: never released again. */
-  done: boolean;
+  done = false;
   /** Its usage was recorded: a second settlement changes nothing. */
-  settled: boolean;
+  settled = false;
   /** Expired unsettled: charged on its counters (those without releaseOnExpiry). */
-  charged: boolean;
+  charged = false;
+
+  constructor(
+    readonly id: string,
+    readonly counters: readonly CounterSpec[],
+    readonly amounts: readonly number[],
+    readonly expiresAt: number,
+    readonly note: (() => string) | undefined,
+  ) {}
+}
+
+/** One counter after a settlement (see Reservation for why a class). */
+class Settled implements SettledCounter {
+  constructor(
+    readonly used: number,
+    readonly reserved: number,
+    readonly alerted: boolean,
+    readonly exhausted: boolean,
+  ) {}
 }
 
 /**
@@ -193,24 +211,11 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       found.push(counter);
     }
-    const totals: number[] = [];
-    for (let i = 0; i < found.length; i++) {
-      const counter = found[i]!;
-      counter.reserved += amounts[i]!;
-      totals.push(counter.used + counter.reserved);
-    }
-    const reservation: Reservation = {
-      id: input.reservationId,
-      counters,
-      amounts,
-      expiresAt: now + input.ttlMs,
-      note: input.note,
-      prev: this.#tail,
-      next: null,
-      done: false,
-      settled: false,
-      charged: false,
-    };
+    // Reserved on each, and each total kept: by map, as the call holds the totals until it ends
+    // and V8 may move every array a literal makes to the old generation (see Reservation).
+    const totals = found.map((counter, i) => counter.used + (counter.reserved += amounts[i]!));
+    const reservation = new Reservation(input.reservationId, counters, amounts, now + input.ttlMs, input.note);
+    reservation.prev = this.#tail;
     if (this.#tail) this.#tail.next = reservation;
     else this.#head = reservation;
     this.#tail = reservation;
@@ -249,7 +254,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       const exhausted = spec.announceAtLimit === true && (counter.flags & ANNOUNCED) === 0 && counter.used >= spec.limit;
       if (exhausted) counter.flags |= ANNOUNCED;
       if (spec.rank) this.#rank(spec, counter.used);
-      out.push({ used: counter.used, reserved: counter.reserved, alerted, exhausted });
+      out.push(new Settled(counter.used, counter.reserved, alerted, exhausted));
     }
     if (this.#counters.size > this.#maxCounters) this.#evict();
     return out;
