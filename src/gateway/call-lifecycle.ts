@@ -26,11 +26,7 @@ import type { SchemaParser } from '../util/compiled-on-use.js';
 /** The request id becomes the trace and span ids of a call without a caller's trace: it must be a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/**
- * The record of a call in progress. Classes, as every object a call holds until it ends (and its
- * event after): V8 moves the objects of an object literal straight to the old generation once
- * most of them outlive a collection, never those made by `new` (docs/benchmarks.md, Scale).
- */
+/** The record of a call in progress: a class, not a literal, as the call holds it until it ends (see CallEvent). */
 class OpenRecord implements CallRecord {
   t0 = performance.now();
   trace: CallRecord['trace'] = null;

@@ -99,10 +99,11 @@ const ms = (value: number) => Math.round(value * 1000) / 1000;
 const NONE = Object.freeze([]) as unknown as never[];
 
 /**
- * A call's usage event. A class whose fields are assigned in one go, in the order of the
- * interface: spreads here would cost more than the rest of the event, and V8 moves the objects of
- * an object literal straight to the old generation once most of them outlive a collection (an
- * event waits for its sinks' batch to fill), never those made by `new` (docs/benchmarks.md,
+ * A call's usage event, its fields assigned in one go in the order of the interface (spreads here
+ * would cost more than the rest of the event). A class, not an object literal, like every object a
+ * call holds until it ends (an event, until its sinks' batch fills): V8 may decide, by a literal's
+ * allocation site, to allocate all its objects in the old generation, where they die as garbage
+ * only a major collection frees; objects made by `new` have no such site (docs/benchmarks.md,
  * Scale). The interface of the same name gives the class its fields' types.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging

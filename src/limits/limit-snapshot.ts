@@ -8,10 +8,7 @@ export const NO_LIMITS = Object.freeze([]) as unknown as LimitSnapshot[];
 
 /**
  * A limit as it stands, in its unit (USD for cost budgets). Nine of these are made for every call
- * under the full policy, and the usage event holds them while its sinks' batch fills: a class,
- * not an object literal, because V8 moves the objects of a literal (its allocation site) straight
- * to the old generation once most of them outlive a collection, and never those made by `new`
- * (docs/benchmarks.md, Scale).
+ * under the full policy, and the usage event holds them: a class, not a literal (see CallEvent).
  */
 class Snapshot implements LimitSnapshot {
   readonly scope: string;

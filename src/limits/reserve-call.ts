@@ -51,11 +51,7 @@ export interface Demand {
   flexible: boolean;
 }
 
-/**
- * An admission as made here. A class: a call holds it until it ends, and V8 moves the objects of
- * an object literal straight to the old generation once most of them outlive a collection, never
- * those made by `new` (docs/benchmarks.md, Scale).
- */
+/** An admission as made here: a class, not a literal, as a call holds it until it ends (see CallEvent). */
 class CallAdmission implements Admission {
   handle: unknown = undefined;
   reserved = false;
@@ -140,8 +136,7 @@ function attempt(
   const outputTokens = demand.output * demand.choices;
   const tokens = inputTokens + outputTokens;
   const cost = price ? worstCaseCostMicros(inputTokens, outputTokens, price.price) : 0;
-  // By map, not array literals filled in a loop: the call holds them until it ends, and V8 may
-  // move every array a literal makes to the old generation (docs/benchmarks.md, Scale).
+  // By map, not array literals filled in a loop: the call holds them until it ends (see CallEvent).
   const { reservationTtlMs, exhaustedShare } = ctx.options;
   const counters = plan.limits.map((limit) => counterAt(limit, now, reservationTtlMs, exhaustedShare));
   // A request, or a slot in flight (given back at settlement): one each.

@@ -33,8 +33,7 @@ export function settleCall(
   if (counters.length === 0 && !entry) return { cost, settled: NO_LIMITS };
   if (entry) entry.costMicros = cost;
   // A concurrency slot is given back: nothing stays used.
-  // By map, not an array literal filled in a loop: V8 tracks a literal's site (and may move every
-  // array it makes to the old generation: docs/benchmarks.md, Scale), not the arrays of a builtin.
+  // By map, not an array literal filled in a loop (see CallEvent).
   const tokens = usage?.totalTokens ?? 0;
   const actual = plan.limits.map((l) => (l.type === 'requests' ? 1 : l.type === 'tokens' ? tokens : l.type === 'cost' ? (cost ?? 0) : 0));
   const now = ctx.clock();

@@ -27,10 +27,8 @@ const TOUCHED = 4;
 const GONE = 8;
 
 /**
- * An outstanding reservation, in a doubly linked list of all of them (see #link). A class, as
- * every object a call holds until it ends: V8 moves the objects of an object literal straight to
- * the old generation once most of them outlive a collection, never those made by `new`
- * (docs/benchmarks.md, Scale).
+ * An outstanding reservation, in a doubly linked list of all of them (see #link). A class, not a
+ * literal, as every object a call holds until it ends (see CallEvent in gateway/usage-record.ts).
  */
 class Reservation {
   prev: Reservation | null = null;
@@ -211,8 +209,7 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
       }
       found.push(counter);
     }
-    // Reserved on each, and each total kept: by map, as the call holds the totals until it ends
-    // and V8 may move every array a literal makes to the old generation (see Reservation).
+    // Reserved on each, and each total kept: by map, not a literal, as the call holds the totals (see Reservation).
     const totals = found.map((counter, i) => counter.used + (counter.reserved += amounts[i]!));
     const reservation = new Reservation(input.reservationId, counters, amounts, now + input.ttlMs, input.note);
     reservation.prev = this.#tail;
