@@ -4,6 +4,7 @@ import type { AnalyticsRetention } from './granularity.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { addEvent, dimsOf, eventDimsKey, MINUTE_MS, newCell, sameDims, type AnalyticsCell } from './analytics-cell.js';
 import type { AnalyticsWrite } from './analytics-storage.js';
+import type { AnalyticsSlot } from '../events/analytics-slot.js';
 
 /**
  * Where the recorder writes: the gateway's store behind its failure policy (GuardedStore). Said
@@ -13,7 +14,7 @@ export interface AnalyticsTarget {
   readonly store: {
     readonly name: string;
     recordAnalytics?(cells: readonly AnalyticsCell[], options: AnalyticsWrite): void | Promise<void>;
-    addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void;
+    addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>, slot: AnalyticsSlot | null): void;
   };
   /** Announces a batch deferred (to be sent again) or lost, as `store.degraded`. */
   announce(operation: 'analytics', error: unknown, decision: 'deferred' | 'lost'): void;
@@ -77,13 +78,14 @@ export class AnalyticsRecorder {
     this.#clock = clock;
   }
 
-  add(event: UsageEvent, startedAt: number): void {
+  /** `slot`: the call's key policy, where a store in this process keeps the key's cell (see AnalyticsSlot). */
+  add(event: UsageEvent, startedAt: number, slot: AnalyticsSlot | null = null): void {
     const start = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
     const user = this.#options.byUser ? event.user : null;
     const store = this.#store.store;
     if (store.addAnalyticsCall) {
       // A store in this process: the call goes straight in (no I/O to save by batching).
-      store.addAnalyticsCall(start, event, user, { now: this.#clock(), retention: this.#options.retention });
+      store.addAnalyticsCall(start, event, user, { now: this.#clock(), retention: this.#options.retention }, slot);
       this.#recorded++;
       return;
     }

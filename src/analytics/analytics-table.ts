@@ -1,5 +1,6 @@
 import type { UsageEvent } from '../events/usage-event.js';
 import type { AnalyticsRead, AnalyticsWrite } from './analytics-storage.js';
+import type { AnalyticsSlot } from '../events/analytics-slot.js';
 import { addCounts, dimsOf, emptyCounts, mergeCounts, restOfDims, restOfEventDims, sameCellDims, MINUTE_MS, sameDims, type AnalyticsCell, type AnalyticsCounts, type AnalyticsDims } from './analytics-cell.js';
 import { addToCompact, compactOf, histogramOf, mergeCompact, type CompactHistogram } from './compact-histogram.js';
 import { bucketIndex } from './latency-histogram.js';
@@ -26,12 +27,20 @@ const MAINTAIN_EVERY_MS = 1_000;
  * its histograms compact (see CompactHistogram), its start its bucket's.
  */
 interface HeldCell extends AnalyticsCounts {
+  /**
+   * Its bucket's serial (0 for a cell made only to be merged into others): a cell found in a
+   * key's slot (see AnalyticsSlot) is used only if it is of the bucket at hand. A number, not the
+   * bucket: a slot that outlives its bucket must not keep the bucket's other cells alive.
+   */
+  readonly bucket: number;
   dims: AnalyticsDims;
   latency: CompactHistogram;
   ttft: CompactHistogram;
 }
 
 interface Bucket {
+  /** Unique among every table's buckets (see HeldCell.bucket). */
+  serial: number;
   start: number;
   /**
    * Cells by their key's id (the same string object on every call of a key, whose hash V8 keeps:
@@ -45,6 +54,9 @@ interface Bucket {
 }
 
 type Level = Map<number, Bucket>;
+
+/** The last bucket serial given out, by any table. */
+let serials = 0;
 type Write = Omit<AnalyticsWrite, 'batchId'>;
 
 /**
@@ -63,29 +75,44 @@ export class AnalyticsTable {
   #cells = 0;
   #evicted = 0;
   #maintainAt = Number.NEGATIVE_INFINITY;
-  /** The cell of the previous call, and its bucket: traffic comes in runs of the same dimensions, and a hit skips building a key. */
-  #last: { cell: HeldCell; bucket: Bucket } | null = null;
+  /** The cell of the previous call, and its bucket: traffic comes in runs of the same dimensions, and a hit skips a lookup. */
+  #last: HeldCell | null = null;
+  #lastBucket: Bucket | null = null;
 
   constructor(maxCells: number) {
     this.#maxCells = maxCells;
   }
 
-  /** Adds one call, counted in the minute `start`, as it is published (a store in this process needs no batch). */
-  add(start: number, event: UsageEvent, user: string | null, write: Write): void {
+  /**
+   * Adds one call, counted in the minute `start`, as it is published (a store in this process
+   * needs no batch). `slot` (the call's key policy) keeps the key's cell of the minute, so that
+   * with 100,000 keys the key's next call finds it without a lookup in the minute's map of cells.
+   * A cell found there is used only if it is of this table's bucket for `start` (a bucket
+   * dropped and made again is a new object) and has the call's dimensions.
+   */
+  add(start: number, event: UsageEvent, user: string | null, write: Write, slot: AnalyticsSlot | null = null): void {
     if (write.now >= this.#maintainAt) this.#maintain(write);
-    let last = this.#last;
-    if (last === null || last.bucket.start !== start || !sameDims(last.cell.dims, event, user)) {
-      const bucket = this.#bucket('minute', start, write);
+    let cell = this.#last;
+    let bucket = this.#lastBucket;
+    if (cell === null || bucket === null || bucket.start !== start || !sameDims(cell.dims, event, user)) {
+      bucket = this.#bucket('minute', start, write);
       if (!bucket) {
         // Past its minute's retention already: its hour and day still count it.
         this.#addCoarse(start, callCell(dimsOf(event, user), event), write);
         return this.#bound(write);
       }
-      this.#last = last = { cell: this.#eventCell(bucket, event, user), bucket };
+      const held = slot?.analytics;
+      if (held instanceof Object && (held as HeldCell).bucket === bucket.serial && sameDims((held as HeldCell).dims, event, user)) cell = held as HeldCell;
+      else {
+        cell = this.#eventCell(bucket, event, user);
+        if (slot) slot.analytics = cell;
+      }
+      this.#last = cell;
+      this.#lastBucket = bucket;
     }
-    addCall(last.cell, event);
+    addCall(cell, event);
     // A call that settles after its minute was folded (a long stream): its hour and day count it too.
-    if (last.bucket.folded) this.#addCoarse(start, callCell(last.cell.dims, event), write);
+    if (bucket.folded) this.#addCoarse(start, callCell(cell.dims, event), write);
     this.#bound(write);
   }
 
@@ -93,7 +120,7 @@ export class AnalyticsTable {
   record(cells: readonly AnalyticsCell[], write: AnalyticsWrite): void {
     this.#maintain(write);
     for (const cell of cells) {
-      const held = newHeldCell(cell.dims);
+      const held = newHeldCell(0, cell.dims);
       held.latency = compactOf(cell.latency);
       held.ttft = compactOf(cell.ttft);
       mergeCounts(held, cell.counts);
@@ -132,7 +159,7 @@ export class AnalyticsTable {
     let bucket = level.get(start);
     if (!bucket) {
       if (start + GRANULARITY_MS[granularity] + retention[granularity] <= now) return null;
-      level.set(start, (bucket = { start, byKey: new Map(), size: 0, folded: false }));
+      level.set(start, (bucket = { serial: ++serials, start, byKey: new Map(), size: 0, folded: false }));
     }
     return bucket;
   }
@@ -153,7 +180,7 @@ export class AnalyticsTable {
 
   /** The first cell of a key in this bucket. */
   #insert(bucket: Bucket, dims: AnalyticsDims): HeldCell {
-    const cell = newHeldCell(dims);
+    const cell = newHeldCell(bucket.serial, dims);
     bucket.byKey.set(dims.key, cell);
     bucket.size++;
     this.#cells++;
@@ -170,7 +197,7 @@ export class AnalyticsTable {
     }
     let cell = group.get(rest);
     if (!cell) {
-      group.set(rest, (cell = newHeldCell(dims())));
+      group.set(rest, (cell = newHeldCell(bucket.serial, dims())));
       bucket.size++;
       this.#cells++;
     }
@@ -210,7 +237,10 @@ export class AnalyticsTable {
   #drop(level: Level, bucket: Bucket): void {
     level.delete(bucket.start);
     this.#cells -= bucket.size;
-    if (this.#last?.bucket === bucket) this.#last = null;
+    if (this.#lastBucket === bucket) {
+      this.#last = null;
+      this.#lastBucket = null;
+    }
   }
 
   /** Over `maxCells`: the oldest minutes first (folded before they go, so hours and days keep them), then hours, then days. */
@@ -242,7 +272,8 @@ function* cellsOf(bucket: Bucket): Generator<HeldCell> {
  * object itself, where a spread puts the counts in a second array (about 110 bytes more a cell).
  * The compiler keeps the list whole: HeldCell requires every count of AnalyticsCounts.
  */
-const newHeldCell = (dims: AnalyticsDims): HeldCell => ({
+const newHeldCell = (bucket: number, dims: AnalyticsDims): HeldCell => ({
+  bucket,
   dims,
   latency: null,
   ttft: null,
@@ -268,7 +299,7 @@ function addCall(cell: HeldCell, event: UsageEvent): void {
 }
 
 function callCell(dims: AnalyticsDims, event: UsageEvent): HeldCell {
-  const cell = newHeldCell(dims);
+  const cell = newHeldCell(0, dims);
   addCall(cell, event);
   return cell;
 }

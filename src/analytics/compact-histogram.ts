@@ -17,8 +17,9 @@ export function addToCompact(histogram: CompactHistogram, index: number, count: 
   if (typeof histogram === 'number') {
     const held = Math.floor(histogram / ONE_BUCKET);
     const heldCount = histogram - held * ONE_BUCKET;
-    if (held === index && heldCount + count < ONE_BUCKET) return histogram + count;
-    histogram = [held, heldCount];
+    if (held === index) return heldCount + count < ONE_BUCKET ? histogram + count : [held, heldCount + count];
+    // Both pairs in one literal: an array of two grown by push would make a second backing store.
+    return [held, heldCount, index, count];
   }
   for (let i = 0; i < histogram.length; i += 2) {
     if (histogram[i] === index) {

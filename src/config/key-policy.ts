@@ -27,6 +27,8 @@ export interface KeyPolicy extends ScopeLimits {
    * with no plans.
    */
   plans: unknown;
+  /** The analytics cell of this key's current minute, where the store keeps it (see AnalyticsSlot); the same rules as `plans`. */
+  analytics: unknown;
 }
 
 /**
@@ -55,5 +57,6 @@ export function buildKeyPolicy(key: ParsedKey, models: (list: readonly string[])
     rateLimits: key.rateLimits,
     each: withEach(scope, key.each),
     plans: null,
+    analytics: null,
   };
 }

@@ -3,6 +3,7 @@ import { SINK_NOTICE_TYPES } from '../config/config-schema.js';
 import type { Sink, SinkNotice, SinkNoticeType, SinkStats } from './sink.js';
 import { SinkQueue } from './sink-queue.js';
 import type { UsageEvent } from './usage-event.js';
+import type { AnalyticsSlot } from './analytics-slot.js';
 
 export interface DispatcherOptions {
   queueSize: number;
@@ -12,7 +13,7 @@ export interface DispatcherOptions {
 }
 
 /** Something else that takes every usage event (the analytics recorder), with the call's start (epoch ms); never throws. */
-export type UsageTap = (event: UsageEvent, startedAt: number) => void;
+export type UsageTap = (event: UsageEvent, startedAt: number, slot: AnalyticsSlot | null) => void;
 
 /**
  * Hands each usage event to the listeners (synchronously, isolated), to every sink's queue and
@@ -53,11 +54,12 @@ export class EventDispatcher {
     this.#taps.push(consumer);
   }
 
-  publishUsage(event: UsageEvent, startedAt: number): void {
+  /** `slot`: the call's key policy, for the analytics (see AnalyticsSlot). */
+  publishUsage(event: UsageEvent, startedAt: number, slot: AnalyticsSlot | null = null): void {
     this.#published++;
     this.events.emit('usage', event);
     for (const queue of this.#usageQueues) queue.push(event);
-    for (const tap of this.#taps) tap(event, startedAt);
+    for (const tap of this.#taps) tap(event, startedAt, slot);
   }
 
   #notice(name: GatewayEventName, payload: unknown): void {

@@ -372,7 +372,7 @@ export class CallLifecycle {
 
   #publish(end: CallEnd): void {
     const state = this.#state;
-    state.dispatcher.publishUsage(buildUsageEvent(this.record, end, state.clock()), this.record.startedAt);
+    state.dispatcher.publishUsage(buildUsageEvent(this.record, end, state.clock()), this.record.startedAt, this.#target?.key ?? null);
     if (--state.inFlight === 0 && state.whenIdle.length > 0) for (const idle of state.whenIdle.splice(0)) idle();
   }
 }

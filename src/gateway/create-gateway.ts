@@ -89,7 +89,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       },
       clock,
     );
-    dispatcher.tap((event, startedAt) => recorder.add(event, startedAt));
+    dispatcher.tap((event, startedAt, slot) => recorder.add(event, startedAt, slot));
     analytics = { recorder, retention: analyticsConfig.retention };
   }
 

@@ -1,6 +1,7 @@
 import { AnalyticsTable, type AnalyticsTableStats } from '../analytics/analytics-table.js';
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
+import type { AnalyticsSlot } from '../events/analytics-slot.js';
 import type { UsageEvent } from '../events/usage-event.js';
 import type { AdmitInput, AdmitResult, BudgetOrigin, BudgetRegistration, CounterSpec, CounterState, PolicyChangeInput, PolicyChangeRecord, SettledCounter, SettleInput, UnsettledCall, CounterStore, PolicyLogStore, AnalyticsStore, CapacityNoticeStore } from './store.js';
 
@@ -330,8 +331,8 @@ export class MemoryStore implements CounterStore, PolicyLogStore, AnalyticsStore
     this.#analytics.record(cells, options);
   }
 
-  addAnalyticsCall(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void {
-    this.#analytics.add(start, event, user, write);
+  addAnalyticsCall(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>, slot: AnalyticsSlot | null = null): void {
+    this.#analytics.add(start, event, user, write, slot);
   }
 
   readAnalytics(read: AnalyticsRead): AnalyticsCell[] {

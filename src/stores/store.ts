@@ -9,6 +9,7 @@
 
 import type { AnalyticsCell } from '../analytics/analytics-cell.js';
 import type { AnalyticsRead, AnalyticsWrite } from '../analytics/analytics-storage.js';
+import type { AnalyticsSlot } from '../events/analytics-slot.js';
 import type { UsageEvent } from '../events/usage-event.js';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -308,9 +309,10 @@ export interface AnalyticsStore {
   /**
    * Optional, for a store in this process (no I/O, never fails): takes each call as it is
    * published, counted in the minute `start`, instead of batches of cells, so that a call costs
-   * one cell update and no batch is built only to be copied.
+   * one cell update and no batch is built only to be copied. `slot`: the call's key policy, where
+   * the store may keep that key's current cell (see AnalyticsSlot).
    */
-  addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>): void;
+  addAnalyticsCall?(start: number, event: UsageEvent, user: string | null, write: Omit<AnalyticsWrite, 'batchId'>, slot?: AnalyticsSlot | null): void;
 }
 
 /**

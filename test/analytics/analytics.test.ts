@@ -12,6 +12,8 @@ import {
   type UsageEvent,
 } from '../../src/index.js';
 import { gatewayWithEvents } from '../helpers/mock-gateway.js';
+import { AnalyticsTable } from '../../src/analytics/analytics-table.js';
+import type { AnalyticsSlot } from '../../src/events/analytics-slot.js';
 
 const T0 = Date.parse('2026-06-01T09:58:00.000Z');
 
@@ -319,6 +321,61 @@ describe('gateway.analytics.query (memory store)', () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it("a key's calls find their cell through the key (its slot): the same rows as a lookup, across minutes, models, users and buckets evicted and made again (property)", async () => {
+    const keyed = { integration: 'llm', models: ['gpt-x', 'gpt-y'] };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * 60_000 }), fc.constantFrom('app-1', 'app-2'), fc.constantFrom('gpt-x', 'gpt-y'), fc.constantFrom('u-1', 'u-2')), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 2, max: 40 }),
+        async (steps, maxCells) => {
+          const { gateway, events, advance } = setup({
+            store: memoryStore({ analyticsMaxCells: 1_000_000 }),
+            keys: [
+              { id: 'app-1', workspace: 'research', ...keyed },
+              { id: 'app-2', workspace: 'research', ...keyed },
+            ],
+          });
+          for (const [gap, key, model, user] of steps) {
+            advance(gap);
+            await gateway.chat(chat(model, { key, user }));
+          }
+          await gateway.flush();
+          // Through the gateway (which passes each call's key as its slot): every minute exact.
+          const minutes = (await gateway.analytics.query({ from: T0, interval: 'minute', groupBy: ['key', 'model', 'user'] })).rows;
+          for (const row of minutes) {
+            const start = Date.parse(row.start);
+            const inRow = (e: UsageEvent) => e.key === row.key && e.model === row.model && e.user === row.user && Date.parse(e.startedAt) >= start && Date.parse(e.startedAt) < start + 60_000;
+            expect(pick(row)).toEqual(totals(events.filter(inRow)));
+          }
+          expect(minutes.reduce((n, r) => n + r.requests, 0)).toBe(events.length);
+          // The same calls into two tables, one given the keys' slots and one not, bounded so
+          // that the minute being written is evicted (folded first) while the keys still hold its
+          // cells, and the next call of that minute makes its bucket again: the same rows.
+          const retention = { minute: 86_400_000, hour: 2_678_400_000, day: 34_560_000_000 };
+          const withSlots = new AnalyticsTable(maxCells);
+          const withoutSlots = new AnalyticsTable(maxCells);
+          const slots = new Map<string | null, AnalyticsSlot>();
+          for (const event of events) {
+            const startedAt = Date.parse(event.startedAt);
+            const start = Math.floor(startedAt / 60_000) * 60_000;
+            const write = { now: startedAt + event.latencyMs, retention };
+            if (!slots.has(event.key)) slots.set(event.key, { analytics: null });
+            withSlots.add(start, event, event.user, write, slots.get(event.key)!);
+            withoutSlots.add(start, event, event.user, write);
+          }
+          expect([...slots.values()].every((slot) => slot.analytics !== null)).toBe(true);
+          const now = Date.parse(events.at(-1)!.startedAt);
+          for (const granularity of ['minute', 'hour', 'day'] as const) {
+            const read = { granularity, from: 0, to: Number.MAX_SAFE_INTEGER, now, retention };
+            expect(withSlots.read(read), granularity).toEqual(withoutSlots.read(read));
+          }
+          expect(withSlots.stats()).toEqual(withoutSlots.stats());
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
