@@ -15,17 +15,17 @@ describe.skipIf(!redis.available)('redis store', () => {
   it('pins its script hashes: a changed script is a deliberate change', () => {
     expect(REDIS_SCRIPT_SHAS).toMatchInlineSnapshot(`
       {
-        "admit": "6af4110feeb4d18f9357a5a690c9910b4d36a724",
+        "admit": "34ba577fb464d2b1efc1834b1c9a4520142fce31",
         "appendPolicy": "179a8cf0d09b2e391ec5925b329fe04774dfd280",
-        "batch": "bea481b6f7126568d84ef4e7fe9ce763919e7fa7",
+        "batch": "8bc64fd6f5000c7b0374660c5d5bb6bb747fe6cb",
         "nearest": "fb9a7f72ad10663a73ea145c29a21926cb94bde9",
-        "read": "afef592b711a246c237776574d1ebc2c892f7ab8",
+        "read": "0ee17d078eed0e7eb35a2d33ea48bbfafcbe7e4e",
         "readAnalytics": "b7575f8395a6a0c45fd37b7898e9fe8d9c5abe94",
         "readPolicy": "5f6451afa510748f40eba10bbb5f8cd2e23b4b2f",
         "recordAnalytics": "2204a4cfb8b9c0646f49fe3b9c436169cc260917",
         "register": "53baafd62a0bd66721b75d338f880ef6a052949b",
-        "settle": "934cac4c639426c41dc4fb06f26b40b2c9b7d3f4",
-        "takeUnsettled": "1cd0593dce2c2611dbd85bd7ebbc5f807b5cb10d",
+        "settle": "6e53303e58328244cf6bd50a990b0f32b7670b7e",
+        "takeUnsettled": "4740c46fc40f397c445276188fc59e42fa6c3f96",
       }
     `);
   });

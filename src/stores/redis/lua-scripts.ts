@@ -48,8 +48,11 @@ const R = 5;
  */
 const WRITES = `
 local resAdd, amtSet, notSet, amtDel, notDel = {}, {}, {}, {}, {}
-local function push(list, ...)
-  for _, v in ipairs({...}) do list[#list + 1] = v end
+-- One or two values, without varargs: a vararg function makes a table per call.
+local function push(list, a, b)
+  local n = #list
+  list[n + 1] = a
+  if b ~= nil then list[n + 2] = b end
 end
 local function flush()
   if #resAdd > 0 then redis.call('ZADD', KEYS[1], unpack(resAdd)) end
@@ -187,7 +190,8 @@ return reply
  * Then, per ranked counter (CounterSpec.rank), three more: its position among the counters, its
  * index's sorted set (under the hash tag, like the purge's counters), its member: the member is
  * placed by used / limit, and the set lives as long as the counter.
- * Returns, per counter: used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
+ * Returns, per counter and flat (no table per counter for Lua to make and Redis to convert):
+ * used, reserved, alerted (0/1; -1: settled before, nothing recorded), exhausted (0/1).
  */
 const SETTLE_FN = `
 local function settle(ko, ao, m)
@@ -203,13 +207,15 @@ local function settle(ko, ao, m)
     -- Settled: its note is no one's business any more (an id left in uns is skipped when taken).
     push(notDel, id)
   end
-  local out, limits, expiries = {}, {}, {}
+  local out, limits, expiries = {}, nil, nil
+  -- Ranked counters follow the counters: their limits and expiries are kept only then.
+  if m > 4 then limits, expiries = {}, {} end
   local i = 0
   for delta, actual, limit, alertAt, announce, expiresAt, release in string.gmatch(ARGV[ao + 4], '([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+),([^,;]+);') do
     i = i + 1
     local k = KEYS[ko + i]
     -- Kept as strings, parsed where used (see admit).
-    limits[i], expiries[i] = limit, expiresAt
+    if limits then limits[i], expiries[i] = limit, expiresAt end
     local used, total
     local alerted, exhausted = 0, 0
     if record then
@@ -236,13 +242,14 @@ local function settle(ko, ao, m)
       used, total = tonumber(s[1] or '0'), tonumber(s[2] or '0')
       alerted = -1
     end
-    out[i] = {used, math.max(0, total - used), alerted, exhausted}
+    local o = 4 * i
+    out[o - 3], out[o - 2], out[o - 1], out[o] = used, math.max(0, total - used), alerted, exhausted
   end
   if record then
     for r = ao + 5, ao + m, 3 do
       local j = tonumber(ARGV[r])
       local limit, expiresAt = tonumber(limits[j]), tonumber(expiries[j])
-      local share = limit > 0 and out[j][1] / limit or 0
+      local share = limit > 0 and out[4 * j - 3] / limit or 0
       redis.call('ZADD', ARGV[r + 1], tostring(share), ARGV[r + 2])
       if expiresAt > now then redis.call('PEXPIRE', ARGV[r + 1], expiresAt - now) end
     end

@@ -202,8 +202,13 @@ export class RedisStore implements CounterStore, PolicyLogStore, AnalyticsStore,
     input.counters.forEach((c, i) => {
       if (c.rank) args.push(i + 1, this.#rankKey(c.rank.index), c.rank.member);
     });
-    const reply = (await this.#enqueue('s', input.counters, args)) as number[][];
-    return reply.map(([used, reserved, alerted, exhausted]) => ({ used: used!, reserved: reserved!, alerted: alerted === 1, exhausted: exhausted === 1, ...(alerted === -1 ? { applied: false } : {}) }));
+    const reply = (await this.#enqueue('s', input.counters, args)) as number[];
+    const settled: SettledCounter[] = [];
+    for (let i = 0; i < reply.length; i += 4) {
+      const alerted = reply[i + 2];
+      settled.push({ used: reply[i]!, reserved: reply[i + 1]!, alerted: alerted === 1, exhausted: reply[i + 3] === 1, ...(alerted === -1 ? { applied: false } : {}) });
+    }
+    return settled;
   }
 
   async read(keys: readonly string[], now: number): Promise<CounterState[]> {
