@@ -15,6 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PAGES = ['README.md', 'docs/benchmarks.md', 'docs/scaling.md'];
 
 const us = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(1)} µs`);
+/** A difference: its sign always written (a negative one is what tollgate saves). */
+const signed = (n) => (n < 0 ? `−${us(-n)}` : `+${us(n)}`);
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const rate = (n) => `${int(n)} calls/s`;
 const ms = (n) => (n < 10 ? `${n.toFixed(2)} ms` : `${int(n)} ms`);
@@ -45,8 +47,8 @@ function headline(r) {
   }
   if (r.upstream) {
     const u = r.upstream;
-    row('`gateway.chat` / plain `fetch` of a real upstream, memory store', `${x(u.ratio.memory)} (+${us(u.addedMicros.memory)})`, `≤ ${t.upstreamRatio}×`, u.ratio.memory <= t.upstreamRatio);
-    row('the same, Redis store', `${x(u.ratio.redis)} (+${us(u.addedMicros.redis)})`, `≤ ${t.upstreamRedisRatio}×`, u.ratio.redis <= t.upstreamRedisRatio);
+    row('`gateway.chat` / plain `fetch` of a real upstream, memory store', `${x(u.ratio.memory)} (${signed(u.addedMicros.memory)})`, `≤ ${t.upstreamRatio}×`, u.ratio.memory <= t.upstreamRatio);
+    row('the same, Redis store', `${x(u.ratio.redis)} (${signed(u.addedMicros.redis)})`, `≤ ${t.upstreamRedisRatio}×`, u.ratio.redis <= t.upstreamRedisRatio);
     row('streaming: added to first chunk', us(u.streaming.firstChunk.added), `≤ ${t.upstreamFirstChunkAddedMicros} µs`, u.streaming.firstChunk.added <= t.upstreamFirstChunkAddedMicros);
   }
   if (r.scale) {
