@@ -54,10 +54,10 @@ interface Bucket {
 }
 
 type Level = Map<number, Bucket>;
+type Write = Omit<AnalyticsWrite, 'batchId'>;
 
 /** The last bucket serial given out, by any table. */
 let serials = 0;
-type Write = Omit<AnalyticsWrite, 'batchId'>;
 
 /**
  * In-memory analytics rollups: per granularity, buckets by start, cells by dimensions. Bounded
@@ -88,7 +88,7 @@ export class AnalyticsTable {
    * needs no batch). `slot` (the call's key policy) keeps the key's cell of the minute, so that
    * with 100,000 keys the key's next call finds it without a lookup in the minute's map of cells.
    * A cell found there is used only if it is of this table's bucket for `start` (a bucket
-   * dropped and made again is a new object) and has the call's dimensions.
+   * dropped and made again has a new serial) and has the call's dimensions.
    */
   add(start: number, event: UsageEvent, user: string | null, write: Write, slot: AnalyticsSlot | null = null): void {
     if (write.now >= this.#maintainAt) this.#maintain(write);
@@ -101,8 +101,8 @@ export class AnalyticsTable {
         this.#addCoarse(start, callCell(dimsOf(event, user), event), write);
         return this.#bound(write);
       }
-      const held = slot?.analytics;
-      if (held instanceof Object && (held as HeldCell).bucket === bucket.serial && sameDims((held as HeldCell).dims, event, user)) cell = held as HeldCell;
+      const held = slot?.analytics as HeldCell | null | undefined;
+      if (held && held.bucket === bucket.serial && sameDims(held.dims, event, user)) cell = held;
       else {
         cell = this.#eventCell(bucket, event, user);
         if (slot) slot.analytics = cell;
